@@ -1,0 +1,50 @@
+"""Every setting Snowpath reads, from ``SNOWPATH_*`` environment variables, in one place.
+
+- ``SNOWPATH_DATA_DIR`` (default ``var``): folder for the embedded database and exports.
+- ``SNOWPATH_DATABASE_URL`` (default ``sqlite:///<data dir>/snowpath.db``): the store's
+  SQLAlchemy URL; ``postgresql+psycopg://user@host/db`` in production.
+- ``SNOWPATH_REDIS_URL`` (default unset = embedded mode): Redis for the rq job queues.
+- ``SNOWPATH_EXPORT_DIR`` (default ``<data dir>/exports``): where export zips are kept.
+- ``SNOWPATH_LOG_LEVEL`` (default ``INFO``): the Python logging level.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PREFIX = "SNOWPATH_"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    redis_url: str | None
+    export_dir: Path
+    log_level: str
+
+    @property
+    def embedded(self) -> bool:
+        """No Redis configured: jobs run in-process."""
+        return self.redis_url is None
+
+
+def load(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from ``environ`` (default: the process environment)."""
+    env = os.environ if environ is None else environ
+
+    def get(name: str) -> str | None:
+        value = env.get(PREFIX + name, "").strip()
+        return value or None
+
+    data_dir = Path(get("DATA_DIR") or "var")
+    return Settings(
+        data_dir=data_dir,
+        database_url=get("DATABASE_URL") or f"sqlite:///{data_dir / 'snowpath.db'}",
+        redis_url=get("REDIS_URL"),
+        export_dir=Path(get("EXPORT_DIR") or data_dir / "exports"),
+        log_level=(get("LOG_LEVEL") or "INFO").upper(),
+    )

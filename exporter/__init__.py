@@ -1,0 +1,1 @@
+"""Repository-version exports (zip files built by jobs). Arrives with the export issue."""

@@ -1,0 +1,56 @@
+"""The revision store: branches, commits, visibility, merges. Knows nothing of HTTP.
+
+Start with :class:`RevisionStore`; the values it takes and returns are in
+:mod:`revisions.records`, its errors in :mod:`revisions.errors`.
+"""
+
+from revisions.clock import Clock, ManualClock, SystemClock
+from revisions.db import make_engine, upgrade
+from revisions.merge import ConflictingAttribute, MergeConflict, Resolution
+from revisions.read import Filter
+from revisions.records import (
+    Branch,
+    BranchState,
+    Change,
+    Commit,
+    CommitKind,
+    Comparison,
+    Component,
+    Create,
+    Delete,
+    Page,
+    ReadPoint,
+    ReadRange,
+    Revision,
+    Update,
+)
+from revisions.store import RevisionStore
+from revisions.views import View
+
+__all__ = [
+    "Branch",
+    "BranchState",
+    "Change",
+    "Clock",
+    "Commit",
+    "CommitKind",
+    "Comparison",
+    "Component",
+    "ConflictingAttribute",
+    "Create",
+    "Delete",
+    "Filter",
+    "ManualClock",
+    "MergeConflict",
+    "Page",
+    "ReadPoint",
+    "ReadRange",
+    "Resolution",
+    "Revision",
+    "RevisionStore",
+    "SystemClock",
+    "Update",
+    "View",
+    "make_engine",
+    "upgrade",
+]

@@ -1,0 +1,281 @@
+"""Branch rows: naming rules, loading by path or id, creating, metadata, deletion, state.
+
+A branch row is mutable bookkeeping (head, current base, metadata, deletion), not content:
+content lives in the revision tables. Every base a branch has had is also kept in
+``branch_bases`` so past reads are exact. Functions take an open connection; the caller
+owns the transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, and_, exists, select
+
+from revisions import schema
+from revisions.errors import (
+    BranchDeleted,
+    BranchExists,
+    BranchNotFound,
+    InvalidBranchName,
+    InvalidRequest,
+)
+from revisions.records import Branch, BranchState
+
+ROOT = "MAIN"
+RESERVED_NAMES = frozenset({"MAIN", "HEAD", "LATEST", "NEXT"})
+NAME_PATTERN = re.compile(r"[A-Za-z0-9._~-]{1,100}")
+
+_B = schema.branches
+
+
+@dataclass(frozen=True, slots=True)
+class BranchRow:
+    id: int
+    path: str
+    name: str
+    parent_id: int | None
+    created_ts: int
+    base_ts: int | None
+    base_since_ts: int | None
+    head_ts: int
+    deleted_ts: int | None
+    read_only: bool
+    has_layers: bool
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    source_id: int
+    upto_ts: int
+
+
+def check_name(name: Any) -> str:
+    """``name`` if it is a valid branch name, else :class:`InvalidBranchName`."""
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        raise InvalidBranchName(
+            f"Invalid branch name '{name}': use 1 to 100 of the characters A-Z a-z 0-9 . _ ~ -."
+        )
+    if name.upper() in RESERVED_NAMES:
+        raise InvalidBranchName(f"'{name}' is a reserved name and cannot name a branch.")
+    return name
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """``MAIN/a/b`` -> ``['MAIN', 'MAIN/a', 'MAIN/a/b']``."""
+    parts = path.split("/")
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def _row(mapping: Any) -> BranchRow:
+    return BranchRow(**{name: mapping[name] for name in BranchRow.__slots__})
+
+
+def load_live_chain(connection: Connection, path: str) -> list[BranchRow]:
+    """The live branch at ``path`` and its ancestors, root first (one query).
+
+    :raises BranchDeleted: the branch exists but was deleted.
+    :raises BranchNotFound: no branch was ever at ``path``.
+    """
+    paths = ancestor_paths(path) if isinstance(path, str) and path else []
+    rows = connection.execute(
+        select(_B).where(_B.c.path.in_(paths), _B.c.deleted_ts.is_(None))
+    ).mappings()
+    by_path = {r["path"]: _row(r) for r in rows}
+    if path not in by_path:
+        if _was_deleted(connection, path):
+            raise BranchDeleted(
+                f"Branch '{path}' has been deleted and cannot accept search requests nor "
+                "further modifications."
+            )
+        raise BranchNotFound(f"Branch '{path}' does not exist.")
+    return [by_path[p] for p in paths]
+
+
+def load_live(connection: Connection, path: str) -> BranchRow:
+    return load_live_chain(connection, path)[-1]
+
+
+def _was_deleted(connection: Connection, path: str) -> bool:
+    return bool(connection.execute(select(exists().where(_B.c.path == path))).scalar())
+
+
+def load_by_id(connection: Connection, branch_id: int) -> BranchRow:
+    row = connection.execute(select(_B).where(_B.c.id == branch_id)).mappings().one()
+    return _row(row)
+
+
+def load_for_display(connection: Connection, path: str) -> BranchRow:
+    """The live branch at ``path``, else the latest deleted one (deleted branches stay readable
+    as records), else :class:`BranchNotFound`."""
+    row = (
+        connection.execute(
+            select(_B)
+            .where(_B.c.path == path)
+            .order_by(_B.c.deleted_ts.is_(None).desc(), _B.c.deleted_ts.desc())
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise BranchNotFound(f"Branch '{path}' does not exist.")
+    return _row(row)
+
+
+def lock(connection: Connection, branch_id: int) -> BranchRow:
+    """Re-read a branch row under a row lock (PostgreSQL; SQLite's writer lock is global)."""
+    row = (
+        connection.execute(select(_B).where(_B.c.id == branch_id).with_for_update())
+        .mappings()
+        .one()
+    )
+    return _row(row)
+
+
+def layers(connection: Connection, branch_id: int) -> list[Layer]:
+    L = schema.branch_layers
+    rows = connection.execute(
+        select(L.c.source_id, L.c.upto_ts).where(L.c.branch_id == branch_id).order_by(L.c.position)
+    )
+    return [Layer(r.source_id, r.upto_ts) for r in rows]
+
+
+def base_at(connection: Connection, branch: BranchRow, ts: int) -> int:
+    """The base timestamp ``branch`` had at time ``ts`` (bases only change with its commits)."""
+    if branch.base_since_ts is not None and ts >= branch.base_since_ts:
+        return branch.base_ts  # type: ignore[return-value]
+    BB = schema.branch_bases
+    value = connection.execute(
+        select(BB.c.base_ts)
+        .where(BB.c.branch_id == branch.id, BB.c.since_ts <= ts)
+        .order_by(BB.c.since_ts.desc())
+        .limit(1)
+    ).scalar()
+    if value is None:
+        raise InvalidRequest(f"Branch '{branch.path}' did not exist at {ts}.")
+    return int(value)
+
+
+def insert(
+    connection: Connection,
+    parent: BranchRow | None,
+    name: str,
+    ts: int,
+    metadata: dict[str, Any],
+    *,
+    read_only: bool = False,
+    layer_list: tuple[Layer, ...] = (),
+) -> int:
+    """Insert a branch created at ``ts``, based on the parent's head."""
+    path = name if parent is None else f"{parent.path}/{name}"
+    taken = connection.execute(
+        select(exists().where(_B.c.path == path, _B.c.deleted_ts.is_(None)))
+    ).scalar()
+    if taken:
+        raise BranchExists(f"Branch '{path}' already exists.")
+    base = None if parent is None else parent.head_ts
+    branch_id = connection.execute(
+        _B.insert()
+        .values(
+            path=path,
+            name=name,
+            parent_id=None if parent is None else parent.id,
+            created_ts=ts,
+            base_ts=base,
+            base_since_ts=None if parent is None else ts,
+            head_ts=ts,
+            read_only=read_only,
+            has_layers=bool(layer_list),
+            metadata=metadata,
+        )
+        .returning(_B.c.id)
+    ).scalar_one()
+    if parent is not None:
+        record_base(connection, branch_id, ts, base)  # type: ignore[arg-type]
+    for position, layer in enumerate(layer_list):
+        connection.execute(
+            schema.branch_layers.insert().values(
+                branch_id=branch_id,
+                position=position,
+                source_id=layer.source_id,
+                upto_ts=layer.upto_ts,
+            )
+        )
+    return branch_id
+
+
+def record_base(connection: Connection, branch_id: int, since_ts: int, base_ts: int) -> None:
+    connection.execute(
+        schema.branch_bases.insert().values(branch_id=branch_id, since_ts=since_ts, base_ts=base_ts)
+    )
+    connection.execute(
+        _B.update().where(_B.c.id == branch_id).values(base_ts=base_ts, base_since_ts=since_ts)
+    )
+
+
+def set_head(connection: Connection, branch_id: int, ts: int) -> None:
+    connection.execute(_B.update().where(_B.c.id == branch_id).values(head_ts=ts))
+
+
+def set_metadata(connection: Connection, branch_id: int, metadata: dict[str, Any]) -> None:
+    connection.execute(_B.update().where(_B.c.id == branch_id).values(metadata=metadata))
+
+
+def mark_deleted(connection: Connection, branch: BranchRow, ts: int) -> None:
+    """Soft-delete ``branch`` and every live branch below it."""
+    connection.execute(
+        _B.update()
+        .where(
+            _B.c.deleted_ts.is_(None),
+            (_B.c.id == branch.id) | _B.c.path.startswith(branch.path + "/", autoescape=True),
+        )
+        .values(deleted_ts=ts)
+    )
+
+
+def has_own_content(connection: Connection, branch_id: int) -> bool:
+    """Whether the branch has current revisions of its own (changes not yet promoted)."""
+    from revisions.components import TYPES
+
+    for ctype in TYPES.values():
+        t = ctype.table
+        found = connection.execute(
+            select(exists().where(and_(t.c.branch_id == branch_id, t.c.end_ts.is_(None))))
+        ).scalar()
+        if found:
+            return True
+    return False
+
+
+def state(connection: Connection, branch: BranchRow, parent: BranchRow | None) -> BranchState:
+    """The branch's state relative to its parent (``MAIN`` is always UP_TO_DATE)."""
+    if parent is None or branch.base_ts is None:
+        return BranchState.UP_TO_DATE
+    behind = parent.head_ts > branch.base_ts
+    forward = has_own_content(connection, branch.id)
+    if behind and forward:
+        return BranchState.DIVERGED
+    if behind:
+        return BranchState.BEHIND
+    return BranchState.FORWARD if forward else BranchState.UP_TO_DATE
+
+
+def to_branch(connection: Connection, row: BranchRow) -> Branch:
+    parent = load_by_id(connection, row.parent_id) if row.parent_id is not None else None
+    return Branch(
+        id=row.id,
+        path=row.path,
+        name=row.name,
+        parent_path=parent.path if parent else None,
+        created_ts=row.created_ts,
+        base_ts=row.base_ts,
+        head_ts=row.head_ts,
+        deleted=row.deleted_ts is not None,
+        read_only=row.read_only,
+        metadata=dict(row.metadata or {}),
+        state=state(connection, row, parent) if row.deleted_ts is None else BranchState.UP_TO_DATE,
+    )

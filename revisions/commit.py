@@ -1,0 +1,276 @@
+"""Commits: one atomic write on one branch, with author, comment and one timestamp.
+
+:func:`apply` runs inside the caller's transaction, which must have allocated the timestamp
+with :func:`revisions.db.next_timestamp` first (that serialises writers). It replays the
+changes against the branch's current content in memory, checks every rule (existence,
+field validity, references, cascades), and only then writes: it closes the branch's own
+current rows of what changed and inserts the new revisions. Any error raises before the
+first write, and the caller's rollback discards everything, so the head never moves on
+failure.
+
+Deleting a component closes the branch's own revision; a tombstone row is written only when
+a deeper segment (an ancestor or layer) would otherwise still show it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, insert, update
+
+from revisions import branches, schema
+from revisions.components import TYPES, ComponentType, component_type, references_of, validate
+from revisions.errors import (
+    BranchReadOnly,
+    ComponentExists,
+    ComponentNotFound,
+    MissingReference,
+    StillReferenced,
+)
+from revisions.read import CHUNK, Filter, page, visible_rows
+from revisions.records import Change, CommitKind, Create, Delete, Update
+from revisions.views import View
+
+Key = tuple[str, str]  # (component type, id)
+_ALL = 10_000
+
+
+def check_writable(branch: branches.BranchRow) -> None:
+    if branch.read_only:
+        raise BranchReadOnly(
+            f"Branch '{branch.path}' is read-only (a version) and cannot be changed."
+        )
+
+
+class Plan:
+    """The in-memory result of replaying changes over a view; nothing is written yet."""
+
+    def __init__(self, connection: Connection, view: View) -> None:
+        self.connection = connection
+        self.view = view
+        self.original: dict[Key, RowMapping | None] = {}
+        self.state: dict[Key, dict | None] = {}
+
+    def load(self, keys: Iterable[Key]) -> None:
+        missing: dict[str, list[str]] = {}
+        for key in keys:
+            if key not in self.state:
+                missing.setdefault(key[0], []).append(key[1])
+        for type_name, ids in missing.items():
+            rows = visible_rows(self.connection, TYPES[type_name], self.view, ids)
+            for cid in ids:
+                row = rows.get(cid)
+                self.original[(type_name, cid)] = row
+                content = None
+                if row is not None and not row["deleted"]:
+                    content = {name: row[name] for name in TYPES[type_name].field_names}
+                self.state[(type_name, cid)] = content
+
+    def current(self, key: Key) -> dict | None:
+        self.load([key])
+        return self.state[key]
+
+    def put(self, key: Key, content: dict | None) -> None:
+        self.load([key])
+        self.state[key] = content
+
+    def changed(self) -> list[Key]:
+        result = []
+        for key, content in self.state.items():
+            row = self.original.get(key)
+            before = None
+            if row is not None and not row["deleted"]:
+                before = {name: row[name] for name in TYPES[key[0]].field_names}
+            if before != content:
+                result.append(key)
+        return result
+
+
+def replay(plan: Plan, changes: Sequence[Change]) -> None:
+    """Apply ``changes`` in order to ``plan``, checking existence and field rules."""
+    plan.load((c.type, c.id) for c in changes if c.type in TYPES)
+    for change in changes:
+        ctype = component_type(change.type)
+        key = (ctype.name, change.id)
+        current = plan.current(key)
+        if isinstance(change, Create):
+            if current is not None:
+                raise ComponentExists(f"{ctype.name.capitalize()} '{change.id}' already exists.")
+            plan.put(key, validate(ctype, change.id, change.fields))
+        elif isinstance(change, Update):
+            if current is None:
+                raise _not_found(ctype, change.id)
+            plan.put(key, validate(ctype, change.id, {**current, **change.fields}))
+        elif isinstance(change, Delete):
+            if current is None:
+                raise _not_found(ctype, change.id)
+            _delete_with_dependents(plan, ctype, [change.id])
+
+
+def _not_found(ctype: ComponentType, cid: str) -> ComponentNotFound:
+    return ComponentNotFound(f"{ctype.name.capitalize()} '{cid}' does not exist on this branch.")
+
+
+def dependents(ctype: ComponentType) -> list[tuple[ComponentType, str, bool]]:
+    """(type, field, cascade) for every reference that points at ``ctype``."""
+    return [
+        (other, ref.field, ref.cascade)
+        for other in TYPES.values()
+        for ref in other.references
+        if ref.target == ctype.name
+    ]
+
+
+def referring_ids(plan: Plan, ctype: ComponentType, field: str, targets: list[str]) -> list[str]:
+    """Ids of ``ctype`` components that point at ``targets`` through ``field`` (after the plan)."""
+    found: set[str] = set()
+    for start in range(0, len(targets), CHUNK):
+        chunk = tuple(targets[start : start + CHUNK])
+        after = None
+        while True:
+            items, after = page(
+                plan.connection, ctype, plan.view, Filter.of(**{field: chunk}), after, _ALL
+            )
+            found.update(item.id for item in items)
+            if after is None:
+                break
+    plan.load((ctype.name, cid) for cid in found)
+    wanted = set(targets)
+    return sorted(
+        cid
+        for (type_name, cid), content in plan.state.items()
+        if type_name == ctype.name and content is not None and content.get(field) in wanted
+    )
+
+
+def _delete_with_dependents(plan: Plan, ctype: ComponentType, ids: list[str]) -> None:
+    for cid in ids:
+        plan.put((ctype.name, cid), None)
+    for other, field, cascade in dependents(ctype):
+        if cascade:
+            hit = referring_ids(plan, other, field, ids)
+            if hit:
+                _delete_with_dependents(plan, other, hit)
+
+
+def check_references(plan: Plan, keys: list[Key]) -> None:
+    """Every changed component's references must be visible after the commit, and no visible
+    component may point at one this commit deletes."""
+    wanted: set[Key] = set()
+    deleted: dict[str, list[str]] = {}
+    for key in keys:
+        content = plan.state[key]
+        if content is None:
+            deleted.setdefault(key[0], []).append(key[1])
+        else:
+            wanted.update(references_of(TYPES[key[0]], content))
+    plan.load(wanted)
+    missing = sorted(f"{t} '{cid}'" for t, cid in wanted if plan.state[(t, cid)] is None)
+    if missing:
+        raise MissingReference(
+            "Referenced components are not visible on this branch: " + ", ".join(missing) + "."
+        )
+    for type_name, ids in deleted.items():
+        for other, field, cascade in dependents(TYPES[type_name]):
+            if not cascade:
+                holders = referring_ids(plan, other, field, ids)
+                if holders:
+                    target = plan.state[(other.name, holders[0])][field]  # type: ignore[index]
+                    raise StillReferenced(
+                        f"Cannot delete {type_name} '{target}': "
+                        f"{other.name}s {', '.join(holders[:10])} still point at it."
+                    )
+
+
+def write(plan: Plan, branch_id: int, ts: int, keys: list[Key]) -> int:
+    """Write the planned state of ``keys`` as revisions at ``ts``; returns how many."""
+    by_type: dict[str, list[str]] = {}
+    for type_name, cid in keys:
+        by_type.setdefault(type_name, []).append(cid)
+    for type_name, ids in by_type.items():
+        write_type(plan, TYPES[type_name], branch_id, ts, ids)
+    return len(keys)
+
+
+def write_type(plan: Plan, ctype: ComponentType, branch_id: int, ts: int, ids: list[str]) -> None:
+    table = ctype.table
+    own = [cid for cid in ids if _is_own(plan.original.get((ctype.name, cid)), branch_id)]
+    close_own(plan.connection, table, branch_id, ts, own)
+    deeper = _shown_below(
+        plan, ctype, [cid for cid in own if plan.state[(ctype.name, cid)] is None]
+    )
+    rows = []
+    for cid in ids:
+        content = plan.state[(ctype.name, cid)]
+        if content is not None:
+            rows.append({**_blank(ctype), **content, "component_id": cid, "deleted": False})
+        elif cid in deeper or not _is_own(plan.original.get((ctype.name, cid)), branch_id):
+            rows.append({**_blank(ctype), "component_id": cid, "deleted": True})
+    insert_rows(plan.connection, table, branch_id, ts, rows)
+
+
+def _blank(ctype: ComponentType) -> dict[str, Any]:
+    return dict.fromkeys(ctype.field_names)
+
+
+def _is_own(row: RowMapping | None, branch_id: int) -> bool:
+    return row is not None and row["branch_id"] == branch_id
+
+
+def _shown_below(plan: Plan, ctype: ComponentType, ids: list[str]) -> set[str]:
+    """Ids that a segment deeper than the branch's own would show if its row were closed."""
+    if not ids or len(plan.view.segments) == 1:
+        return set()
+    below = View(plan.view.segments[1:], (), plan.view.paths)
+    rows = visible_rows(plan.connection, ctype, below, ids)
+    return {cid for cid, row in rows.items() if not row["deleted"]}
+
+
+def close_own(connection: Connection, table: Any, branch_id: int, ts: int, ids: list[str]) -> None:
+    for start in range(0, len(ids), CHUNK):
+        connection.execute(
+            update(table)
+            .where(
+                table.c.branch_id == branch_id,
+                table.c.end_ts.is_(None),
+                table.c.component_id.in_(ids[start : start + CHUNK]),
+            )
+            .values(end_ts=ts)
+        )
+
+
+def insert_rows(
+    connection: Connection, table: Any, branch_id: int, ts: int, rows: list[dict]
+) -> None:
+    if rows:
+        for row in rows:
+            row["branch_id"] = branch_id
+            row["start_ts"] = ts
+            row["end_ts"] = None
+        connection.execute(insert(table), rows)
+
+
+def record_commit(
+    connection: Connection,
+    branch_id: int,
+    ts: int,
+    kind: CommitKind,
+    author: str,
+    comment: str,
+    changes: int,
+    source: tuple[int, int] | None = None,
+) -> None:
+    connection.execute(
+        schema.commits.insert().values(
+            branch_id=branch_id,
+            ts=ts,
+            kind=kind.value,
+            author=author,
+            comment=comment,
+            changes=changes,
+            source_id=source[0] if source else None,
+            source_ts=source[1] if source else None,
+        )
+    )
+    branches.set_head(connection, branch_id, ts)

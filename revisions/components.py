@@ -1,0 +1,186 @@
+"""Component types: which fields each kind of component has, and how references link them.
+
+A component's content is a plain dict of field name -> value. :func:`validate` turns caller
+input into complete content (defaults filled in) or raises :class:`InvalidComponent` listing
+every violation. References say which fields point at another component; the commit checks
+them against the branch view it writes to (see ``revisions.commit``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table
+
+from revisions import schema
+from revisions.errors import InvalidComponent
+
+# Field kinds: the Python types a value may have (None is always allowed unless required).
+_KINDS: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "bool": (bool,),
+    "number": (int, float),
+    "ids": (list,),
+    "object": (dict,),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    kind: str
+    required: bool = False
+    default: Any = None
+    max_length: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """``field`` holds the id of a ``target`` component in the same view.
+
+    ``cascade``: deleting the target deletes this component in the same commit; otherwise
+    the deletion is refused while a visible component still points at the target.
+    """
+
+    field: str
+    target: str
+    cascade: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentType:
+    name: str
+    table: Table
+    fields: tuple[Field, ...]
+    references: tuple[Reference, ...] = ()
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+
+_ID = schema.ID_LENGTH
+
+CONCEPT = ComponentType(
+    "concept",
+    schema.concepts,
+    (
+        Field("active", "bool", default=True),
+        Field("module_id", "str", max_length=_ID),
+        Field("concept_class", "str", max_length=255),
+        Field("datatype", "str", max_length=255),
+        Field("parents", "ids", default=()),
+        Field("external_id", "str", max_length=255),
+        Field("retire_reason", "str", max_length=255),
+        Field("extras", "object"),
+    ),
+)
+
+DESCRIPTION = ComponentType(
+    "description",
+    schema.descriptions,
+    (
+        Field("concept_id", "str", required=True, max_length=_ID),
+        Field("term", "str", required=True),
+        Field("language_code", "str", default="en", max_length=20),
+        Field("type", "str", default="SYNONYM", max_length=255),
+        Field("preferred", "bool", default=False),
+        Field("active", "bool", default=True),
+        Field("external_id", "str", max_length=255),
+        Field("extras", "object"),
+    ),
+    (Reference("concept_id", "concept", cascade=True),),
+)
+
+MAPPING = ComponentType(
+    "mapping",
+    schema.mappings,
+    (
+        Field("source_id", "str", required=True, max_length=_ID),
+        Field("map_type", "str", required=True, max_length=255),
+        Field("target_id", "str", max_length=_ID),
+        Field("target_code_system", "str", max_length=255),
+        Field("target_code", "str", max_length=255),
+        Field("target_name", "str"),
+        Field("active", "bool", default=True),
+        Field("sort_weight", "number"),
+        Field("external_id", "str", max_length=255),
+        Field("extras", "object"),
+    ),
+    (
+        Reference("source_id", "concept", cascade=True),
+        Reference("target_id", "concept", cascade=False),
+    ),
+)
+
+TYPES: dict[str, ComponentType] = {t.name: t for t in (CONCEPT, DESCRIPTION, MAPPING)}
+
+
+def component_type(name: str) -> ComponentType:
+    """The component type called ``name``; :class:`InvalidComponent` if there is none."""
+    try:
+        return TYPES[name]
+    except KeyError:
+        raise InvalidComponent(f"Unknown component type '{name}'.") from None
+
+
+def validate(ctype: ComponentType, component_id: str, content: Mapping[str, Any]) -> dict:
+    """Complete, checked content for one component, or :class:`InvalidComponent`."""
+    violations = _id_violations(component_id)
+    known = set(ctype.field_names)
+    violations += [f"Unknown field '{name}'." for name in content if name not in known]
+    result: dict[str, Any] = {}
+    for field in ctype.fields:
+        value = content.get(field.name, field.default)
+        if isinstance(value, tuple):
+            value = list(value)
+        problem = _field_violation(field, value)
+        if problem:
+            violations.append(problem)
+        result[field.name] = value
+    if ctype is MAPPING and not violations:
+        violations += _mapping_target_violations(result)
+    if violations:
+        raise InvalidComponent(f"Invalid {ctype.name} '{component_id}'.", violations=violations)
+    return result
+
+
+def _id_violations(component_id: Any) -> list[str]:
+    if not isinstance(component_id, str) or not component_id.strip():
+        return ["'id' must be a non-empty string."]
+    if len(component_id) > _ID:
+        return [f"'id' must be at most {_ID} characters."]
+    return []
+
+
+def _field_violation(field: Field, value: Any) -> str | None:
+    if value is None:
+        return f"'{field.name}' is required." if field.required else None
+    if field.kind == "number" and isinstance(value, bool):
+        return f"'{field.name}' must be a number."
+    if not isinstance(value, _KINDS[field.kind]):
+        return f"'{field.name}' must be of type {field.kind}."
+    if field.kind == "ids" and not all(isinstance(v, str) and v for v in value):
+        return f"'{field.name}' must be a list of ids."
+    if field.max_length and len(value) > field.max_length:
+        return f"'{field.name}' must be at most {field.max_length} characters."
+    if field.required and field.kind == "str" and not value.strip():
+        return f"'{field.name}' must not be blank."
+    return None
+
+
+def _mapping_target_violations(content: dict) -> list[str]:
+    if content["target_id"] is None and content["target_code"] is None:
+        return ["A mapping needs 'target_id' or 'target_code'."]
+    return []
+
+
+def references_of(ctype: ComponentType, content: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(target type, id) pairs this content points at."""
+    return [
+        (ref.target, content[ref.field])
+        for ref in ctype.references
+        if content.get(ref.field) is not None
+    ]

@@ -1,0 +1,89 @@
+"""Engines, schema migrations and the commit clock.
+
+- :func:`make_engine` builds an engine for a database URL. SQLite gets real transactions
+  (the driver's implicit ones are switched off and ``BEGIN`` is emitted by SQLAlchemy), WAL
+  journaling for file databases, enforced foreign keys and a busy timeout so concurrent
+  writers wait instead of failing.
+- :func:`upgrade` runs the Alembic migrations to head.
+- :func:`next_timestamp` is the first statement of every write transaction: it hands out a
+  commit timestamp strictly greater than every earlier one, and its row lock serialises
+  writers across processes and hosts until the transaction ends.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import BigInteger, Connection, Engine, case, create_engine, event, literal
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
+
+from revisions import schema
+from revisions.clock import Clock
+
+SQLITE_BUSY_TIMEOUT_S = 60
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url`` configured for the store (see the module docstring)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_engine(url, **kwargs)
+    memory = parsed.database in (None, "", ":memory:")
+    connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
+    if memory:
+        kwargs.setdefault("poolclass", StaticPool)
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+    _configure_sqlite(engine, wal=not memory)
+    return engine
+
+
+def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide where transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if wal:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic configuration for the store's migrations, optionally bound to a connection."""
+    config = Config()
+    config.set_main_option("script_location", "revisions:migrations")
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate the database behind ``engine`` to ``revision``."""
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), revision)
+
+
+def next_timestamp(connection: Connection, clock: Clock) -> int:
+    """Allocate a commit timestamp: max(now, last + 1). Must run first in a write transaction."""
+    clock_row = schema.store_clock
+    now = literal(clock.now_ms(), BigInteger)
+    stmt = (
+        clock_row.update()
+        .where(clock_row.c.id == 1)
+        .values(last_ts=case((now > clock_row.c.last_ts, now), else_=clock_row.c.last_ts + 1))
+        .returning(clock_row.c.last_ts)
+    )
+    value = connection.execute(stmt).scalar()
+    if value is None:
+        raise RuntimeError("The store is not initialised: run 'snowpath db upgrade'.")
+    return int(value)

@@ -1,0 +1,102 @@
+"""Errors raised by the revision store. They carry no HTTP status; ``api/`` maps them.
+
+::
+
+    StoreError
+    ├── NotFound
+    │   ├── BranchNotFound
+    │   └── ComponentNotFound
+    ├── InvalidRequest                  the caller asked for something that cannot be
+    │   ├── InvalidBranchName
+    │   ├── InvalidComponent            .violations: list of messages
+    │   ├── InvalidReadPoint            e.g. the base of MAIN, a time before a branch existed
+    │   ├── BranchDeleted
+    │   ├── BranchReadOnly
+    │   ├── MissingReference            a component points at one not visible in the view
+    │   └── InvalidMerge                e.g. unrelated branches, a branch onto itself
+    └── Conflict
+        ├── BranchExists
+        ├── ComponentExists
+        ├── StillReferenced             a deletion would leave dangling references
+        └── MergeConflicts              .conflicts: list of revisions.merge.MergeConflict
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class StoreError(Exception):
+    """Base of every error the store raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(StoreError):
+    pass
+
+
+class BranchNotFound(NotFound):
+    pass
+
+
+class ComponentNotFound(NotFound):
+    pass
+
+
+class InvalidRequest(StoreError):
+    pass
+
+
+class InvalidBranchName(InvalidRequest):
+    pass
+
+
+class InvalidComponent(InvalidRequest):
+    def __init__(self, message: str, violations: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.violations = violations or []
+
+
+class InvalidReadPoint(InvalidRequest):
+    pass
+
+
+class BranchDeleted(InvalidRequest):
+    pass
+
+
+class BranchReadOnly(InvalidRequest):
+    pass
+
+
+class MissingReference(InvalidRequest):
+    pass
+
+
+class InvalidMerge(InvalidRequest):
+    pass
+
+
+class Conflict(StoreError):
+    pass
+
+
+class BranchExists(Conflict):
+    pass
+
+
+class ComponentExists(Conflict):
+    pass
+
+
+class StillReferenced(Conflict):
+    pass
+
+
+class MergeConflicts(Conflict):
+    def __init__(self, message: str, conflicts: list[Any]) -> None:
+        super().__init__(message)
+        self.conflicts = conflicts

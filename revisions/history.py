@@ -1,0 +1,72 @@
+"""History: the commit log of a branch, and every revision of one component along a view."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, and_, or_, select
+
+from revisions import branches, schema
+from revisions.components import ComponentType
+from revisions.records import Commit, CommitKind, Revision
+from revisions.views import View
+
+
+def commit_log(
+    connection: Connection, branch: branches.BranchRow, before: int | None, limit: int
+) -> list[Commit]:
+    C, B = schema.commits, schema.branches
+    stmt = (
+        select(C, B.c.path.label("source_path"))
+        .outerjoin(B, B.c.id == C.c.source_id)
+        .where(C.c.branch_id == branch.id)
+        .order_by(C.c.ts.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        stmt = stmt.where(C.c.ts < before)
+    return [
+        Commit(
+            branch=branch.path,
+            timestamp=row.ts,
+            kind=CommitKind(row.kind),
+            author=row.author,
+            comment=row.comment,
+            changes=row.changes,
+            source=row.source_path,
+            source_timestamp=row.source_ts,
+        )
+        for row in connection.execute(stmt)
+    ]
+
+
+def component_history(
+    connection: Connection, ctype: ComponentType, view: View, component_id: str
+) -> list[Revision]:
+    """Revisions of the component on every segment of the view, up to each segment's time."""
+    table, C = ctype.table, schema.commits
+    seen = [
+        and_(table.c.branch_id == s.branch_id, table.c.start_ts <= s.upto) for s in view.segments
+    ]
+    limits = {s.branch_id: s.upto for s in view.segments}
+    stmt = (
+        select(table, C.c.author, C.c.comment)
+        .outerjoin(C, and_(C.c.branch_id == table.c.branch_id, C.c.ts == table.c.start_ts))
+        .where(table.c.component_id == component_id, or_(*seen))
+        .order_by(table.c.start_ts, table.c.rev_id)
+    )
+    result = []
+    for row in connection.execute(stmt).mappings():
+        end = row["end_ts"]
+        result.append(
+            Revision(
+                type=ctype.name,
+                id=component_id,
+                branch=view.paths.get(row["branch_id"], str(row["branch_id"])),
+                timestamp=row["start_ts"],
+                end_timestamp=end if end is not None and end <= limits[row["branch_id"]] else None,
+                deleted=row["deleted"],
+                fields=None if row["deleted"] else {n: row[n] for n in ctype.field_names},
+                author=row["author"],
+                comment=row["comment"],
+            )
+        )
+    return result

@@ -1,0 +1,345 @@
+"""Compare two views, and merge with three-way conflict detection (rebase and promotion).
+
+``diff(a, b)`` finds the components whose content differs between two views. Only ids with a
+revision that starts or ends between the two views' times on some branch (or on a branch
+only one view sees) can differ, so those are the candidates; their content is then compared.
+
+A merge compares the source and the target with their common ancestor (the parent at the
+child's current base). Per component: a change on one side is taken; identical changes are
+no conflict; changes to different fields merge; the same field changed differently is a
+``CONFLICTING_CHANGE``; changed against deleted is ``DELETED_WHILE_CHANGED``; a component
+whose reference the other side deleted is ``CAUSES_MISSING_REFERENCE``. Resolutions
+(``SOURCE``, ``TARGET`` or explicit ``CONTENT``) settle conflicts; any left raise
+:class:`MergeConflicts` and nothing is written.
+
+Writing a merge result on a branch (:func:`settle`) never leaves a stale copy: where the
+wanted content is what the branch would see without its own row, its own row is closed
+rather than rewritten, so later parent changes stay visible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, and_, or_, select
+
+from revisions import commit
+from revisions.components import TYPES, ComponentType, references_of, validate
+from revisions.errors import InvalidComponent, MergeConflicts
+from revisions.read import CHUNK, visible_rows
+from revisions.views import View, valid_in
+
+Key = tuple[str, str]
+Content = dict[str, Any] | None
+_MISSING = object()
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictingAttribute:
+    property: str
+    old_value: Any = None
+    source_value: Any = None
+    target_value: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class MergeConflict:
+    component_id: str
+    component_type: str
+    type: str  # CONFLICTING_CHANGE | DELETED_WHILE_CHANGED | CAUSES_MISSING_REFERENCE
+    conflicting_attributes: tuple[ConflictingAttribute, ...]
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    component_type: str
+    component_id: str
+    resolution: str  # SOURCE | TARGET | CONTENT
+    content: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class Sides:
+    """Contents of the changed components on the base, source and target views."""
+
+    base: dict[Key, Content] = field(default_factory=dict)
+    source: dict[Key, Content] = field(default_factory=dict)
+    target: dict[Key, Content] = field(default_factory=dict)
+    source_changed: set[Key] = field(default_factory=set)
+    target_changed: set[Key] = field(default_factory=set)
+
+
+def content_of(ctype: ComponentType, row: Mapping[str, Any] | None) -> Content:
+    if row is None or row["deleted"]:
+        return None
+    return {name: row[name] for name in ctype.field_names}
+
+
+def candidate_ids(connection: Connection, ctype: ComponentType, a: View, b: View) -> set[str]:
+    """Ids whose visible revision may differ between ``a`` and ``b``."""
+    table = ctype.table
+    limits_a = {s.branch_id: s.upto for s in a.segments}
+    limits_b = {s.branch_id: s.upto for s in b.segments}
+    clauses = []
+    for branch_id in limits_a.keys() | limits_b.keys():
+        ua, ub = limits_a.get(branch_id), limits_b.get(branch_id)
+        if ua == ub:
+            continue
+        if ua is None or ub is None:
+            upto = ub if ua is None else ua
+            clauses.append(valid_in(table, _segment(branch_id, upto)))
+            continue
+        lo, hi = min(ua, ub), max(ua, ub)
+        clauses.append(
+            and_(
+                table.c.branch_id == branch_id,
+                or_(
+                    and_(table.c.start_ts > lo, table.c.start_ts <= hi),
+                    and_(table.c.end_ts > lo, table.c.end_ts <= hi),
+                ),
+            )
+        )
+    ids: set[str] = set()
+    for clause in clauses:
+        ids.update(connection.execute(select(table.c.component_id).where(clause)).scalars())
+    return ids
+
+
+def _segment(branch_id: int, upto: int) -> Any:
+    from revisions.views import Segment
+
+    return Segment(branch_id, upto)
+
+
+def diff(
+    connection: Connection, ctype: ComponentType, a: View, b: View
+) -> dict[str, tuple[Content, Content]]:
+    """``{id: (content in a, content in b)}`` for every component whose content differs."""
+    ids = sorted(candidate_ids(connection, ctype, a, b))
+    result: dict[str, tuple[Content, Content]] = {}
+    for start in range(0, len(ids), CHUNK * 4):
+        chunk = ids[start : start + CHUNK * 4]
+        rows_a = visible_rows(connection, ctype, a, chunk)
+        rows_b = visible_rows(connection, ctype, b, chunk)
+        for cid in chunk:
+            ca, cb = content_of(ctype, rows_a.get(cid)), content_of(ctype, rows_b.get(cid))
+            if ca != cb:
+                result[cid] = (ca, cb)
+    return result
+
+
+def collect_sides(connection: Connection, base: View, source: View, target: View) -> Sides:
+    """The three-way inputs: what changed from ``base`` on each side, with all three contents."""
+    sides = Sides()
+    for ctype in TYPES.values():
+        changed_s = diff(connection, ctype, base, source)
+        changed_t = diff(connection, ctype, base, target)
+        for cid, (old, new) in changed_s.items():
+            sides.base[(ctype.name, cid)] = old
+            sides.source[(ctype.name, cid)] = new
+            sides.source_changed.add((ctype.name, cid))
+        for cid, (old, new) in changed_t.items():
+            sides.base[(ctype.name, cid)] = old
+            sides.target[(ctype.name, cid)] = new
+            sides.target_changed.add((ctype.name, cid))
+        _fill(connection, ctype, source, sides.source, changed_t.keys() - changed_s.keys())
+        _fill(connection, ctype, target, sides.target, changed_s.keys() - changed_t.keys())
+    return sides
+
+
+def _fill(
+    connection: Connection, ctype: ComponentType, view: View, into: dict, ids: Iterable[str]
+) -> None:
+    ids = list(ids)
+    rows = visible_rows(connection, ctype, view, ids)
+    for cid in ids:
+        into[(ctype.name, cid)] = content_of(ctype, rows.get(cid))
+
+
+def three_way(key: Key, old: Content, source: Content, target: Content) -> Content | MergeConflict:
+    """The merged content of one component changed on both sides, or its conflict."""
+    if source == target:
+        return source
+    type_name, cid = key
+    if source is None or target is None:
+        changed = target if source is None else source
+        attrs = tuple(
+            ConflictingAttribute(
+                name,
+                None if old is None else old.get(name),
+                None if source is None else source.get(name),
+                None if target is None else target.get(name),
+            )
+            for name in sorted(changed)
+            if old is None or changed.get(name) != old.get(name)
+        )
+        return _conflict(key, "DELETED_WHILE_CHANGED", attrs)
+    merged: dict[str, Any] = {}
+    attrs_list = []
+    for name in source:
+        before = _MISSING if old is None else old.get(name)
+        s, t = source[name], target[name]
+        if s == t or t == before:
+            merged[name] = s
+        elif s == before:
+            merged[name] = t
+        else:
+            attrs_list.append(
+                ConflictingAttribute(name, None if before is _MISSING else before, s, t)
+            )
+    if attrs_list:
+        return _conflict(key, "CONFLICTING_CHANGE", tuple(attrs_list))
+    del type_name, cid
+    return merged
+
+
+def _conflict(key: Key, kind: str, attrs: tuple[ConflictingAttribute, ...]) -> MergeConflict:
+    type_name, cid = key
+    return MergeConflict(
+        component_id=cid,
+        component_type=type_name,
+        type=kind,
+        conflicting_attributes=attrs,
+        message=f"{type_name.capitalize()} with ID '{cid}' has a conflict of type '{kind}'.",
+    )
+
+
+def resolve(sides: Sides, resolutions: Iterable[Resolution]) -> dict[Key, Content]:
+    """Final content of every changed component, or :class:`MergeConflicts`."""
+    chosen = {(r.component_type, r.component_id): r for r in resolutions}
+    final: dict[Key, Content] = {}
+    conflicts: list[MergeConflict] = []
+    for key in sorted(sides.source_changed | sides.target_changed):
+        source, target = sides.source.get(key), sides.target.get(key)
+        if key in chosen:
+            final[key] = _apply_resolution(chosen[key], source, target)
+            continue
+        if key not in sides.target_changed:
+            final[key] = source
+        elif key not in sides.source_changed:
+            final[key] = target
+        else:
+            outcome = three_way(key, sides.base.get(key), source, target)
+            if isinstance(outcome, MergeConflict):
+                conflicts.append(outcome)
+            else:
+                final[key] = outcome
+    conflicts += _missing_references(sides, final, chosen)
+    if conflicts:
+        raise MergeConflicts(f"The merge has {len(conflicts)} conflict(s).", conflicts)
+    return final
+
+
+def _apply_resolution(resolution: Resolution, source: Content, target: Content) -> Content:
+    kind = resolution.resolution
+    if kind == "SOURCE":
+        return source
+    if kind == "TARGET":
+        return target
+    if kind == "CONTENT" and resolution.content is not None:
+        ctype = TYPES.get(resolution.component_type)
+        if ctype is None:
+            raise InvalidComponent(f"Unknown component type '{resolution.component_type}'.")
+        return validate(ctype, resolution.component_id, resolution.content)
+    raise InvalidComponent(
+        f"Invalid resolution '{kind}' for {resolution.component_type} "
+        f"'{resolution.component_id}': use SOURCE, TARGET or CONTENT with content."
+    )
+
+
+def _missing_references(
+    sides: Sides, final: dict[Key, Content], chosen: Mapping[Key, Resolution]
+) -> list[MergeConflict]:
+    conflicts = []
+    for key, content in final.items():
+        if content is None or key in chosen:
+            continue
+        for ref_key in references_of(TYPES[key[0]], content):
+            if ref_key in final and final[ref_key] is None:
+                ref = next(
+                    r for r in TYPES[key[0]].references if content.get(r.field) == ref_key[1]
+                )
+                attr = ConflictingAttribute(
+                    ref.field,
+                    _get(sides.base.get(key), ref.field),
+                    _get(sides.source.get(key), ref.field),
+                    _get(sides.target.get(key), ref.field),
+                )
+                conflicts.append(_conflict(key, "CAUSES_MISSING_REFERENCE", (attr,)))
+                break
+    return conflicts
+
+
+def _get(content: Content, name: str) -> Any:
+    return None if content is None else content.get(name)
+
+
+def settle(
+    connection: Connection,
+    branch_id: int,
+    now: View,
+    fallback: View,
+    wanted: Mapping[Key, Content],
+    ts: int,
+) -> int:
+    """Make branch ``branch_id`` show ``wanted`` at ``ts``; returns how many ids it wrote.
+
+    ``now`` is the branch's view before the write; ``fallback`` is what it sees without its
+    own segment after the write (its layers and its parent at its new base).
+    """
+    written = 0
+    by_type: dict[str, list[str]] = {}
+    for type_name, cid in wanted:
+        by_type.setdefault(type_name, []).append(cid)
+    for type_name, ids in by_type.items():
+        ctype = TYPES[type_name]
+        current = visible_rows(connection, ctype, now, ids)
+        below = visible_rows(connection, ctype, fallback, ids)
+        close, rows = [], []
+        for cid in ids:
+            desired = wanted[(type_name, cid)]
+            row = current.get(cid)
+            own = row is not None and row["branch_id"] == branch_id
+            if desired == content_of(ctype, below.get(cid)):
+                if own:
+                    close.append(cid)
+                    written += 1
+            elif (
+                not own or content_of(ctype, row) != desired or row["deleted"] != (desired is None)
+            ):
+                if own:
+                    close.append(cid)
+                blank = dict.fromkeys(ctype.field_names)
+                rows.append(
+                    {**blank, **(desired or {}), "component_id": cid, "deleted": desired is None}
+                )
+                written += 1
+        commit.close_own(connection, ctype.table, branch_id, ts, close)
+        commit.insert_rows(connection, ctype.table, branch_id, ts, rows)
+    return written
+
+
+def close_all_own(connection: Connection, branch_id: int, ts: int) -> None:
+    """Close every current revision of the branch (after its changes were promoted)."""
+    from sqlalchemy import update
+
+    for ctype in TYPES.values():
+        table = ctype.table
+        connection.execute(
+            update(table)
+            .where(table.c.branch_id == branch_id, table.c.end_ts.is_(None))
+            .values(end_ts=ts)
+        )
+
+
+__all__ = [
+    "CHUNK",
+    "ConflictingAttribute",
+    "MergeConflict",
+    "MergeConflicts",
+    "Resolution",
+    "diff",
+]

@@ -1,0 +1,41 @@
+"""Alembic environment: migrates the connection handed over by ``revisions.db.upgrade``, or
+the URL in ``sqlalchemy.url`` / ``SNOWPATH_DATABASE_URL`` when run from the alembic CLI."""
+
+from __future__ import annotations
+
+import os
+
+from alembic import context
+from sqlalchemy import Connection
+
+from revisions.db import make_engine
+from revisions.schema import metadata
+
+config = context.config
+
+
+def run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def main() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        run(connection)
+        return
+    url = config.get_main_option("sqlalchemy.url") or os.environ.get("SNOWPATH_DATABASE_URL")
+    if not url:
+        raise RuntimeError("Set sqlalchemy.url or SNOWPATH_DATABASE_URL.")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        run(conn)
+
+
+main()

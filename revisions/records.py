@@ -1,0 +1,142 @@
+"""Plain values the store hands out and takes: branches, read points, commits, components.
+
+Nothing here touches the database; these are the store's vocabulary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class BranchState(StrEnum):
+    UP_TO_DATE = "UP_TO_DATE"
+    FORWARD = "FORWARD"
+    BEHIND = "BEHIND"
+    DIVERGED = "DIVERGED"
+
+
+class CommitKind(StrEnum):
+    CONTENT = "CONTENT"
+    REBASE = "REBASE"  # on the child: the parent's changes came in (source = parent)
+    PROMOTION = "PROMOTION"  # on the parent: a child's changes came in (source = child)
+    PROMOTED = "PROMOTED"  # on the child: its changes went up; it now sees the parent again
+    CREATE = "CREATE"  # on a new branch: its creation
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    id: int
+    path: str
+    name: str
+    parent_path: str | None
+    created_ts: int
+    base_ts: int | None
+    head_ts: int
+    deleted: bool
+    read_only: bool
+    metadata: dict[str, Any]
+    state: BranchState
+
+
+@dataclass(frozen=True, slots=True)
+class ReadPoint:
+    """A branch at its head, at a past ``timestamp`` (epoch ms), or at its ``base`` point."""
+
+    path: str
+    timestamp: int | None = None
+    base: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ReadRange:
+    """Components visible at ``right`` whose revision was written after what ``left`` sees."""
+
+    left: ReadPoint
+    right: ReadPoint
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    branch: str
+    timestamp: int
+    kind: CommitKind
+    author: str
+    comment: str
+    changes: int
+    source: str | None = None
+    source_timestamp: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    """One component as visible in a view: its content and which revision it came from."""
+
+    type: str
+    id: str
+    fields: dict[str, Any]
+    branch: str
+    timestamp: int  # commit timestamp of the revision
+    revision: int  # the revision row's id: changes on every edit
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One entry of a component's history."""
+
+    type: str
+    id: str
+    branch: str
+    timestamp: int
+    end_timestamp: int | None
+    deleted: bool
+    fields: dict[str, Any] | None
+    author: str | None
+    comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[Component]
+    total: int
+    next_after: str | None  # give back as ``after`` for the next page; None: no more
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Ids per component type that are new, changed or deleted from ``base`` to ``compare``."""
+
+    new: dict[str, list[str]] = field(default_factory=dict)
+    changed: dict[str, list[str]] = field(default_factory=dict)
+    deleted: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(len(v) for part in (self.new, self.changed, self.deleted) for v in part.values())
+
+
+# Writes: a commit is a list of these.
+@dataclass(frozen=True, slots=True)
+class Create:
+    type: str
+    id: str
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """Set the given fields; the others keep their current values."""
+
+    type: str
+    id: str
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Delete:
+    type: str
+    id: str
+
+
+Change = Create | Update | Delete

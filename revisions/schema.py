@@ -1,0 +1,200 @@
+"""The revision store's tables, as SQLAlchemy Core metadata (the single source for migrations).
+
+Every component table shares the revision columns of :func:`_revision_columns`: a row is one
+immutable version of one component on one branch, valid from ``start_ts`` (its commit) until
+``end_ts`` (the commit on the same branch that replaced or deleted it; NULL while current).
+Rows are never updated except to set ``end_ts``. ``deleted`` rows are tombstones: they hide a
+revision that a deeper layer (an ancestor) would otherwise show.
+
+Timestamps are epoch milliseconds (BIGINT). Indexes:
+- ``(branch_id, component_id, start_ts)`` unique: per-layer lookups and keyset pages in id order;
+- ``(branch_id, component_id) WHERE end_ts IS NULL`` unique: at most one current row per id
+  per branch, enforced by the database;
+- ``(branch_id, start_ts)`` and ``(branch_id, end_ts) WHERE end_ts IS NOT NULL``: what changed
+  on a branch between two times (compare, merge);
+- reference columns (``concept_id``, ``source_id``, ``target_id``) per branch.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_N_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+# SQLite only auto-increments an INTEGER PRIMARY KEY (the rowid alias).
+RowId = BigInteger().with_variant(Integer(), "sqlite")
+ID_LENGTH = 100
+
+store_clock = Table(
+    "store_clock",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("last_ts", BigInteger, nullable=False),
+    comment="One row. Every commit updates it first: it hands out strictly increasing "
+    "timestamps and serialises writers, on every database.",
+)
+
+branches = Table(
+    "branches",
+    metadata,
+    Column("id", RowId, primary_key=True),
+    Column("path", String(2000), nullable=False),
+    Column("name", String(ID_LENGTH), nullable=False),
+    Column("parent_id", RowId, ForeignKey("branches.id"), nullable=True),
+    Column("created_ts", BigInteger, nullable=False),
+    Column("base_ts", BigInteger, nullable=True),
+    Column("base_since_ts", BigInteger, nullable=True),
+    Column("head_ts", BigInteger, nullable=False),
+    Column("deleted_ts", BigInteger, nullable=True),
+    Column("read_only", Boolean, nullable=False, default=False),
+    Column("has_layers", Boolean, nullable=False, default=False),
+    Column("metadata", JSONType, nullable=False, default=dict),
+    Index(
+        "uq_branches_live_path",
+        "path",
+        unique=True,
+        sqlite_where=text("deleted_ts IS NULL"),
+        postgresql_where=text("deleted_ts IS NULL"),
+    ),
+    Index("ix_branches_parent_id", "parent_id"),
+)
+
+branch_bases = Table(
+    "branch_bases",
+    metadata,
+    Column("branch_id", RowId, ForeignKey("branches.id"), primary_key=True),
+    Column("since_ts", BigInteger, primary_key=True),
+    Column("base_ts", BigInteger, nullable=False),
+    comment="Every base a branch has had: from since_ts on, it sees its parent at base_ts.",
+)
+
+branch_layers = Table(
+    "branch_layers",
+    metadata,
+    Column("branch_id", RowId, ForeignKey("branches.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("source_id", RowId, ForeignKey("branches.id"), nullable=False),
+    Column("upto_ts", BigInteger, nullable=False),
+    comment="Extra layers between a branch and its parent: the source branch's own content "
+    "up to upto_ts. Fixed when the branch is created.",
+)
+
+commits = Table(
+    "commits",
+    metadata,
+    Column("branch_id", RowId, ForeignKey("branches.id"), primary_key=True),
+    Column("ts", BigInteger, primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("source_id", RowId, ForeignKey("branches.id"), nullable=True),
+    Column("source_ts", BigInteger, nullable=True),
+    Column("changes", Integer, nullable=False, default=0),
+)
+
+
+def _revision_table(name: str, *columns: Column, indexes: tuple[Index, ...] = ()) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("rev_id", RowId, primary_key=True),
+        Column("component_id", String(ID_LENGTH), nullable=False),
+        Column("branch_id", RowId, ForeignKey("branches.id"), nullable=False),
+        Column("start_ts", BigInteger, nullable=False),
+        Column("end_ts", BigInteger, nullable=True),
+        Column("deleted", Boolean, nullable=False, default=False),
+        *columns,
+        Index(
+            f"uq_{name}_branch_component_start",
+            "branch_id",
+            "component_id",
+            "start_ts",
+            unique=True,
+            postgresql_include=["end_ts", "deleted"],
+        ),
+        Index(
+            f"uq_{name}_branch_component_open",
+            "branch_id",
+            "component_id",
+            unique=True,
+            sqlite_where=text("end_ts IS NULL"),
+            postgresql_where=text("end_ts IS NULL"),
+        ),
+        Index(f"ix_{name}_branch_start", "branch_id", "start_ts"),
+        Index(
+            f"ix_{name}_branch_end",
+            "branch_id",
+            "end_ts",
+            sqlite_where=text("end_ts IS NOT NULL"),
+            postgresql_where=text("end_ts IS NOT NULL"),
+        ),
+        *indexes,
+    )
+
+
+concepts = _revision_table(
+    "concepts",
+    Column("active", Boolean, nullable=True),
+    Column("module_id", String(ID_LENGTH), nullable=True),
+    Column("concept_class", String(255), nullable=True),
+    Column("datatype", String(255), nullable=True),
+    Column("parents", JSONType, nullable=True),
+    Column("external_id", String(255), nullable=True),
+    Column("retire_reason", String(255), nullable=True),
+    Column("extras", JSONType, nullable=True),
+)
+
+descriptions = _revision_table(
+    "descriptions",
+    Column("concept_id", String(ID_LENGTH), nullable=True),
+    Column("term", Text, nullable=True),
+    Column("language_code", String(20), nullable=True),
+    Column("type", String(255), nullable=True),
+    Column("preferred", Boolean, nullable=True),
+    Column("active", Boolean, nullable=True),
+    Column("external_id", String(255), nullable=True),
+    Column("extras", JSONType, nullable=True),
+    indexes=(Index("ix_descriptions_branch_concept", "branch_id", "concept_id"),),
+)
+
+mappings = _revision_table(
+    "mappings",
+    Column("source_id", String(ID_LENGTH), nullable=True),
+    Column("map_type", String(255), nullable=True),
+    Column("target_id", String(ID_LENGTH), nullable=True),
+    Column("target_code_system", String(255), nullable=True),
+    Column("target_code", String(255), nullable=True),
+    Column("target_name", Text, nullable=True),
+    Column("active", Boolean, nullable=True),
+    Column("sort_weight", Float, nullable=True),
+    Column("external_id", String(255), nullable=True),
+    Column("extras", JSONType, nullable=True),
+    indexes=(
+        Index("ix_mappings_branch_source", "branch_id", "source_id"),
+        Index("ix_mappings_branch_target", "branch_id", "target_id"),
+    ),
+)

@@ -1,0 +1,455 @@
+"""The revision store's public face: branches, commits, reads, compare, merges, history.
+
+:class:`RevisionStore` takes an engine and a clock. Every write runs in one transaction
+that first allocates the commit timestamp (serialising writers across processes), then locks
+the branches it touches; any error rolls everything back. Reads take read points as values
+(:class:`ReadPoint`, :class:`ReadRange`) or an already resolved :class:`View`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import IntegrityError
+
+from revisions import branches, bulk, commit, db, merge, read, schema
+from revisions.branches import Layer
+from revisions.clock import Clock, SystemClock
+from revisions.components import component_type
+from revisions.errors import (
+    BranchNotFound,
+    ComponentExists,
+    ComponentNotFound,
+    InvalidMerge,
+    InvalidRequest,
+)
+from revisions.history import commit_log, component_history
+from revisions.merge import Resolution
+from revisions.read import Filter
+from revisions.records import (
+    Branch,
+    Change,
+    Commit,
+    CommitKind,
+    Comparison,
+    Component,
+    Page,
+    ReadPoint,
+    ReadRange,
+    Revision,
+)
+from revisions.views import View, base_view, head_view, resolve
+
+Point = ReadPoint | ReadRange | View
+MAX_LIMIT = 10_000
+_COUNT_CACHE_SIZE = 2048
+
+
+class RevisionStore:
+    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
+        self.engine = engine
+        self.clock = clock or SystemClock()
+        self._counts: OrderedDict[tuple, int] = OrderedDict()
+        self._counts_lock = threading.Lock()
+
+    # --- setup -----------------------------------------------------------------------------
+
+    def initialize(self) -> None:
+        """Create the clock row and ``MAIN`` if missing (after migrations; idempotent)."""
+        with self.engine.begin() as connection:
+            exists = connection.execute(select(schema.store_clock.c.id)).first()
+            if exists is None:
+                connection.execute(schema.store_clock.insert().values(id=1, last_ts=0))
+        with self.engine.begin() as connection:
+            ts = db.next_timestamp(connection, self.clock)
+            main = connection.execute(
+                select(schema.branches.c.id).where(schema.branches.c.path == branches.ROOT)
+            ).first()
+            if main is None:
+                branches.insert(connection, None, branches.ROOT, ts, {})
+                commit.record_commit(
+                    connection, _main_id(connection), ts, CommitKind.CREATE, "system", "", 0
+                )
+
+    # --- branches --------------------------------------------------------------------------
+
+    def create_branch(
+        self,
+        parent: str,
+        name: str,
+        metadata: Mapping[str, Any] | None = None,
+        *,
+        read_only: bool = False,
+        layers: Sequence[tuple[str, int]] = (),
+    ) -> Branch:
+        """A new branch under ``parent`` based on the parent's head.
+
+        ``layers``: (branch path, timestamp) pairs whose own content the new branch sees
+        between itself and its parent, without copying.
+        """
+        branches.check_name(name)
+        with self.engine.begin() as connection:
+            ts = db.next_timestamp(connection, self.clock)
+            parent_row = branches.load_live(connection, parent)
+            layer_list = tuple(
+                Layer(branches.load_live(connection, path).id, upto) for path, upto in layers
+            )
+            branch_id = branches.insert(
+                connection,
+                parent_row,
+                name,
+                ts,
+                dict(metadata or {}),
+                read_only=read_only,
+                layer_list=layer_list,
+            )
+            commit.record_commit(connection, branch_id, ts, CommitKind.CREATE, "system", "", 0)
+            return branches.to_branch(connection, branches.load_by_id(connection, branch_id))
+
+    def get_branch(self, path: str) -> Branch:
+        with self.engine.connect() as connection:
+            return branches.to_branch(connection, branches.load_for_display(connection, path))
+
+    def list_branches(self, prefix: str | None = None) -> list[Branch]:
+        """Every branch (deleted ones too), by path; below ``prefix`` when given."""
+        B = schema.branches
+        stmt = select(B.c.id).order_by(B.c.path, B.c.id)
+        if prefix is not None:
+            stmt = stmt.where(B.c.path.startswith(prefix + "/", autoescape=True))
+        with self.engine.connect() as connection:
+            ids = list(connection.execute(stmt).scalars())
+            return [branches.to_branch(connection, branches.load_by_id(connection, i)) for i in ids]
+
+    def children(self, path: str) -> list[Branch]:
+        """All branches below ``path`` (transitively)."""
+        self.get_branch(path)
+        return self.list_branches(prefix=path)
+
+    def update_metadata(self, path: str, metadata: Mapping[str, Any]) -> Branch:
+        """Replace the branch's metadata."""
+        if not isinstance(metadata, Mapping):
+            raise InvalidRequest("Branch metadata must be an object.")
+        with self.engine.begin() as connection:
+            db.next_timestamp(connection, self.clock)
+            row = branches.lock(connection, branches.load_live(connection, path).id)
+            branches.set_metadata(connection, row.id, dict(metadata))
+            return branches.to_branch(connection, branches.load_by_id(connection, row.id))
+
+    def delete_branch(self, path: str) -> None:
+        """Soft-delete the branch and everything below it; ``MAIN`` cannot be deleted."""
+        if path == branches.ROOT:
+            raise InvalidRequest("MAIN cannot be deleted.")
+        with self.engine.begin() as connection:
+            ts = db.next_timestamp(connection, self.clock)
+            row = branches.lock(connection, branches.load_live(connection, path).id)
+            branches.mark_deleted(connection, row, ts)
+
+    # --- writes ----------------------------------------------------------------------------
+
+    def commit(
+        self, path: str, author: str, comment: str, changes: Sequence[Change]
+    ) -> Commit | None:
+        """Apply ``changes`` atomically on branch ``path``; None if nothing changed."""
+        _check_author(author, comment)
+        with self.engine.begin() as connection:
+            ts = db.next_timestamp(connection, self.clock)
+            chain = self._locked_chain(connection, path)
+            commit.check_writable(chain[-1])
+            plan = commit.Plan(connection, head_view(connection, chain))
+            commit.replay(plan, changes)
+            keys = plan.changed()
+            if not keys:
+                connection.rollback()
+                return None
+            commit.check_references(plan, keys)
+            count = commit.write(plan, chain[-1].id, ts, keys)
+            commit.record_commit(
+                connection, chain[-1].id, ts, CommitKind.CONTENT, author, comment, count
+            )
+            return Commit(path, ts, CommitKind.CONTENT, author, comment, count)
+
+    def bulk_load(
+        self,
+        path: str,
+        author: str,
+        comment: str,
+        components: Mapping[str, Iterable[tuple[str, Mapping[str, Any]]]],
+    ) -> Commit:
+        """Create many components in one commit: ``{type: iterable of (id, fields)}``.
+
+        Types load in the given order, so concepts should come before what refers to them.
+        """
+        _check_author(author, comment)
+        with self.engine.begin() as connection:
+            ts = db.next_timestamp(connection, self.clock)
+            chain = self._locked_chain(connection, path)
+            commit.check_writable(chain[-1])
+            view = head_view(connection, chain)
+            total = 0
+            try:
+                for type_name, items in components.items():
+                    ctype = component_type(type_name)
+                    total += bulk.load(connection, ctype, view, chain[-1].id, ts, items)
+            except IntegrityError as error:
+                raise ComponentExists("The load contains an id twice.") from error
+            commit.record_commit(
+                connection, chain[-1].id, ts, CommitKind.CONTENT, author, comment, total
+            )
+            return Commit(path, ts, CommitKind.CONTENT, author, comment, total)
+
+    def _locked_chain(self, connection: Connection, path: str) -> list[branches.BranchRow]:
+        chain = branches.load_live_chain(connection, path)
+        chain[-1] = branches.lock(connection, chain[-1].id)
+        return chain
+
+    # --- reads -----------------------------------------------------------------------------
+
+    def view(self, point: Point) -> View:
+        """Resolve a read point once, to reuse it for several reads."""
+        if isinstance(point, View):
+            return point
+        with self.engine.connect() as connection:
+            return resolve(connection, point)
+
+    def get(self, point: Point, type_name: str, component_id: str) -> Component:
+        found = self.get_many(point, type_name, [component_id])
+        if component_id not in found:
+            raise ComponentNotFound(
+                f"{type_name.capitalize()} '{component_id}' does not exist at this path."
+            )
+        return found[component_id]
+
+    def get_many(self, point: Point, type_name: str, ids: Iterable[str]) -> dict[str, Component]:
+        ctype = component_type(type_name)
+        with self.engine.connect() as connection:
+            view = point if isinstance(point, View) else resolve(connection, point)
+            return read.get_many(connection, ctype, view, ids)
+
+    def page(
+        self,
+        point: Point,
+        type_name: str,
+        filter_: Filter | None = None,
+        *,
+        after: str | None = None,
+        limit: int = 50,
+    ) -> Page:
+        """Components in id order after ``after``, with the exact total and the next key."""
+        ctype = component_type(type_name)
+        if not 0 <= limit <= MAX_LIMIT:
+            raise InvalidRequest(f"limit must be between 0 and {MAX_LIMIT}.")
+        filter_ = filter_ or Filter()
+        with self.engine.connect() as connection:
+            view = point if isinstance(point, View) else resolve(connection, point)
+            items, next_after = (
+                ([], after)
+                if limit == 0
+                else read.page(connection, ctype, view, filter_, after, limit)
+            )
+            total = self._count(connection, ctype, view, filter_)
+        return Page(items, total, next_after)
+
+    def count(self, point: Point, type_name: str, filter_: Filter | None = None) -> int:
+        ctype = component_type(type_name)
+        with self.engine.connect() as connection:
+            view = point if isinstance(point, View) else resolve(connection, point)
+            return self._count(connection, ctype, view, filter_ or Filter())
+
+    def _count(self, connection: Connection, ctype: Any, view: View, filter_: Filter) -> int:
+        # A view's content never changes (see revisions.views), so counts cache safely.
+        key = (ctype.name, view.key, filter_)
+        with self._counts_lock:
+            if key in self._counts:
+                self._counts.move_to_end(key)
+                return self._counts[key]
+        value = read.count(connection, ctype, view, filter_)
+        with self._counts_lock:
+            self._counts[key] = value
+            if len(self._counts) > _COUNT_CACHE_SIZE:
+                self._counts.popitem(last=False)
+        return value
+
+    def compare(self, base: Point, compare: Point) -> Comparison:
+        """New, changed and deleted component ids from ``base`` to ``compare``."""
+        result = Comparison()
+        with self.engine.connect() as connection:
+            left = base if isinstance(base, View) else resolve(connection, base)
+            right = compare if isinstance(compare, View) else resolve(connection, compare)
+            for ctype in _types():
+                for cid, (old, new) in sorted(merge.diff(connection, ctype, left, right).items()):
+                    part = (
+                        result.new
+                        if old is None
+                        else result.deleted
+                        if new is None
+                        else result.changed
+                    )
+                    part.setdefault(ctype.name, []).append(cid)
+        return result
+
+    def commits(self, path: str, *, before: int | None = None, limit: int = 50) -> list[Commit]:
+        """The branch's commit log, newest first, older than ``before`` when given."""
+        with self.engine.connect() as connection:
+            row = branches.load_for_display(connection, path)
+            return commit_log(connection, row, before, min(max(limit, 0), MAX_LIMIT))
+
+    def history(self, point: Point, type_name: str, component_id: str) -> list[Revision]:
+        """Every revision of one component that the read point's chain has seen, oldest first."""
+        ctype = component_type(type_name)
+        with self.engine.connect() as connection:
+            view = point if isinstance(point, View) else resolve(connection, point)
+            return component_history(connection, ctype, view, component_id)
+
+    # --- merges ----------------------------------------------------------------------------
+
+    def merge(
+        self,
+        source: str,
+        target: str,
+        author: str,
+        comment: str,
+        resolutions: Sequence[Resolution] = (),
+    ) -> Commit | None:
+        """Rebase (source is target's parent) or promote (target is source's parent)."""
+        if source == target:
+            raise InvalidMerge(f"Cannot merge branch '{source}' onto itself.")
+        if target.rpartition("/")[0] == source:
+            return self.rebase(target, author, comment, resolutions)
+        if source.rpartition("/")[0] == target:
+            return self.promote(source, author, comment, resolutions)
+        raise InvalidMerge(
+            f"Cannot merge source '{source}' into target '{target}': "
+            "one must be the direct parent of the other."
+        )
+
+    def rebase(
+        self, path: str, author: str, comment: str, resolutions: Sequence[Resolution] = ()
+    ) -> Commit | None:
+        """Bring the parent's newer changes into branch ``path``; None if there were none."""
+        _check_author(author, comment)
+        with self.engine.begin() as connection:
+            ts = db.next_timestamp(connection, self.clock)
+            chain = self._lock_pair(connection, path)
+            child, parent = chain[-1], chain[-2]
+            commit.check_writable(child)
+            if parent.head_ts == child.base_ts:
+                connection.rollback()
+                return None
+            old_base = base_view(connection, chain, child.base_ts)  # type: ignore[arg-type]
+            now = head_view(connection, chain)
+            sides = merge.collect_sides(
+                connection, old_base, head_view(connection, chain[:-1]), now
+            )
+            final = merge.resolve(sides, resolutions)
+            branches.record_base(connection, child.id, ts, parent.head_ts)
+            branches.set_head(connection, child.id, ts)
+            moved = [*chain[:-1], branches.load_by_id(connection, child.id)]
+            after = head_view(connection, moved)
+            fallback = View(after.segments[1:], (), after.paths)
+            count = merge.settle(connection, child.id, now, fallback, final, ts)
+            commit.record_commit(
+                connection,
+                child.id,
+                ts,
+                CommitKind.REBASE,
+                author,
+                comment,
+                count,
+                (parent.id, parent.head_ts),
+            )
+            return Commit(
+                path, ts, CommitKind.REBASE, author, comment, count, parent.path, parent.head_ts
+            )
+
+    def promote(
+        self, path: str, author: str, comment: str, resolutions: Sequence[Resolution] = ()
+    ) -> Commit | None:
+        """Apply branch ``path``'s changes to its parent in one commit; None if it had none."""
+        _check_author(author, comment)
+        with self.engine.begin() as connection:
+            ts = db.next_timestamp(connection, self.clock)
+            chain = self._lock_pair(connection, path)
+            child, parent = chain[-1], chain[-2]
+            commit.check_writable(parent)
+            if child.has_layers:
+                raise InvalidMerge(
+                    f"Branch '{path}' sees other branches' content and cannot be promoted."
+                )
+            if not branches.has_own_content(connection, child.id):
+                connection.rollback()
+                return None
+            old_base = base_view(connection, chain, child.base_ts)  # type: ignore[arg-type]
+            parent_now = head_view(connection, chain[:-1])
+            sides = merge.collect_sides(
+                connection, old_base, head_view(connection, chain), parent_now
+            )
+            final = merge.resolve(sides, resolutions)
+            wanted = {
+                key: content
+                for key, content in final.items()
+                if key in sides.source_changed
+                or any((r.component_type, r.component_id) == key for r in resolutions)
+            }
+            fallback = View(parent_now.segments[1:], (), parent_now.paths)
+            count = merge.settle(connection, parent.id, parent_now, fallback, wanted, ts)
+            commit.record_commit(
+                connection,
+                parent.id,
+                ts,
+                CommitKind.PROMOTION,
+                author,
+                comment,
+                count,
+                (child.id, child.head_ts),
+            )
+            merge.close_all_own(connection, child.id, ts)
+            branches.record_base(connection, child.id, ts, ts)
+            commit.record_commit(
+                connection,
+                child.id,
+                ts,
+                CommitKind.PROMOTED,
+                author,
+                comment,
+                count,
+                (parent.id, ts),
+            )
+            return Commit(
+                parent.path, ts, CommitKind.PROMOTION, author, comment, count, path, child.head_ts
+            )
+
+    def _lock_pair(self, connection: Connection, path: str) -> list[branches.BranchRow]:
+        chain = branches.load_live_chain(connection, path)
+        if len(chain) < 2:
+            raise InvalidMerge(f"Branch '{path}' has no parent to merge with.")
+        # Lock parent before child: every merge takes locks top-down, so none deadlock.
+        chain[-2] = branches.lock(connection, chain[-2].id)
+        chain[-1] = branches.lock(connection, chain[-1].id)
+        return chain
+
+
+def _main_id(connection: Connection) -> int:
+    B = schema.branches
+    value = connection.execute(
+        select(B.c.id).where(B.c.path == branches.ROOT, B.c.deleted_ts.is_(None))
+    ).scalar()
+    if value is None:
+        raise BranchNotFound("MAIN does not exist.")
+    return int(value)
+
+
+def _types() -> list[Any]:
+    from revisions.components import TYPES
+
+    return list(TYPES.values())
+
+
+def _check_author(author: Any, comment: Any) -> None:
+    if not isinstance(author, str) or not author.strip() or len(author) > 200:
+        raise InvalidRequest("A commit needs an author (1 to 200 characters).")
+    if not isinstance(comment, str):
+        raise InvalidRequest("A commit comment must be text.")

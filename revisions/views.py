@@ -1,0 +1,144 @@
+"""Visibility: which revision of a component a read point sees. Computed here and only here.
+
+A read point resolves to a :class:`View`: an ordered tuple of :class:`Segment` s, each "the
+own revisions of branch B as they were at time U". The first segment that has a revision of
+a component valid at its time decides what the view shows (a tombstone hides it). For branch
+B at time t the segments are:
+
+1. B itself at ``min(t, head)``;
+2. B's extra layers (another branch's own content up to a fixed time, recursively with that
+   branch's own layers, never its parent);
+3. B's parent at B's base as it was at that time, and so on up the chain: each ancestor is
+   seen exactly as it was at its child's base point, including the base it had then.
+
+A base point ``B^`` is the parent's chain at B's current base. A range ``L...R`` is R's view
+with ``exclude`` = L's segments: revisions written at a point L can see are left out. For a
+fixed segment list the answer never changes (later commits have larger timestamps), so a
+view is a cache key and an ETag.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, Connection, Table, and_, false, not_, or_
+
+from revisions import branches
+from revisions.branches import BranchRow
+from revisions.errors import InvalidReadPoint
+from revisions.records import ReadPoint, ReadRange
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    branch_id: int
+    upto: int
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    segments: tuple[Segment, ...]
+    exclude: tuple[Segment, ...] = ()
+    paths: dict[int, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def key(self) -> str:
+        """A stable text key for this exact view (cache keys, ETags)."""
+        own = ",".join(f"{s.branch_id}:{s.upto}" for s in self.segments)
+        left = ",".join(f"{s.branch_id}:{s.upto}" for s in self.exclude)
+        return f"{own}|{left}" if left else own
+
+
+def resolve(connection: Connection, point: ReadPoint | ReadRange) -> View:
+    """The view a read point stands for (see the module docstring)."""
+    if isinstance(point, ReadRange):
+        left = resolve(connection, point.left)
+        right = resolve(connection, point.right)
+        return View(right.segments, left.segments, {**left.paths, **right.paths})
+    chain = branches.load_live_chain(connection, point.path)
+    resolver = _Resolver(connection, chain)
+    branch = chain[-1]
+    if point.base:
+        if branch.parent_id is None:
+            raise InvalidReadPoint(f"Branch '{branch.path}' has no base point.")
+        parent = resolver.row(branch.parent_id)
+        base = branches.base_at(connection, branch, branch.head_ts)
+        return resolver.view(resolver.chain(parent, base))
+    ts = branch.head_ts if point.timestamp is None else point.timestamp
+    if ts < branch.created_ts:
+        raise InvalidReadPoint(
+            f"Branch '{branch.path}' did not exist at {ts} (created at {branch.created_ts})."
+        )
+    return resolver.view(resolver.chain(branch, ts))
+
+
+def head_view(connection: Connection, chain: list[BranchRow]) -> View:
+    """The view of ``chain[-1]`` at its head, from an already loaded chain (root first)."""
+    resolver = _Resolver(connection, chain)
+    return resolver.view(resolver.chain(chain[-1], chain[-1].head_ts))
+
+
+def base_view(connection: Connection, chain: list[BranchRow], base_ts: int) -> View:
+    """The parent's view at ``base_ts`` for ``chain[-1]`` (what its base point shows)."""
+    resolver = _Resolver(connection, chain)
+    return resolver.view(resolver.chain(chain[-2], base_ts))
+
+
+class _Resolver:
+    def __init__(self, connection: Connection, known: list[BranchRow]) -> None:
+        self.connection = connection
+        self.rows = {row.id: row for row in known}
+
+    def row(self, branch_id: int) -> BranchRow:
+        if branch_id not in self.rows:
+            self.rows[branch_id] = branches.load_by_id(self.connection, branch_id)
+        return self.rows[branch_id]
+
+    def chain(self, branch: BranchRow, ts: int) -> list[Segment]:
+        upto = min(ts, branch.head_ts)
+        segments = self.own(branch, upto)
+        if branch.parent_id is not None:
+            base = branches.base_at(self.connection, branch, upto)
+            segments += self.chain(self.row(branch.parent_id), base)
+        return segments
+
+    def own(self, branch: BranchRow, upto: int) -> list[Segment]:
+        segments = [Segment(branch.id, min(upto, branch.head_ts))]
+        if branch.has_layers:
+            for layer in branches.layers(self.connection, branch.id):
+                segments += self.own(self.row(layer.source_id), layer.upto_ts)
+        return segments
+
+    def view(self, segments: list[Segment]) -> View:
+        seen: set[int] = set()
+        unique = []
+        for segment in segments:
+            if segment.branch_id not in seen:
+                seen.add(segment.branch_id)
+                unique.append(segment)
+        paths = {s.branch_id: self.row(s.branch_id).path for s in unique}
+        return View(tuple(unique), (), paths)
+
+
+def valid_in(table: Table, segment: Segment) -> ColumnElement[bool]:
+    """Rows of ``table`` that are the branch's own revision valid at the segment's time."""
+    return and_(
+        table.c.branch_id == segment.branch_id,
+        table.c.start_ts <= segment.upto,
+        or_(table.c.end_ts.is_(None), table.c.end_ts > segment.upto),
+    )
+
+
+def not_excluded(table: Table, view: View) -> ColumnElement[bool] | None:
+    """For ranges: rows written at a point the left side does not see."""
+    if not view.exclude:
+        return None
+    seen = [
+        and_(table.c.branch_id == s.branch_id, table.c.start_ts <= s.upto) for s in view.exclude
+    ]
+    return not_(or_(false(), *seen))
+
+
+def is_excluded(view: View, branch_id: int, start_ts: int) -> bool:
+    """The Python twin of :func:`not_excluded` for one revision."""
+    return any(s.branch_id == branch_id and start_ts <= s.upto for s in view.exclude)

@@ -1,0 +1,80 @@
+"""Shared fixtures: a migrated database per backend, a pinned clock, a fresh store per test.
+
+``backend`` runs every store test on SQLite and on PostgreSQL. SQLite tests get a copy of a
+database migrated once per session; PostgreSQL tests share one migrated database whose
+tables are emptied before each test (the store commits for real, so a rollback per test
+would hide exactly what the tests check).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from revisions import ManualClock, RevisionStore, make_engine, upgrade
+from revisions.schema import metadata
+from tests import services
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "snowpath.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    try:
+        url = services.fresh_postgres_database()
+    except Exception as error:
+        services.unavailable("PostgreSQL", error)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_engine(postgres_url: str) -> Iterator[Engine]:
+    engine = make_engine(postgres_url)
+    yield engine
+    engine.dispose()
+
+
+def empty_postgres(engine: Engine) -> None:
+    names = ", ".join(table.name for table in metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        path = tmp_path / "snowpath.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        engine = make_engine(f"sqlite:///{path}")
+        yield engine
+        engine.dispose()
+    else:
+        engine = request.getfixturevalue("postgres_engine")
+        empty_postgres(engine)
+        yield engine
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(1_600_000_000_000)
+
+
+@pytest.fixture
+def store(engine: Engine, clock: ManualClock) -> RevisionStore:
+    store = RevisionStore(engine, clock)
+    store.initialize()
+    return store

@@ -1,0 +1,259 @@
+"""Rebase and promotion: propagation, three-way conflicts, resolutions, merge records."""
+
+from __future__ import annotations
+
+import pytest
+
+from revisions import CommitKind, ReadPoint, Resolution, RevisionStore
+from revisions.errors import InvalidMerge, MergeConflicts
+from tests.revisions.helpers import change, concept, delete, description, field, ids
+
+A = "MAIN/a"
+
+
+@pytest.fixture
+def forked(store: RevisionStore) -> RevisionStore:
+    store.commit("MAIN", "u", "c", [concept("1", module_id="m0", concept_class="k0"), concept("2")])
+    store.create_branch("MAIN", "a")
+    return store
+
+
+def conflicts_of(store: RevisionStore, source: str, target: str, resolutions: tuple = ()) -> list:
+    with pytest.raises(MergeConflicts) as caught:
+        store.merge(source, target, "u", "merge", list(resolutions))
+    return caught.value.conflicts
+
+
+def test_child_change_is_invisible_to_parent_and_siblings_until_promotion(
+    forked: RevisionStore,
+) -> None:
+    forked.create_branch("MAIN", "b")
+    forked.commit(A, "u", "c", [concept("3"), change("1", module_id="a")])
+    for path in ("MAIN", "MAIN/b"):
+        assert ids(forked, path) == ["1", "2"]
+        assert field(forked, path, "1", "module_id") == "m0"
+    forked.promote(A, "u", "promote")
+    assert ids(forked, "MAIN") == ["1", "2", "3"]
+    assert field(forked, "MAIN", "1", "module_id") == "a"
+    assert ids(forked, "MAIN/b") == ["1", "2"]
+
+
+def test_deletion_on_child_hides_the_component_only_there(forked: RevisionStore) -> None:
+    forked.create_branch("MAIN", "b")
+    forked.commit(A, "u", "c", [delete("1")])
+    assert ids(forked, A) == ["2"]
+    assert ids(forked, "MAIN") == ["1", "2"]
+    assert ids(forked, "MAIN/b") == ["1", "2"]
+
+
+def test_promotion_records_its_source_and_resets_the_child(forked: RevisionStore) -> None:
+    child_commit = forked.commit(A, "u", "c", [concept("3")])
+    promotion = forked.merge(A, "MAIN", "ann", "promote a")
+    assert promotion is not None
+    log = forked.commits("MAIN")[0]
+    assert (log.kind, log.source, log.source_timestamp, log.author) == (
+        CommitKind.PROMOTION,
+        A,
+        child_commit.timestamp,
+        "ann",
+    )
+    child_log = forked.commits(A)[0]
+    assert (child_log.kind, child_log.source, child_log.timestamp) == (
+        CommitKind.PROMOTED,
+        "MAIN",
+        promotion.timestamp,
+    )
+    branch = forked.get_branch(A)
+    assert branch.base_ts == promotion.timestamp
+    # Later parent changes are visible after the next rebase, not shadowed by promoted copies.
+    forked.commit("MAIN", "u", "c", [change("3", module_id="later")])
+    forked.rebase(A, "u", "sync")
+    assert field(forked, A, "3", "module_id") == "later"
+
+
+def test_rebase_records_its_source(forked: RevisionStore) -> None:
+    parent = forked.commit("MAIN", "u", "c", [concept("3")])
+    forked.merge("MAIN", A, "u", "sync")
+    log = forked.commits(A)[0]
+    assert (log.kind, log.source, log.source_timestamp) == (
+        CommitKind.REBASE,
+        "MAIN",
+        parent.timestamp,
+    )
+
+
+def test_rebase_with_nothing_new_is_a_no_op(forked: RevisionStore) -> None:
+    head = forked.get_branch(A).head_ts
+    assert forked.rebase(A, "u", "sync") is None
+    assert forked.get_branch(A).head_ts == head
+
+
+def test_promotion_with_nothing_to_promote_is_a_no_op(forked: RevisionStore) -> None:
+    assert forked.promote(A, "u", "p") is None
+
+
+def test_identical_change_on_both_sides_is_no_conflict(forked: RevisionStore) -> None:
+    forked.commit(A, "u", "c", [change("1", module_id="same")])
+    forked.commit("MAIN", "u", "c", [change("1", module_id="same")])
+    forked.rebase(A, "u", "sync")
+    assert field(forked, A, "1", "module_id") == "same"
+    # The identical copy must not shadow later parent changes.
+    forked.commit("MAIN", "u", "c", [change("1", module_id="after")])
+    forked.rebase(A, "u", "sync")
+    assert field(forked, A, "1", "module_id") == "after"
+
+
+def test_identical_creation_on_both_sides_is_no_conflict(forked: RevisionStore) -> None:
+    forked.commit(A, "u", "c", [concept("9", module_id="x")])
+    forked.commit("MAIN", "u", "c", [concept("9", module_id="x")])
+    forked.rebase(A, "u", "sync")
+    assert ids(forked, A) == ["1", "2", "9"]
+
+
+def test_changes_to_different_properties_merge(forked: RevisionStore) -> None:
+    forked.commit(A, "u", "c", [change("1", module_id="child")])
+    forked.commit("MAIN", "u", "c", [change("1", concept_class="parent")])
+    forked.rebase(A, "u", "sync")
+    merged = forked.get(ReadPoint(A), "concept", "1").fields
+    assert (merged["module_id"], merged["concept_class"]) == ("child", "parent")
+    forked.promote(A, "u", "promote")
+    on_main = forked.get(ReadPoint("MAIN"), "concept", "1").fields
+    assert (on_main["module_id"], on_main["concept_class"]) == ("child", "parent")
+
+
+def test_promotion_of_a_diverged_child_merges_properties(forked: RevisionStore) -> None:
+    forked.commit(A, "u", "c", [change("1", module_id="child")])
+    forked.commit("MAIN", "u", "c", [change("1", concept_class="parent"), concept("5")])
+    forked.promote(A, "u", "promote")
+    on_main = forked.get(ReadPoint("MAIN"), "concept", "1").fields
+    assert (on_main["module_id"], on_main["concept_class"]) == ("child", "parent")
+    assert ids(forked, A) == ["1", "2", "5"]
+
+
+def test_same_property_changed_differently_conflicts(forked: RevisionStore) -> None:
+    forked.commit(A, "u", "c", [change("1", module_id="child", concept_class="same")])
+    forked.commit("MAIN", "u", "c", [change("1", module_id="parent", concept_class="same")])
+    head = forked.get_branch(A).head_ts
+    [conflict] = conflicts_of(forked, "MAIN", A)
+    assert (conflict.component_id, conflict.component_type, conflict.type) == (
+        "1",
+        "concept",
+        "CONFLICTING_CHANGE",
+    )
+    [attr] = conflict.conflicting_attributes
+    assert (attr.property, attr.old_value, attr.source_value, attr.target_value) == (
+        "module_id",
+        "m0",
+        "parent",
+        "child",
+    )
+    assert "has a conflict of type 'CONFLICTING_CHANGE'" in conflict.message
+    assert forked.get_branch(A).head_ts == head
+    assert field(forked, A, "1", "module_id") == "child"
+
+
+def test_created_on_both_sides_differently_conflicts(forked: RevisionStore) -> None:
+    forked.commit(A, "u", "c", [concept("9", module_id="x")])
+    forked.commit("MAIN", "u", "c", [concept("9", module_id="y")])
+    [conflict] = conflicts_of(forked, "MAIN", A)
+    assert conflict.type == "CONFLICTING_CHANGE"
+    assert [a.property for a in conflict.conflicting_attributes] == ["module_id"]
+
+
+def test_deleted_against_changed_conflicts_both_ways(forked: RevisionStore) -> None:
+    forked.commit(A, "u", "c", [delete("1"), change("2", module_id="child")])
+    forked.commit("MAIN", "u", "c", [change("1", module_id="parent"), delete("2")])
+    conflicts = conflicts_of(forked, "MAIN", A)
+    assert sorted((c.component_id, c.type) for c in conflicts) == [
+        ("1", "DELETED_WHILE_CHANGED"),
+        ("2", "DELETED_WHILE_CHANGED"),
+    ]
+
+
+def test_description_added_to_a_concept_deleted_on_the_other_side_conflicts(
+    forked: RevisionStore,
+) -> None:
+    forked.commit(A, "u", "c", [description("d", "1")])
+    forked.commit("MAIN", "u", "c", [delete("1")])
+    [conflict] = conflicts_of(forked, "MAIN", A)
+    assert (conflict.component_id, conflict.component_type, conflict.type) == (
+        "d",
+        "description",
+        "CAUSES_MISSING_REFERENCE",
+    )
+    assert conflict.conflicting_attributes[0].property == "concept_id"
+
+
+def test_deleted_on_both_sides_is_no_conflict(forked: RevisionStore) -> None:
+    forked.commit(A, "u", "c", [delete("1")])
+    forked.commit("MAIN", "u", "c", [delete("1")])
+    forked.rebase(A, "u", "sync")
+    assert ids(forked, A) == ["2"]
+
+
+def _diverge(store: RevisionStore) -> None:
+    store.commit(A, "u", "c", [change("1", module_id="child")])
+    store.commit("MAIN", "u", "c", [change("1", module_id="parent")])
+
+
+def test_resolution_by_source(forked: RevisionStore) -> None:
+    _diverge(forked)
+    forked.rebase(A, "u", "sync", [Resolution("concept", "1", "SOURCE")])
+    assert field(forked, A, "1", "module_id") == "parent"
+
+
+def test_resolution_by_target(forked: RevisionStore) -> None:
+    _diverge(forked)
+    forked.rebase(A, "u", "sync", [Resolution("concept", "1", "TARGET")])
+    assert field(forked, A, "1", "module_id") == "child"
+
+
+def test_resolution_by_explicit_content(forked: RevisionStore) -> None:
+    _diverge(forked)
+    content = {"module_id": "agreed", "concept_class": "k0"}
+    forked.rebase(A, "u", "sync", [Resolution("concept", "1", "CONTENT", content)])
+    assert field(forked, A, "1", "module_id") == "agreed"
+
+
+def test_resolution_on_promotion_by_target_keeps_the_parent(forked: RevisionStore) -> None:
+    _diverge(forked)
+    forked.promote(A, "u", "p", [Resolution("concept", "1", "TARGET")])
+    assert field(forked, "MAIN", "1", "module_id") == "parent"
+    assert field(forked, A, "1", "module_id") == "parent"
+
+
+def test_invalid_resolution_is_refused(forked: RevisionStore) -> None:
+    from revisions.errors import InvalidComponent
+
+    _diverge(forked)
+    with pytest.raises(InvalidComponent, match="Invalid resolution"):
+        forked.rebase(A, "u", "sync", [Resolution("concept", "1", "CONTENT")])
+
+
+def test_merge_onto_itself_or_unrelated_is_refused(forked: RevisionStore) -> None:
+    forked.create_branch("MAIN", "b")
+    with pytest.raises(InvalidMerge, match="onto itself"):
+        forked.merge(A, A, "u", "c")
+    with pytest.raises(InvalidMerge, match="direct parent"):
+        forked.merge(A, "MAIN/b", "u", "c")
+
+
+def test_promotion_into_a_read_only_parent_is_refused(store: RevisionStore) -> None:
+    from revisions.errors import BranchReadOnly
+
+    store.create_branch("MAIN", "v1", read_only=True)
+    store.create_branch("MAIN/v1", "x")
+    store.commit("MAIN/v1/x", "u", "c", [concept("1")])
+    with pytest.raises(BranchReadOnly):
+        store.promote("MAIN/v1/x", "u", "p")
+
+
+def test_nested_promotion_task_to_project_to_main(store: RevisionStore) -> None:
+    store.create_branch("MAIN", "proj")
+    store.create_branch("MAIN/proj", "task")
+    store.commit("MAIN/proj/task", "u", "c", [concept("1"), description("d", "1")])
+    store.promote("MAIN/proj/task", "u", "p")
+    assert ids(store, "MAIN") == []
+    store.promote("MAIN/proj", "u", "p")
+    assert ids(store, "MAIN") == ["1"]
+    assert ids(store, "MAIN", "description") == ["d"]

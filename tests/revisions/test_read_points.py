@@ -1,0 +1,126 @@
+"""Read points: a branch at a past time, its base point, and ranges between two points."""
+
+from __future__ import annotations
+
+import pytest
+
+from revisions import ManualClock, ReadPoint, ReadRange, RevisionStore
+from revisions.errors import BranchNotFound, InvalidReadPoint
+from tests.revisions.helpers import change, concept, delete, field, ids
+
+
+def test_at_timestamp_just_before_and_just_after_each_commit(
+    store: RevisionStore, clock: ManualClock
+) -> None:
+    stamps = []
+    for value in ("a", "b", "c"):
+        clock.advance(100)
+        ops = [concept("1", module_id=value)] if value == "a" else [change("1", module_id=value)]
+        stamps.append(store.commit("MAIN", "u", "c", ops).timestamp)
+    assert ids(store, ReadPoint("MAIN", timestamp=stamps[0] - 1)) == []
+    for ts, value in zip(stamps, "abc", strict=True):
+        assert field(store, ReadPoint("MAIN", timestamp=ts), "1", "module_id") == value
+        assert field(store, ReadPoint("MAIN", timestamp=ts + 50), "1", "module_id") == value
+    assert field(store, ReadPoint("MAIN", timestamp=stamps[1] - 1), "1", "module_id") == "a"
+
+
+def test_at_timestamp_on_a_child_after_a_rebase_uses_the_base_it_had_then(
+    store: RevisionStore, clock: ManualClock
+) -> None:
+    store.commit("MAIN", "u", "c", [concept("1", module_id="old")])
+    store.create_branch("MAIN", "a")
+    clock.advance(100)
+    store.commit("MAIN", "u", "c", [change("1", module_id="new"), concept("2")])
+    clock.advance(100)
+    before_rebase = clock.now_ms() - 1
+    rebase = store.rebase("MAIN/a", "u", "sync")
+    assert rebase is not None
+    assert field(store, ReadPoint("MAIN/a", timestamp=before_rebase), "1", "module_id") == "old"
+    assert ids(store, ReadPoint("MAIN/a", timestamp=before_rebase)) == ["1"]
+    assert field(store, ReadPoint("MAIN/a", timestamp=rebase.timestamp), "1", "module_id") == "new"
+    assert ids(store, ReadPoint("MAIN/a", timestamp=rebase.timestamp)) == ["1", "2"]
+
+
+def test_at_timestamp_sees_a_grandparent_through_the_parents_old_base(
+    store: RevisionStore, clock: ManualClock
+) -> None:
+    store.create_branch("MAIN", "a")
+    store.create_branch("MAIN/a", "b")
+    store.commit("MAIN", "u", "c", [concept("1")])
+    store.rebase("MAIN/a", "u", "sync")
+    # b was based on a before a's rebase: it must not see MAIN's concept through a's new base.
+    assert ids(store, "MAIN/a/b") == []
+    assert ids(store, "MAIN/a") == ["1"]
+
+
+def test_at_a_time_before_the_branch_existed_is_refused(
+    store: RevisionStore, clock: ManualClock
+) -> None:
+    clock.advance(100)
+    branch = store.create_branch("MAIN", "a")
+    with pytest.raises(InvalidReadPoint, match="did not exist"):
+        store.page(ReadPoint("MAIN/a", timestamp=branch.created_ts - 1), "concept")
+
+
+def test_at_timestamp_of_unknown_branch_is_not_found(store: RevisionStore) -> None:
+    with pytest.raises(BranchNotFound):
+        store.page(ReadPoint("MAIN/none", timestamp=5), "concept")
+
+
+def test_base_point_shows_the_parent_at_the_base_and_none_of_the_branch(
+    store: RevisionStore,
+) -> None:
+    store.commit("MAIN", "u", "c", [concept("1", module_id="base"), concept("2")])
+    store.create_branch("MAIN", "a")
+    store.commit("MAIN/a", "u", "c", [concept("3"), change("1", module_id="mine"), delete("2")])
+    store.commit("MAIN", "u", "c", [concept("4"), delete("2")])
+    base = ReadPoint("MAIN/a", base=True)
+    assert ids(store, base) == ["1", "2"]
+    assert field(store, base, "1", "module_id") == "base"
+
+
+def test_base_point_after_a_rebase_moves_to_the_new_base(store: RevisionStore) -> None:
+    store.commit("MAIN", "u", "c", [concept("1")])
+    store.create_branch("MAIN", "a")
+    store.commit("MAIN/a", "u", "c", [concept("2")])
+    store.commit("MAIN", "u", "c", [concept("3")])
+    assert ids(store, ReadPoint("MAIN/a", base=True)) == ["1"]
+    store.rebase("MAIN/a", "u", "sync")
+    assert ids(store, ReadPoint("MAIN/a", base=True)) == ["1", "3"]
+    assert ids(store, "MAIN/a") == ["1", "2", "3"]
+
+
+def test_base_point_of_main_is_refused(store: RevisionStore) -> None:
+    with pytest.raises(InvalidReadPoint, match="no base point"):
+        store.page(ReadPoint("MAIN", base=True), "concept")
+
+
+def test_range_returns_created_and_modified_only(store: RevisionStore) -> None:
+    store.commit("MAIN", "u", "c", [concept("1"), concept("2"), concept("3")])
+    store.create_branch("MAIN", "v1", read_only=True)
+    store.commit("MAIN", "u", "c", [change("1", module_id="m"), delete("2"), concept("4")])
+    in_range = ReadRange(ReadPoint("MAIN/v1"), ReadPoint("MAIN"))
+    assert ids(store, in_range) == ["1", "4"]
+    assert store.page(in_range, "concept").total == 2
+    assert set(store.get_many(in_range, "concept", ["1", "3", "4"])) == {"1", "4"}
+
+
+def test_range_of_a_point_with_itself_is_empty(store: RevisionStore) -> None:
+    store.commit("MAIN", "u", "c", [concept("1")])
+    assert ids(store, ReadRange(ReadPoint("MAIN"), ReadPoint("MAIN"))) == []
+
+
+def test_range_from_parent_to_child_is_the_childs_work(store: RevisionStore) -> None:
+    store.commit("MAIN", "u", "c", [concept("1"), concept("2")])
+    store.create_branch("MAIN", "a")
+    store.commit("MAIN/a", "u", "c", [concept("3"), change("2", active=False)])
+    assert ids(store, ReadRange(ReadPoint("MAIN"), ReadPoint("MAIN/a"))) == ["2", "3"]
+
+
+def test_range_reverted_change_still_counts_as_written(store: RevisionStore) -> None:
+    store.commit("MAIN", "u", "c", [concept("1", module_id="a")])
+    store.create_branch("MAIN", "v1", read_only=True)
+    store.commit("MAIN", "u", "c", [change("1", module_id="b")])
+    store.commit("MAIN", "u", "c", [change("1", module_id="a")])
+    # A range selects by revision, not by content: the component was written again.
+    assert ids(store, ReadRange(ReadPoint("MAIN/v1"), ReadPoint("MAIN"))) == ["1"]

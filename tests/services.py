@@ -1,0 +1,42 @@
+"""Where the tests find PostgreSQL and Redis, and what happens when they are missing.
+
+``SNOWPATH_TEST_POSTGRES_URL`` (default: the local server, database ``test``) names a server
+whose account may create databases: the suite makes its own database ``snowpath_test`` there
+and never touches others. ``SNOWPATH_TEST_REDIS_URL`` (default database 15 on the local
+server) is flushed by the tests that use it. Unreachable services skip their tests, unless
+``SNOWPATH_TEST_REQUIRE_SERVICES=1`` (CI), which turns every such skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+POSTGRES_URL = os.environ.get(
+    "SNOWPATH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("SNOWPATH_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REQUIRED = os.environ.get("SNOWPATH_TEST_REQUIRE_SERVICES", "") not in ("", "0", "false")
+TEST_DATABASE = "snowpath_test"
+
+
+def unavailable(service: str, error: Exception) -> None:
+    message = f"{service} is not reachable ({type(error).__name__}: {error})"
+    if REQUIRED:
+        pytest.fail(message + "; SNOWPATH_TEST_REQUIRE_SERVICES is set", pytrace=False)
+    pytest.skip(message)
+
+
+def fresh_postgres_database(name: str = TEST_DATABASE) -> str:
+    """Drop and create database ``name`` on the test server; returns its URL."""
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
