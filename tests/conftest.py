@@ -30,15 +30,16 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
+def postgres_url() -> Iterator[str]:
     try:
         url = services.fresh_postgres_database()
-    except Exception as error:
+    except Exception as error:  # any failure to reach the server means "not there"
         services.unavailable("PostgreSQL", error)
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
-    return url
+    yield url
+    services.drop_postgres_database()
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,11 @@
 """Where the tests find PostgreSQL and Redis, and what happens when they are missing.
 
 ``SNOWPATH_TEST_POSTGRES_URL`` (default: the local server, database ``test``) names a server
-whose account may create databases: the suite makes its own database ``snowpath_test`` there
-and never touches others. ``SNOWPATH_TEST_REDIS_URL`` (default database 15 on the local
-server) is flushed by the tests that use it. Unreachable services skip their tests, unless
-``SNOWPATH_TEST_REQUIRE_SERVICES=1`` (CI), which turns every such skip into a failure.
+whose account may create databases: each run makes its own database ``snowpath_test_<pid>``
+there, drops it at the end, and never touches others. ``SNOWPATH_TEST_REDIS_URL`` (default:
+database 15 on the local server) is flushed by the tests that use it. Unreachable services
+skip their tests, unless ``SNOWPATH_TEST_REQUIRE_SERVICES=1`` (CI), which turns every such
+skip into a failure.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ POSTGRES_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("SNOWPATH_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REQUIRED = os.environ.get("SNOWPATH_TEST_REQUIRE_SERVICES", "") not in ("", "0", "false")
-TEST_DATABASE = "snowpath_test"
+# One database per test run, so runs on one machine (a developer's and CI's) never collide.
+TEST_DATABASE = f"snowpath_test_{os.getpid()}"
 
 
 def unavailable(service: str, error: Exception) -> None:
@@ -30,13 +32,21 @@ def unavailable(service: str, error: Exception) -> None:
     pytest.skip(message)
 
 
-def fresh_postgres_database(name: str = TEST_DATABASE) -> str:
-    """Drop and create database ``name`` on the test server; returns its URL."""
+def _admin(statement: str) -> None:
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            connection.execute(text(statement))
     finally:
         admin.dispose()
+
+
+def fresh_postgres_database(name: str = TEST_DATABASE) -> str:
+    """Drop and create database ``name`` on the test server; returns its URL."""
+    drop_postgres_database(name)
+    _admin(f'CREATE DATABASE "{name}"')
     return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(name: str = TEST_DATABASE) -> None:
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
