@@ -5,6 +5,7 @@ Start with :class:`RevisionStore`; the values it takes and returns are in
 """
 
 from revisions.clock import Clock, ManualClock, SystemClock
+from revisions.codesystems import CodeSystem, Version
 from revisions.db import make_engine, upgrade
 from revisions.merge import ConflictingAttribute, MergeConflict, Resolution
 from revisions.read import Filter
@@ -32,6 +33,7 @@ __all__ = [
     "BranchState",
     "Change",
     "Clock",
+    "CodeSystem",
     "Commit",
     "CommitKind",
     "Comparison",
@@ -50,6 +52,7 @@ __all__ = [
     "RevisionStore",
     "SystemClock",
     "Update",
+    "Version",
     "View",
     "make_engine",
     "upgrade",

@@ -45,6 +45,8 @@ class BranchRow:
     read_only: bool
     has_layers: bool
     metadata: dict[str, Any]
+    effective_time: str | None
+    has_versions: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +138,23 @@ def lock(connection: Connection, branch_id: int) -> BranchRow:
     return _row(row)
 
 
+def releases(
+    connection: Connection, branch_ids: list[int]
+) -> dict[int, list[tuple[int, int, str]]]:
+    """Version tags below these branches: ``{parent id: [(base_ts, created_ts, effective)]}``."""
+    rows = connection.execute(
+        select(_B.c.parent_id, _B.c.base_ts, _B.c.created_ts, _B.c.effective_time)
+        .where(_B.c.parent_id.in_(branch_ids), _B.c.effective_time.is_not(None))
+        .order_by(_B.c.base_ts)
+    )
+    result: dict[int, list[tuple[int, int, str]]] = {}
+    for row in rows:
+        result.setdefault(row.parent_id, []).append(
+            (row.base_ts, row.created_ts, row.effective_time)
+        )
+    return result
+
+
 def layers(connection: Connection, branch_id: int) -> list[Layer]:
     L = schema.branch_layers
     rows = connection.execute(
@@ -169,6 +188,7 @@ def insert(
     *,
     read_only: bool = False,
     layer_list: tuple[Layer, ...] = (),
+    effective_time: str | None = None,
 ) -> int:
     """Insert a branch created at ``ts``, based on the parent's head."""
     path = name if parent is None else f"{parent.path}/{name}"
@@ -191,11 +211,14 @@ def insert(
             read_only=read_only,
             has_layers=bool(layer_list),
             metadata=metadata,
+            effective_time=effective_time,
         )
         .returning(_B.c.id)
     ).scalar_one()
     if parent is not None:
         record_base(connection, branch_id, ts, base)  # type: ignore[arg-type]
+        if effective_time is not None and not parent.has_versions:
+            connection.execute(_B.update().where(_B.c.id == parent.id).values(has_versions=True))
     for position, layer in enumerate(layer_list):
         connection.execute(
             schema.branch_layers.insert().values(

@@ -84,6 +84,7 @@ def visible_rows(
 
 
 def to_component(ctype: ComponentType, view: View, row: Mapping[str, Any]) -> Component:
+    effective = view.release_of(row["branch_id"], row["start_ts"])
     return Component(
         type=ctype.name,
         id=row["component_id"],
@@ -91,6 +92,8 @@ def to_component(ctype: ComponentType, view: View, row: Mapping[str, Any]) -> Co
         branch=view.paths.get(row["branch_id"], str(row["branch_id"])),
         timestamp=row["start_ts"],
         revision=row["rev_id"],
+        released=effective is not None,
+        effective_time=effective,
     )
 
 

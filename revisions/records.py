@@ -23,6 +23,8 @@ class CommitKind(StrEnum):
     PROMOTION = "PROMOTION"  # on the parent: a child's changes came in (source = child)
     PROMOTED = "PROMOTED"  # on the child: its changes went up; it now sees the parent again
     CREATE = "CREATE"  # on a new branch: its creation
+    VERSION = "VERSION"  # on a working branch: a version (tag branch) was cut at this point
+    UPGRADE = "UPGRADE"  # on a new working branch: created by an upgrade (source = new base)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,8 @@ class Component:
     branch: str
     timestamp: int  # commit timestamp of the revision
     revision: int  # the revision row's id: changes on every edit
+    released: bool = False  # a version of its branch includes this revision
+    effective_time: str | None = None  # yyyyMMdd of the first version that includes it
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -73,6 +74,10 @@ branches = Table(
     Column("read_only", Boolean, nullable=False, default=False),
     Column("has_layers", Boolean, nullable=False, default=False),
     Column("metadata", JSONType, nullable=False, default=dict),
+    # Set on version tags: content written on the parent up to base_ts is released then.
+    Column("effective_time", String(8), nullable=True),
+    # Set on branches that have version tags, so reads skip the lookup for the rest.
+    Column("has_versions", Boolean, nullable=False, default=False, server_default=false()),
     Index(
         "uq_branches_live_path",
         "path",
@@ -114,6 +119,34 @@ commits = Table(
     Column("source_id", RowId, ForeignKey("branches.id"), nullable=True),
     Column("source_ts", BigInteger, nullable=True),
     Column("changes", Integer, nullable=False, default=0),
+)
+
+
+codesystems = Table(
+    "codesystems",
+    metadata,
+    Column("id", String(ID_LENGTH), primary_key=True),
+    Column("title", String(500), nullable=False),
+    Column("branch_id", RowId, ForeignKey("branches.id"), nullable=False),
+    Column("extension_of", String(ID_LENGTH), nullable=True),
+    Column("extension_of_version", String(ID_LENGTH), nullable=True),
+    Column("metadata", JSONType, nullable=False, default=dict),
+    Column("created_ts", BigInteger, nullable=False),
+    Column("updated_ts", BigInteger, nullable=False),
+    comment="A code system: an id usable as the first segment of a relative path, and its "
+    "working branch (branch_id).",
+)
+
+codesystem_versions = Table(
+    "codesystem_versions",
+    metadata,
+    Column("codesystem_id", String(ID_LENGTH), ForeignKey("codesystems.id"), primary_key=True),
+    Column("version", String(ID_LENGTH), primary_key=True),
+    Column("effective_time", String(8), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("branch_id", RowId, ForeignKey("branches.id"), nullable=False),
+    Column("created_ts", BigInteger, nullable=False),
+    comment="A version: a read-only tag branch (branch_id) at the working branch's head.",
 )
 
 

@@ -17,8 +17,10 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from revisions import branches, bulk, commit, db, merge, read, schema
+from revisions import resolve as resolve_expression
 from revisions.branches import Layer
 from revisions.clock import Clock, SystemClock
+from revisions.codesystems import CodeSystems
 from revisions.components import component_type
 from revisions.errors import (
     BranchNotFound,
@@ -43,6 +45,7 @@ from revisions.records import (
     Revision,
 )
 from revisions.views import View, base_view, head_view, resolve
+from snowpath import Expression
 
 Point = ReadPoint | ReadRange | View
 MAX_LIMIT = 10_000
@@ -55,6 +58,7 @@ class RevisionStore:
         self.clock = clock or SystemClock()
         self._counts: OrderedDict[tuple, int] = OrderedDict()
         self._counts_lock = threading.Lock()
+        self.codesystems = CodeSystems(self)
 
     # --- setup -----------------------------------------------------------------------------
 
@@ -207,6 +211,16 @@ class RevisionStore:
         return chain
 
     # --- reads -----------------------------------------------------------------------------
+
+    def read_point(self, expression: Expression) -> ReadPoint | ReadRange:
+        """The read point a parsed path expression stands for (relative paths resolved)."""
+        with self.engine.connect() as connection:
+            return resolve_expression.read_point(connection, expression)
+
+    def writable_path(self, expression: Expression) -> str:
+        """The branch a write to ``expression`` goes to; refuses anything but a plain path."""
+        with self.engine.connect() as connection:
+            return resolve_expression.writable_path(connection, expression)
 
     def view(self, point: Point) -> View:
         """Resolve a read point once, to reuse it for several reads."""

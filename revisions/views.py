@@ -40,6 +40,17 @@ class View:
     segments: tuple[Segment, ...]
     exclude: tuple[Segment, ...] = ()
     paths: dict[int, str] = field(default_factory=dict, compare=False, hash=False)
+    # Per branch: (base_ts, effective time) of the versions cut from it that this view knows.
+    releases: dict[int, tuple[tuple[int, str], ...]] = field(
+        default_factory=dict, compare=False, hash=False
+    )
+
+    def release_of(self, branch_id: int, start_ts: int) -> str | None:
+        """Effective time of the first version that includes a revision, None if unreleased."""
+        for base_ts, effective in self.releases.get(branch_id, ()):
+            if start_ts <= base_ts:
+                return effective
+        return None
 
     @property
     def key(self) -> str:
@@ -54,7 +65,7 @@ def resolve(connection: Connection, point: ReadPoint | ReadRange) -> View:
     if isinstance(point, ReadRange):
         left = resolve(connection, point.left)
         right = resolve(connection, point.right)
-        return View(right.segments, left.segments, {**left.paths, **right.paths})
+        return View(right.segments, left.segments, {**left.paths, **right.paths}, right.releases)
     chain = branches.load_live_chain(connection, point.path)
     resolver = _Resolver(connection, chain)
     branch = chain[-1]
@@ -117,7 +128,22 @@ class _Resolver:
                 seen.add(segment.branch_id)
                 unique.append(segment)
         paths = {s.branch_id: self.row(s.branch_id).path for s in unique}
-        return View(tuple(unique), (), paths)
+        return View(tuple(unique), (), paths, self.releases(unique))
+
+    def releases(self, segments: list[Segment]) -> dict[int, tuple[tuple[int, str], ...]]:
+        """The versions each segment's branch had at the segment's time."""
+        wanted = [s for s in segments if self.row(s.branch_id).has_versions]
+        if not wanted:
+            return {}
+        found = branches.releases(self.connection, [s.branch_id for s in wanted])
+        return {
+            s.branch_id: tuple(
+                (base, effective)
+                for base, created, effective in found.get(s.branch_id, ())
+                if created <= s.upto
+            )
+            for s in wanted
+        }
 
 
 def valid_in(table: Table, segment: Segment) -> ColumnElement[bool]:

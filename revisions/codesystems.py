@@ -1,0 +1,489 @@
+"""Code systems, their versions, and upgrades of extensions to newer base versions.
+
+A code system is an id (usable as the first segment of a relative path) plus a working
+branch: ``MAIN/<id>`` by default, or ``<base version tag>/<id>`` when it extends a version
+of another code system. A version is a read-only tag branch ``<working branch>/<name>`` cut
+at the working branch's head by a ``VERSION`` commit: creating one copies nothing. Content
+written on the working branch up to a version is shown as released with that version's
+effective time (derived when reading, see ``revisions.views``).
+
+An upgrade moves an extension onto a newer version of its base: a new working branch under
+the new version's tag that sees the old working branch's revisions as a layer (no copying);
+conflicts between the extension's changes and the base's changes between the two versions
+are found as in a rebase and resolved the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, delete, select
+
+from revisions import branches, commit, db, merge, schema
+from revisions.branches import BranchRow, Layer
+from revisions.errors import (
+    BranchDeleted,
+    BranchExists,
+    Conflict,
+    InvalidRequest,
+    NotFound,
+)
+from revisions.merge import Resolution
+from revisions.records import CommitKind
+from revisions.views import View, head_view
+
+CS, CV, B = schema.codesystems, schema.codesystem_versions, schema.branches
+
+# First path segments the HTTP API uses for itself: no code system may take them.
+RESERVED_IDS = frozenset(
+    {
+        "main",
+        "head",
+        "latest",
+        "next",
+        "branches",
+        "codesystems",
+        "merges",
+        "compare",
+        "commits",
+        "jobs",
+        "docs",
+        "openapi.json",
+        "orgs",
+        "users",
+        "user",
+        "sources",
+        "collections",
+        "import",
+        "export",
+        "health",
+        "static",
+        "api",
+    }
+)
+_EFFECTIVE = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
+
+
+class CodeSystemNotFound(NotFound):
+    pass
+
+
+class VersionNotFound(NotFound):
+    pass
+
+
+class CodeSystemExists(Conflict):
+    pass
+
+
+class VersionExists(Conflict):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class CodeSystem:
+    id: str
+    title: str
+    branch_path: str
+    extension_of: str | None  # "<code system>/<version>"
+    metadata: dict[str, Any]
+    created_ts: int
+    updated_ts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    codesystem_id: str
+    version: str
+    effective_time: str  # yyyyMMdd
+    description: str
+    branch_path: str
+    created_ts: int
+
+
+def normalize_effective_time(value: Any) -> str:
+    """``yyyyMMdd`` from ``yyyyMMdd`` or ``yyyy-MM-dd`` text of a real date."""
+    match = _EFFECTIVE.fullmatch(value) if isinstance(value, str) else None
+    try:
+        if match is None:
+            raise ValueError
+        parsed = date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise InvalidRequest(
+            f"Invalid effective time '{value}': use yyyyMMdd or yyyy-MM-dd."
+        ) from None
+    return parsed.strftime("%Y%m%d")
+
+
+def check_id(codesystem_id: Any) -> str:
+    branches.check_name(codesystem_id)
+    if codesystem_id.lower() in RESERVED_IDS:
+        raise InvalidRequest(f"'{codesystem_id}' is reserved and cannot name a code system.")
+    return codesystem_id
+
+
+def parse_extension_of(value: str) -> tuple[str, str]:
+    """``"SNOMEDCT/2021-01-31"`` -> ``("SNOMEDCT", "2021-01-31")``."""
+    if not isinstance(value, str) or value.count("/") != 1 or "" in value.split("/"):
+        raise InvalidRequest(f"extensionOf must be '<code system>/<version>', not '{value}'.")
+    cs_id, version = value.split("/")
+    return cs_id, version
+
+
+def load_row(connection: Connection, codesystem_id: str) -> RowMapping:
+    row = connection.execute(select(CS).where(CS.c.id == codesystem_id)).mappings().first()
+    if row is None:
+        raise CodeSystemNotFound(f"Code system '{codesystem_id}' does not exist.")
+    return row
+
+
+def load_version_row(connection: Connection, codesystem_id: str, version: str) -> RowMapping:
+    row = (
+        connection.execute(
+            select(CV).where(CV.c.codesystem_id == codesystem_id, CV.c.version == version)
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise VersionNotFound(f"Code system '{codesystem_id}' has no version '{version}'.")
+    return row
+
+
+def latest_version_row(connection: Connection, codesystem_id: str) -> RowMapping | None:
+    return (
+        connection.execute(
+            select(CV)
+            .where(CV.c.codesystem_id == codesystem_id)
+            .order_by(CV.c.effective_time.desc())
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+
+
+def branch_path(connection: Connection, branch_id: int) -> str:
+    return branches.load_by_id(connection, branch_id).path
+
+
+def to_codesystem(connection: Connection, row: Mapping[str, Any]) -> CodeSystem:
+    extension = None
+    if row["extension_of"] is not None:
+        extension = f"{row['extension_of']}/{row['extension_of_version']}"
+    return CodeSystem(
+        id=row["id"],
+        title=row["title"],
+        branch_path=branch_path(connection, row["branch_id"]),
+        extension_of=extension,
+        metadata=dict(row["metadata"] or {}),
+        created_ts=row["created_ts"],
+        updated_ts=row["updated_ts"],
+    )
+
+
+def to_version(connection: Connection, row: Mapping[str, Any]) -> Version:
+    return Version(
+        codesystem_id=row["codesystem_id"],
+        version=row["version"],
+        effective_time=row["effective_time"],
+        description=row["description"],
+        branch_path=branch_path(connection, row["branch_id"]),
+        created_ts=row["created_ts"],
+    )
+
+
+class CodeSystems:
+    """Code systems over a :class:`~revisions.store.RevisionStore` (``store.codesystems``)."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def create(
+        self,
+        codesystem_id: str,
+        title: str,
+        *,
+        branch_path: str | None = None,
+        extension_of: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> CodeSystem:
+        """Create a code system and (unless it exists) its working branch."""
+        check_id(codesystem_id)
+        if not isinstance(title, str) or not title.strip():
+            raise InvalidRequest("A code system needs a title.")
+        with self.store.engine.begin() as connection:
+            ts = db.next_timestamp(connection, self.store.clock)
+            if connection.execute(select(CS.c.id).where(CS.c.id == codesystem_id)).first():
+                raise CodeSystemExists(f"Code system '{codesystem_id}' already exists.")
+            base = None
+            if extension_of is not None:
+                base_id, base_version = parse_extension_of(extension_of)
+                load_row(connection, base_id)
+                base = load_version_row(connection, base_id, base_version)
+                parent = branches.load_by_id(connection, base["branch_id"])
+                default_path = f"{parent.path}/{codesystem_id}"
+            else:
+                default_path = f"{branches.ROOT}/{codesystem_id}"
+            path = branch_path or default_path
+            if extension_of is not None and path != default_path:
+                raise InvalidRequest(
+                    f"An extension's working branch must be '{default_path}', not '{path}'."
+                )
+            working = self._working_branch(connection, path, ts)
+            connection.execute(
+                CS.insert().values(
+                    id=codesystem_id,
+                    title=title,
+                    branch_id=working.id,
+                    extension_of=None if base is None else base["codesystem_id"],
+                    extension_of_version=None if base is None else base["version"],
+                    metadata=dict(metadata or {}),
+                    created_ts=ts,
+                    updated_ts=ts,
+                )
+            )
+            return to_codesystem(connection, load_row(connection, codesystem_id))
+
+    def _working_branch(self, connection: Connection, path: str, ts: int) -> BranchRow:
+        """The live branch at ``path``, created under its parent if it does not exist yet."""
+        try:
+            return branches.load_live(connection, path)
+        except (NotFound, BranchDeleted):
+            pass
+        parent_path, _, name = path.rpartition("/")
+        if not parent_path:
+            raise InvalidRequest(f"A working branch must be below MAIN, not '{path}'.")
+        branches.check_name(name)
+        parent = branches.lock(connection, branches.load_live(connection, parent_path).id)
+        branch_id = branches.insert(connection, parent, name, ts, {})
+        commit.record_commit(connection, branch_id, ts, CommitKind.CREATE, "system", "", 0)
+        return branches.load_by_id(connection, branch_id)
+
+    def get(self, codesystem_id: str) -> CodeSystem:
+        with self.store.engine.connect() as connection:
+            return to_codesystem(connection, load_row(connection, codesystem_id))
+
+    def list(self) -> list[CodeSystem]:
+        with self.store.engine.connect() as connection:
+            rows = connection.execute(select(CS).order_by(CS.c.id)).mappings().all()
+            return [to_codesystem(connection, row) for row in rows]
+
+    def update(
+        self,
+        codesystem_id: str,
+        *,
+        title: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> CodeSystem:
+        """Change the title and/or replace the metadata."""
+        values: dict[str, Any] = {}
+        if title is not None:
+            if not isinstance(title, str) or not title.strip():
+                raise InvalidRequest("A code system needs a title.")
+            values["title"] = title
+        if metadata is not None:
+            values["metadata"] = dict(metadata)
+        with self.store.engine.begin() as connection:
+            ts = db.next_timestamp(connection, self.store.clock)
+            load_row(connection, codesystem_id)
+            connection.execute(
+                CS.update().where(CS.c.id == codesystem_id).values(updated_ts=ts, **values)
+            )
+            return to_codesystem(connection, load_row(connection, codesystem_id))
+
+    def delete(self, codesystem_id: str) -> None:
+        """Remove the code system and its versions; its branches are marked deleted.
+
+        Refused while other code systems extend one of its versions. The revisions stay.
+        """
+        with self.store.engine.begin() as connection:
+            ts = db.next_timestamp(connection, self.store.clock)
+            row = load_row(connection, codesystem_id)
+            dependants = (
+                connection.execute(select(CS.c.id).where(CS.c.extension_of == codesystem_id))
+                .scalars()
+                .all()
+            )
+            if dependants:
+                raise Conflict(
+                    f"Code system '{codesystem_id}' is extended by {', '.join(dependants)}."
+                )
+            working = branches.load_by_id(connection, row["branch_id"])
+            if working.path != branches.ROOT and working.deleted_ts is None:
+                branches.mark_deleted(connection, working, ts)
+            else:
+                for version_branch in connection.execute(
+                    select(CV.c.branch_id).where(CV.c.codesystem_id == codesystem_id)
+                ).scalars():
+                    branches.mark_deleted(
+                        connection, branches.load_by_id(connection, version_branch), ts
+                    )
+            connection.execute(delete(CV).where(CV.c.codesystem_id == codesystem_id))
+            connection.execute(delete(CS).where(CS.c.id == codesystem_id))
+
+    # --- versions --------------------------------------------------------------------------
+
+    def create_version(
+        self, codesystem_id: str, version: str, effective_time: str, description: str = ""
+    ) -> Version:
+        """Cut a version at the working branch's head: a read-only tag branch, O(1)."""
+        branches.check_name(version)
+        effective = normalize_effective_time(effective_time)
+        if not isinstance(description, str):
+            raise InvalidRequest("A version description must be text.")
+        with self.store.engine.begin() as connection:
+            ts = db.next_timestamp(connection, self.store.clock)
+            row = load_row(connection, codesystem_id)
+            working = branches.lock(connection, row["branch_id"])
+            existing = connection.execute(
+                select(CV.c.version).where(
+                    CV.c.codesystem_id == codesystem_id, CV.c.version == version
+                )
+            ).first()
+            if existing:
+                raise VersionExists(
+                    f"Code system '{codesystem_id}' already has version '{version}'."
+                )
+            latest = latest_version_row(connection, codesystem_id)
+            if latest is not None and effective <= latest["effective_time"]:
+                raise InvalidRequest(
+                    f"Effective time {effective} must be after the latest version's "
+                    f"({latest['version']}: {latest['effective_time']})."
+                )
+            commit.record_commit(
+                connection,
+                working.id,
+                ts,
+                CommitKind.VERSION,
+                "system",
+                f"Version {version} ({effective})",
+                0,
+            )
+            working = branches.load_by_id(connection, working.id)
+            try:
+                tag_id = branches.insert(
+                    connection, working, version, ts, {}, read_only=True, effective_time=effective
+                )
+            except BranchExists:
+                raise VersionExists(
+                    f"Branch '{working.path}/{version}' already exists: choose another name."
+                ) from None
+            connection.execute(
+                CV.insert().values(
+                    codesystem_id=codesystem_id,
+                    version=version,
+                    effective_time=effective,
+                    description=description,
+                    branch_id=tag_id,
+                    created_ts=ts,
+                )
+            )
+            return to_version(connection, load_version_row(connection, codesystem_id, version))
+
+    def versions(self, codesystem_id: str) -> list[Version]:
+        """The code system's versions, oldest first."""
+        with self.store.engine.connect() as connection:
+            load_row(connection, codesystem_id)
+            rows = (
+                connection.execute(
+                    select(CV)
+                    .where(CV.c.codesystem_id == codesystem_id)
+                    .order_by(CV.c.effective_time)
+                )
+                .mappings()
+                .all()
+            )
+            return [to_version(connection, row) for row in rows]
+
+    def get_version(self, codesystem_id: str, version: str) -> Version:
+        with self.store.engine.connect() as connection:
+            load_row(connection, codesystem_id)
+            return to_version(connection, load_version_row(connection, codesystem_id, version))
+
+    # --- upgrades --------------------------------------------------------------------------
+
+    def upgrade(
+        self,
+        codesystem_id: str,
+        extension_of: str,
+        author: str,
+        comment: str,
+        resolutions: Sequence[Resolution] = (),
+    ) -> CodeSystem:
+        """Move an extension onto a newer version of its base (see the module docstring)."""
+        with self.store.engine.begin() as connection:
+            ts = db.next_timestamp(connection, self.store.clock)
+            row = load_row(connection, codesystem_id)
+            old_tag, new_tag = self._upgrade_tags(connection, row, extension_of)
+            old_working = branches.lock(connection, row["branch_id"])
+            old_chain = branches.load_live_chain(connection, old_working.path)
+            new_chain = branches.load_live_chain(connection, new_tag.path)
+            sides = merge.collect_sides(
+                connection,
+                head_view(connection, branches.load_live_chain(connection, old_tag.path)),
+                head_view(connection, new_chain),
+                head_view(connection, old_chain),
+            )
+            final = merge.resolve(sides, resolutions)
+            new_id = branches.insert(
+                connection,
+                new_tag,
+                codesystem_id,
+                ts,
+                dict(old_working.metadata or {}),
+                layer_list=(Layer(old_working.id, old_working.head_ts),),
+            )
+            now = head_view(connection, [*new_chain, branches.load_by_id(connection, new_id)])
+            fallback = View(now.segments[1:], (), now.paths, now.releases)
+            count = merge.settle(connection, new_id, now, fallback, final, ts)
+            commit.record_commit(
+                connection,
+                new_id,
+                ts,
+                CommitKind.UPGRADE,
+                author,
+                comment,
+                count,
+                (new_tag.id, new_tag.head_ts),
+            )
+            base_id, base_version = parse_extension_of(extension_of)
+            connection.execute(
+                CS.update()
+                .where(CS.c.id == codesystem_id)
+                .values(
+                    branch_id=new_id,
+                    extension_of=base_id,
+                    extension_of_version=base_version,
+                    updated_ts=ts,
+                )
+            )
+            return to_codesystem(connection, load_row(connection, codesystem_id))
+
+    def _upgrade_tags(
+        self, connection: Connection, row: Mapping[str, Any], extension_of: str
+    ) -> tuple[BranchRow, BranchRow]:
+        if row["extension_of"] is None:
+            raise InvalidRequest(
+                f"Code system '{row['id']}' extends nothing and cannot be upgraded."
+            )
+        base_id, base_version = parse_extension_of(extension_of)
+        if base_id != row["extension_of"]:
+            raise InvalidRequest(
+                f"Code system '{row['id']}' extends '{row['extension_of']}', not '{base_id}'."
+            )
+        old = load_version_row(connection, base_id, row["extension_of_version"])
+        new = load_version_row(connection, base_id, base_version)
+        if new["effective_time"] <= old["effective_time"]:
+            raise InvalidRequest(
+                f"Version '{base_version}' is not newer than '{old['version']}': "
+                "an upgrade moves to a newer version."
+            )
+        return (
+            branches.load_by_id(connection, old["branch_id"]),
+            branches.load_by_id(connection, new["branch_id"]),
+        )

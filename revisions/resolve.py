@@ -1,0 +1,80 @@
+"""Turn a parsed path expression (``snowpath``) into the store's read point or branch path.
+
+Absolute paths are branch paths as they are. A relative path starts with a code system id:
+``CS`` and ``CS/HEAD`` are its working branch, ``CS/LATEST`` its newest version (an error
+when it has none), ``CS/<version>`` that version's tag branch (a version name wins over a
+task of the same name), and any other ``CS/x/y`` is ``<working branch>/x/y``. Unknown code
+systems, versions and branches are "not found" errors; parse errors happen before this.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection
+
+from revisions import branches
+from revisions.codesystems import (
+    CodeSystemNotFound,
+    VersionNotFound,
+    latest_version_row,
+    load_row,
+    load_version_row,
+)
+from revisions.errors import InvalidRequest
+from revisions.records import ReadPoint, ReadRange
+from snowpath import AtTimestamp, BaseOf, BranchPath, Expression, Range
+
+
+def branch_path(connection: Connection, path: BranchPath) -> str:
+    """The absolute branch path a plain (absolute or relative) path stands for."""
+    if path.is_absolute:
+        return str(path)
+    cs_id, rest = path.segments[0], list(path.segments[1:])
+    try:
+        row = load_row(connection, cs_id)
+    except CodeSystemNotFound:
+        raise CodeSystemNotFound(
+            f"Code system '{cs_id}' does not exist (a relative path starts with a code system)."
+        ) from None
+    working = branches.load_by_id(connection, row["branch_id"]).path
+    if not rest or rest == ["HEAD"]:
+        return working
+    if rest == ["LATEST"]:
+        latest = latest_version_row(connection, cs_id)
+        if latest is None:
+            raise VersionNotFound(f"Code system '{cs_id}' has no versions: LATEST is undefined.")
+        return branches.load_by_id(connection, latest["branch_id"]).path
+    try:
+        version = load_version_row(connection, cs_id, rest[0])
+    except VersionNotFound:
+        return "/".join([working, *rest])
+    return "/".join([branches.load_by_id(connection, version["branch_id"]).path, *rest[1:]])
+
+
+def read_point(connection: Connection, expression: Expression) -> ReadPoint | ReadRange:
+    """The store read point for any parsed expression."""
+    if isinstance(expression, BranchPath):
+        return ReadPoint(branch_path(connection, expression))
+    if isinstance(expression, AtTimestamp):
+        return ReadPoint(branch_path(connection, expression.path), timestamp=expression.timestamp)
+    if isinstance(expression, BaseOf):
+        return ReadPoint(branch_path(connection, expression.path), base=True)
+    if isinstance(expression, Range):
+        return ReadRange(
+            ReadPoint(branch_path(connection, expression.left)),
+            ReadPoint(branch_path(connection, expression.right)),
+        )
+    raise TypeError(f"Not a path expression: {expression!r}")
+
+
+def writable_path(connection: Connection, expression: Expression) -> str:
+    """The branch a write may go to: only a plain path to a live, writable branch."""
+    if not isinstance(expression, BranchPath):
+        kind = {AtTimestamp: "a point in time", BaseOf: "a base point", Range: "a range"}
+        raise InvalidRequest(
+            f"Cannot write to '{expression}': it is {kind[type(expression)]}, not a branch."
+        )
+    path = branch_path(connection, expression)
+    branch = branches.load_live(connection, path)
+    if branch.read_only:
+        raise InvalidRequest(f"Cannot write to '{expression}': '{path}' is a version (read-only).")
+    return path

@@ -1,0 +1,267 @@
+"""Code systems, versions (tags, effective times, released content) and upgrades."""
+
+from __future__ import annotations
+
+import pytest
+
+from revisions import CommitKind, ManualClock, ReadPoint, Resolution, RevisionStore
+from revisions.codesystems import (
+    CodeSystemExists,
+    CodeSystemNotFound,
+    VersionExists,
+    VersionNotFound,
+)
+from revisions.errors import (
+    BranchReadOnly,
+    Conflict,
+    InvalidBranchName,
+    InvalidRequest,
+    MergeConflicts,
+)
+from tests.revisions.helpers import change, concept, field, ids
+
+
+@pytest.fixture
+def icd(store: RevisionStore) -> RevisionStore:
+    store.codesystems.create("ICD10", "ICD-10", metadata={"url": "http://hl7.org/fhir/sid/icd-10"})
+    return store
+
+
+def test_create_makes_the_working_branch(icd: RevisionStore) -> None:
+    cs = icd.codesystems.get("ICD10")
+    assert (cs.id, cs.title, cs.branch_path, cs.extension_of) == (
+        "ICD10",
+        "ICD-10",
+        "MAIN/ICD10",
+        None,
+    )
+    assert cs.metadata == {"url": "http://hl7.org/fhir/sid/icd-10"}
+    assert icd.get_branch("MAIN/ICD10").parent_path == "MAIN"
+
+
+def test_create_on_an_existing_branch_uses_it(store: RevisionStore) -> None:
+    store.codesystems.create("SNOMEDCT", "SNOMED CT", branch_path="MAIN")
+    assert store.codesystems.get("SNOMEDCT").branch_path == "MAIN"
+
+
+def test_duplicate_id_is_a_conflict(icd: RevisionStore) -> None:
+    with pytest.raises(CodeSystemExists):
+        icd.codesystems.create("ICD10", "again")
+
+
+@pytest.mark.parametrize("bad", ["branches", "orgs", "users", "MAIN", "HEAD", "a/b", "", "x" * 101])
+def test_reserved_or_invalid_ids_are_refused(store: RevisionStore, bad: str) -> None:
+    with pytest.raises((InvalidRequest, InvalidBranchName)):
+        store.codesystems.create(bad, "title")
+
+
+def test_title_is_required(store: RevisionStore) -> None:
+    with pytest.raises(InvalidRequest, match="title"):
+        store.codesystems.create("X", " ")
+
+
+def test_list_update_and_unknown(icd: RevisionStore) -> None:
+    icd.codesystems.create("HPO", "HPO")
+    assert [c.id for c in icd.codesystems.list()] == ["HPO", "ICD10"]
+    updated = icd.codesystems.update("ICD10", title="ICD-10 (WHO)", metadata={"language": "en"})
+    assert (updated.title, updated.metadata) == ("ICD-10 (WHO)", {"language": "en"})
+    assert updated.updated_ts > updated.created_ts
+    with pytest.raises(CodeSystemNotFound):
+        icd.codesystems.get("NOPE")
+
+
+def test_delete_marks_branches_deleted_and_frees_the_id(icd: RevisionStore) -> None:
+    icd.commit("MAIN/ICD10", "u", "c", [concept("A00")])
+    icd.codesystems.create_version("ICD10", "v1", "20200101")
+    icd.codesystems.delete("ICD10")
+    assert icd.get_branch("MAIN/ICD10").deleted
+    assert icd.get_branch("MAIN/ICD10/v1").deleted
+    with pytest.raises(CodeSystemNotFound):
+        icd.codesystems.get("ICD10")
+    icd.codesystems.create("ICD10", "again")
+    assert ids(icd, "MAIN/ICD10") == []
+
+
+def test_delete_is_refused_while_extended(store: RevisionStore) -> None:
+    store.codesystems.create("BASE", "base")
+    store.codesystems.create_version("BASE", "v1", "20200101")
+    store.codesystems.create("EXT", "ext", extension_of="BASE/v1")
+    with pytest.raises(Conflict, match="extended by EXT"):
+        store.codesystems.delete("BASE")
+
+
+def test_version_is_a_read_only_tag_at_the_head(icd: RevisionStore) -> None:
+    icd.commit("MAIN/ICD10", "u", "c", [concept("A00")])
+    version = icd.codesystems.create_version("ICD10", "2020", "2020-01-31", "first")
+    assert (version.branch_path, version.effective_time, version.description) == (
+        "MAIN/ICD10/2020",
+        "20200131",
+        "first",
+    )
+    icd.commit("MAIN/ICD10", "u", "c", [concept("B00")])
+    assert ids(icd, "MAIN/ICD10/2020") == ["A00"]
+    with pytest.raises(BranchReadOnly):
+        icd.commit("MAIN/ICD10/2020", "u", "c", [concept("C00")])
+    assert icd.commits("MAIN/ICD10")[1].kind is CommitKind.VERSION
+
+
+def test_version_creation_copies_nothing(icd: RevisionStore) -> None:
+    from sqlalchemy import func, select
+
+    from revisions import schema
+
+    icd.commit("MAIN/ICD10", "u", "c", [concept(str(i)) for i in range(20)])
+    icd.codesystems.create_version("ICD10", "v1", "20200101")
+    with icd.engine.connect() as connection:
+        rows = connection.execute(select(func.count()).select_from(schema.concepts)).scalar()
+    assert rows == 20
+
+
+def test_effective_times_must_increase(icd: RevisionStore) -> None:
+    icd.codesystems.create_version("ICD10", "v2", "20200601")
+    with pytest.raises(InvalidRequest, match="must be after"):
+        icd.codesystems.create_version("ICD10", "v1", "20200101")
+    with pytest.raises(InvalidRequest, match="must be after"):
+        icd.codesystems.create_version("ICD10", "v3", "20200601")
+
+
+@pytest.mark.parametrize("name", ["HEAD", "LATEST", "NEXT", "MAIN", "latest"])
+def test_reserved_version_names_are_refused(icd: RevisionStore, name: str) -> None:
+    with pytest.raises(InvalidBranchName, match="reserved"):
+        icd.codesystems.create_version("ICD10", name, "20200101")
+
+
+def test_duplicate_version_is_a_conflict(icd: RevisionStore) -> None:
+    icd.codesystems.create_version("ICD10", "v1", "20200101")
+    with pytest.raises(VersionExists):
+        icd.codesystems.create_version("ICD10", "v1", "20210101")
+
+
+@pytest.mark.parametrize("value", ["2020-13-01", "20200230", "2020", "yesterday", 20200101])
+def test_invalid_effective_time_is_refused(icd: RevisionStore, value: object) -> None:
+    with pytest.raises(InvalidRequest, match="effective time"):
+        icd.codesystems.create_version("ICD10", "v1", value)  # type: ignore[arg-type]
+
+
+def test_versions_list_oldest_first_and_unknown_version(icd: RevisionStore) -> None:
+    icd.codesystems.create_version("ICD10", "a", "20200101")
+    icd.codesystems.create_version("ICD10", "b", "20210101")
+    assert [v.version for v in icd.codesystems.versions("ICD10")] == ["a", "b"]
+    with pytest.raises(VersionNotFound):
+        icd.codesystems.get_version("ICD10", "c")
+
+
+def test_released_and_effective_time_are_derived_per_version(icd: RevisionStore) -> None:
+    icd.commit("MAIN/ICD10", "u", "c", [concept("A"), concept("B")])
+    icd.codesystems.create_version("ICD10", "v1", "20200101")
+    icd.commit("MAIN/ICD10", "u", "c", [change("B", module_id="m"), concept("C")])
+    icd.codesystems.create_version("ICD10", "v2", "20210101")
+    icd.commit("MAIN/ICD10", "u", "c", [concept("D")])
+    head = {
+        c.id: (c.released, c.effective_time)
+        for c in icd.page(ReadPoint("MAIN/ICD10"), "concept").items
+    }
+    assert head == {
+        "A": (True, "20200101"),
+        "B": (True, "20210101"),
+        "C": (True, "20210101"),
+        "D": (False, None),
+    }
+    at_v1 = {c.id: c.effective_time for c in icd.page(ReadPoint("MAIN/ICD10/v1"), "concept").items}
+    assert at_v1 == {"A": "20200101", "B": "20200101"}
+
+
+def test_released_is_as_of_the_read_time(icd: RevisionStore) -> None:
+    first = icd.commit("MAIN/ICD10", "u", "c", [concept("A")])
+    icd.codesystems.create_version("ICD10", "v1", "20200101")
+    before = icd.get(ReadPoint("MAIN/ICD10", timestamp=first.timestamp), "concept", "A")
+    assert (before.released, before.effective_time) == (False, None)
+
+
+def test_task_changes_are_unreleased_until_versioned(icd: RevisionStore) -> None:
+    icd.commit("MAIN/ICD10", "u", "c", [concept("A")])
+    icd.codesystems.create_version("ICD10", "v1", "20200101")
+    icd.create_branch("MAIN/ICD10", "task")
+    icd.commit("MAIN/ICD10/task", "u", "c", [change("A", module_id="x")])
+    assert icd.get(ReadPoint("MAIN/ICD10/task"), "concept", "A").released is False
+    assert icd.get(ReadPoint("MAIN/ICD10"), "concept", "A").released is True
+
+
+def test_extension_working_branch_lives_under_the_base_version(store: RevisionStore) -> None:
+    store.codesystems.create("BASE", "base")
+    store.commit("MAIN/BASE", "u", "c", [concept("b1")])
+    store.codesystems.create_version("BASE", "v1", "20200101")
+    ext = store.codesystems.create("EXT", "ext", extension_of="BASE/v1")
+    assert (ext.branch_path, ext.extension_of) == ("MAIN/BASE/v1/EXT", "BASE/v1")
+    store.commit(ext.branch_path, "u", "c", [concept("e1")])
+    assert ids(store, ext.branch_path) == ["b1", "e1"]
+
+
+def test_extension_of_an_unknown_version_is_not_found(store: RevisionStore) -> None:
+    store.codesystems.create("BASE", "base")
+    with pytest.raises(VersionNotFound):
+        store.codesystems.create("EXT", "ext", extension_of="BASE/v9")
+    with pytest.raises(InvalidRequest, match="extensionOf"):
+        store.codesystems.create("EXT", "ext", extension_of="BASE")
+
+
+@pytest.fixture
+def extension(store: RevisionStore, clock: ManualClock) -> RevisionStore:
+    store.codesystems.create("BASE", "base")
+    store.commit("MAIN/BASE", "u", "c", [concept("b1", module_id="base"), concept("b2")])
+    store.codesystems.create_version("BASE", "v1", "20200101")
+    store.codesystems.create("EXT", "ext", extension_of="BASE/v1")
+    store.commit("MAIN/BASE/v1/EXT", "u", "c", [concept("e1"), change("b1", concept_class="ext")])
+    store.commit("MAIN/BASE", "u", "c", [change("b2", active=False), concept("b3")])
+    store.codesystems.create_version("BASE", "v2", "20210101")
+    return store
+
+
+def test_upgrade_moves_the_working_branch_and_keeps_the_extension(extension: RevisionStore) -> None:
+    upgraded = extension.codesystems.upgrade("EXT", "BASE/v2", "u", "upgrade")
+    assert (upgraded.branch_path, upgraded.extension_of) == ("MAIN/BASE/v2/EXT", "BASE/v2")
+    assert ids(extension, "MAIN/BASE/v2/EXT") == ["b1", "b2", "b3", "e1"]
+    assert field(extension, "MAIN/BASE/v2/EXT", "b2", "active") is False
+    assert field(extension, "MAIN/BASE/v2/EXT", "b1", "concept_class") == "ext"
+    assert extension.commits("MAIN/BASE/v2/EXT")[0].kind is CommitKind.UPGRADE
+
+
+def test_upgrade_reports_conflicts_and_takes_resolutions(extension: RevisionStore) -> None:
+    extension.commit("MAIN/BASE/v1/EXT", "u", "c", [change("b2", module_id="ext")])
+    extension.commit("MAIN/BASE", "u", "c", [change("b2", module_id="base")])
+    extension.codesystems.create_version("BASE", "v3", "20220101")
+    with pytest.raises(MergeConflicts) as caught:
+        extension.codesystems.upgrade("EXT", "BASE/v3", "u", "upgrade")
+    assert [(c.component_id, c.type) for c in caught.value.conflicts] == [
+        ("b2", "CONFLICTING_CHANGE")
+    ]
+    assert extension.codesystems.get("EXT").branch_path == "MAIN/BASE/v1/EXT"
+    extension.codesystems.upgrade(
+        "EXT", "BASE/v3", "u", "upgrade", [Resolution("concept", "b2", "TARGET")]
+    )
+    # TARGET keeps the extension's whole component, including the base's old "active".
+    assert field(extension, "MAIN/BASE/v3/EXT", "b2", "module_id") == "ext"
+    assert field(extension, "MAIN/BASE/v3/EXT", "b2", "active") is True
+
+
+def test_upgrade_resolution_by_content_combines_both_sides(extension: RevisionStore) -> None:
+    extension.commit("MAIN/BASE/v1/EXT", "u", "c", [change("b2", module_id="ext")])
+    extension.commit("MAIN/BASE", "u", "c", [change("b2", module_id="base")])
+    extension.codesystems.create_version("BASE", "v3", "20220101")
+    content = {"module_id": "ext", "active": False}
+    extension.codesystems.upgrade(
+        "EXT", "BASE/v3", "u", "upgrade", [Resolution("concept", "b2", "CONTENT", content)]
+    )
+    b2 = extension.get(ReadPoint("MAIN/BASE/v3/EXT"), "concept", "b2").fields
+    assert (b2["module_id"], b2["active"]) == ("ext", False)
+
+
+def test_upgrade_must_move_forward_within_the_same_base(extension: RevisionStore) -> None:
+    extension.codesystems.create("OTHER", "other")
+    extension.codesystems.create_version("OTHER", "v1", "20230101")
+    with pytest.raises(InvalidRequest, match="not 'OTHER'"):
+        extension.codesystems.upgrade("EXT", "OTHER/v1", "u", "c")
+    with pytest.raises(InvalidRequest, match="not newer"):
+        extension.codesystems.upgrade("EXT", "BASE/v1", "u", "c")
+    with pytest.raises(InvalidRequest, match="extends nothing"):
+        extension.codesystems.upgrade("BASE", "BASE/v2", "u", "c")
