@@ -7,8 +7,8 @@ Start with :class:`RevisionStore`; the values it takes and returns are in
 from revisions.clock import Clock, ManualClock, SystemClock
 from revisions.codesystems import CodeSystem, Version
 from revisions.db import make_engine, upgrade
+from revisions.filters import Filter
 from revisions.merge import ConflictingAttribute, MergeConflict, Resolution
-from revisions.read import Filter
 from revisions.records import (
     Branch,
     BranchState,

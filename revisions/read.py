@@ -10,49 +10,17 @@ continues from there until the page is full.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, Select, false, func, literal, select, union_all
+from sqlalchemy import Connection, RowMapping, Select, func, literal, select, union_all
 
 from revisions.components import ComponentType
-from revisions.errors import InvalidRequest
+from revisions.filters import Filter
 from revisions.records import Component
 from revisions.views import View, is_excluded, not_excluded, valid_in
 
 CHUNK = 500  # ids per IN list
 _SCAN_EXTRA = 16  # rows fetched per segment beyond what the page still needs
-
-
-@dataclass(frozen=True, slots=True)
-class Filter:
-    """What to select: ``ids`` and field equalities (a tuple value means "any of")."""
-
-    ids: tuple[str, ...] | None = None
-    equals: tuple[tuple[str, Any], ...] = ()
-
-    @classmethod
-    def of(cls, ids: Iterable[str] | None = None, **equals: Any) -> Filter:
-        pairs = tuple(
-            sorted(
-                (name, tuple(value) if isinstance(value, list | set | tuple) else value)
-                for name, value in equals.items()
-                if value is not None
-            )
-        )
-        return cls(tuple(sorted(set(ids))) if ids is not None else None, pairs)
-
-    def predicates(self, ctype: ComponentType) -> list[Any]:
-        table = ctype.table
-        result: list[Any] = [table.c.deleted == false()]
-        if self.ids is not None:
-            result.append(table.c.component_id.in_(self.ids))
-        for name, value in self.equals:
-            if name not in ctype.field_names or name in ("parents", "extras"):
-                raise InvalidRequest(f"Cannot filter {ctype.name}s by '{name}'.")
-            column = table.c[name]
-            result.append(column.in_(value) if isinstance(value, tuple) else column == value)
-        return result
 
 
 def _depth_select(ctype: ComponentType, view: View, depth: int, *where: Any) -> Select:
@@ -118,7 +86,7 @@ def page(
     limit: int,
 ) -> tuple[list[Component], str | None]:
     """Up to ``limit`` components in id order after ``after``, and the key to continue from."""
-    predicates = filter_.predicates(ctype)
+    predicates = filter_.predicates(ctype, view, connection.dialect.name)
     excluded = not_excluded(ctype.table, view)
     if excluded is not None:
         predicates.append(excluded)
@@ -186,7 +154,7 @@ def _scan(
 def count(connection: Connection, ctype: ComponentType, view: View, filter_: Filter) -> int:
     """Exactly how many components the view shows that match the filter."""
     table = ctype.table
-    predicates = filter_.predicates(ctype)
+    predicates = filter_.predicates(ctype, view, connection.dialect.name)
     excluded = not_excluded(table, view)
     if excluded is not None:
         predicates.append(excluded)

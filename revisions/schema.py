@@ -150,6 +150,30 @@ codesystem_versions = Table(
 )
 
 
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("kind", String(30), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("params", JSONType, nullable=False),
+    Column("result", JSONType, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("created_ts", BigInteger, nullable=False),
+    Column("started_ts", BigInteger, nullable=True),
+    Column("finished_ts", BigInteger, nullable=True),
+    Column("heartbeat_ts", BigInteger, nullable=True),
+    Index("ix_jobs_kind_state", "kind", "state"),
+    comment="Background work (merges, imports, upgrades, exports) and its state, kept in the "
+    "database so every process and host sees the same.",
+)
+
+# Database objects the migrations create per dialect that the metadata cannot describe:
+# SQLite's FTS5 table for descriptions (and its shadow tables) and PostgreSQL's expression
+# and GIN indexes. Autogenerate comparisons skip these names.
+UNMODELLED_PREFIXES = ("descriptions_fts", "ix_descriptions_term_tsv", "ix_concepts_parents_gin")
+
+
 def _revision_table(name: str, *columns: Column, indexes: tuple[Index, ...] = ()) -> Table:
     return Table(
         name,

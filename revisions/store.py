@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
-from revisions import branches, bulk, commit, db, merge, read, schema
+from revisions import branches, bulk, commit, db, hierarchy, merge, read, schema, search
 from revisions import resolve as resolve_expression
 from revisions.branches import Layer
 from revisions.clock import Clock, SystemClock
@@ -29,9 +29,9 @@ from revisions.errors import (
     InvalidMerge,
     InvalidRequest,
 )
+from revisions.filters import Filter
 from revisions.history import commit_log, component_history
 from revisions.merge import Resolution
-from revisions.read import Filter
 from revisions.records import (
     Branch,
     Change,
@@ -286,6 +286,52 @@ class RevisionStore:
             if len(self._counts) > _COUNT_CACHE_SIZE:
                 self._counts.popitem(last=False)
         return value
+
+    def search_concepts(
+        self,
+        point: Point,
+        text: str,
+        filter_: Filter | None = None,
+        *,
+        after: tuple[int, str] | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> tuple[list[Component], int, tuple[int, str] | None]:
+        """Concepts matching ``text``, best match first: (items, total, key to continue from).
+
+        ``after`` is the (score, id) key of the previous page's last item.
+        """
+        if not 0 <= limit <= MAX_LIMIT:
+            raise InvalidRequest(f"limit must be between 0 and {MAX_LIMIT}.")
+        with self.engine.connect() as connection:
+            view = point if isinstance(point, View) else resolve(connection, point)
+            hits = search.concept_hits(connection, view, text, filter_ or Filter())
+            start = offset
+            if after is not None:
+                start = next(
+                    (i for i, h in enumerate(hits) if (h.score, h.concept_id) > tuple(after)),
+                    len(hits),
+                )
+            chosen = hits[start : start + limit]
+            found = read.get_many(
+                connection, component_type("concept"), view, [h.concept_id for h in chosen]
+            )
+        items = [found[h.concept_id] for h in chosen]
+        more = start + limit < len(hits) and chosen
+        key = (chosen[-1].score, chosen[-1].concept_id) if more else None
+        return items, len(hits), key
+
+    def ancestors(self, point: Point, concept_id: str) -> set[str]:
+        """Ids of every concept above ``concept_id`` through ``parents``."""
+        with self.engine.connect() as connection:
+            view = point if isinstance(point, View) else resolve(connection, point)
+            return hierarchy.ancestors(connection, view, concept_id)
+
+    def descendants(self, point: Point, concept_id: str) -> set[str]:
+        """Ids of every concept below ``concept_id`` through ``parents``."""
+        with self.engine.connect() as connection:
+            view = point if isinstance(point, View) else resolve(connection, point)
+            return hierarchy.descendants(connection, view, concept_id)
 
     def compare(self, base: Point, compare: Point) -> Comparison:
         """New, changed and deleted component ids from ``base`` to ``compare``."""

@@ -9,9 +9,14 @@ from alembic import context
 from sqlalchemy import Connection
 
 from revisions.db import make_engine
-from revisions.schema import metadata
+from revisions.schema import UNMODELLED_PREFIXES, metadata
 
 config = context.config
+
+
+def include_name(name: str | None, type_: str, _parents: dict) -> bool:
+    """Leave the per-dialect search objects (see schema.UNMODELLED_PREFIXES) alone."""
+    return not (name or "").startswith(UNMODELLED_PREFIXES)
 
 
 def run(connection: Connection) -> None:
@@ -20,6 +25,7 @@ def run(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,133 @@
+"""What a read selects: :class:`Filter`, and the SQL predicates it stands for.
+
+A filter is a hashable value (it is part of cache keys). Its predicates apply to revision
+rows; ``revisions.read`` applies them per segment and then keeps only rows that are the
+visible revision of their component, so a filter always judges what the view shows.
+
+- ``ids``: component ids; ``equals``: field equalities (a tuple value means "any of");
+- ``contains``: a list field (``parents``) holds any of the given ids;
+- ``effective_time``: released with that version's effective time (see ``View.releases``);
+- ``term``: descriptions whose term contains every word of the text as a word prefix
+  (full-text index: FTS5 on SQLite, a ``simple`` tsvector on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, column, exists, false, func, literal, or_, select, table
+from sqlalchemy.dialects.postgresql import JSONB
+
+from revisions.components import ComponentType
+from revisions.errors import InvalidRequest
+from revisions.views import View
+
+LIST_FIELDS = ("parents",)
+_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_WORDS = 10
+descriptions_fts = table("descriptions_fts", column("rowid"), column("descriptions_fts"))
+
+
+def words(text: str) -> list[str]:
+    """The searchable words of ``text``, lower-cased (at most :data:`MAX_WORDS`)."""
+    return [w.lower() for w in _WORD.findall(text)][:MAX_WORDS]
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    ids: tuple[str, ...] | None = None
+    equals: tuple[tuple[str, Any], ...] = ()
+    contains: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    effective_time: str | None = None
+    term: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        ids: Iterable[str] | None = None,
+        *,
+        contains: dict[str, Iterable[str]] | None = None,
+        effective_time: str | None = None,
+        term: str | None = None,
+        **equals: Any,
+    ) -> Filter:
+        pairs = tuple(
+            sorted(
+                (name, tuple(sorted(value)) if isinstance(value, list | set | tuple) else value)
+                for name, value in equals.items()
+                if value is not None
+            )
+        )
+        held = tuple(sorted((k, tuple(sorted(set(v)))) for k, v in (contains or {}).items()))
+        return cls(
+            tuple(sorted(set(ids))) if ids is not None else None,
+            pairs,
+            held,
+            effective_time,
+            term if term and term.strip() else None,
+        )
+
+    def predicates(self, ctype: ComponentType, view: View, dialect: str) -> list[Any]:
+        """SQL conditions on ``ctype``'s revision rows (tombstones never match)."""
+        t = ctype.table
+        result: list[Any] = [t.c.deleted == false()]
+        if self.ids is not None:
+            result.append(t.c.component_id.in_(self.ids))
+        for name, value in self.equals:
+            if name not in ctype.field_names or name in (*LIST_FIELDS, "extras"):
+                raise InvalidRequest(f"Cannot filter {ctype.name}s by '{name}'.")
+            col = t.c[name]
+            result.append(col.in_(value) if isinstance(value, tuple) else col == value)
+        for name, values in self.contains:
+            if name not in ctype.field_names or name not in LIST_FIELDS:
+                raise InvalidRequest(f"Cannot filter {ctype.name}s by '{name}' membership.")
+            result.append(or_(false(), *(_list_has(t.c[name], v, dialect) for v in values)))
+        if self.effective_time is not None:
+            result.append(released_as(t, view, self.effective_time))
+        if self.term is not None:
+            if ctype.name != "description":
+                raise InvalidRequest(f"Cannot search {ctype.name}s by term.")
+            result.append(term_match(t, self.term, dialect))
+        return result
+
+
+def _list_has(col: Any, value: str, dialect: str) -> ColumnElement[bool]:
+    if dialect == "postgresql":
+        return col.op("@>")(func.cast(literal(f'["{_json_escape(value)}"]'), JSONB))
+    each = func.json_each(col).table_valued("value")
+    return exists(select(literal(1)).select_from(each).where(each.c.value == value))
+
+
+def _json_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def released_as(t: Any, view: View, effective: str) -> ColumnElement[bool]:
+    """Rows the view shows as released with effective time ``effective``."""
+    windows = []
+    for branch_id, releases in view.releases.items():
+        previous = None
+        for base_ts, value in releases:
+            if value == effective:
+                lower = [] if previous is None else [t.c.start_ts > previous]
+                windows.append(and_(t.c.branch_id == branch_id, t.c.start_ts <= base_ts, *lower))
+            previous = base_ts
+    return or_(false(), *windows)
+
+
+def term_match(t: Any, text: str, dialect: str) -> ColumnElement[bool]:
+    """Descriptions whose term has every word of ``text`` as a word prefix."""
+    found = words(text)
+    if not found:
+        raise InvalidRequest("A term search needs at least one letter or digit.")
+    if dialect == "postgresql":
+        query = " & ".join(f"{w}:*" for w in found)
+        return func.to_tsvector("simple", t.c.term).op("@@")(func.to_tsquery("simple", query))
+    query = " AND ".join(f'"{w}"*' for w in found)
+    matching = select(descriptions_fts.c.rowid).where(
+        descriptions_fts.c.descriptions_fts.op("MATCH")(query)
+    )
+    return t.c.rev_id.in_(matching)

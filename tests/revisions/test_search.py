@@ -1,0 +1,126 @@
+"""Filters beyond equality (parents, effective time, term) and ranked concept search."""
+
+from __future__ import annotations
+
+import pytest
+
+from revisions import Filter, ReadPoint, RevisionStore
+from revisions.errors import InvalidRequest
+from tests.revisions.helpers import change, concept, delete, description, ids
+
+MAIN = ReadPoint("MAIN")
+
+
+@pytest.fixture
+def heart(store: RevisionStore) -> RevisionStore:
+    store.commit(
+        "MAIN",
+        "u",
+        "c",
+        [
+            concept("root"),
+            concept("heart", parents=["root"]),
+            concept("valve", parents=["heart"]),
+            concept("mitral", parents=["valve", "root"]),
+            concept("lung", parents=["root"]),
+            description("d1", "heart", "Heart"),
+            description("d2", "heart", "Cardiac structure"),
+            description("d3", "valve", "Heart valve structure"),
+            description("d4", "mitral", "Mitral valve of heart"),
+            description("d5", "lung", "Lung structure"),
+            description("d6", "lung", "Heartless lung", active=False),
+        ],
+    )
+    return store
+
+
+def test_parent_filter_matches_list_membership(heart: RevisionStore) -> None:
+    assert ids(heart, "MAIN", filter_=Filter.of(contains={"parents": ["root"]})) == [
+        "heart",
+        "lung",
+        "mitral",
+    ]
+    assert ids(heart, "MAIN", filter_=Filter.of(contains={"parents": ["valve", "heart"]})) == [
+        "mitral",
+        "valve",
+    ]
+
+
+def test_ancestors_and_descendants_are_transitive(heart: RevisionStore) -> None:
+    assert heart.ancestors(MAIN, "mitral") == {"valve", "heart", "root"}
+    assert heart.descendants(MAIN, "heart") == {"valve", "mitral"}
+    assert heart.descendants(MAIN, "root") == {"heart", "valve", "mitral", "lung"}
+    assert heart.descendants(MAIN, "lung") == set()
+
+
+def test_hierarchy_follows_the_branch_view(heart: RevisionStore) -> None:
+    heart.create_branch("MAIN", "a")
+    heart.commit("MAIN/a", "u", "c", [change("valve", parents=["lung"])])
+    assert heart.descendants(ReadPoint("MAIN/a"), "heart") == set()
+    assert heart.descendants(ReadPoint("MAIN/a"), "lung") == {"valve", "mitral"}
+    assert heart.descendants(MAIN, "heart") == {"valve", "mitral"}
+
+
+def test_term_filter_on_descriptions_is_word_prefix_any_order(heart: RevisionStore) -> None:
+    assert ids(heart, "MAIN", "description", filter_=Filter.of(term="struct hea")) == ["d3"]
+    assert ids(heart, "MAIN", "description", filter_=Filter.of(term="HEART")) == [
+        "d1",
+        "d3",
+        "d4",
+        "d6",
+    ]
+
+
+def test_term_without_words_is_refused(heart: RevisionStore) -> None:
+    with pytest.raises(InvalidRequest, match="at least one letter"):
+        heart.page(MAIN, "description", Filter.of(term="  ?! "))
+
+
+def test_concept_search_ranks_by_match_quality_then_id(heart: RevisionStore) -> None:
+    items, total, key = heart.search_concepts(MAIN, "heart")
+    # exact "Heart" first; then "Heart valve structure" (starts with); then whole-word match.
+    assert [c.id for c in items] == ["heart", "valve", "mitral"]
+    assert total == 3
+    assert key is None
+
+
+def test_concept_search_ignores_inactive_descriptions(heart: RevisionStore) -> None:
+    items, _, _ = heart.search_concepts(MAIN, "heartless")
+    assert items == []
+
+
+def test_concept_search_pages_with_the_key(heart: RevisionStore) -> None:
+    first, total, key = heart.search_concepts(MAIN, "struct", limit=2)
+    assert total == 3
+    rest, _, last = heart.search_concepts(MAIN, "struct", after=key, limit=2)
+    assert [c.id for c in first + rest] == ["lung", "heart", "valve"]
+    assert last is None
+
+
+def test_concept_search_applies_concept_filters_and_visibility(heart: RevisionStore) -> None:
+    heart.create_branch("MAIN", "a")
+    heart.commit("MAIN/a", "u", "c", [change("valve", active=False), delete("d1", "description")])
+    items, _, _ = heart.search_concepts(ReadPoint("MAIN/a"), "heart", Filter.of(active=True))
+    assert [c.id for c in items] == ["mitral"]
+    items, _, _ = heart.search_concepts(MAIN, "heart", Filter.of(active=True))
+    assert [c.id for c in items] == ["heart", "valve", "mitral"]
+
+
+def test_concept_search_sees_new_descriptions_on_a_branch(heart: RevisionStore) -> None:
+    heart.create_branch("MAIN", "a")
+    heart.commit("MAIN/a", "u", "c", [description("d9", "lung", "Pulmonary organ")])
+    assert [c.id for c in heart.search_concepts(ReadPoint("MAIN/a"), "pulm")[0]] == ["lung"]
+    assert heart.search_concepts(MAIN, "pulm")[0] == []
+
+
+def test_effective_time_filter_uses_versions(store: RevisionStore) -> None:
+    store.codesystems.create("CS", "cs")
+    store.commit("MAIN/CS", "u", "c", [concept("a"), concept("b")])
+    store.codesystems.create_version("CS", "v1", "20200101")
+    store.commit("MAIN/CS", "u", "c", [change("b", module_id="m"), concept("c")])
+    store.codesystems.create_version("CS", "v2", "20210101")
+    store.commit("MAIN/CS", "u", "c", [concept("d")])
+    point = ReadPoint("MAIN/CS")
+    assert ids(store, point, filter_=Filter.of(effective_time="20200101")) == ["a"]
+    assert ids(store, point, filter_=Filter.of(effective_time="20210101")) == ["b", "c"]
+    assert ids(store, point, filter_=Filter.of(effective_time="20990101")) == []
