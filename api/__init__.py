@@ -1,1 +1,39 @@
-"""The HTTP layer and the ``snowpath`` command. The Flask app factory arrives with the API."""
+"""The HTTP layer: :func:`create_app` assembles the native API over one store.
+
+The app is thin: views parse input, call the store, render. Settings come from
+``api.settings``; jobs run in-process (embedded mode) or on rq workers (``SNOWPATH_REDIS_URL``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from api import errors, routes
+from api.services import Services
+from api.settings import Settings, load
+from exporter import handlers  # noqa: F401 - registers the job kinds
+from exporter.jobs import RqRunner, Runner, ThreadRunner
+from revisions import RevisionStore, make_engine
+
+
+def create_app(
+    settings: Settings | None = None,
+    store: RevisionStore | None = None,
+    runner: Runner | None = None,
+) -> Flask:
+    """A Flask app serving the native API. The store's schema must be up to date."""
+    settings = settings or load()
+    logging.basicConfig(level=settings.log_level)
+    if store is None:
+        store = RevisionStore(make_engine(settings.database_url))
+    if runner is None:
+        runner = ThreadRunner(store) if settings.embedded else RqRunner(settings.redis_url or "")
+    app = Flask("snowpath")
+    app.url_map.merge_slashes = False
+    app.url_map.strict_slashes = False
+    app.extensions["snowpath"] = Services(store, runner)
+    errors.register(app)
+    routes.register(app)
+    return app

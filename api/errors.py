@@ -1,0 +1,139 @@
+"""The one HTTP error contract: which exception is which status, and the JSON it renders.
+
+Every error body is ``{"status": "<code>", "message": …, "developerMessage": …}`` plus
+``"violations": […]`` for valid JSON with an invalid representation. Domain errors carry no
+status; :data:`STATUS` maps their classes (first match wins). Anything unexpected is logged
+once with its traceback and answered with a generic 500 that leaks nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from flask import Flask, Response
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from api.expand import ExpandError
+from api.paging import PagingError
+from revisions import errors as store
+from revisions.codesystems import CodeSystemNotFound, VersionNotFound
+from revisions.merge import conflict_dict
+from snowpath import PathError
+
+log = logging.getLogger(__name__)
+
+GENERIC_500 = "Something went wrong during the processing of your request."
+
+
+class InvalidJson(ValueError):
+    """The request body is not JSON (or not the JSON type the endpoint takes)."""
+
+
+class Invalid(ValueError):
+    """Valid JSON, invalid representation: a list of violations."""
+
+    def __init__(self, violations: list[str]) -> None:
+        super().__init__(f"{len(violations)} Validation error{'s' if len(violations) != 1 else ''}")
+        self.violations = violations
+
+
+class NotAcceptable(ValueError):
+    pass
+
+
+STATUS: list[tuple[type[Exception], int]] = [
+    (PathError, 400),
+    (ExpandError, 400),
+    (PagingError, 400),
+    (InvalidJson, 400),
+    (Invalid, 400),
+    (NotAcceptable, 406),
+    (CodeSystemNotFound, 404),
+    (VersionNotFound, 404),
+    (store.NotFound, 404),
+    (store.InvalidRequest, 400),
+    (store.Conflict, 409),
+]
+
+
+def error_body(status: int, message: str, developer: str | None = None, **extra: Any) -> dict:
+    body: dict[str, Any] = {"status": str(status), "message": message}
+    body["developerMessage"] = developer or message
+    body.update({k: v for k, v in extra.items() if v})
+    return body
+
+
+def json_error(status: int, message: str, developer: str | None = None, **extra: Any) -> Response:
+    payload = orjson.dumps(error_body(status, message, developer, **extra))
+    return Response(payload, status=status, mimetype="application/json")
+
+
+def _status_of(error: Exception) -> int | None:
+    for cls, status in STATUS:
+        if isinstance(error, cls):
+            return status
+    return None
+
+
+def render(error: Exception) -> Response:
+    """The response for a known error; callers handle unknown ones."""
+    if isinstance(error, InvalidJson):
+        return json_error(400, "Invalid JSON representation", str(error))
+    if isinstance(error, Invalid):
+        return _violations(error.violations)
+    if isinstance(error, ValidationError):
+        return _violations(_flatten(error.messages))
+    if isinstance(error, store.InvalidComponent) and error.violations:
+        return _violations(error.violations, str(error))
+    if isinstance(error, store.MergeConflicts):
+        return json_error(409, str(error), conflicts=[conflict_dict(c) for c in error.conflicts])
+    status = _status_of(error)
+    assert status is not None
+    return json_error(status, str(error))
+
+
+def _violations(violations: list[str], developer: str | None = None) -> Response:
+    count = len(violations)
+    message = f"{count} Validation error{'s' if count != 1 else ''}"
+    return json_error(
+        400,
+        message,
+        developer or "Input representation syntax or validation errors. Check input values.",
+        violations=violations,
+    )
+
+
+def _flatten(messages: Any, prefix: str = "") -> list[str]:
+    if isinstance(messages, dict):
+        result: list[str] = []
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            result += _flatten(value, name)
+        return result
+    if isinstance(messages, list):
+        return [m if not prefix else f"'{prefix}': {m}" for m in messages if isinstance(m, str)] + [
+            v for m in messages if not isinstance(m, str) for v in _flatten(m, prefix)
+        ]
+    return [f"'{prefix}': {messages}"]
+
+
+def register(app: Flask) -> None:
+    """Install the handlers on ``app``."""
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Response:
+        response = json_error(error.code or 500, error.name, error.description)
+        for key, value in error.get_headers():
+            if key.lower() == "allow":
+                response.headers[key] = value
+        return response
+
+    @app.errorhandler(Exception)
+    def _any(error: Exception) -> Response:
+        if isinstance(error, ValidationError) or _status_of(error) is not None:
+            return render(error)
+        log.exception("Unhandled error")
+        return json_error(500, GENERIC_500, GENERIC_500)

@@ -1,0 +1,68 @@
+"""Paging parameters: ``limit``, ``offset`` and the opaque ``searchAfter`` token.
+
+A token is the base64url of a small JSON list: the sort key of the last item of a page
+(for id order, ``[id]``; for term search, ``[score, id]``). It is opaque to clients; a token
+that does not decode to such a list is a :class:`PagingError` (400).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+import orjson
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 10_000
+MAX_WINDOW = 10_000  # offset + limit
+_MAX_TOKEN = 2048
+
+
+class PagingError(ValueError):
+    pass
+
+
+def encode_token(key: list[Any]) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(key)).decode().rstrip("=")
+
+
+def decode_token(token: str | None, length: int) -> list[Any] | None:
+    """The sort key in ``token`` (a list of ``length`` strings or numbers), None if absent."""
+    if token is None or token == "":
+        return None
+    if len(token) > _MAX_TOKEN:
+        raise PagingError("searchAfter is not a token this server issued.")
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        key = orjson.loads(raw)
+    except (binascii.Error, ValueError, orjson.JSONDecodeError):
+        raise PagingError("searchAfter is not a token this server issued.") from None
+    valid = isinstance(key, list) and len(key) == length
+    if not valid or not all(isinstance(v, str | int | float) for v in key):
+        raise PagingError("searchAfter is not a token this server issued.")
+    return key
+
+
+def parse_int(value: Any, name: str, default: int, maximum: int) -> int:
+    """A whole number in [0, maximum] from a query parameter."""
+    if value is None or value == "":
+        return default
+    text = str(value)
+    if not text.isdigit():
+        raise PagingError(f"'{name}' must be a whole number from 0 to {maximum}.")
+    number = int(text)
+    if number > maximum:
+        raise PagingError(f"'{name}' must be at most {maximum}.")
+    return number
+
+
+def window(limit_value: Any, offset_value: Any) -> tuple[int, int]:
+    """(limit, offset) checked against the limits: limit ≤ 10,000 and offset + limit ≤ 10,000."""
+    limit = parse_int(limit_value, "limit", DEFAULT_LIMIT, MAX_LIMIT)
+    offset = parse_int(offset_value, "offset", 0, MAX_WINDOW)
+    if offset + limit > MAX_WINDOW:
+        raise PagingError(
+            f"offset + limit must be at most {MAX_WINDOW}; page deeper with searchAfter."
+        )
+    return limit, offset

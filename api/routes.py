@@ -1,0 +1,336 @@
+"""Every URL of the native API, in one table: rule, endpoint, view, methods, and what the
+OpenAPI document says about it (``api.openapi`` builds the document from this table)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from flask import Flask
+
+from api import schemas as s
+from api.views import branches, codesystems, components, docs, merges
+
+
+@dataclass(frozen=True)
+class Route:
+    rule: str
+    endpoint: str
+    view: Callable[..., Any]
+    method: str
+    summary: str
+    body: type | None = None
+    response: type | None = None
+    status: int = 200
+    query: tuple[str, ...] = ()
+    lists: bool = False  # answers text/csv and text/plain too
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _component_routes(plural: str, kind: components.Kind) -> list[Route]:
+    one = kind.type
+    schema_out = {
+        "concept": s.ConceptOut,
+        "description": s.DescriptionOut,
+        "mapping": s.MappingOut,
+    }[one]
+    schema_list = {
+        "concept": s.ConceptList,
+        "description": s.DescriptionList,
+        "mapping": s.MappingList,
+    }[one]
+    base = f"/<path:path>/{plural}"
+    params = (*kind.params, "limit", "offset", "searchAfter", "expand", "sort")
+    tag = (plural,)
+    return [
+        Route(
+            base,
+            f"{one}_search",
+            partial(components.search, plural=plural),
+            "GET",
+            f"Search {plural}",
+            response=schema_list,
+            query=params,
+            lists=True,
+            tags=tag,
+        ),
+        Route(
+            f"{base}/search",
+            f"{one}_search_post",
+            partial(components.search, plural=plural, from_body=True),
+            "POST",
+            f"Search {plural} (parameters in the body)",
+            response=schema_list,
+            lists=True,
+            tags=tag,
+        ),
+        Route(
+            base,
+            f"{one}_create",
+            partial(components.create, plural=plural),
+            "POST",
+            f"Create a {one}",
+            body=kind.schema,
+            status=201,
+            tags=tag,
+        ),
+        Route(
+            f"{base}/<component_id>",
+            f"{one}_get",
+            partial(components.get, plural=plural),
+            "GET",
+            f"Get a {one}",
+            response=schema_out,
+            query=("expand",),
+            tags=tag,
+        ),
+        Route(
+            f"{base}/<component_id>",
+            f"{one}_update",
+            partial(components.update, plural=plural),
+            "PUT",
+            f"Update a {one} (only the given fields)",
+            body=kind.schema,
+            status=204,
+            tags=tag,
+        ),
+        Route(
+            f"{base}/<component_id>",
+            f"{one}_delete",
+            partial(components.delete, plural=plural),
+            "DELETE",
+            f"Delete a {one}",
+            status=204,
+            query=("commitComment",),
+            tags=tag,
+        ),
+        Route(
+            f"{base}/<component_id>/history",
+            f"{one}_history",
+            partial(components.history, plural=plural),
+            "GET",
+            f"History of a {one}",
+            response=s.RevisionList,
+            lists=True,
+            tags=tag,
+        ),
+    ]
+
+
+ROUTES: list[Route] = [
+    Route(
+        "/branches",
+        "branch_list",
+        branches.list_all,
+        "GET",
+        "List branches",
+        response=s.BranchList,
+        query=("limit", "offset"),
+        lists=True,
+        tags=("branches",),
+    ),
+    Route(
+        "/branches",
+        "branch_create",
+        branches.create,
+        "POST",
+        "Create a branch",
+        body=s.BranchIn,
+        status=201,
+        tags=("branches",),
+    ),
+    Route(
+        "/branches/<path:path>/children",
+        "branch_children",
+        branches.children,
+        "GET",
+        "Branches below a branch",
+        response=s.BranchList,
+        query=("limit", "offset"),
+        lists=True,
+        tags=("branches",),
+    ),
+    Route(
+        "/branches/<path:path>",
+        "branch_get",
+        branches.get,
+        "GET",
+        "Get a branch",
+        response=s.BranchOut,
+        tags=("branches",),
+    ),
+    Route(
+        "/branches/<path:path>",
+        "branch_update",
+        branches.update,
+        "PUT",
+        "Replace a branch's metadata",
+        body=s.BranchUpdate,
+        status=204,
+        tags=("branches",),
+    ),
+    Route(
+        "/branches/<path:path>",
+        "branch_delete",
+        branches.delete,
+        "DELETE",
+        "Delete a branch and its children",
+        status=204,
+        tags=("branches",),
+    ),
+    Route(
+        "/merges",
+        "merge_create",
+        merges.create_merge,
+        "POST",
+        "Rebase or promote (a job)",
+        body=s.MergeIn,
+        status=202,
+        tags=("merges",),
+    ),
+    Route(
+        "/merges/<merge_id>",
+        "merge_get",
+        merges.get_merge,
+        "GET",
+        "A merge and its conflicts",
+        response=s.MergeOut,
+        tags=("merges",),
+    ),
+    Route(
+        "/compare",
+        "compare",
+        merges.compare,
+        "POST",
+        "Compare two paths",
+        body=s.CompareIn,
+        response=s.CompareOut,
+        tags=("compare",),
+    ),
+    Route(
+        "/commits",
+        "commits",
+        merges.commits,
+        "GET",
+        "The commit log of a branch",
+        response=s.CommitList,
+        query=("branch", "limit", "searchAfter"),
+        lists=True,
+        tags=("commits",),
+    ),
+    Route(
+        "/jobs/<job_id>",
+        "job_get",
+        merges.get_job,
+        "GET",
+        "A background job",
+        response=s.JobOut,
+        tags=("jobs",),
+    ),
+    Route(
+        "/codesystems",
+        "codesystem_list",
+        codesystems.list_all,
+        "GET",
+        "List code systems",
+        response=s.CodeSystemList,
+        query=("limit", "offset"),
+        lists=True,
+        tags=("codesystems",),
+    ),
+    Route(
+        "/codesystems",
+        "codesystem_create",
+        codesystems.create,
+        "POST",
+        "Create a code system",
+        body=s.CodeSystemIn,
+        status=201,
+        tags=("codesystems",),
+    ),
+    Route(
+        "/codesystems/<codesystem_id>",
+        "codesystem_get",
+        codesystems.get,
+        "GET",
+        "Get a code system",
+        response=s.CodeSystemOut,
+        tags=("codesystems",),
+    ),
+    Route(
+        "/codesystems/<codesystem_id>",
+        "codesystem_update",
+        codesystems.update,
+        "PUT",
+        "Update a code system",
+        body=s.CodeSystemUpdate,
+        status=204,
+        tags=("codesystems",),
+    ),
+    Route(
+        "/codesystems/<codesystem_id>",
+        "codesystem_delete",
+        codesystems.delete,
+        "DELETE",
+        "Delete a code system",
+        status=204,
+        tags=("codesystems",),
+    ),
+    Route(
+        "/codesystems/<codesystem_id>/versions",
+        "version_list",
+        codesystems.list_versions,
+        "GET",
+        "List versions",
+        response=s.VersionList,
+        query=("limit", "offset"),
+        lists=True,
+        tags=("codesystems",),
+    ),
+    Route(
+        "/codesystems/<codesystem_id>/versions",
+        "version_create",
+        codesystems.create_version,
+        "POST",
+        "Create a version",
+        body=s.VersionIn,
+        status=201,
+        tags=("codesystems",),
+    ),
+    Route(
+        "/codesystems/<codesystem_id>/versions/<version>",
+        "version_get",
+        codesystems.get_version,
+        "GET",
+        "Get a version",
+        response=s.VersionOut,
+        tags=("codesystems",),
+    ),
+    Route(
+        "/codesystems/<codesystem_id>/upgrade",
+        "codesystem_upgrade",
+        codesystems.upgrade,
+        "POST",
+        "Upgrade an extension to a newer base version (a job)",
+        body=s.UpgradeIn,
+        status=202,
+        tags=("codesystems",),
+    ),
+    Route(
+        "/openapi.json",
+        "openapi",
+        docs.openapi,
+        "GET",
+        "This API's OpenAPI document",
+        tags=("docs",),
+    ),
+    Route("/docs", "docs", docs.page, "GET", "Interactive API documentation", tags=("docs",)),
+    *(r for plural, kind in components.KINDS.items() for r in _component_routes(plural, kind)),
+]
+
+
+def register(app: Flask) -> None:
+    for route in ROUTES:
+        app.add_url_rule(route.rule, route.endpoint, route.view, methods=[route.method])

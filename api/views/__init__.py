@@ -1,0 +1,1 @@
+"""View functions, one module per resource; ``api.routes`` lists their URLs."""

@@ -1,0 +1,58 @@
+"""``/branches``: create, list, read, update metadata, delete, children."""
+
+from __future__ import annotations
+
+from flask import Response, request
+
+from api import http, render
+from api.auth import require_write
+from api.errors import Invalid
+from api.paging import window
+from api.schemas import BranchIn, BranchUpdate
+from api.services import branch_path, store
+from revisions.errors import BranchNotFound, InvalidRequest
+
+
+def create() -> Response:
+    require_write()
+    data = http.load(BranchIn())
+    try:
+        parent = branch_path(data["parent"])
+        branch = store().create_branch(parent, data["name"], data["metadata"])
+    except BranchNotFound as error:
+        raise InvalidRequest(f"Cannot create the branch: {error}") from None
+    return http.created("branch_get", path=branch.path)
+
+
+def _listing(branches: list) -> Response:
+    limit, offset = window(request.args.get("limit"), request.args.get("offset"))
+    extra = sorted(set(request.args) - {"limit", "offset"})
+    if extra:
+        raise Invalid([f"Unknown parameter '{name}'." for name in extra])
+    items = [render.branch(b) for b in branches[offset : offset + limit]]
+    return http.envelope(items, len(branches), limit, offset=offset)
+
+
+def list_all() -> Response:
+    return _listing(store().list_branches())
+
+
+def get(path: str) -> Response:
+    return http.json(render.branch(store().get_branch(branch_path(path))))
+
+
+def children(path: str) -> Response:
+    return _listing(store().children(branch_path(path)))
+
+
+def update(path: str) -> Response:
+    require_write()
+    data = http.load(BranchUpdate())
+    store().update_metadata(branch_path(path), data["metadata"])
+    return http.no_content()
+
+
+def delete(path: str) -> Response:
+    require_write()
+    store().delete_branch(branch_path(path))
+    return http.no_content()

@@ -1,0 +1,95 @@
+"""``/codesystems``: code systems, their versions, and upgrades (as jobs)."""
+
+from __future__ import annotations
+
+from flask import Response, request
+
+from api import http, render
+from api.auth import current_author, require_write
+from api.errors import Invalid
+from api.paging import window
+from api.schemas import CodeSystemIn, CodeSystemUpdate, UpgradeIn, VersionIn
+from api.services import services, store
+from api.views.merges import resolutions_json
+from exporter import jobs
+
+_NOT_METADATA = ("id", "title", "branch_path", "extension_of")
+
+
+def _paged(items: list[dict]) -> Response:
+    extra = sorted(set(request.args) - {"limit", "offset"})
+    if extra:
+        raise Invalid([f"Unknown parameter '{name}'." for name in extra])
+    limit, offset = window(request.args.get("limit"), request.args.get("offset"))
+    return http.envelope(items[offset : offset + limit], len(items), limit, offset=offset)
+
+
+def create() -> Response:
+    require_write()
+    data = http.load(CodeSystemIn())
+    metadata = {k: v for k, v in data.items() if k not in _NOT_METADATA}
+    codesystem = store().codesystems.create(
+        data["id"],
+        data["title"],
+        branch_path=data.get("branch_path"),
+        extension_of=data.get("extension_of"),
+        metadata=metadata,
+    )
+    return http.created("codesystem_get", codesystem_id=codesystem.id)
+
+
+def list_all() -> Response:
+    return _paged([render.codesystem(c) for c in store().codesystems.list()])
+
+
+def get(codesystem_id: str) -> Response:
+    return http.json(render.codesystem(store().codesystems.get(codesystem_id)))
+
+
+def update(codesystem_id: str) -> Response:
+    require_write()
+    data = http.load(CodeSystemUpdate())
+    current = store().codesystems.get(codesystem_id)
+    title = data.pop("title", None)
+    metadata = {**current.metadata, **data} if data else None
+    store().codesystems.update(codesystem_id, title=title, metadata=metadata)
+    return http.no_content()
+
+
+def delete(codesystem_id: str) -> Response:
+    require_write()
+    store().codesystems.delete(codesystem_id)
+    return http.no_content()
+
+
+def create_version(codesystem_id: str) -> Response:
+    require_write()
+    data = http.load(VersionIn())
+    version = store().codesystems.create_version(
+        codesystem_id, data["version"], data["effective_time"], data["description"]
+    )
+    return http.created("version_get", codesystem_id=codesystem_id, version=version.version)
+
+
+def list_versions(codesystem_id: str) -> Response:
+    return _paged([render.version(v) for v in store().codesystems.versions(codesystem_id)])
+
+
+def get_version(codesystem_id: str, version: str) -> Response:
+    return http.json(render.version(store().codesystems.get_version(codesystem_id, version)))
+
+
+def upgrade(codesystem_id: str) -> Response:
+    require_write()
+    data = http.load(UpgradeIn())
+    store().codesystems.get(codesystem_id)
+    params = {
+        "codesystem": codesystem_id,
+        "extensionOf": data["extension_of"],
+        "commitComment": data["commit_comment"] or f"Upgrade {codesystem_id}",
+        "author": current_author(),
+        "resolutions": resolutions_json(data["resolutions"]),
+    }
+    job = jobs.create(store(), "upgrade", params)
+    services().runner.submit(job.id)
+    return http.accepted("job_get", job_id=job.id)

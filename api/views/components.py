@@ -1,0 +1,287 @@
+"""Concepts, descriptions and mappings under a path expression: search, create, read,
+update, delete, history. One set of views serves the three kinds (see :data:`KINDS`)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Response, request
+from marshmallow import Schema
+
+from api import http, render
+from api.auth import current_author, require_write
+from api.errors import Invalid
+from api.expand import Expansion, parse_expand
+from api.expansions import expand_concepts
+from api.paging import PagingError, decode_token, encode_token, window
+from api.schemas import ConceptIn, DescriptionIn, MappingIn
+from api.services import read_point, store, write_branch
+from revisions import Create, Delete, Filter, Update
+from revisions.codesystems import normalize_effective_time
+
+
+@dataclass(frozen=True)
+class Param:
+    """A search parameter: how to read it and which part of the filter it sets."""
+
+    kind: str  # "eq" | "bool" | "ids" | "contains" | "effective" | "term" | "tree"
+    field: str = ""
+
+
+@dataclass(frozen=True)
+class Kind:
+    type: str
+    schema: Callable[[], Schema]
+    params: dict[str, Param]
+    expansions: tuple[str, ...] = ()
+
+
+COMMON = {"id": Param("ids"), "active": Param("bool", "active")}
+KINDS = {
+    "concepts": Kind(
+        "concept",
+        ConceptIn,
+        {
+            **COMMON,
+            "term": Param("term"),
+            "conceptClass": Param("eq", "concept_class"),
+            "module": Param("eq", "module_id"),
+            "parent": Param("contains", "parents"),
+            "ancestor": Param("tree", "descendants"),
+            "descendant": Param("tree", "ancestors"),
+            "effectiveTime": Param("effective"),
+        },
+        (
+            "fsn",
+            "pt",
+            "descriptions",
+            "mappings",
+            "parents",
+            "children",
+            "ancestors",
+            "descendants",
+        ),
+    ),
+    "descriptions": Kind(
+        "description",
+        DescriptionIn,
+        {
+            **COMMON,
+            "term": Param("term"),
+            "conceptId": Param("eq", "concept_id"),
+            "languageCode": Param("eq", "language_code"),
+            "type": Param("eq", "type"),
+            "effectiveTime": Param("effective"),
+        },
+    ),
+    "mappings": Kind(
+        "mapping",
+        MappingIn,
+        {
+            **COMMON,
+            "sourceId": Param("eq", "source_id"),
+            "targetId": Param("eq", "target_id"),
+            "mapType": Param("eq", "map_type"),
+            "targetCodeSystem": Param("eq", "target_code_system"),
+            "targetCode": Param("eq", "target_code"),
+            "effectiveTime": Param("effective"),
+        },
+    ),
+}
+PAGING = ("limit", "offset", "searchAfter", "expand", "sort")
+SORTS = ("id", "id:asc", "score", "score:asc")
+
+
+def _args(kind: Kind, from_body: bool) -> dict[str, Any]:
+    """Search parameters from the query string (GET) or the JSON body (POST …/search)."""
+    allowed = set(kind.params) | set(PAGING)
+    if from_body:
+        raw = http.body()
+        unknown = sorted(set(raw) - allowed)
+        values = {k: raw[k] for k in raw if k in allowed}
+    else:
+        unknown = sorted(set(request.args) - allowed)
+        values = {
+            k: request.args.getlist(k) if k == "id" else request.args.get(k) for k in request.args
+        }
+    if unknown:
+        raise Invalid([f"Unknown search parameter '{name}'." for name in unknown])
+    return values
+
+
+def _bool(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise Invalid([f"'{name}' must be true or false."])
+
+
+def _text(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise Invalid([f"'{name}' must be a non-empty string."])
+    return value
+
+
+def _filter(kind: Kind, values: dict[str, Any], point: Any) -> tuple[Filter, str | None]:
+    """The store filter for the parameters, and the term (searched separately for concepts)."""
+    equals: dict[str, Any] = {}
+    contains: dict[str, list[str]] = {}
+    ids: set[str] | None = None
+    effective = term = None
+    for name, param in kind.params.items():
+        if name not in values or values[name] is None:
+            continue
+        value = values[name]
+        if param.kind == "bool":
+            equals[param.field] = _bool(name, value)
+        elif param.kind == "eq":
+            equals[param.field] = _text(name, value)
+        elif param.kind == "ids":
+            listed = value if isinstance(value, list) else [value]
+            wanted = {_text(name, v) for v in listed}
+            ids = wanted if ids is None else ids & wanted
+        elif param.kind == "contains":
+            contains[param.field] = [_text(name, value)]
+        elif param.kind == "effective":
+            effective = normalize_effective_time(_text(name, value))
+        elif param.kind == "term":
+            term = _text(name, value)
+        elif param.kind == "tree":
+            relatives = getattr(store(), param.field)(point, _text(name, value))
+            ids = relatives if ids is None else ids & relatives
+    filter_term = term if kind.type == "description" else None
+    built = Filter.of(
+        ids=ids, contains=contains, effective_time=effective, term=filter_term, **equals
+    )
+    return built, (term if kind.type == "concept" else None)
+
+
+def _expansions(kind: Kind, values: dict[str, Any]) -> dict[str, Expansion]:
+    raw = values.get("expand")
+    if raw is not None and not isinstance(raw, str):
+        raise Invalid(["'expand' must be a string."])
+    expansions = parse_expand(raw)
+    unknown = sorted(set(expansions) - set(kind.expansions))
+    if unknown:
+        raise Invalid([f"Unknown expansion '{name}()' for {kind.type}s." for name in unknown])
+    return expansions
+
+
+def search(path: str, plural: str, from_body: bool = False) -> Response:
+    kind = KINDS[plural]
+    values = _args(kind, from_body)
+    limit, offset = window(values.get("limit"), values.get("offset"))
+    sort = values.get("sort") or None
+    if sort is not None and sort not in SORTS:
+        raise Invalid([f"Cannot sort by '{sort}': use one of {', '.join(SORTS)}."])
+    expansions = _expansions(kind, values)
+    view = store().view(read_point(path))
+    etag = http.etag_for(view.key)
+    if (cached := http.not_modified(etag)) is not None:
+        return cached
+    filter_, term = _filter(kind, values, view)
+    token = values.get("searchAfter")
+    if token is not None and offset:
+        raise PagingError("Use either offset or searchAfter, not both.")
+    if term is not None and sort not in ("id", "id:asc"):
+        key = decode_token(token, 2)
+        after = None if key is None else (int(key[0]), str(key[1]))
+        items, total, last = store().search_concepts(
+            view, term, filter_, after=after, offset=offset, limit=limit
+        )
+        next_token = encode_token(list(last)) if last else None
+    else:
+        items, total, next_token = _by_id(kind, view, filter_, term, token, offset, limit)
+    rendered = [render.component(item) for item in items]
+    if expansions:
+        expand_concepts(view, items, rendered, expansions)
+    return http.envelope(rendered, total, limit, offset=offset, search_after=next_token, etag=etag)
+
+
+def _by_id(
+    kind: Kind, view: Any, filter_: Filter, term: str | None, token: Any, offset: int, limit: int
+) -> tuple[list, int, str | None]:
+    key = decode_token(token, 1)
+    if term is not None:
+        hits = store().search_concepts(view, term, filter_, limit=10_000)[0]
+        matched = sorted(item.id for item in hits)
+        filter_ = Filter.of(ids=matched) if matched else Filter.of(ids=[])
+    after = None if key is None else str(key[0])
+    page = store().page(view, kind.type, filter_, after=after, limit=offset + limit)
+    items = page.items[offset:]
+    last = items[-1].id if items and page.next_after is not None else None
+    return items, page.total, (encode_token([last]) if last else None)
+
+
+def create(path: str, plural: str) -> Response:
+    require_write()
+    kind = KINDS[plural]
+    data = http.load(kind.schema())
+    comment = data.pop("commit_comment", None)
+    component_id = data.pop("id", None) or uuid.uuid4().hex
+    branch = write_branch(path)
+    store().commit(
+        branch,
+        current_author(),
+        comment or f"Create {kind.type} {component_id}",
+        [Create(kind.type, component_id, data)],
+    )
+    return http.created(f"{kind.type}_get", path=path, component_id=component_id)
+
+
+def get(path: str, plural: str, component_id: str) -> Response:
+    kind = KINDS[plural]
+    values = _args(kind, False) if request.args else {}
+    extra = set(values) - {"expand"}
+    if extra:
+        raise Invalid([f"Unknown parameter '{name}'." for name in sorted(extra)])
+    expansions = _expansions(kind, values)
+    view = store().view(read_point(path))
+    etag = http.etag_for(view.key)
+    if (cached := http.not_modified(etag)) is not None:
+        return cached
+    item = store().get(view, kind.type, component_id)
+    rendered = [render.component(item)]
+    if expansions:
+        expand_concepts(view, [item], rendered, expansions)
+    return http.json(rendered[0], headers={"ETag": etag})
+
+
+def update(path: str, plural: str, component_id: str) -> Response:
+    require_write()
+    kind = KINDS[plural]
+    data = http.load(kind.schema(), partial=True)
+    comment = data.pop("commit_comment", None)
+    if data.pop("id", component_id) != component_id:
+        raise Invalid(["'id' cannot be changed."])
+    branch = write_branch(path)
+    store().commit(
+        branch,
+        current_author(),
+        comment or f"Update {kind.type} {component_id}",
+        [Update(kind.type, component_id, data)],
+    )
+    return http.no_content()
+
+
+def delete(path: str, plural: str, component_id: str) -> Response:
+    require_write()
+    kind = KINDS[plural]
+    branch = write_branch(path)
+    comment = request.args.get("commitComment") or f"Delete {kind.type} {component_id}"
+    store().commit(branch, current_author(), comment, [Delete(kind.type, component_id)])
+    return http.no_content()
+
+
+def history(path: str, plural: str, component_id: str) -> Response:
+    kind = KINDS[plural]
+    view = store().view(read_point(path))
+    revisions = store().history(view, kind.type, component_id)
+    if not revisions:
+        store().get(view, kind.type, component_id)  # raises "not found" for unknown ids
+    items = [render.revision(r) for r in revisions]
+    return http.envelope(items, len(items), len(items))

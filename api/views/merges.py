@@ -1,0 +1,91 @@
+"""``/merges`` (as jobs), ``/compare``, ``/commits`` and ``/jobs``."""
+
+from __future__ import annotations
+
+from flask import Response, request
+
+from api import http, render
+from api.auth import current_author, require_write
+from api.errors import Invalid
+from api.paging import DEFAULT_LIMIT, MAX_LIMIT, decode_token, encode_token, parse_int
+from api.schemas import CompareIn, MergeIn
+from api.services import branch_path, read_point, services, store
+from exporter import jobs
+
+
+def resolutions_json(resolutions: list[dict]) -> list[dict]:
+    """Resolutions as job params, content in the store's field names."""
+    return [
+        {
+            "componentType": r["component_type"],
+            "componentId": r["component_id"],
+            "resolution": r["resolution"],
+            "content": None if r.get("content") is None else render.fields_in(r["content"]),
+        }
+        for r in resolutions
+    ]
+
+
+def create_merge() -> Response:
+    require_write()
+    data = http.load(MergeIn())
+    source, target = branch_path(data["source"]), branch_path(data["target"])
+    store().get_branch(source)
+    store().get_branch(target)
+    params = {
+        "source": source,
+        "target": target,
+        "commitComment": data["commit_comment"] or f"Merge {source} into {target}",
+        "author": current_author(),
+        "resolutions": resolutions_json(data["resolutions"]),
+    }
+    job = jobs.create(store(), "merge", params)
+    services().runner.submit(job.id)
+    return http.accepted("merge_get", merge_id=job.id)
+
+
+def get_merge(merge_id: str) -> Response:
+    job = jobs.get(store(), merge_id)
+    if job.kind != "merge":
+        raise jobs.JobNotFound(f"Merge '{merge_id}' does not exist.")
+    return http.json(render.merge(job))
+
+
+def get_job(job_id: str) -> Response:
+    return http.json(render.job(jobs.get(store(), job_id)))
+
+
+def compare() -> Response:
+    data = http.load(CompareIn())
+    result = store().compare(read_point(data["base"]), read_point(data["compare"]))
+    return http.json(
+        {
+            "base": data["base"],
+            "compare": data["compare"],
+            "newComponents": result.new,
+            "changedComponents": result.changed,
+            "deletedComponents": result.deleted,
+            "totalNew": sum(map(len, result.new.values())),
+            "totalChanged": sum(map(len, result.changed.values())),
+            "totalDeleted": sum(map(len, result.deleted.values())),
+        }
+    )
+
+
+def commits() -> Response:
+    extra = sorted(set(request.args) - {"branch", "limit", "searchAfter"})
+    if extra:
+        raise Invalid([f"Unknown parameter '{name}'." for name in extra])
+    branch = request.args.get("branch")
+    if not branch:
+        raise Invalid(["'branch' is required."])
+    limit = parse_int(request.args.get("limit"), "limit", DEFAULT_LIMIT, MAX_LIMIT)
+    key = decode_token(request.args.get("searchAfter"), 1)
+    before = None if key is None else key[0]
+    if before is not None and not isinstance(before, int):
+        raise Invalid(["searchAfter is not a token this server issued."])
+    found = store().commits(branch_path(branch), before=before, limit=limit + 1)
+    page = found[:limit]
+    token = encode_token([page[-1].timestamp]) if len(found) > limit and page else None
+    items = [render.commit(c) for c in page]
+    return http.envelope(items, len(items), limit, search_after=token)

@@ -1,0 +1,40 @@
+"""The rq side of jobs: the function rq workers call, and the worker loop itself.
+
+``snowpath worker`` calls :func:`work`, which configures the store once and then drains the
+queue with rq's ``SimpleWorker`` (jobs run in the worker process; the store's connection
+pool is reused across jobs). rq calls :func:`run` with a job id only.
+"""
+
+from __future__ import annotations
+
+from redis import Redis
+from rq import Queue, SimpleWorker
+
+from exporter import jobs
+from revisions import RevisionStore, make_engine
+
+_store: RevisionStore | None = None
+
+
+def configure(store: RevisionStore) -> None:
+    global _store
+    _store = store
+
+
+def run(job_id: str) -> str | None:
+    """rq entry point: run one Snowpath job by id."""
+    if _store is None:
+        raise RuntimeError("The worker has no store: start it with 'snowpath worker'.")
+    state = jobs.run_job(_store, job_id)
+    return None if state is None else state.value
+
+
+def work(
+    database_url: str, redis_url: str, *, burst: bool = False, queue: str = jobs.QUEUE
+) -> None:
+    """Run jobs from the queue until stopped (or until it is empty, with ``burst``)."""
+    from exporter import handlers  # noqa: F401 - registers the job kinds
+
+    configure(RevisionStore(make_engine(database_url)))
+    connection = Redis.from_url(redis_url)
+    SimpleWorker([Queue(queue, connection=connection)], connection=connection).work(burst=burst)
