@@ -2,8 +2,9 @@
 
 - ``snowpath db upgrade``: migrate the configured database to the newest schema.
 - ``snowpath status``: what the store holds (branches, heads, component counts).
-- ``snowpath serve``: prepare the embedded store and start Snowpath. Until the HTTP API
-  lands it prepares the store and prints its status.
+- ``snowpath serve``: serve the HTTP API (gunicorn); the embedded default migrates itself
+  and loads a demo code system on first start.
+- ``snowpath worker``: run background jobs from Redis (production mode).
 """
 
 from __future__ import annotations
@@ -12,10 +13,15 @@ import sys
 from datetime import UTC, datetime
 
 import click
+from flask import Flask
+from gunicorn.app.base import BaseApplication
 from sqlalchemy.engine import make_url
 
+from api import create_app
+from api.demo import load_demo
 from api.settings import Settings, load
 from revisions import ReadPoint, RevisionStore, make_engine, upgrade
+from revisions.db import schema_is_current
 
 
 def _store(settings: Settings) -> RevisionStore:
@@ -57,19 +63,64 @@ def status() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
-    """Start Snowpath on the configured store (embedded SQLite by default)."""
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the API with gunicorn. The embedded default migrates its database and loads a
+    demo code system on first start; production databases need 'snowpath db upgrade'."""
     settings = load()
     store = _store(settings)
-    upgrade(store.engine)
+    if settings.embedded:
+        upgrade(store.engine)
+    elif not schema_is_current(store.engine):
+        raise click.ClickException("The database schema is not current: run 'snowpath db upgrade'.")
     store.initialize()
-    mode = "embedded (SQLite, in-process jobs)" if settings.embedded else "production"
-    click.echo(f"Snowpath store ready: {store.engine.url.render_as_string()} [{mode}]")
-    _print_status(store)
-    click.echo(
-        f"The HTTP API (http://{host}:{port}) is not built yet: this release is the "
-        "revision store only."
-    )
+    if settings.embedded and load_demo(store):
+        click.echo("Loaded the demo code system DEMO.")
+    store.engine.dispose()
+    base = f"http://{host}:{port}"
+    mode = "embedded (SQLite, in-process jobs)" if settings.embedded else "production (rq jobs)"
+    click.echo(f"Snowpath on {base} [{mode}], store {store.engine.url.render_as_string()}")
+    for example in EXAMPLES:
+        click.echo(f"  {base}{example}")
+    Server(settings, f"{host}:{port}", workers).run()
+
+
+EXAMPLES = (
+    "/DEMO/concepts?term=tuberc&expand=fsn(),descriptions()",
+    "/DEMO/concepts/A15?expand=pt(),children(expand(pt()))",
+    "/MAIN/DEMO/2024/concepts?limit=5",
+    "/docs",
+)
+
+
+class Server(BaseApplication):
+    """gunicorn running the app factory in each worker process."""
+
+    def __init__(self, settings: Settings, bind: str, workers: int) -> None:
+        self.settings = settings
+        self.options = {"bind": bind, "workers": workers, "accesslog": None, "timeout": 120}
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return create_app(self.settings)
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker(burst: bool) -> None:
+    """Run background jobs from the Redis queue (production mode)."""
+    settings = load()
+    if settings.redis_url is None:
+        raise click.ClickException(
+            "Set SNOWPATH_REDIS_URL: the embedded mode runs jobs in-process."
+        )
+    from exporter.worker import work
+
+    work(settings.database_url, settings.redis_url, burst=burst)
 
 
 def _print_status(store: RevisionStore) -> None:

@@ -73,12 +73,11 @@ def _fsn(descriptions: list[Component]) -> Component | None:
 
 
 def _pt(descriptions: list[Component]) -> Component | None:
+    """The preferred name: preferred before not, synonyms before FSNs, then by id."""
     names = [
-        d
-        for d in descriptions
-        if d.fields["active"] and d.fields["type"] not in FSN_TYPES | DEFINITION_TYPES
+        d for d in descriptions if d.fields["active"] and d.fields["type"] not in DEFINITION_TYPES
     ]
-    names.sort(key=lambda d: (not d.fields["preferred"], d.id))
+    names.sort(key=lambda d: (not d.fields["preferred"], d.fields["type"] in FSN_TYPES, d.id))
     return names[0] if names else None
 
 

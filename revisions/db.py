@@ -73,6 +73,17 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(alembic_config(connection), revision)
 
 
+def schema_is_current(engine: Engine) -> bool:
+    """Whether the database is migrated to the newest revision."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current == heads
+
+
 def next_timestamp(connection: Connection, clock: Clock) -> int:
     """Allocate a commit timestamp: max(now, last + 1). Must run first in a write transaction."""
     clock_row = schema.store_clock
