@@ -33,7 +33,7 @@ def create_app(
     app = Flask("snowpath")
     app.url_map.merge_slashes = False
     app.url_map.strict_slashes = False
-    app.extensions["snowpath"] = Services(store, runner)
+    app.extensions["snowpath"] = Services(store, runner, settings)
     errors.register(app)
     routes.register(app)
     return app

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 
 from api import schemas as s
-from api.views import branches, codesystems, components, docs, merges
+from api.views import branches, codesystems, components, docs, imports, merges
 
 
 @dataclass(frozen=True)
@@ -317,6 +317,15 @@ ROUTES: list[Route] = [
         body=s.UpgradeIn,
         status=202,
         tags=("codesystems",),
+    ),
+    Route(
+        "/<path:path>/import",
+        "import_upload",
+        imports.upload,
+        "POST",
+        "Import an OCL export zip or JSON lines (multipart field 'file'; a job)",
+        status=202,
+        tags=("import",),
     ),
     Route(
         "/openapi.json",

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from api.settings import Settings
 from exporter.jobs import Runner
 from revisions import ReadPoint, ReadRange, RevisionStore
 from revisions.errors import InvalidRequest
@@ -19,6 +20,7 @@ from snowpath import BranchPath, parse
 class Services:
     store: RevisionStore
     runner: Runner
+    settings: Settings
 
 
 def services() -> Services:

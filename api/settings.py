@@ -5,6 +5,8 @@
   SQLAlchemy URL; ``postgresql+psycopg://user@host/db`` in production.
 - ``SNOWPATH_REDIS_URL`` (default unset = embedded mode): Redis for the rq job queues.
 - ``SNOWPATH_EXPORT_DIR`` (default ``<data dir>/exports``): where export zips are kept.
+- ``SNOWPATH_UPLOAD_DIR`` (default ``<data dir>/uploads``): where uploads wait for their import
+  job (shared storage when workers run on other hosts).
 - ``SNOWPATH_LOG_LEVEL`` (default ``INFO``): the Python logging level.
 """
 
@@ -24,6 +26,7 @@ class Settings:
     database_url: str
     redis_url: str | None
     export_dir: Path
+    upload_dir: Path
     log_level: str
 
     @property
@@ -46,5 +49,6 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         database_url=get("DATABASE_URL") or f"sqlite:///{data_dir / 'snowpath.db'}",
         redis_url=get("REDIS_URL"),
         export_dir=Path(get("EXPORT_DIR") or data_dir / "exports"),
+        upload_dir=Path(get("UPLOAD_DIR") or data_dir / "uploads"),
         log_level=(get("LOG_LEVEL") or "INFO").upper(),
     )

@@ -3,10 +3,12 @@ and return a JSON result; store errors become the job's FAILED or CONFLICTS outc
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from exporter import ocl
 from exporter.jobs import handler
-from revisions import RevisionStore
+from revisions import Change, Create, ReadPoint, RevisionStore, Update
 from revisions.merge import Resolution
 
 
@@ -42,3 +44,34 @@ def upgrade(store: RevisionStore, params: dict[str, Any]) -> dict[str, Any]:
         resolutions_of(params),
     )
     return {"branchPath": codesystem.branch_path, "extensionOf": codesystem.extension_of}
+
+
+@handler("import")
+def import_file(store: RevisionStore, params: dict[str, Any]) -> dict[str, Any]:
+    """Create or update every component of an uploaded OCL export on a branch."""
+    path = Path(params["file"])
+    components = ocl.read(path)
+    changes = upserts(store, params["branch"], components)
+    commit = store.commit(params["branch"], params["author"], params["commitComment"], changes)
+    path.unlink(missing_ok=True)
+    return {
+        "timestamp": commit.timestamp if commit else None,
+        "changes": commit.changes if commit else 0,
+    }
+
+
+def upserts(store: RevisionStore, branch: str, components: list[ocl.Component]) -> list[Change]:
+    """Create what the branch does not have, update what it has (in file order)."""
+    point = ReadPoint(branch)
+    existing: dict[str, set[str]] = {}
+    for type_name in ("concept", "description", "mapping"):
+        wanted = [cid for t, cid, _ in components if t == type_name]
+        existing[type_name] = set(store.get_many(point, type_name, wanted))
+    changes: list[Change] = []
+    for type_name, cid, fields in components:
+        if cid in existing[type_name]:
+            changes.append(Update(type_name, cid, fields))
+        else:
+            changes.append(Create(type_name, cid, fields))
+            existing[type_name].add(cid)
+    return changes

@@ -48,11 +48,3 @@ def test_db_upgrade_creates_the_database_with_main(data_dir: Path) -> None:
     status = CliRunner().invoke(main, ["status"])
     assert status.exit_code == 0
     assert status.output.splitlines()[1].split()[:2] == ["MAIN", "UP_TO_DATE"]
-
-
-def test_serve_prepares_the_store_and_reports_it(data_dir: Path) -> None:
-    result = CliRunner().invoke(main, ["serve", "--port", "5055"])
-    assert result.exit_code == 0, result.output
-    assert "Snowpath store ready" in result.output
-    assert "embedded" in result.output
-    assert any(line.startswith("MAIN ") for line in result.output.splitlines())
