@@ -56,6 +56,7 @@ class Job:
     created_ts: int
     started_ts: int | None
     finished_ts: int | None
+    heartbeat_ts: int | None
 
 
 class Outcome(Exception):

@@ -117,8 +117,10 @@ def _objects(data: dict[str, Any]) -> Iterator[Component]:
 
 def read(path: Path) -> list[Component]:
     """Components from an OCL export zip (``export.json``) or a JSON-lines file."""
+    with path.open("rb") as handle:
+        kind = sniff(handle.read(8))
     try:
-        if zipfile.is_zipfile(path):
+        if kind == "zip":
             with zipfile.ZipFile(path) as archive:
                 names = [n for n in archive.namelist() if n.endswith(".json")]
                 if not names:
