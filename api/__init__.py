@@ -29,7 +29,11 @@ def create_app(
     if store is None:
         store = RevisionStore(make_engine(settings.database_url))
     if runner is None:
-        runner = ThreadRunner(store) if settings.embedded else RqRunner(settings.redis_url or "")
+        runner = (
+            ThreadRunner(store)
+            if settings.embedded
+            else RqRunner(settings.redis_url or "", settings.queue)
+        )
     app = Flask("snowpath")
     app.url_map.merge_slashes = False
     app.url_map.strict_slashes = False

@@ -120,7 +120,7 @@ def worker(burst: bool) -> None:
         )
     from exporter.worker import work
 
-    work(settings.database_url, settings.redis_url, burst=burst)
+    work(settings.database_url, settings.redis_url, burst=burst, queue=settings.queue)
 
 
 def _print_status(store: RevisionStore) -> None:

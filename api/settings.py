@@ -7,6 +7,7 @@
 - ``SNOWPATH_EXPORT_DIR`` (default ``<data dir>/exports``): where export zips are kept.
 - ``SNOWPATH_UPLOAD_DIR`` (default ``<data dir>/uploads``): where uploads wait for their import
   job (shared storage when workers run on other hosts).
+- ``SNOWPATH_QUEUE`` (default ``snowpath``): the rq queue jobs go to and workers drain.
 - ``SNOWPATH_LOG_LEVEL`` (default ``INFO``): the Python logging level.
 """
 
@@ -27,6 +28,7 @@ class Settings:
     redis_url: str | None
     export_dir: Path
     upload_dir: Path
+    queue: str
     log_level: str
 
     @property
@@ -50,5 +52,6 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         redis_url=get("REDIS_URL"),
         export_dir=Path(get("EXPORT_DIR") or data_dir / "exports"),
         upload_dir=Path(get("UPLOAD_DIR") or data_dir / "uploads"),
+        queue=get("QUEUE") or "snowpath",
         log_level=(get("LOG_LEVEL") or "INFO").upper(),
     )

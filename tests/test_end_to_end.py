@@ -1,0 +1,154 @@
+"""End to end, as an operator runs it: ``snowpath db upgrade``, ``snowpath serve`` (gunicorn)
+and ``snowpath worker`` (rq) as separate processes on PostgreSQL and Redis, driven over HTTP.
+
+The story: create a code system, a task branch, author concepts on both, merge with a
+conflict, see CONFLICTS, resolve, version, and read the version through every path form.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+
+from tests import services
+from tests.api.test_serve import free_port
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+
+def _snowpath(*args: str, env: dict[str, str], **kw: object) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "api.cli", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    try:
+        client = redis.Redis.from_url(services.REDIS_URL)
+        client.ping()
+        client.close()
+    except redis.RedisError as error:
+        services.unavailable("Redis", error)
+    name = f"snowpath_e2e_{os.getpid()}"
+    try:
+        url = services.fresh_postgres_database(name)
+    except Exception as error:  # any failure to reach the server means "not there"
+        services.unavailable("PostgreSQL", error)
+    env = {
+        **os.environ,
+        "SNOWPATH_DATABASE_URL": url,
+        "SNOWPATH_REDIS_URL": services.REDIS_URL,
+        "SNOWPATH_QUEUE": f"e2e-{uuid.uuid4().hex}",
+        "SNOWPATH_DATA_DIR": str(tmp_path / "var"),
+    }
+    upgrade = _snowpath("db", "upgrade", env=env)
+    output, _ = upgrade.communicate(timeout=120)
+    assert upgrade.returncode == 0, output
+    port = free_port()
+    processes = [
+        _snowpath("serve", "--port", str(port), "--workers", "2", env=env),
+        _snowpath("worker", env=env),
+    ]
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/branches/MAIN", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+        yield base
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            process.stdout.close()  # type: ignore[union-attr]
+        services.drop_postgres_database(name)
+
+
+def _wait(http: httpx.Client, location: str) -> dict:
+    deadline = time.monotonic() + 60
+    while True:
+        data = http.get(location).json()
+        if data.get("status", data.get("state")) in ("COMPLETED", "CONFLICTS", "FAILED"):
+            return data
+        assert time.monotonic() < deadline, data
+        time.sleep(0.1)
+
+
+def _ids(http: httpx.Client, path: str) -> dict[str, str | None]:
+    response = http.get(f"/{path}/concepts", params={"limit": 1000})
+    assert response.status_code == 200, (path, response.text)
+    return {c["id"]: c.get("moduleId") for c in response.json()["items"]}
+
+
+def test_author_merge_resolve_version_and_read_every_path_form(server: str) -> None:
+    http = httpx.Client(base_url=server, headers={"X-Author": "e2e"}, timeout=30)
+    created = http.post("/codesystems", json={"id": "E2E", "title": "End to end"})
+    assert created.status_code == 201
+    assert created.headers["Location"] == f"{server}/codesystems/E2E"
+    assert http.get(created.headers["Location"]).json()["branchPath"] == "MAIN/E2E"
+
+    for cid, module in (("c1", "base"), ("c2", "base")):
+        assert http.post("/E2E/concepts", json={"id": cid, "moduleId": module}).status_code == 201
+    branch = http.post("/branches", json={"parent": "MAIN/E2E", "name": "task1"})
+    assert branch.status_code == 201
+    assert http.put("/E2E/task1/concepts/c1", json={"moduleId": "task"}).status_code == 204
+    assert http.post("/E2E/task1/concepts", json={"id": "c3"}).status_code == 201
+    assert http.put("/E2E/concepts/c1", json={"moduleId": "main"}).status_code == 204
+
+    merge = {"source": "MAIN/E2E", "target": "MAIN/E2E/task1", "commitComment": "sync"}
+    first = http.post("/merges", json=merge)
+    assert first.status_code == 202
+    result = _wait(http, first.headers["Location"])
+    assert result["status"] == "CONFLICTS"
+    [conflict] = result["conflicts"]
+    assert (conflict["componentId"], conflict["type"]) == ("c1", "CONFLICTING_CHANGE")
+    assert conflict["conflictingAttributes"] == [
+        {"property": "moduleId", "oldValue": "base", "sourceValue": "main", "targetValue": "task"}
+    ]
+
+    resolution = {"componentType": "concept", "componentId": "c1", "resolution": "TARGET"}
+    again = http.post("/merges", json={**merge, "resolutions": [resolution]})
+    assert _wait(http, again.headers["Location"])["status"] == "COMPLETED"
+    promote = http.post("/merges", json={"source": "MAIN/E2E/task1", "target": "MAIN/E2E"})
+    assert _wait(http, promote.headers["Location"])["status"] == "COMPLETED"
+    head = http.get("/branches/MAIN/E2E").json()["headTimestamp"]
+
+    version = http.post(
+        "/codesystems/E2E/versions", json={"version": "v1", "effectiveTime": "20250101"}
+    )
+    assert version.status_code == 201
+    assert http.post("/E2E/concepts", json={"id": "c4"}).status_code == 201
+
+    expected = {"c1": "task", "c2": "base", "c3": None}
+    for path in ("MAIN/E2E/v1", "E2E/v1", "E2E/LATEST", f"MAIN/E2E@{head}", f"E2E@{head}"):
+        assert _ids(http, path) == expected, path
+    assert _ids(http, "E2E") == {**expected, "c4": None}
+    assert _ids(http, "MAIN/E2E/v1...MAIN/E2E") == {"c4": None}
+    assert _ids(http, "E2E/task1^") == expected
+    released = http.get("/E2E/v1/concepts/c1").json()
+    assert (released["released"], released["effectiveTime"]) == (True, "20250101")
