@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, exists, select
 
 from revisions import schema
+from revisions.components import TYPES
 from revisions.errors import (
     BranchDeleted,
     BranchExists,
@@ -262,8 +263,6 @@ def mark_deleted(connection: Connection, branch: BranchRow, ts: int) -> None:
 
 def has_own_content(connection: Connection, branch_id: int) -> bool:
     """Whether the branch has current revisions of its own (changes not yet promoted)."""
-    from revisions.components import TYPES
-
     for ctype in TYPES.values():
         t = ctype.table
         found = connection.execute(

@@ -24,13 +24,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, and_, or_, select, update
 
 from revisions import commit
 from revisions.components import TYPES, ComponentType, references_of, validate
 from revisions.errors import InvalidComponent, MergeConflicts
 from revisions.read import CHUNK, visible_rows
-from revisions.views import View, valid_in
+from revisions.views import Segment, View, valid_in
 
 Key = tuple[str, str]
 Content = dict[str, Any] | None
@@ -123,7 +123,7 @@ def candidate_ids(connection: Connection, ctype: ComponentType, a: View, b: View
             continue
         if ua is None or ub is None:
             upto = ub if ua is None else ua
-            clauses.append(valid_in(table, _segment(branch_id, upto)))
+            clauses.append(valid_in(table, Segment(branch_id, upto)))
             continue
         lo, hi = min(ua, ub), max(ua, ub)
         clauses.append(
@@ -139,12 +139,6 @@ def candidate_ids(connection: Connection, ctype: ComponentType, a: View, b: View
     for clause in clauses:
         ids.update(connection.execute(select(table.c.component_id).where(clause)).scalars())
     return ids
-
-
-def _segment(branch_id: int, upto: int) -> Any:
-    from revisions.views import Segment
-
-    return Segment(branch_id, upto)
 
 
 def diff(
@@ -196,7 +190,6 @@ def three_way(key: Key, old: Content, source: Content, target: Content) -> Conte
     """The merged content of one component changed on both sides, or its conflict."""
     if source == target:
         return source
-    type_name, cid = key
     if source is None or target is None:
         changed = target if source is None else source
         attrs = tuple(
@@ -225,7 +218,6 @@ def three_way(key: Key, old: Content, source: Content, target: Content) -> Conte
             )
     if attrs_list:
         return _conflict(key, "CONFLICTING_CHANGE", tuple(attrs_list))
-    del type_name, cid
     return merged
 
 
@@ -357,8 +349,6 @@ def settle(
 
 def close_all_own(connection: Connection, branch_id: int, ts: int) -> None:
     """Close every current revision of the branch (after its changes were promoted)."""
-    from sqlalchemy import update
-
     for ctype in TYPES.values():
         table = ctype.table
         connection.execute(
@@ -366,13 +356,3 @@ def close_all_own(connection: Connection, branch_id: int, ts: int) -> None:
             .where(table.c.branch_id == branch_id, table.c.end_ts.is_(None))
             .values(end_ts=ts)
         )
-
-
-__all__ = [
-    "CHUNK",
-    "ConflictingAttribute",
-    "MergeConflict",
-    "MergeConflicts",
-    "Resolution",
-    "diff",
-]

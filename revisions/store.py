@@ -21,7 +21,7 @@ from revisions import resolve as resolve_expression
 from revisions.branches import Layer
 from revisions.clock import Clock, SystemClock
 from revisions.codesystems import CodeSystems
-from revisions.components import component_type
+from revisions.components import TYPES, component_type
 from revisions.errors import (
     BranchNotFound,
     ComponentExists,
@@ -339,7 +339,7 @@ class RevisionStore:
         with self.engine.connect() as connection:
             left = base if isinstance(base, View) else resolve(connection, base)
             right = compare if isinstance(compare, View) else resolve(connection, compare)
-            for ctype in _types():
+            for ctype in TYPES.values():
                 for cid, (old, new) in sorted(merge.diff(connection, ctype, left, right).items()):
                     part = (
                         result.new
@@ -500,12 +500,6 @@ def _main_id(connection: Connection) -> int:
     if value is None:
         raise BranchNotFound("MAIN does not exist.")
     return int(value)
-
-
-def _types() -> list[Any]:
-    from revisions.components import TYPES
-
-    return list(TYPES.values())
 
 
 def _check_author(author: Any, comment: Any) -> None:
