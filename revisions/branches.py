@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, select
+from sqlalchemy import Connection, and_, bindparam, exists, select
 
 from revisions import schema
 from revisions.components import TYPES
@@ -77,6 +77,12 @@ def _row(mapping: Any) -> BranchRow:
     return BranchRow(**{name: mapping[name] for name in BranchRow.__slots__})
 
 
+# Built once: every read resolves its branch chain with this statement.
+_LIVE_BY_PATHS = select(_B).where(
+    _B.c.path.in_(bindparam("paths", expanding=True)), _B.c.deleted_ts.is_(None)
+)
+
+
 def load_live_chain(connection: Connection, path: str) -> list[BranchRow]:
     """The live branch at ``path`` and its ancestors, root first (one query).
 
@@ -84,9 +90,7 @@ def load_live_chain(connection: Connection, path: str) -> list[BranchRow]:
     :raises BranchNotFound: no branch was ever at ``path``.
     """
     paths = ancestor_paths(path) if isinstance(path, str) and path else []
-    rows = connection.execute(
-        select(_B).where(_B.c.path.in_(paths), _B.c.deleted_ts.is_(None))
-    ).mappings()
+    rows = connection.execute(_LIVE_BY_PATHS, {"paths": paths}).mappings()
     by_path = {r["path"]: _row(r) for r in rows}
     if path not in by_path:
         if _was_deleted(connection, path):

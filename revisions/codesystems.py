@@ -265,11 +265,11 @@ class CodeSystems:
         return branches.load_by_id(connection, branch_id)
 
     def get(self, codesystem_id: str) -> CodeSystem:
-        with self.store.engine.connect() as connection:
+        with self.store.reading() as connection:
             return to_codesystem(connection, load_row(connection, codesystem_id))
 
     def list(self) -> list[CodeSystem]:
-        with self.store.engine.connect() as connection:
+        with self.store.reading() as connection:
             rows = connection.execute(select(CS).order_by(CS.c.id)).mappings().all()
             return [to_codesystem(connection, row) for row in rows]
 
@@ -387,7 +387,7 @@ class CodeSystems:
 
     def versions(self, codesystem_id: str) -> list[Version]:
         """The code system's versions, oldest first."""
-        with self.store.engine.connect() as connection:
+        with self.store.reading() as connection:
             load_row(connection, codesystem_id)
             rows = (
                 connection.execute(
@@ -401,7 +401,7 @@ class CodeSystems:
             return [to_version(connection, row) for row in rows]
 
     def get_version(self, codesystem_id: str, version: str) -> Version:
-        with self.store.engine.connect() as connection:
+        with self.store.reading() as connection:
             load_row(connection, codesystem_id)
             return to_version(connection, load_version_row(connection, codesystem_id, version))
 

@@ -30,7 +30,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url`` configured for the store (see the module docstring)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        kwargs.setdefault("pool_pre_ping", True)
+        # No pre-ping (a round trip per checkout); recycle connections instead.
+        kwargs.setdefault("pool_recycle", 1800)
         return create_engine(url, **kwargs)
     memory = parsed.database in (None, "", ":memory:")
     connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}

@@ -59,6 +59,13 @@ class RevisionStore:
         self._counts: OrderedDict[tuple, int] = OrderedDict()
         self._counts_lock = threading.Lock()
         self.codesystems = CodeSystems(self)
+        # Reads need no transaction (a resolved view never changes): autocommit saves the
+        # BEGIN/ROLLBACK round trips of every read.
+        self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    def reading(self) -> Connection:
+        """A connection for reads (no transaction); use it as a context manager."""
+        return self._reader.connect()
 
     # --- setup -----------------------------------------------------------------------------
 
@@ -115,7 +122,7 @@ class RevisionStore:
             return branches.to_branch(connection, branches.load_by_id(connection, branch_id))
 
     def get_branch(self, path: str) -> Branch:
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             return branches.to_branch(connection, branches.load_for_display(connection, path))
 
     def list_branches(self, prefix: str | None = None) -> list[Branch]:
@@ -124,7 +131,7 @@ class RevisionStore:
         stmt = select(B.c.id).order_by(B.c.path, B.c.id)
         if prefix is not None:
             stmt = stmt.where(B.c.path.startswith(prefix + "/", autoescape=True))
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             ids = list(connection.execute(stmt).scalars())
             return [branches.to_branch(connection, branches.load_by_id(connection, i)) for i in ids]
 
@@ -214,19 +221,19 @@ class RevisionStore:
 
     def read_point(self, expression: Expression) -> ReadPoint | ReadRange:
         """The read point a parsed path expression stands for (relative paths resolved)."""
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             return resolve_expression.read_point(connection, expression)
 
     def writable_path(self, expression: Expression) -> str:
         """The branch a write to ``expression`` goes to; refuses anything but a plain path."""
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             return resolve_expression.writable_path(connection, expression)
 
     def view(self, point: Point) -> View:
         """Resolve a read point once, to reuse it for several reads."""
         if isinstance(point, View):
             return point
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             return resolve(connection, point)
 
     def get(self, point: Point, type_name: str, component_id: str) -> Component:
@@ -239,7 +246,7 @@ class RevisionStore:
 
     def get_many(self, point: Point, type_name: str, ids: Iterable[str]) -> dict[str, Component]:
         ctype = component_type(type_name)
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             view = point if isinstance(point, View) else resolve(connection, point)
             return read.get_many(connection, ctype, view, ids)
 
@@ -257,7 +264,7 @@ class RevisionStore:
         if not 0 <= limit <= MAX_LIMIT:
             raise InvalidRequest(f"limit must be between 0 and {MAX_LIMIT}.")
         filter_ = filter_ or Filter()
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             view = point if isinstance(point, View) else resolve(connection, point)
             items, next_after = (
                 ([], after)
@@ -269,7 +276,7 @@ class RevisionStore:
 
     def count(self, point: Point, type_name: str, filter_: Filter | None = None) -> int:
         ctype = component_type(type_name)
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             view = point if isinstance(point, View) else resolve(connection, point)
             return self._count(connection, ctype, view, filter_ or Filter())
 
@@ -303,7 +310,7 @@ class RevisionStore:
         """
         if not 0 <= limit <= MAX_LIMIT:
             raise InvalidRequest(f"limit must be between 0 and {MAX_LIMIT}.")
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             view = point if isinstance(point, View) else resolve(connection, point)
             hits = search.concept_hits(connection, view, text, filter_ or Filter())
             start = offset
@@ -323,20 +330,20 @@ class RevisionStore:
 
     def ancestors(self, point: Point, concept_id: str) -> set[str]:
         """Ids of every concept above ``concept_id`` through ``parents``."""
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             view = point if isinstance(point, View) else resolve(connection, point)
             return hierarchy.ancestors(connection, view, concept_id)
 
     def descendants(self, point: Point, concept_id: str) -> set[str]:
         """Ids of every concept below ``concept_id`` through ``parents``."""
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             view = point if isinstance(point, View) else resolve(connection, point)
             return hierarchy.descendants(connection, view, concept_id)
 
     def compare(self, base: Point, compare: Point) -> Comparison:
         """New, changed and deleted component ids from ``base`` to ``compare``."""
         result = Comparison()
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             left = base if isinstance(base, View) else resolve(connection, base)
             right = compare if isinstance(compare, View) else resolve(connection, compare)
             for ctype in TYPES.values():
@@ -353,14 +360,14 @@ class RevisionStore:
 
     def commits(self, path: str, *, before: int | None = None, limit: int = 50) -> list[Commit]:
         """The branch's commit log, newest first, older than ``before`` when given."""
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             row = branches.load_for_display(connection, path)
             return commit_log(connection, row, before, min(max(limit, 0), MAX_LIMIT))
 
     def history(self, point: Point, type_name: str, component_id: str) -> list[Revision]:
         """Every revision of one component that the read point's chain has seen, oldest first."""
         ctype = component_type(type_name)
-        with self.engine.connect() as connection:
+        with self.reading() as connection:
             view = point if isinstance(point, View) else resolve(connection, point)
             return component_history(connection, ctype, view, component_id)
 

@@ -1,0 +1,241 @@
+"""HTTP benchmark: ``snowpath serve`` (gunicorn) on the SNOMED-sized set, driven by wrk.
+
+    python -m bench.http [--scale 1.0] [--workers 4] [--seconds 15] [--reuse]
+
+Builds (or with ``--reuse`` keeps) a PostgreSQL database ``snowpath_bench_http`` holding the
+data set of ``bench.data`` on MAIN, ``MAIN/proj`` with 1% of concepts changed and
+``MAIN/proj/task`` with 0.1% more; starts ``snowpath serve`` on loopback; then measures with
+wrk (a C load generator on loopback, ``apt-get install wrk``):
+- concept by id on ``MAIN/proj/task`` (three levels deep): requests per second with 16
+  connections (target >= 1,000);
+- term search on ``MAIN/proj/task`` (``/concepts?term=…&limit=50``), one connection so each
+  request's latency is its own: median (target <= 20 ms) and 99th percentile (<= 100 ms).
+Prints a table; BENCHMARKS.md records results. Not a test: nothing asserts on timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bench.data import Terminology
+from revisions import ReadPoint, RevisionStore, Update, make_engine, upgrade
+
+DATABASE = "snowpath_bench_http"
+SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+TASK = "MAIN/proj/task"
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def database_url(server: str, reuse: bool) -> tuple[str, bool]:
+    """The benchmark database's URL, and whether it already holds the data set."""
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": DATABASE}
+        ).first()
+        if exists and not reuse:
+            connection.execute(text(f'DROP DATABASE "{DATABASE}" WITH (FORCE)'))
+        if not exists or not reuse:
+            connection.execute(text(f'CREATE DATABASE "{DATABASE}"'))
+    admin.dispose()
+    url = make_url(server).set(database=DATABASE).render_as_string(hide_password=False)
+    return url, bool(exists and reuse)
+
+
+def build(url: str, scale: float) -> None:
+    engine = make_engine(url)
+    upgrade(engine)
+    store = RevisionStore(engine)
+    store.initialize()
+    data = Terminology(scale)
+    started = time.perf_counter()
+    store.bulk_load("MAIN", "bench", "load", data.components())
+    log(f"loaded {data.sizes.total:,} components in {time.perf_counter() - started:.1f} s")
+    rng = random.Random(7)
+    ids = data.concept_ids
+    store.create_branch("MAIN", "proj")
+    _update(store, "MAIN/proj", rng.sample(ids, len(ids) // 100), "proj")
+    store.create_branch("MAIN/proj", "task")
+    _update(store, TASK, rng.sample(ids, len(ids) // 1000), "task")
+    with engine.begin() as connection:
+        connection.execute(text("ANALYZE"))
+    engine.dispose()
+
+
+def _update(store: RevisionStore, path: str, ids: list[str], module: str) -> None:
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        store.commit(
+            path, "bench", "edit", [Update("concept", i, {"module_id": module}) for i in chunk]
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(url: str, workers: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "SNOWPATH_DATABASE_URL": url, "SNOWPATH_LOG_LEVEL": "WARNING"}
+    env.pop("SNOWPATH_REDIS_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/branches/MAIN", timeout=2).status_code == 200:
+                return process, base
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("the server did not start")
+
+
+def wrk(base: str, paths: list[str], connections: int, seconds: int) -> dict[str, float]:
+    """Run wrk over ``paths`` (picked at random); requests/s, latency percentiles, errors."""
+    lines = ",\n".join(f'  "{p}"' for p in paths)
+    script = (
+        f"local paths = {{\n{lines}\n}}\n"
+        "math.randomseed(42)\n"
+        "request = function() return wrk.format('GET', paths[math.random(#paths)]) end\n"
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    threads = min(2, connections)
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "-s",
+        handle.name,
+        base,
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    Path(handle.name).unlink()
+    return parse_wrk(output)
+
+
+def parse_wrk(output: str) -> dict[str, float]:
+    units = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    result: dict[str, float] = {}
+    for percent, value, unit in re.findall(
+        r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", output, re.M
+    ):
+        result[f"p{percent}"] = float(value) * units[unit]
+    result["rps"] = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    result["errors"] = float(errors.group(1)) if errors else 0.0
+    return result
+
+
+def sample_paths(url: str, data: Terminology) -> tuple[list[str], list[str]]:
+    rng = random.Random(11)
+    ids = rng.sample(data.concept_ids, 2000)
+    by_id = [f"/{TASK}/concepts/{cid}" for cid in ids]
+    engine = make_engine(url)
+    store = RevisionStore(engine)
+    page = store.page(ReadPoint(TASK), "description", limit=5000)
+    terms = [c.fields["term"] for c in rng.sample(page.items, min(400, len(page.items)))]
+    engine.dispose()
+    queries = set()
+    for term in terms:
+        words = re.findall(r"[a-z]+", term.lower())
+        words = [w for w in words if len(w) > 2 and w not in ("of", "the")]
+        if len(words) >= 2:
+            queries.add(f"{words[0][:5]} {words[-1][:4]}")
+        if words and rng.random() < 0.3:
+            queries.add(words[0][:6])
+    search = [f"/{TASK}/concepts?term={q.replace(' ', '%20')}&limit=50" for q in sorted(queries)]
+    return by_id, search
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--server-url", default=SERVER)
+    parser.add_argument("--reuse", action="store_true", help="keep an existing data set")
+    args = parser.parse_args(argv)
+    url, ready = database_url(args.server_url, args.reuse)
+    data = Terminology(args.scale)
+    if not ready:
+        build(url, args.scale)
+    by_id, search = sample_paths(url, data)
+    process, base = serve(url, args.workers)
+    try:
+        for path in (by_id[0], search[0]):
+            assert httpx.get(base + path, timeout=30).status_code == 200, path
+        wrk(base, by_id, 16, 3)  # warm-up
+        lookups = wrk(base, by_id, 16, args.seconds)
+        wrk(base, search, 1, 3)
+        searches = wrk(base, search, 1, args.seconds)
+        searches4 = wrk(base, search, 4, args.seconds)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    rows = [
+        (
+            "concept by id, MAIN/proj/task, 16 conn",
+            ">= 1,000 req/s",
+            f"{lookups['rps']:,.0f} req/s "
+            f"(p50 {lookups['p50']:.1f} ms, p99 {lookups['p99']:.1f} ms)",
+            lookups["rps"] >= 1000 and not lookups["errors"],
+        ),
+        (
+            "term search, 1 conn: median",
+            "<= 20 ms",
+            f"{searches['p50']:.1f} ms",
+            searches["p50"] <= 20 and not searches["errors"],
+        ),
+        (
+            "term search, 1 conn: p99",
+            "<= 100 ms",
+            f"{searches['p99']:.1f} ms",
+            searches["p99"] <= 100,
+        ),
+        (
+            "term search, 4 conn",
+            "(info)",
+            f"{searches4['rps']:,.0f} req/s "
+            f"(p50 {searches4['p50']:.1f} ms, p99 {searches4['p99']:.1f} ms)",
+            True,
+        ),
+    ]
+    print(
+        f"\nHTTP benchmark, scale {args.scale}, gunicorn {args.workers} workers, "
+        f"{len(search)} distinct term queries, {os.cpu_count()} CPUs"
+    )
+    print("| measure | target | measured | pass |\n|---|---|---|---|")
+    for name, target, measured, ok in rows:
+        print(f"| {name} | {target} | {measured} | {'yes' if ok else 'NO'} |")
+
+
+if __name__ == "__main__":
+    main()
