@@ -18,7 +18,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, column, exists, false, func, literal, or_, select, table
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    column,
+    exists,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 
 from revisions.components import ComponentType
@@ -124,8 +136,12 @@ def term_match(t: Any, text: str, dialect: str) -> ColumnElement[bool]:
     if not found:
         raise InvalidRequest("A term search needs at least one letter or digit.")
     if dialect == "postgresql":
-        query = " & ".join(f"{w}:*" for w in found)
-        return func.to_tsvector("simple", t.c.term).op("@@")(func.to_tsquery("simple", query))
+        # Literals, not parameters: the planner must see the configuration to use the
+        # expression index, and the query to estimate it (a prepared generic plan cannot).
+        # ``words`` keeps only \w characters, so the text cannot break out of the quotes.
+        query = literal_column("'" + " & ".join(f"{w}:*" for w in found) + "'::tsquery")
+        simple = literal_column("'simple'::regconfig")
+        return func.to_tsvector(simple, t.c.term).op("@@")(query)
     query = " AND ".join(f'"{w}"*' for w in found)
     matching = select(descriptions_fts.c.rowid).where(
         descriptions_fts.c.descriptions_fts.op("MATCH")(query)

@@ -3,20 +3,23 @@
 Every word of the text must be a word prefix of an active description's term, in any
 order (the full-text index of ``revisions.filters.term_match``). Matches are ranked by
 how well the best description of each concept matches: the whole term equal to the text,
-then the term starting with the text, then every word matching whole, then prefixes only;
-ties by shorter term, then by concept id. Results are exact: every matching description
-in the view is considered, then the concepts the view shows that pass the other filters.
+then the term starting with the text, then the rest; ties by shorter term, then by concept
+id. Scores, hiding by shallower segments and the best score per concept are computed by
+the database in one statement. Results are exact: every matching description in the view
+counts, then only the concepts the view shows that pass the other filters.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
-from sqlalchemy import Connection, literal, select, union_all
+from sqlalchemy import Connection, case, exists, func, or_, select, union_all
+from sqlalchemy.orm import aliased
 
 from revisions.components import CONCEPT, DESCRIPTION
 from revisions.filters import Filter, words
-from revisions.read import page, visible_rows
+from revisions.read import page
 from revisions.views import View, valid_in
 
 _MAX_LENGTH = 999
@@ -28,20 +31,22 @@ class Hit:
     concept_id: str
 
 
-def score(term: str, text: str) -> int:
-    """Lower is better: 1000 * match tier + term length (capped)."""
-    wanted = words(text)
-    term_lower = term.lower()
-    got = words(term)
-    if got == wanted:
-        tier = 0
-    elif term_lower.startswith(" ".join(wanted)) or got[: len(wanted)] == wanted:
-        tier = 1
-    elif all(w in got for w in wanted):
-        tier = 2
-    else:
-        tier = 3
-    return tier * 1000 + min(len(term), _MAX_LENGTH)
+def normalized(text: str) -> str:
+    """The search text as the ranking compares it: its words, lower-cased, one space apart."""
+    return " ".join(words(text))
+
+
+def score_expression(term: Any, text: str) -> Any:
+    """SQL for a description's score: 1000 * tier + length (capped); lower is better.
+
+    Tier 0: the term is the text; 1: the term starts with it; 2: the words match elsewhere.
+    """
+    norm = normalized(text)
+    pattern = norm.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    lowered = func.lower(term)
+    tier = case((lowered == norm, 0), (lowered.like(pattern, escape="\\"), 1000), else_=2000)
+    length = func.length(term)
+    return tier + case((length > _MAX_LENGTH, _MAX_LENGTH), else_=length)
 
 
 def concept_hits(
@@ -58,30 +63,33 @@ def concept_hits(
 
 
 def _best_description_scores(connection: Connection, view: View, text: str) -> dict[str, int]:
+    """Best score per concept over the matching descriptions the view shows.
+
+    Per segment, matching rows valid there that no shallower segment has a revision of (a
+    revision there, even a tombstone or a non-matching one, hides them); then the best
+    score per concept, all in one statement.
+    """
     table = DESCRIPTION.table
     match = Filter.of(term=text, active=True).predicates(DESCRIPTION, view, connection.dialect.name)
-    parts = [
-        select(
-            table.c.component_id,
-            table.c.concept_id,
-            table.c.term,
-            literal(depth).label("depth"),
-        ).where(valid_in(table, segment), *match)
-        for depth, segment in enumerate(view.segments)
-    ]
+    parts = []
+    for depth, segment in enumerate(view.segments):
+        where = [valid_in(table, segment), *match]
+        if depth:
+            shallower = aliased(table)
+            hidden = [valid_in(shallower, s) for s in view.segments[:depth]]
+            where.append(
+                ~exists().where(shallower.c.component_id == table.c.component_id, or_(*hidden))
+            )
+        parts.append(
+            select(table.c.concept_id, score_expression(table.c.term, text).label("score")).where(
+                *where
+            )
+        )
     if not parts:
         return {}
-    rows = list(connection.execute(parts[0] if len(parts) == 1 else union_all(*parts)))
-    deep = [r.component_id for r in rows if r.depth > 0]
-    deciding = visible_rows(connection, DESCRIPTION, view, deep) if deep else {}
-    best: dict[str, int] = {}
-    for row in rows:
-        if row.depth > 0 and deciding[row.component_id]["depth"] < row.depth:
-            continue
-        value = score(row.term, text)
-        if value < best.get(row.concept_id, 1 << 30):
-            best[row.concept_id] = value
-    return best
+    matches = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+    stmt = select(matches.c.concept_id, func.min(matches.c.score)).group_by(matches.c.concept_id)
+    return {concept_id: int(best) for concept_id, best in connection.execute(stmt)}
 
 
 def _visible_matching(
