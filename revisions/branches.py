@@ -8,7 +8,6 @@ owns the transaction.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,10 +23,9 @@ from revisions.errors import (
     InvalidRequest,
 )
 from revisions.records import Branch, BranchState
+from snowpath import RESERVED_NAMES, PathError, grammar
 
 ROOT = "MAIN"
-RESERVED_NAMES = frozenset({"MAIN", "HEAD", "LATEST", "NEXT"})
-NAME_PATTERN = re.compile(r"[A-Za-z0-9._~-]{1,100}")
 
 _B = schema.branches
 
@@ -57,11 +55,17 @@ class Layer:
 
 
 def check_name(name: Any) -> str:
-    """``name`` if it is a valid branch name, else :class:`InvalidBranchName`."""
-    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
-        raise InvalidBranchName(
-            f"Invalid branch name '{name}': use 1 to 100 of the characters A-Z a-z 0-9 . _ ~ -."
-        )
+    """``name`` if it is a valid branch name, else :class:`InvalidBranchName`.
+
+    The path grammar's rule (``snowpath.grammar.check_name``), so every branch the store
+    accepts can be named in a path expression.
+    """
+    if not isinstance(name, str):
+        raise InvalidBranchName(f"Invalid branch name {name!r}: it must be text.")
+    try:
+        grammar.check_name(name, 0)
+    except PathError as error:
+        raise InvalidBranchName(f"Invalid branch name '{name[:100]}': {error.message}.") from None
     if name.upper() in RESERVED_NAMES:
         raise InvalidBranchName(f"'{name}' is a reserved name and cannot name a branch.")
     return name
