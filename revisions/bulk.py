@@ -13,9 +13,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, exists, false, select
+import psycopg
+from sqlalchemy import Connection, exists, false, func, select, true
 
-from revisions.components import TYPES, ComponentType, validate
+from revisions.components import TYPES, ComponentType, Reference, validate
 from revisions.errors import ComponentExists, MissingReference
 from revisions.read import CHUNK, visible_rows
 from revisions.views import Segment, View
@@ -93,11 +94,16 @@ def _copy_writer(
     raw = connection.connection.driver_connection
     count = 0
     sql = f"COPY {ctype.table.name} ({', '.join(columns)}) FROM STDIN"
-    with raw.cursor() as cursor, cursor.copy(sql) as copy:
-        for batch in batches:
-            for row in batch:
-                copy.write_row([_copy_value(name, row[name]) for name in columns])
-            count += len(batch)
+    # One COPY per batch: producing a batch may query (existence checks), and a connection
+    # cannot run queries while a COPY is open on it.
+    for batch in batches:
+        try:
+            with raw.cursor() as cursor, cursor.copy(sql) as copy:
+                for row in batch:
+                    copy.write_row([_copy_value(name, row[name]) for name in columns])
+        except psycopg.errors.UniqueViolation:
+            raise ComponentExists("The load contains an id twice.") from None
+        count += len(batch)
     return count
 
 
@@ -115,39 +121,52 @@ def check_references(
     for ref in ctype.references:
         target = TYPES[ref.target]
         if len(after.segments) == 1:
-            missing = _missing_on_own(connection, ctype, target, ref.field, branch_id, ts)
+            missing = _missing_on_own(connection, ctype, target, ref, branch_id, ts)
         else:
-            missing = _missing_in_view(connection, ctype, target, ref.field, after, ts)
+            missing = _missing_in_view(connection, ctype, target, ref, after, ts)
         if missing:
             raise MissingReference(
-                f"{ctype.name.capitalize()}s refer to {ref.target}s that are not visible: "
-                + ", ".join(missing[:10])
-                + "."
+                f"{ctype.name.capitalize()}s refer to {ref.target}s that are not visible "
+                f"(through '{ref.field}'): " + ", ".join(missing[:10]) + "."
             )
+
+
+def _referenced(connection: Connection, ctype: ComponentType, ref: Reference) -> Any:
+    """A selectable of the ids ``ref`` holds, one row per id (lists unnested)."""
+    table = ctype.table
+    column = table.c[ref.field]
+    if not ref.many:
+        return select(table.c.branch_id, table.c.start_ts, column.label("ref"))
+    if connection.dialect.name == "postgresql":
+        each = func.jsonb_array_elements_text(column).table_valued("value").render_derived()
+    else:
+        each = func.json_each(column).table_valued("value")
+    return select(table.c.branch_id, table.c.start_ts, each.c.value.label("ref")).select_from(
+        table.join(each, true())
+    )
 
 
 def _missing_on_own(
     connection: Connection,
     ctype: ComponentType,
     target: ComponentType,
-    field: str,
+    ref: Reference,
     branch_id: int,
     ts: int,
 ) -> list[str]:
     """A branch with no deeper segments: one anti-join against its current rows."""
-    table, other = ctype.table, target.table
-    column = table.c[field]
+    refs = _referenced(connection, ctype, ref).subquery()
+    other = target.table
     present = exists().where(
         other.c.branch_id == branch_id,
-        other.c.component_id == column,
+        other.c.component_id == refs.c.ref,
         other.c.end_ts.is_(None),
         other.c.deleted == false(),
     )
     stmt = (
-        select(column)
-        .where(
-            table.c.branch_id == branch_id, table.c.start_ts == ts, column.is_not(None), ~present
-        )
+        select(refs.c.ref)
+        .where(refs.c.branch_id == branch_id, refs.c.start_ts == ts, refs.c.ref.is_not(None))
+        .where(~present)
         .distinct()
         .limit(10)
     )
@@ -158,16 +177,15 @@ def _missing_in_view(
     connection: Connection,
     ctype: ComponentType,
     target: ComponentType,
-    field: str,
+    ref: Reference,
     view: View,
     ts: int,
 ) -> list[str]:
-    table = ctype.table
-    column = table.c[field]
+    refs = _referenced(connection, ctype, ref).subquery()
     branch_id = view.segments[0].branch_id
     wanted = connection.execute(
-        select(column)
-        .where(table.c.branch_id == branch_id, table.c.start_ts == ts, column.is_not(None))
+        select(refs.c.ref)
+        .where(refs.c.branch_id == branch_id, refs.c.start_ts == ts, refs.c.ref.is_not(None))
         .distinct()
     ).scalars()
     pending = sorted(wanted)

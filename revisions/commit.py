@@ -20,7 +20,14 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, insert, update
 
 from revisions import branches, schema
-from revisions.components import TYPES, ComponentType, component_type, references_of, validate
+from revisions.components import (
+    TYPES,
+    ComponentType,
+    Reference,
+    component_type,
+    references_of,
+    validate,
+)
 from revisions.errors import (
     BranchReadOnly,
     ComponentExists,
@@ -112,44 +119,49 @@ def _not_found(ctype: ComponentType, cid: str) -> ComponentNotFound:
     return ComponentNotFound(f"{ctype.name.capitalize()} '{cid}' does not exist on this branch.")
 
 
-def dependents(ctype: ComponentType) -> list[tuple[ComponentType, str, bool]]:
-    """(type, field, cascade) for every reference that points at ``ctype``."""
+def dependents(ctype: ComponentType) -> list[tuple[ComponentType, Reference]]:
+    """(type, reference) for every reference that points at ``ctype``."""
     return [
-        (other, ref.field, ref.cascade)
+        (other, ref)
         for other in TYPES.values()
         for ref in other.references
         if ref.target == ctype.name
     ]
 
 
-def referring_ids(plan: Plan, ctype: ComponentType, field: str, targets: list[str]) -> list[str]:
-    """Ids of ``ctype`` components that point at ``targets`` through ``field`` (after the plan)."""
+def referring_ids(
+    plan: Plan, ctype: ComponentType, ref: Reference, targets: list[str]
+) -> list[str]:
+    """Ids of ``ctype`` components that point at ``targets`` through ``ref`` (after the plan)."""
     found: set[str] = set()
     for start in range(0, len(targets), CHUNK):
         chunk = tuple(targets[start : start + CHUNK])
+        wanted = (
+            Filter.of(contains={ref.field: chunk}) if ref.many else Filter.of(**{ref.field: chunk})
+        )
         after = None
         while True:
-            items, after = page(
-                plan.connection, ctype, plan.view, Filter.of(**{field: chunk}), after, _ALL
-            )
+            items, after = page(plan.connection, ctype, plan.view, wanted, after, _ALL)
             found.update(item.id for item in items)
             if after is None:
                 break
     plan.load((ctype.name, cid) for cid in found)
-    wanted = set(targets)
+    targets_set = set(targets)
     return sorted(
         cid
         for (type_name, cid), content in plan.state.items()
-        if type_name == ctype.name and content is not None and content.get(field) in wanted
+        if type_name == ctype.name
+        and content is not None
+        and targets_set.intersection(ref.ids(content))
     )
 
 
 def _delete_with_dependents(plan: Plan, ctype: ComponentType, ids: list[str]) -> None:
     for cid in ids:
         plan.put((ctype.name, cid), None)
-    for other, field, cascade in dependents(ctype):
-        if cascade:
-            hit = referring_ids(plan, other, field, ids)
+    for other, ref in dependents(ctype):
+        if ref.cascade:
+            hit = referring_ids(plan, other, ref, ids)
             if hit:
                 _delete_with_dependents(plan, other, hit)
 
@@ -172,14 +184,16 @@ def check_references(plan: Plan, keys: list[Key]) -> None:
             "Referenced components are not visible on this branch: " + ", ".join(missing) + "."
         )
     for type_name, ids in deleted.items():
-        for other, field, cascade in dependents(TYPES[type_name]):
-            if not cascade:
-                holders = referring_ids(plan, other, field, ids)
+        for other, ref in dependents(TYPES[type_name]):
+            if not ref.cascade:
+                holders = referring_ids(plan, other, ref, ids)
                 if holders:
-                    target = plan.state[(other.name, holders[0])][field]  # type: ignore[index]
+                    content = plan.state[(other.name, holders[0])] or {}
+                    target = sorted(set(ids).intersection(ref.ids(content)))[0]
                     raise StillReferenced(
                         f"Cannot delete {type_name} '{target}': "
-                        f"{other.name}s {', '.join(holders[:10])} still point at it."
+                        f"{other.name}s {', '.join(holders[:10])} still point at it "
+                        f"(through '{ref.field}')."
                     )
 
 

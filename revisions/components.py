@@ -38,7 +38,8 @@ class Field:
 
 @dataclass(frozen=True, slots=True)
 class Reference:
-    """``field`` holds the id of a ``target`` component in the same view.
+    """``field`` holds the id (or, with ``many``, a list of ids) of ``target`` components in
+    the same view.
 
     ``cascade``: deleting the target deletes this component in the same commit; otherwise
     the deletion is refused while a visible component still points at the target.
@@ -47,6 +48,14 @@ class Reference:
     field: str
     target: str
     cascade: bool
+    many: bool = False
+
+    def ids(self, content: Mapping[str, Any]) -> list[str]:
+        """The ids this reference holds in ``content``."""
+        value = content.get(self.field)
+        if value is None:
+            return []
+        return list(value) if self.many else [value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +85,7 @@ CONCEPT = ComponentType(
         Field("retire_reason", "str", max_length=255),
         Field("extras", "object"),
     ),
+    (Reference("parents", "concept", cascade=False, many=True),),
 )
 
 DESCRIPTION = ComponentType(
@@ -179,8 +189,4 @@ def _mapping_target_violations(content: dict) -> list[str]:
 
 def references_of(ctype: ComponentType, content: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(target type, id) pairs this content points at."""
-    return [
-        (ref.target, content[ref.field])
-        for ref in ctype.references
-        if content.get(ref.field) is not None
-    ]
+    return [(ref.target, cid) for ref in ctype.references for cid in ref.ids(content)]

@@ -284,9 +284,7 @@ def _missing_references(
             continue
         for ref_key in references_of(TYPES[key[0]], content):
             if ref_key in final and final[ref_key] is None:
-                ref = next(
-                    r for r in TYPES[key[0]].references if content.get(r.field) == ref_key[1]
-                )
+                ref = next(r for r in TYPES[key[0]].references if ref_key[1] in r.ids(content))
                 attr = ConflictingAttribute(
                     ref.field,
                     _get(sides.base.get(key), ref.field),

@@ -331,3 +331,16 @@ def test_limit_zero_gives_only_the_total(store: RevisionStore) -> None:
     store.commit("MAIN", "u", "c", [concept("1"), concept("2")])
     page = store.page(MAIN, "concept", limit=0)
     assert (page.items, page.total) == ([], 2)
+
+
+def test_a_parent_must_be_visible(store: RevisionStore) -> None:
+    with pytest.raises(MissingReference, match="concept 'nope'"):
+        store.commit("MAIN", "u", "c", [concept("1", parents=["nope"])])
+
+
+def test_deleting_a_parent_is_refused_while_children_point_at_it(store: RevisionStore) -> None:
+    store.commit("MAIN", "u", "c", [concept("p"), concept("c", parents=["p"])])
+    with pytest.raises(StillReferenced, match="concepts c still point at it"):
+        store.commit("MAIN", "u", "c", [delete("p")])
+    store.commit("MAIN", "u", "c", [change("c", parents=[]), delete("p")])
+    assert ids(store, "MAIN") == ["c"]
