@@ -68,7 +68,7 @@ def error_body(status: int, message: str, developer: str | None = None, **extra:
 
 def json_error(status: int, message: str, developer: str | None = None, **extra: Any) -> Response:
     payload = orjson.dumps(error_body(status, message, developer, **extra))
-    return Response(payload, status=status, mimetype="application/json")
+    return Response(payload, status=status, content_type="application/json;charset=UTF-8")
 
 
 def _status_of(error: Exception) -> int | None:

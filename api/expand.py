@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _VALUE = re.compile(r"[^,():]+")
+_DIGITS = re.compile(r"[0-9]{1,9}")
 MAX_LENGTH = 2000
 MAX_DEPTH = 5
 
@@ -35,12 +36,21 @@ class Expansion:
     options: dict[str, str] = field(default_factory=dict)
     expand: dict[str, Expansion] = field(default_factory=dict)
 
+    def check_options(self, name: str, allowed: tuple[str, ...]) -> None:
+        """:class:`ExpandError` for options other than ``allowed`` (and nested expands where
+        ``expand`` is not allowed)."""
+        unknown = sorted(set(self.options) - set(allowed))
+        if unknown:
+            raise ExpandError(f"{name}() has no option '{unknown[0]}'", 0)
+        if self.expand and "expand" not in allowed:
+            raise ExpandError(f"{name}() takes no nested expand", 0)
+
     def int_option(self, key: str, default: int, maximum: int) -> int:
         """An integer option in [0, maximum]; :class:`ExpandError` otherwise."""
         raw = self.options.get(key)
         if raw is None:
             return default
-        if not raw.isdigit() or int(raw) > maximum:
+        if not _DIGITS.fullmatch(raw) or int(raw) > maximum:
             raise ExpandError(f"option '{key}' must be a whole number from 0 to {maximum}", 0)
         return int(raw)
 

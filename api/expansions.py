@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from api import render
-from api.expand import Expansion
+from api.expand import ExpandError, Expansion
 from api.services import store
 from revisions import Component, Filter, View
 
@@ -22,12 +22,21 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 10_000
 _CHUNK = 500
 _KEYS = {"parents": "parentConcepts"}
+# The options each expansion takes ("expand" = a nested expand(...)).
+OPTIONS: dict[str, tuple[str, ...]] = {
+    "fsn": (),
+    "pt": (),
+    "descriptions": ("limit",),
+    "mappings": ("limit",),
+    **dict.fromkeys(("parents", "children", "ancestors", "descendants"), ("limit", "expand")),
+}
 
 
 def expand_concepts(
     view: View, items: list[Component], rendered: list[dict[str, Any]], wanted: dict[str, Expansion]
 ) -> None:
     """Add the wanted expansions to ``rendered`` (the JSON of ``items``, same order)."""
+    check(wanted)
     ids = [item.id for item in items]
     if {"fsn", "pt", "descriptions"} & wanted.keys():
         by_concept = _grouped(view, "description", "concept_id", ids)
@@ -50,6 +59,15 @@ def expand_concepts(
                 data[_KEYS.get(name, name)] = _concept_envelope(
                     view, related[item.id], wanted[name]
                 )
+
+
+def check(wanted: dict[str, Expansion]) -> None:
+    """:class:`~api.expand.ExpandError` for unknown expansions or options, at any depth."""
+    for name, expansion in wanted.items():
+        if name not in OPTIONS:
+            raise ExpandError(f"unknown expansion '{name}()' for concepts", 0)
+        expansion.check_options(name, OPTIONS[name])
+        check(expansion.expand)
 
 
 def _grouped(view: View, type_name: str, field: str, ids: list[str]) -> dict[str, list[Component]]:
@@ -121,22 +139,5 @@ def _concept_envelope(view: View, ids: list[str], options: Expansion) -> dict[st
     concepts = [found[cid] for cid in chosen if cid in found]
     rendered = [render.component(c) for c in concepts]
     if options.expand:
-        unknown = sorted(
-            set(options.expand)
-            - {
-                "fsn",
-                "pt",
-                "descriptions",
-                "mappings",
-                *_KEYS,
-                "children",
-                "ancestors",
-                "descendants",
-            }
-        )
-        if unknown:
-            from api.errors import Invalid
-
-            raise Invalid([f"Unknown expansion '{n}()' for concepts." for n in unknown])
         expand_concepts(view, concepts, rendered, options.expand)
     return {"items": rendered, "offset": 0, "limit": limit, "total": len(ids)}

@@ -59,7 +59,28 @@ def _violations(messages: Any, prefix: str = "") -> list[str]:
 
 
 def json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(data), status=status, headers=headers, content_type=JSON)
+    """A JSON response. A GET answers only clients that accept JSON, and carries an ETag
+    (the view-derived one in ``headers``, else a hash of the body) honoured by
+    If-None-Match."""
+    body = orjson.dumps(data)
+    if request.method in ("GET", "HEAD") and status == 200:
+        media_type(("application/json",))
+        return _conditional(body, JSON, headers or {})
+    return Response(body, status=status, headers=headers, content_type=JSON)
+
+
+def _conditional(body: bytes | str, content_type: str, headers: dict[str, str]) -> Response:
+    tag = headers.pop("ETag", None) or _body_tag(body)
+    if (cached := not_modified(tag)) is not None:
+        return cached
+    response = Response(body, headers=headers, content_type=content_type)
+    response.set_etag(tag)
+    return response
+
+
+def _body_tag(body: bytes | str) -> str:
+    data = body.encode() if isinstance(body, str) else body
+    return hashlib.blake2b(data, digest_size=12).hexdigest()
 
 
 def created(endpoint: str, **values: Any) -> Response:
@@ -81,28 +102,42 @@ def no_content() -> Response:
 
 
 def etag_for(key: str) -> str:
-    """A strong ETag for a view key and this request's representation."""
+    """An entity tag for a view key and this request's representation (unquoted)."""
     material = f"{key}|{request.full_path}|{request.headers.get('Accept', '')}"
-    return '"' + hashlib.blake2b(material.encode(), digest_size=12).hexdigest() + '"'
+    return hashlib.blake2b(material.encode(), digest_size=12).hexdigest()
 
 
-def not_modified(etag: str) -> Response | None:
+def not_modified(tag: str) -> Response | None:
     """304 when the client already has this representation."""
-    if etag in request.if_none_match:
+    if request.if_none_match.contains(tag) or request.if_none_match.star_tag:
         response = Response(status=304)
-        response.headers["ETag"] = etag
+        response.set_etag(tag)
         return response
     return None
 
 
 def media_type(allowed: tuple[str, ...] = _LIST_TYPES) -> str:
-    """The best media type the client accepts among ``allowed``; JSON when it does not say."""
-    if not request.accept_mimetypes or request.accept_mimetypes.best in (None, "*/*"):
+    """The best of ``allowed`` for the request's Accept header (media type parameters such
+    as ``charset`` are ignored); JSON when the client does not say; else 406."""
+    header = request.headers.get("Accept", "").strip()
+    if not header:
         return allowed[0]
-    best = request.accept_mimetypes.best_match(allowed)
+    best, best_quality = None, 0.0
+    for value, quality in request.accept_mimetypes:
+        kind = value.split(";")[0].strip().lower()
+        for candidate in allowed:
+            if quality > best_quality and _matches(kind, candidate):
+                best, best_quality = candidate, quality
     if best is None:
         raise NotAcceptable(f"This resource is available as {', '.join(allowed)}.")
     return best
+
+
+def _matches(pattern: str, candidate: str) -> bool:
+    if pattern in ("*/*", candidate):
+        return True
+    major, _, minor = pattern.partition("/")
+    return minor == "*" and candidate.startswith(major + "/")
 
 
 def envelope(
@@ -113,16 +148,18 @@ def envelope(
     offset: int | None = None,
     search_after: str | None = None,
     etag: str | None = None,
+    columns: tuple[str, ...] = (),
 ) -> Response:
-    """The list envelope in the negotiated media type (JSON, CSV, or plain ids)."""
+    """The list envelope in the negotiated media type: JSON, CSV (``columns`` first, then
+    any others; a header row even when empty), or plain identifiers one per line."""
     kind = media_type()
     headers = {"ETag": etag} if etag else {}
     headers["X-Total-Count"] = str(total)
     if kind == "text/csv":
-        return Response(_csv(items), headers=headers, content_type="text/csv;charset=UTF-8")
+        return _conditional(_csv(items, columns), "text/csv;charset=UTF-8", headers)
     if kind == "text/plain":
-        lines = "".join(f"{item.get('id', '')}\n" for item in items)
-        return Response(lines, headers=headers, content_type="text/plain;charset=UTF-8")
+        lines = "".join(f"{_identifier(item)}\n" for item in items)
+        return _conditional(lines, "text/plain;charset=UTF-8", headers)
     data: dict[str, Any] = {"items": items}
     if offset is not None:
         data["offset"] = offset
@@ -133,8 +170,15 @@ def envelope(
     return json(data, headers=headers)
 
 
-def _csv(items: list[dict[str, Any]]) -> str:
-    columns: list[str] = []
+def _identifier(item: dict[str, Any]) -> str:
+    for key in ("id", "path", "timestamp"):
+        if key in item:
+            return str(item[key])
+    return ""
+
+
+def _csv(items: list[dict[str, Any]], declared: tuple[str, ...] = ()) -> str:
+    columns: list[str] = list(declared)
     for item in items:
         columns += [key for key in item if key not in columns]
     out = io.StringIO()

@@ -53,10 +53,8 @@ def _operation(route: Route) -> dict[str, Any]:
         "responses": _responses(route),
     }
     if route.body is not None:
-        operation["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": route.body}},
-        }
+        media = "multipart/form-data" if route.form else "application/json"
+        operation["requestBody"] = {"required": True, "content": {media: {"schema": route.body}}}
     if route.method == "GET" and route.response is not None:
         operation["responses"]["304"] = {"description": "Not modified (If-None-Match)"}
     return operation

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Any
 
 import orjson
 
+_DIGITS = re.compile(r"[0-9]{1,9}")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 10_000
 MAX_WINDOW = 10_000  # offset + limit
@@ -31,7 +33,7 @@ def decode_token(token: str | None, length: int) -> list[Any] | None:
     """The sort key in ``token`` (a list of ``length`` strings or numbers), None if absent."""
     if token is None or token == "":
         return None
-    if len(token) > _MAX_TOKEN:
+    if not isinstance(token, str) or len(token) > _MAX_TOKEN:
         raise PagingError("searchAfter is not a token this server issued.")
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
@@ -49,7 +51,7 @@ def parse_int(value: Any, name: str, default: int, maximum: int) -> int:
     if value is None or value == "":
         return default
     text = str(value)
-    if not text.isdigit():
+    if not _DIGITS.fullmatch(text):
         raise PagingError(f"'{name}' must be a whole number from 0 to {maximum}.")
     number = int(text)
     if number > maximum:

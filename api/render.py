@@ -22,6 +22,93 @@ CODESYSTEM_METADATA = (
 )
 
 
+# CSV columns of each list (a header row is written even for an empty list).
+COLUMNS = {
+    "concept": (
+        "id",
+        "active",
+        "released",
+        "effectiveTime",
+        "moduleId",
+        "conceptClass",
+        "datatype",
+        "parents",
+        "externalId",
+        "retireReason",
+        "extras",
+    ),
+    "description": (
+        "id",
+        "conceptId",
+        "term",
+        "languageCode",
+        "type",
+        "preferred",
+        "active",
+        "released",
+        "effectiveTime",
+        "externalId",
+        "extras",
+    ),
+    "mapping": (
+        "id",
+        "sourceId",
+        "mapType",
+        "targetId",
+        "targetCodeSystem",
+        "targetCode",
+        "targetName",
+        "active",
+        "released",
+        "effectiveTime",
+        "sortWeight",
+        "externalId",
+        "extras",
+    ),
+    "branch": (
+        "path",
+        "name",
+        "parentPath",
+        "state",
+        "baseTimestamp",
+        "headTimestamp",
+        "createdAt",
+        "deleted",
+        "metadata",
+    ),
+    "commit": (
+        "timestamp",
+        "branch",
+        "kind",
+        "author",
+        "comment",
+        "changes",
+        "source",
+        "sourceTimestamp",
+        "createdAt",
+    ),
+    "revision": (
+        "timestamp",
+        "branch",
+        "endTimestamp",
+        "deleted",
+        "author",
+        "comment",
+        "component",
+    ),
+    "codesystem": ("id", "title", "branchPath", "extensionOf", "createdAt", "updatedAt"),
+    "version": (
+        "id",
+        "version",
+        "effectiveTime",
+        "description",
+        "branchPath",
+        "codeSystem",
+        "createdAt",
+    ),
+}
+
+
 def iso(ms: int | None) -> str | None:
     if ms is None:
         return None

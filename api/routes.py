@@ -22,6 +22,7 @@ class Route:
     method: str
     summary: str
     body: type | None = None
+    form: bool = False  # the body is multipart/form-data (uploads)
     response: type | None = None
     status: int = 200
     query: tuple[str, ...] = ()
@@ -62,6 +63,7 @@ def _component_routes(plural: str, kind: components.Kind) -> list[Route]:
             partial(components.search, plural=plural, from_body=True),
             "POST",
             f"Search {plural} (parameters in the body)",
+            body=s.search_body(one, tuple(kind.params)),
             response=schema_list,
             lists=True,
             tags=tag,
@@ -324,6 +326,8 @@ ROUTES: list[Route] = [
         imports.upload,
         "POST",
         "Import an OCL export zip or JSON lines (multipart field 'file'; a job)",
+        body=s.ImportForm,
+        form=True,
         status=202,
         tags=("import",),
     ),

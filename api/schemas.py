@@ -9,11 +9,18 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, fields, validate
 
 ID = validate.Length(min=1, max=100)
-_strict_bool = {"truthy": {True}, "falsy": {False}}
 
 
-def Bool(**kw: object) -> fields.Boolean:
-    return fields.Boolean(**_strict_bool, **kw)  # type: ignore[arg-type]
+class StrictBoolean(fields.Boolean):
+    """Only JSON ``true``/``false``: not 1, 0, "true" or "yes"."""
+
+    def _deserialize(self, value: object, attr: str | None, data: object, **kwargs: object) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+Bool = StrictBoolean
 
 
 class Strict(Schema):
@@ -79,6 +86,28 @@ class ListOf(Schema):
     limit = fields.Int(required=True)
     total = fields.Int(required=True)
     searchAfter = fields.Str()
+
+
+def search_body(type_name: str, params: tuple[str, ...]) -> type[Schema]:
+    """The JSON body of a ``POST …/search``: the GET search's parameters as an object."""
+    declared: dict[str, fields.Field] = {}
+    for name in params:
+        if name == "id":
+            declared[name] = fields.List(fields.Str())
+        elif name == "active":
+            declared[name] = Bool()
+        else:
+            declared[name] = fields.Str()
+    for name in ("limit", "offset"):
+        declared[name] = fields.Int()
+    for name in ("searchAfter", "expand", "sort"):
+        declared[name] = fields.Str()
+    return Schema.from_dict(declared, name=f"{type_name.capitalize()}Search")
+
+
+class ImportForm(Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+    commitComment = fields.Str()
 
 
 class DescriptionOut(_Common):

@@ -162,6 +162,9 @@ def _id_violations(component_id: Any) -> list[str]:
         return ["'id' must be a non-empty string."]
     if len(component_id) > _ID:
         return [f"'id' must be at most {_ID} characters."]
+    # Ids are URL path segments: a slash could never be addressed, control characters are noise.
+    if "/" in component_id or any(ord(c) < 32 or ord(c) == 127 for c in component_id):
+        return ["'id' must not contain '/' or control characters."]
     return []
 
 

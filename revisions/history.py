@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, and_, func, or_, select
 
 from revisions import branches, schema
 from revisions.components import ComponentType
@@ -36,6 +36,12 @@ def commit_log(
         )
         for row in connection.execute(stmt)
     ]
+
+
+def count_commits(connection: Connection, branch: branches.BranchRow) -> int:
+    C = schema.commits
+    stmt = select(func.count()).select_from(C).where(C.c.branch_id == branch.id)
+    return int(connection.execute(stmt).scalar_one())
 
 
 def component_history(

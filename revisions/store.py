@@ -30,7 +30,7 @@ from revisions.errors import (
     InvalidRequest,
 )
 from revisions.filters import Filter
-from revisions.history import commit_log, component_history
+from revisions.history import commit_log, component_history, count_commits
 from revisions.merge import Resolution
 from revisions.records import (
     Branch,
@@ -363,6 +363,12 @@ class RevisionStore:
         with self.reading() as connection:
             row = branches.load_for_display(connection, path)
             return commit_log(connection, row, before, min(max(limit, 0), MAX_LIMIT))
+
+    def count_commits(self, path: str) -> int:
+        """How many commits the branch's log has."""
+        with self.reading() as connection:
+            row = branches.load_for_display(connection, path)
+            return count_commits(connection, row)
 
     def history(self, point: Point, type_name: str, component_id: str) -> list[Revision]:
         """Every revision of one component that the read point's chain has seen, oldest first."""

@@ -30,7 +30,9 @@ def _listing(branches: list) -> Response:
     if extra:
         raise Invalid([f"Unknown parameter '{name}'." for name in extra])
     items = [render.branch(b) for b in branches[offset : offset + limit]]
-    return http.envelope(items, len(branches), limit, offset=offset)
+    return http.envelope(
+        items, len(branches), limit, offset=offset, columns=render.COLUMNS["branch"]
+    )
 
 
 def list_all() -> Response:

@@ -16,12 +16,14 @@ from exporter import jobs
 _NOT_METADATA = ("id", "title", "branch_path", "extension_of")
 
 
-def _paged(items: list[dict]) -> Response:
+def _paged(items: list[dict], columns: tuple[str, ...]) -> Response:
     extra = sorted(set(request.args) - {"limit", "offset"})
     if extra:
         raise Invalid([f"Unknown parameter '{name}'." for name in extra])
     limit, offset = window(request.args.get("limit"), request.args.get("offset"))
-    return http.envelope(items[offset : offset + limit], len(items), limit, offset=offset)
+    return http.envelope(
+        items[offset : offset + limit], len(items), limit, offset=offset, columns=columns
+    )
 
 
 def create() -> Response:
@@ -39,7 +41,8 @@ def create() -> Response:
 
 
 def list_all() -> Response:
-    return _paged([render.codesystem(c) for c in store().codesystems.list()])
+    codesystems = [render.codesystem(c) for c in store().codesystems.list()]
+    return _paged(codesystems, render.COLUMNS["codesystem"])
 
 
 def get(codesystem_id: str) -> Response:
@@ -72,7 +75,8 @@ def create_version(codesystem_id: str) -> Response:
 
 
 def list_versions(codesystem_id: str) -> Response:
-    return _paged([render.version(v) for v in store().codesystems.versions(codesystem_id)])
+    versions = [render.version(v) for v in store().codesystems.versions(codesystem_id)]
+    return _paged(versions, render.COLUMNS["version"])
 
 
 def get_version(codesystem_id: str, version: str) -> Response:

@@ -15,6 +15,7 @@ from api import http, render
 from api.auth import current_author, require_write
 from api.errors import Invalid
 from api.expand import Expansion, parse_expand
+from api.expansions import check as check_expansions
 from api.expansions import expand_concepts
 from api.paging import PagingError, decode_token, encode_token, window
 from api.schemas import ConceptIn, DescriptionIn, MappingIn
@@ -168,6 +169,7 @@ def _expansions(kind: Kind, values: dict[str, Any]) -> dict[str, Expansion]:
     unknown = sorted(set(expansions) - set(kind.expansions))
     if unknown:
         raise Invalid([f"Unknown expansion '{name}()' for {kind.type}s." for name in unknown])
+    check_expansions(expansions)
     return expansions
 
 
@@ -199,7 +201,15 @@ def search(path: str, plural: str, from_body: bool = False) -> Response:
     rendered = [render.component(item) for item in items]
     if expansions:
         expand_concepts(view, items, rendered, expansions)
-    return http.envelope(rendered, total, limit, offset=offset, search_after=next_token, etag=etag)
+    return http.envelope(
+        rendered,
+        total,
+        limit,
+        offset=offset,
+        search_after=next_token,
+        etag=etag,
+        columns=render.COLUMNS[kind.type],
+    )
 
 
 def _by_id(
@@ -280,8 +290,13 @@ def delete(path: str, plural: str, component_id: str) -> Response:
 def history(path: str, plural: str, component_id: str) -> Response:
     kind = KINDS[plural]
     view = store().view(read_point(path))
+    etag = http.etag_for(view.key)
+    if (cached := http.not_modified(etag)) is not None:
+        return cached
     revisions = store().history(view, kind.type, component_id)
     if not revisions:
         store().get(view, kind.type, component_id)  # raises "not found" for unknown ids
     items = [render.revision(r) for r in revisions]
-    return http.envelope(items, len(items), len(items))
+    return http.envelope(
+        items, len(items), len(items), etag=etag, columns=render.COLUMNS["revision"]
+    )

@@ -84,8 +84,15 @@ def commits() -> Response:
     before = None if key is None else key[0]
     if before is not None and not isinstance(before, int):
         raise Invalid(["searchAfter is not a token this server issued."])
-    found = store().commits(branch_path(branch), before=before, limit=limit + 1)
+    path = branch_path(branch)
+    found = store().commits(path, before=before, limit=limit + 1)
     page = found[:limit]
     token = encode_token([page[-1].timestamp]) if len(found) > limit and page else None
     items = [render.commit(c) for c in page]
-    return http.envelope(items, len(items), limit, search_after=token)
+    return http.envelope(
+        items,
+        store().count_commits(path),
+        limit,
+        search_after=token,
+        columns=render.COLUMNS["commit"],
+    )

@@ -128,7 +128,7 @@ def test_invalid_fields_list_every_violation(store: RevisionStore) -> None:
     )
 
 
-@pytest.mark.parametrize("bad_id", ["", "   ", "x" * 101])
+@pytest.mark.parametrize("bad_id", ["", "   ", "x" * 101, "a/b", "a\tb"])
 def test_invalid_ids_are_refused(store: RevisionStore, bad_id: str) -> None:
     with pytest.raises(InvalidComponent):
         store.commit("MAIN", "u", "c", [concept(bad_id)])
