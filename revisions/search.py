@@ -56,7 +56,12 @@ def concept_hits(
     best = _best_description_scores(connection, view, text)
     if not best:
         return []
-    allowed = _visible_matching(connection, view, sorted(best), concept_filter)
+    if concept_filter == Filter() and not view.exclude:
+        # A visible description's concept is visible (commits and merges keep references
+        # whole), so with nothing else to check every concept found is a hit.
+        allowed = list(best)
+    else:
+        allowed = _visible_matching(connection, view, sorted(best), concept_filter)
     hits = [Hit(best[cid], cid) for cid in allowed]
     hits.sort(key=lambda h: (h.score, h.concept_id))
     return hits
