@@ -121,6 +121,8 @@ class _Parser:
             start = self.pos
             key = self.match(_NAME, "an option name")
             if key == "expand" and self.peek() == "(":
+                if nested:
+                    raise ExpandError("option 'expand' is given twice", start)
                 self.pos += 1
                 nested = self.items(depth + 1)
                 self.expect(")")

@@ -41,7 +41,9 @@ def decode_token(token: str | None, length: int) -> list[Any] | None:
     except (binascii.Error, ValueError, orjson.JSONDecodeError):
         raise PagingError("searchAfter is not a token this server issued.") from None
     valid = isinstance(key, list) and len(key) == length
-    if not valid or not all(isinstance(v, str | int | float) for v in key):
+    if not valid or not all(
+        isinstance(v, str | int | float) and not isinstance(v, bool) for v in key
+    ):
         raise PagingError("searchAfter is not a token this server issued.")
     return key
 
