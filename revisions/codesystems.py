@@ -430,6 +430,9 @@ class CodeSystems:
                 head_view(connection, old_chain),
             )
             final = merge.resolve(sides, resolutions)
+            merge.check_resolved_references(
+                connection, final, resolutions, head_view(connection, old_chain)
+            )
             new_id = branches.insert(
                 connection,
                 new_tag,

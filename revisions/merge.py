@@ -28,7 +28,7 @@ from sqlalchemy import Connection, and_, or_, select, update
 
 from revisions import commit
 from revisions.components import TYPES, ComponentType, references_of, validate
-from revisions.errors import InvalidComponent, MergeConflicts
+from revisions.errors import InvalidComponent, MergeConflicts, MissingReference
 from revisions.read import CHUNK, visible_rows
 from revisions.views import Segment, View, valid_in
 
@@ -256,6 +256,43 @@ def resolve(sides: Sides, resolutions: Iterable[Resolution]) -> dict[Key, Conten
     if conflicts:
         raise MergeConflicts(f"The merge has {len(conflicts)} conflict(s).", conflicts)
     return final
+
+
+def check_resolved_references(
+    connection: Connection,
+    final: Mapping[Key, Content],
+    resolutions: Iterable[Resolution],
+    target: View,
+) -> None:
+    """Resolved content may only point at components the merge result has.
+
+    A reference to something the merge touches is judged by its final content; anything
+    else is unchanged on both sides, so ``target`` shows it as the result will.
+    """
+    chosen = {(r.component_type, r.component_id) for r in resolutions}
+    missing: list[str] = []
+    lookups: dict[str, set[str]] = {}
+    for key in sorted(chosen & final.keys()):
+        content = final[key]
+        if content is None:
+            continue
+        for ref_key in references_of(TYPES[key[0]], content):
+            if ref_key in final:
+                if final[ref_key] is None:
+                    missing.append(f"{ref_key[0]} '{ref_key[1]}'")
+            else:
+                lookups.setdefault(ref_key[0], set()).add(ref_key[1])
+    for type_name, ids in lookups.items():
+        rows = visible_rows(connection, TYPES[type_name], target, ids)
+        missing += [
+            f"{type_name} '{i}'" for i in sorted(ids) if i not in rows or rows[i]["deleted"]
+        ]
+    if missing:
+        raise MissingReference(
+            "A resolution refers to components the merge result does not have: "
+            + ", ".join(sorted(set(missing)))
+            + "."
+        )
 
 
 def _apply_resolution(resolution: Resolution, source: Content, target: Content) -> Content:

@@ -418,6 +418,7 @@ class RevisionStore:
                 connection, old_base, head_view(connection, chain[:-1]), now
             )
             final = merge.resolve(sides, resolutions)
+            merge.check_resolved_references(connection, final, resolutions, now)
             branches.record_base(connection, child.id, ts, parent.head_ts)
             branches.set_head(connection, child.id, ts)
             moved = [*chain[:-1], branches.load_by_id(connection, child.id)]
@@ -461,6 +462,7 @@ class RevisionStore:
                 connection, old_base, head_view(connection, chain), parent_now
             )
             final = merge.resolve(sides, resolutions)
+            merge.check_resolved_references(connection, final, resolutions, parent_now)
             wanted = {
                 key: content
                 for key, content in final.items()

@@ -257,3 +257,30 @@ def test_nested_promotion_task_to_project_to_main(store: RevisionStore) -> None:
     store.promote("MAIN/proj", "u", "p")
     assert ids(store, "MAIN") == ["1"]
     assert ids(store, "MAIN", "description") == ["d"]
+
+
+def test_resolution_content_pointing_at_a_concept_the_merge_deletes_is_refused(
+    forked: RevisionStore,
+) -> None:
+    from revisions.errors import MissingReference
+
+    forked.commit(A, "u", "c", [description("d", "2")])
+    forked.commit("MAIN", "u", "c", [delete("1")])
+    forked.commit(A, "u", "c", [change("d", "description", term="child")])
+    forked.commit("MAIN", "u", "c", [description("d", "2", "parent")])
+    content = {"concept_id": "1", "term": "both"}
+    with pytest.raises(MissingReference, match="concept '1'"):
+        forked.rebase(A, "u", "sync", [Resolution("description", "d", "CONTENT", content)])
+    assert ids(forked, A, "description") == ["d"]
+
+
+def test_resolution_content_pointing_at_an_unknown_concept_is_refused(
+    forked: RevisionStore,
+) -> None:
+    from revisions.errors import MissingReference
+
+    _diverge(forked)
+    content = {"module_id": "x", "parents": ["nowhere"]}
+    with pytest.raises(MissingReference, match="concept 'nowhere'"):
+        forked.rebase(A, "u", "sync", [Resolution("concept", "1", "CONTENT", content)])
+    assert field(forked, A, "1", "module_id") == "child"
