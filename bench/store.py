@@ -4,8 +4,9 @@ Builds the synthetic terminology of :mod:`bench.data` in a database of its own (
 database ``snowpath_bench``, dropped and recreated on the server of ``--database-url``, no
 other database touched; SQLite: a file under ``var/bench/``), migrates it, gives it history
 (20 commits on MAIN, ``MAIN/proj`` with 1% changed, ``MAIN/proj/task`` with 0.1% more, some
-deleted) and times the store against its targets, printing one Markdown table per run:
-PostgreSQL and SQLite side by side. Reads are compared with an unversioned table
+deleted) and times the store against its targets, printing one Markdown table with
+PostgreSQL's and SQLite's figures side by side (``--sqlite-scale`` runs SQLite at another
+scale; the column header says which). Reads are compared with an unversioned table
 (``baseline_concepts``) holding exactly the rows visible on the task branch, read through
 the same engine. Timings are ``time.perf_counter`` medians (p95 in brackets) after warm-up
 calls; a benchmark is not a test, so nothing asserts on them. After the table come SQL
@@ -75,7 +76,7 @@ def log(message: str) -> None:
 
 
 def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.2f} ms"
+    return f"{seconds:.2f} s" if seconds >= 1 else f"{seconds * 1000:.2f} ms"
 
 
 def p95(values: Sequence[float]) -> float:
@@ -247,6 +248,10 @@ class Bench:
         log(f"{self.run_.backend}: {name}: {measured}" + ("" if ok is None else f" [{ok}]"))
 
     def pick(self, count: int, exclude: Collection[str] = ()) -> list[str]:
+        """``count`` random concept ids not in ``exclude`` (all there are, if fewer)."""
+        if count * 2 > len(self.ids) - len(exclude):
+            pool = [cid for cid in self.ids if cid not in exclude]
+            return sorted(self.rng.sample(pool, min(count, len(pool))))
         chosen: set[str] = set()
         while len(chosen) < count:
             cid = self.ids[self.rng.randrange(len(self.ids))]
