@@ -294,7 +294,23 @@ def state(connection: Connection, branch: BranchRow, parent: BranchRow | None) -
     return BranchState.FORWARD if forward else BranchState.UP_TO_DATE
 
 
-def to_branch(connection: Connection, row: BranchRow) -> Branch:
+def to_branch(connection: Connection, row: BranchRow, *, new: BranchRow | None = None) -> Branch:
+    """The public record of a branch; ``new=parent`` for one just created (UP_TO_DATE by
+    construction, so its state needs no queries)."""
+    if new is not None:
+        return Branch(
+            id=row.id,
+            path=row.path,
+            name=row.name,
+            parent_path=new.path,
+            created_ts=row.created_ts,
+            base_ts=row.base_ts,
+            head_ts=row.head_ts,
+            deleted=False,
+            read_only=row.read_only,
+            metadata=dict(row.metadata or {}),
+            state=BranchState.UP_TO_DATE,
+        )
     parent = load_by_id(connection, row.parent_id) if row.parent_id is not None else None
     return Branch(
         id=row.id,

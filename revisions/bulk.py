@@ -45,6 +45,12 @@ def load(
     return count
 
 
+def analyze(connection: Connection, ctypes: list[ComponentType]) -> None:
+    """Refresh the planner's statistics of the tables a load wrote to."""
+    for ctype in ctypes:
+        connection.exec_driver_sql(f"ANALYZE {ctype.table.name}")
+
+
 def _has_rows(connection: Connection, ctype: ComponentType, branch_id: int) -> bool:
     table = ctype.table
     return bool(connection.execute(select(exists().where(table.c.branch_id == branch_id))).scalar())

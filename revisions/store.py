@@ -119,7 +119,8 @@ class RevisionStore:
                 layer_list=layer_list,
             )
             commit.record_commit(connection, branch_id, ts, CommitKind.CREATE, "system", "", 0)
-            return branches.to_branch(connection, branches.load_by_id(connection, branch_id))
+            row = branches.load_by_id(connection, branch_id)
+            return branches.to_branch(connection, row, new=parent_row)
 
     def get_branch(self, path: str) -> Branch:
         with self.reading() as connection:
@@ -207,6 +208,9 @@ class RevisionStore:
                     total += bulk.load(connection, ctype, view, chain[-1].id, ts, items)
             except IntegrityError as error:
                 raise ComponentExists("The load contains an id twice.") from error
+            # Fresh statistics: without them the first commits after a large load get plans
+            # that scan whole tables (measured: 22 s instead of under 1 s per commit).
+            bulk.analyze(connection, [component_type(name) for name in components])
             commit.record_commit(
                 connection, chain[-1].id, ts, CommitKind.CONTENT, author, comment, total
             )
