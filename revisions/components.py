@@ -8,8 +8,10 @@ them against the branch view it writes to (see ``revisions.commit``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 from sqlalchemy import Table
@@ -64,10 +66,10 @@ class ComponentType:
     table: Table
     fields: tuple[Field, ...]
     references: tuple[Reference, ...] = ()
+    field_names: tuple[str, ...] = dc_field(init=False, compare=False)
 
-    @property
-    def field_names(self) -> tuple[str, ...]:
-        return tuple(f.name for f in self.fields)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "field_names", tuple(f.name for f in self.fields))
 
 
 _ID = schema.ID_LENGTH
@@ -193,3 +195,60 @@ def _mapping_target_violations(content: dict) -> list[str]:
 def references_of(ctype: ComponentType, content: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(target type, id) pairs this content points at."""
     return [(ref.target, cid) for ref in ctype.references for cid in ref.ids(content)]
+
+
+FastCheck = Callable[[Any, Mapping[str, Any]], "list[Any] | None"]
+
+
+@functools.cache
+def fast_check(ctype: ComponentType) -> FastCheck:
+    """A bulk-load twin of :func:`validate`: the field values in ``field_names`` order.
+
+    It accepts only input that :func:`validate` accepts, with the same values (a tuple of
+    ids may stay a tuple: both store as a list), and returns None when in any doubt; the
+    caller then asks :func:`validate`, which gives the verdict and the messages. Several
+    times cheaper per row, as it only compares exact types.
+    """
+    known = frozenset(ctype.field_names)
+    specs = tuple((f.name, f.default, _exact_check(f), f.required) for f in ctype.fields)
+    needs_target = ctype is MAPPING
+
+    def check(component_id: Any, content: Mapping[str, Any]) -> list[Any] | None:
+        if (
+            type(component_id) is not str
+            or not 0 < len(component_id) <= _ID
+            or "/" in component_id
+            or not component_id.isprintable()
+            or component_id.isspace()
+            or not known.issuperset(content)
+        ):
+            return None
+        values = []
+        for name, default, ok, required in specs:
+            value = content.get(name, default)
+            if value is None:
+                if required:
+                    return None
+            elif not ok(value):
+                return None
+            values.append(value)
+        if needs_target and content.get("target_id") is None and content.get("target_code") is None:
+            return None
+        return values
+
+    return check
+
+
+def _exact_check(field: Field) -> Callable[[Any], bool]:
+    limit = field.max_length or 1 << 62
+    if field.kind == "str":
+        if field.required:
+            return lambda v: type(v) is str and len(v) <= limit and not v.isspace() and v != ""
+        return lambda v: type(v) is str and len(v) <= limit
+    if field.kind == "bool":
+        return lambda v: type(v) is bool
+    if field.kind == "number":
+        return lambda v: type(v) is int or type(v) is float
+    if field.kind == "ids":
+        return lambda v: type(v) in (list, tuple) and all(type(x) is str and x != "" for x in v)
+    return lambda v: type(v) is dict

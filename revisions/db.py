@@ -3,7 +3,7 @@
 - :func:`make_engine` builds an engine for a database URL. SQLite gets real transactions
   (the driver's implicit ones are switched off and ``BEGIN`` is emitted by SQLAlchemy), WAL
   journaling for file databases, enforced foreign keys and a busy timeout so concurrent
-  writers wait instead of failing.
+  writers wait instead of failing. JSON columns decode with orjson.
 - :func:`upgrade` runs the Alembic migrations to head.
 - :func:`next_timestamp` is the first statement of every write transaction: it hands out a
   commit timestamp strictly greater than every earlier one, and its row lock serialises
@@ -12,8 +12,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import BigInteger, Connection, Engine, case, create_engine, event, literal
@@ -29,6 +31,7 @@ SQLITE_BUSY_TIMEOUT_S = 60
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url`` configured for the store (see the module docstring)."""
     parsed = make_url(url)
+    kwargs.setdefault("json_deserializer", _json_loads)
     if parsed.get_backend_name() != "sqlite":
         # No pre-ping (a round trip per checkout); recycle connections instead.
         kwargs.setdefault("pool_recycle", 1800)
@@ -40,6 +43,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     engine = create_engine(url, connect_args=connect_args, **kwargs)
     _configure_sqlite(engine, wal=not memory)
     return engine
+
+
+def _json_loads(text: str | bytes) -> Any:
+    """orjson (several times faster than ``json``), but ``json`` for what orjson refuses
+    (integers beyond 64 bits, which ``json`` may have written)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def _configure_sqlite(engine: Engine, *, wal: bool) -> None:

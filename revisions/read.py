@@ -1,10 +1,10 @@
 """Reads over a :class:`~revisions.views.View`: by id, pages in id order, exact totals.
 
-Pages use one keyset scan per segment (``component_id > after`` in index order, limited),
-so their cost does not grow with paging depth or history length. Rows found in a deeper
-segment are kept only if no shallower segment has a revision of the same id (the shadow
-check); ids up to the smallest "last id" among the full scans are then final, and the loop
-continues from there until the page is full.
+A page is one statement: per segment a keyset scan (``component_id > after`` in index
+order, limited) of the rows valid at its time, minus the ids a shallower segment decides
+(``NOT EXISTS``), and the union of those in id order, limited again. Its cost does not grow
+with paging depth or history length. Statements are built once per shape and bind the
+view's branch ids and times by name, so the database sees the same SQL text every time.
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     Connection,
     RowMapping,
-    Select,
+    String,
+    any_,
     bindparam,
+    exists,
     func,
-    literal,
     literal_column,
     or_,
     select,
@@ -32,31 +34,25 @@ from revisions.records import Component
 from revisions.views import View, is_excluded, not_excluded, valid_in
 
 CHUNK = 500  # ids per IN list
-_SCAN_EXTRA = 16  # rows fetched per segment beyond what the page still needs
-
-
-def _depth_select(ctype: ComponentType, view: View, depth: int, *where: Any) -> Select:
-    table = ctype.table
-    return select(table, literal(depth).label("depth")).where(
-        valid_in(table, view.segments[depth]), *where
-    )
 
 
 @functools.cache
-def _by_ids_statement(ctype: ComponentType, segments: int) -> Any:
+def _by_ids_statement(ctype: ComponentType, segments: int, dialect: str) -> Any:
     """Rows of given ids valid in each of ``segments`` segments, tagged with their depth.
 
     Built once per shape; branch ids, times and ids are bound at execution, which spares
-    the construction and compilation cost on the hottest path (get by id).
+    the construction and compilation cost on the hottest path (get by id). On PostgreSQL
+    the ids travel as one array, so the SQL text never changes and the server can keep
+    the statement prepared.
     """
     table = ctype.table
-    ids = bindparam("ids", expanding=True)
+    if dialect == "postgresql":
+        matches = table.c.component_id == any_(bindparam("ids", type_=ARRAY(String)))
+    else:
+        matches = table.c.component_id.in_(bindparam("ids", expanding=True))
     parts = [
         select(table, literal_column(str(depth)).label("depth")).where(
-            table.c.branch_id == bindparam(f"b{depth}"),
-            table.c.start_ts <= bindparam(f"u{depth}"),
-            or_(table.c.end_ts.is_(None), table.c.end_ts > bindparam(f"u{depth}")),
-            table.c.component_id.in_(ids),
+            *_valid_at(table, depth), matches
         )
         for depth in range(segments)
     ]
@@ -71,11 +67,8 @@ def visible_rows(
     id_list = sorted(set(ids)) if view.segments else []
     if not id_list:
         return found
-    stmt = _by_ids_statement(ctype, len(view.segments))
-    params: dict[str, Any] = {}
-    for depth, segment in enumerate(view.segments):
-        params[f"b{depth}"] = segment.branch_id
-        params[f"u{depth}"] = segment.upto
+    stmt = _by_ids_statement(ctype, len(view.segments), connection.dialect.name)
+    params = _segment_params(view)
     for start in range(0, len(id_list), CHUNK):
         params["ids"] = id_list[start : start + CHUNK]
         for row in connection.execute(stmt, params).mappings():
@@ -119,70 +112,91 @@ def page(
     after: str | None,
     limit: int,
 ) -> tuple[list[Component], str | None]:
-    """Up to ``limit`` components in id order after ``after``, and the key to continue from."""
-    predicates = filter_.predicates(ctype, view, connection.dialect.name)
-    excluded = not_excluded(ctype.table, view)
-    if excluded is not None:
-        predicates.append(excluded)
-    items: list[Component] = []
-    cursor = after
-    while True:
-        want = limit - len(items) + _SCAN_EXTRA
-        rows, bound = _scan(connection, ctype, view, predicates, cursor, want)
-        for row in rows:
-            items.append(to_component(ctype, view, row))
-            if len(items) == limit:
-                more = bound is not None or row is not rows[-1]
-                return items, (row["component_id"] if more else None)
-        if bound is None:
-            return items, None
-        cursor = bound
-
-
-def _scan(
-    connection: Connection,
-    ctype: ComponentType,
-    view: View,
-    predicates: list[Any],
-    after: str | None,
-    want: int,
-) -> tuple[list[RowMapping], str | None]:
-    """Final rows up to a bound, in id order; bound None means the scans are exhausted."""
-    table = ctype.table
-    if not view.segments:
+    """Up to ``limit`` components in id order after ``after``, and the key to continue from
+    (None when nothing follows)."""
+    if not view.segments or limit <= 0:
         return [], None
-    where = list(predicates)
+    stmt = _page_statement(ctype, view, filter_, connection.dialect.name, after is not None)
+    params = _segment_params(view)
+    params["limit"] = limit + 1
     if after is not None:
-        where.append(table.c.component_id > after)
-    parts = [
-        _depth_select(ctype, view, depth, *where).order_by(table.c.component_id).limit(want)
-        for depth in range(len(view.segments))
-    ]
+        params["after"] = after
+    rows = connection.execute(stmt, params).mappings().all()
+    items = [to_component(ctype, view, row) for row in rows[:limit]]
+    return items, (items[-1].id if len(rows) > limit else None)
+
+
+def _segment_params(view: View) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for depth, segment in enumerate(view.segments):
+        params[f"b{depth}"] = segment.branch_id
+        params[f"u{depth}"] = segment.upto
+    return params
+
+
+def _page_statement(
+    ctype: ComponentType, view: View, filter_: Filter, dialect: str, has_after: bool
+) -> Any:
+    if view.exclude or filter_.effective_time is not None:
+        predicates = filter_.predicates(ctype, view, dialect)
+        excluded = not_excluded(ctype.table, view)
+        if excluded is not None:
+            predicates.append(excluded)
+        return _build_page(ctype, len(view.segments), has_after, predicates)
+    return _cached_page(ctype, len(view.segments), has_after, filter_, dialect)
+
+
+@functools.lru_cache(maxsize=512)
+def _cached_page(
+    ctype: ComponentType, segments: int, has_after: bool, filter_: Filter, dialect: str
+) -> Any:
+    """Statements whose shape and literals depend only on the arguments (no view data)."""
+    predicates = filter_.predicates(ctype, View(()), dialect)
+    return _build_page(ctype, segments, has_after, predicates)
+
+
+def _build_page(ctype: ComponentType, segments: int, has_after: bool, predicates: list) -> Any:
+    """The first ``:limit`` visible matching rows in id order, in one statement.
+
+    Per segment: a keyset scan of the rows valid at its time that match, minus those a
+    shallower segment decides (``NOT EXISTS`` a revision valid there; tombstones and rows
+    the filter rejects decide too), limited; the union of those, limited again.
+    """
+    table = ctype.table
+    shadow = table.alias("shallower")
+    where = list(predicates)
+    if has_after:
+        where.append(table.c.component_id > bindparam("after"))
+    parts = []
+    for depth in range(segments):
+        hidden = [
+            ~exists().where(
+                shadow.c.branch_id == bindparam(f"b{k}"),
+                shadow.c.component_id == table.c.component_id,
+                shadow.c.start_ts <= bindparam(f"u{k}"),
+                or_(shadow.c.end_ts.is_(None), shadow.c.end_ts > bindparam(f"u{k}")),
+            )
+            for k in range(depth)
+        ]
+        parts.append(
+            select(table, literal_column(str(depth)).label("depth"))
+            .where(*_valid_at(table, depth), *where, *hidden)
+            .order_by(table.c.component_id)
+            .limit(bindparam("limit"))
+        )
     if len(parts) == 1:
-        rows = list(connection.execute(parts[0]).mappings())
-        by_depth = {0: rows}
-    else:
-        subqueries = [p.subquery() for p in parts]
-        rows = list(connection.execute(union_all(*(select(s) for s in subqueries))).mappings())
-        by_depth = {}
-        for row in rows:
-            by_depth.setdefault(row["depth"], []).append(row)
-    full = [scanned[-1]["component_id"] for scanned in by_depth.values() if len(scanned) >= want]
-    bound = min(full) if full else None
-    best: dict[str, RowMapping] = {}
-    for row in rows:
-        cid = row["component_id"]
-        if bound is not None and cid > bound:
-            continue
-        if cid not in best or row["depth"] < best[cid]["depth"]:
-            best[cid] = row
-    deep = [cid for cid, row in best.items() if row["depth"] > 0]
-    if deep:
-        deciding = visible_rows(connection, ctype, view, deep)
-        for cid in deep:
-            if deciding[cid]["depth"] < best[cid]["depth"]:
-                del best[cid]
-    return [best[cid] for cid in sorted(best)], bound
+        return parts[0]
+    union = union_all(*(select(part.subquery()) for part in parts)).subquery()
+    return select(union).order_by(union.c.component_id).limit(bindparam("limit"))
+
+
+def _valid_at(table: Any, depth: int) -> tuple[Any, ...]:
+    """Rows of ``table`` valid in segment ``depth``, its branch and time bound by name."""
+    return (
+        table.c.branch_id == bindparam(f"b{depth}"),
+        table.c.start_ts <= bindparam(f"u{depth}"),
+        or_(table.c.end_ts.is_(None), table.c.end_ts > bindparam(f"u{depth}")),
+    )
 
 
 def count(connection: Connection, ctype: ComponentType, view: View, filter_: Filter) -> int:

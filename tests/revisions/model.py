@@ -14,6 +14,8 @@ DESIGN.md §2 alone, without the store's layers, rows or views:
   key by key (:func:`merge`); resolutions replace the outcome of the keys they name.
 
 Concepts and descriptions are modelled (no mappings); contents are complete field dicts.
+:func:`normalise` and :func:`invalid_change` turn generated changes into valid or invalid
+ones against a snapshot.
 """
 
 from __future__ import annotations
@@ -178,14 +180,12 @@ def apply_changes(snapshot: Snapshot, changes: list[Change]) -> tuple[Snapshot, 
     return state, None
 
 
-def dangling(state: Snapshot, keys: set[Key] | None = None) -> set[Key]:
-    """Descriptions (among ``keys``, default all) whose concept is not in ``state``."""
+def dangling(state: Snapshot) -> set[Key]:
+    """Descriptions whose concept is not in ``state``."""
     return {
         key
         for key, content in state.items()
-        if key[0] == DESCRIPTION
-        and (keys is None or key in keys)
-        and (CONCEPT, content["concept_id"]) not in state
+        if key[0] == DESCRIPTION and (CONCEPT, content["concept_id"]) not in state
     }
 
 

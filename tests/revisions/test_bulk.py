@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from revisions import ReadPoint, RevisionStore
-from revisions.errors import ComponentExists, MissingReference
+from revisions import Delete, ReadPoint, RevisionStore
+from revisions.errors import ComponentExists, InvalidComponent, MissingReference
 from tests.revisions.helpers import ids
 
 
@@ -81,3 +81,96 @@ def test_bulk_load_on_a_child_refuses_what_the_parent_has(store: RevisionStore) 
     store.create_branch("MAIN", "child")
     with pytest.raises(ComponentExists, match="'a'"):
         store.bulk_load("MAIN/child", "u", "again", concepts(("a", [])))
+
+
+def index_definitions(store: RevisionStore) -> list[tuple[str, str]]:
+    """Every secondary index (and SQLite trigger) of the component tables, with its SQL."""
+    with store.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            query = (
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                "AND tablename IN ('concepts', 'descriptions', 'mappings') ORDER BY 1"
+            )
+        else:
+            query = (
+                "SELECT name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND "
+                "tbl_name IN ('concepts', 'descriptions', 'mappings') ORDER BY 1"
+            )
+        return [tuple(row) for row in connection.exec_driver_sql(query)]
+
+
+def everything() -> dict:
+    return {
+        "concept": iter([("a", {}), ("b", {"parents": ["a"]})]),
+        "description": iter([("d", {"concept_id": "b", "term": "Yellow fever"})]),
+        "mapping": iter([("m", {"source_id": "b", "target_id": "a", "map_type": "IS-A"})]),
+    }
+
+
+def test_load_into_empty_tables_rebuilds_every_index(store: RevisionStore) -> None:
+    before = index_definitions(store)
+    assert len(before) > 10
+    store.bulk_load("MAIN", "u", "first", everything())
+    assert index_definitions(store) == before
+
+
+def test_failed_load_into_empty_tables_keeps_every_index(store: RevisionStore) -> None:
+    before = index_definitions(store)
+    with pytest.raises(ComponentExists):
+        store.bulk_load("MAIN", "u", "dup", concepts(("a", []), ("b", []), ("a", [])))
+    with pytest.raises(MissingReference):
+        store.bulk_load("MAIN", "u", "bad", concepts(("a", ["nope"])))
+    assert index_definitions(store) == before
+    assert ids(store, "MAIN") == []
+
+
+def test_terms_of_a_load_into_an_empty_table_are_searchable(store: RevisionStore) -> None:
+    store.bulk_load("MAIN", "u", "first", everything())
+    found, total, _ = store.search_concepts(ReadPoint("MAIN"), "yel fev")
+    assert ([c.id for c in found], total) == (["b"], 1)
+
+
+def test_terms_of_a_load_into_a_table_with_rows_are_searchable(store: RevisionStore) -> None:
+    store.bulk_load("MAIN", "u", "first", everything())
+    store.bulk_load(
+        "MAIN", "u", "more", {"description": iter([("e", {"concept_id": "a", "term": "Fever"})])}
+    )
+    found, total, _ = store.search_concepts(ReadPoint("MAIN"), "fever")
+    assert (sorted(c.id for c in found), total) == (["a", "b"], 2)
+
+
+def test_a_parent_may_come_later_in_the_same_load(store: RevisionStore) -> None:
+    store.bulk_load("MAIN", "u", "load", concepts(("a", ["c"]), ("b", ["a", "c"]), ("c", [])))
+    assert store.get(ReadPoint("MAIN"), "concept", "b").fields["parents"] == ["a", "c"]
+
+
+def test_a_reference_to_a_concept_deleted_on_the_branch_is_missing(
+    store: RevisionStore,
+) -> None:
+    store.bulk_load("MAIN", "u", "first", concepts(("a", []), ("gone", [])))
+    store.create_branch("MAIN", "child")
+    store.commit("MAIN/child", "u", "drop", [Delete("concept", "gone")])
+    with pytest.raises(MissingReference, match="gone"):
+        store.bulk_load(
+            "MAIN/child",
+            "u",
+            "bad",
+            {"description": iter([("d", {"concept_id": "gone", "term": "t"})])},
+        )
+    store.bulk_load(
+        "MAIN/child", "u", "good", {"description": iter([("d", {"concept_id": "a", "term": "t"})])}
+    )
+    assert ids(store, "MAIN/child", "description") == ["d"]
+
+
+def test_bulk_rows_are_validated_like_a_commit(store: RevisionStore) -> None:
+    with pytest.raises(InvalidComponent, match="Invalid description 'd'") as raised:
+        store.bulk_load(
+            "MAIN", "u", "bad", {"description": iter([("d", {"concept_id": "a", "term": " "})])}
+        )
+    assert raised.value.violations == ["'term' must not be blank."]
+
+
+def test_bulk_load_keeps_a_tuple_of_parents_as_a_list(store: RevisionStore) -> None:
+    store.bulk_load("MAIN", "u", "load", {"concept": iter([("a", {}), ("b", {"parents": ("a",)})])})
+    assert store.get(ReadPoint("MAIN"), "concept", "b").fields["parents"] == ["a"]

@@ -5,9 +5,12 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from revisions import Create, Filter, ManualClock, ReadPoint, RevisionStore, Update, schema
+from revisions.components import TYPES, fast_check, validate
 from revisions.errors import (
     BranchReadOnly,
     ComponentExists,
@@ -344,3 +347,55 @@ def test_deleting_a_parent_is_refused_while_children_point_at_it(store: Revision
         store.commit("MAIN", "u", "c", [delete("p")])
     store.commit("MAIN", "u", "c", [change("c", parents=[]), delete("p")])
     assert ids(store, "MAIN") == ["c"]
+
+
+_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.sampled_from(["", " ", "x", "a/b", "é", "\x00", "\u00a0", "y" * 101, "z" * 256]),
+    st.text(max_size=5),
+    st.lists(st.sampled_from(["", "a", "b"]), max_size=3),
+    st.tuples(st.sampled_from(["a", "b"])),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=2), st.integers(), max_size=2),
+)
+
+
+@pytest.mark.parametrize("type_name", sorted(TYPES))
+@settings(max_examples=400, deadline=None)
+@given(
+    component_id=st.one_of(
+        st.sampled_from(["a", "", " ", "a/b", "é", "\t", "x" * 100, "x" * 101]),
+        st.text(),
+        st.none(),
+    ),
+    data=st.data(),
+)
+def test_fast_check_agrees_with_validate(type_name: str, component_id: object, data) -> None:
+    ctype = TYPES[type_name]
+    names = [*ctype.field_names, "unknown"]
+    content = data.draw(st.dictionaries(st.sampled_from(names), _values, max_size=6))
+    try:
+        expected = validate(ctype, component_id, content)
+    except InvalidComponent:
+        expected = None
+    fast = fast_check(ctype)(component_id, content)
+    if fast is None:
+        return  # "in doubt": the loader asks validate, whose verdict stands
+    assert expected is not None, "the fast check accepted what validate refuses"
+    as_lists = [list(v) if isinstance(v, tuple) else v for v in fast]
+    assert as_lists == [expected[name] for name in ctype.field_names]
+
+
+def test_fast_check_accepts_ordinary_rows_without_doubt() -> None:
+    ordinary = {
+        "concept": {"parents": ["a"], "module_id": "m", "extras": {"k": 1}},
+        "description": {"concept_id": "a", "term": "Fever", "preferred": True},
+        "mapping": {"source_id": "a", "target_code": "X1", "map_type": "SAME-AS", "sort_weight": 1},
+    }
+    for type_name, content in ordinary.items():
+        ctype = TYPES[type_name]
+        expected = validate(ctype, "id-1", content)
+        assert fast_check(ctype)("id-1", content) == [expected[n] for n in ctype.field_names]
