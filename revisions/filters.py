@@ -14,7 +14,7 @@ visible revision of their component, so a filter always judges what the view sho
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,16 +130,25 @@ def released_as(t: Any, view: View, effective: str) -> ColumnElement[bool]:
     return or_(false(), *windows)
 
 
-def term_match(t: Any, text: str, dialect: str) -> ColumnElement[bool]:
-    """Descriptions whose term has every word of ``text`` as a word prefix."""
+def term_match(
+    t: Any, text: str, dialect: str, expansions: Mapping[str, list[str]] | None = None
+) -> ColumnElement[bool]:
+    """Descriptions whose term has every word of ``text`` as a word prefix.
+
+    ``expansions`` (PostgreSQL) may give, per word, every indexed whole word it is a prefix
+    of: matching any of them is the same as matching the prefix, and faster.
+    """
     found = words(text)
     if not found:
         raise InvalidRequest("A term search needs at least one letter or digit.")
     if dialect == "postgresql":
         # Literals, not parameters: the planner must see the configuration to use the
         # expression index, and the query to estimate it (a prepared generic plan cannot).
-        # ``words`` keeps only \w characters, so the text cannot break out of the quotes.
-        query = literal_column("'" + " & ".join(f"{w}:*" for w in found) + "'::tsquery")
+        # ``words`` keeps only \w characters, and expansions are \w words too, so the
+        # text cannot break out of the quotes.
+        whole = expansions or {}
+        terms = [f"({' | '.join(whole[w])})" if whole.get(w) else f"{w}:*" for w in found]
+        query = literal_column("'" + " & ".join(terms) + "'::tsquery")
         simple = literal_column("'simple'::regconfig")
         return func.to_tsvector(simple, t.c.term).op("@@")(query)
     query = " AND ".join(f'"{w}"*' for w in found)

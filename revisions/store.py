@@ -62,10 +62,18 @@ class RevisionStore:
         # Reads need no transaction (a resolved view never changes): autocommit saves the
         # BEGIN/ROLLBACK round trips of every read.
         self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._prepared_reader = db.generic_plan_engine(engine).execution_options(
+            isolation_level="AUTOCOMMIT"
+        )
 
     def reading(self) -> Connection:
         """A connection for reads (no transaction); use it as a context manager."""
         return self._reader.connect()
+
+    def _probing(self) -> Connection:
+        """A connection for reads whose plan cannot depend on the values (index probes by
+        id, keyset pages, branch records): generic plans, no planning per call."""
+        return self._prepared_reader.connect()
 
     # --- setup -----------------------------------------------------------------------------
 
@@ -235,7 +243,7 @@ class RevisionStore:
         """Resolve a read point once, to reuse it for several reads."""
         if isinstance(point, View):
             return point
-        with self.reading() as connection:
+        with self._probing() as connection:
             return resolve(connection, point)
 
     def get(self, point: Point, type_name: str, component_id: str) -> Component:
@@ -248,7 +256,7 @@ class RevisionStore:
 
     def get_many(self, point: Point, type_name: str, ids: Iterable[str]) -> dict[str, Component]:
         ctype = component_type(type_name)
-        with self.reading() as connection:
+        with self._probing() as connection:
             view = point if isinstance(point, View) else resolve(connection, point)
             return read.get_many(connection, ctype, view, ids)
 
@@ -266,15 +274,14 @@ class RevisionStore:
         if not 0 <= limit <= MAX_LIMIT:
             raise InvalidRequest(f"limit must be between 0 and {MAX_LIMIT}.")
         filter_ = filter_ or Filter()
-        with self.reading() as connection:
+        with self._probing() as connection:
             view = point if isinstance(point, View) else resolve(connection, point)
             items, next_after = (
                 ([], after)
                 if limit == 0
                 else read.page(connection, ctype, view, filter_, after, limit)
             )
-            total = self._count(connection, ctype, view, filter_)
-        return Page(items, total, next_after)
+        return Page(items, self.count(view, type_name, filter_), next_after)
 
     def count(self, point: Point, type_name: str, filter_: Filter | None = None) -> int:
         ctype = component_type(type_name)
@@ -314,21 +321,21 @@ class RevisionStore:
             raise InvalidRequest(f"limit must be between 0 and {MAX_LIMIT}.")
         with self.reading() as connection:
             view = point if isinstance(point, View) else resolve(connection, point)
-            hits = search.concept_hits(connection, view, text, filter_ or Filter())
-            start = offset
-            if after is not None:
-                start = next(
-                    (i for i, h in enumerate(hits) if (h.score, h.concept_id) > tuple(after)),
-                    len(hits),
-                )
-            chosen = hits[start : start + limit]
+            chosen, total, more = search.concept_page(
+                connection,
+                view,
+                text,
+                filter_ or Filter(),
+                after=None if after is None else (int(after[0]), str(after[1])),
+                offset=offset,
+                limit=limit,
+            )
             found = read.get_many(
                 connection, component_type("concept"), view, [h.concept_id for h in chosen]
             )
         items = [found[h.concept_id] for h in chosen]
-        more = start + limit < len(hits) and chosen
-        key = (chosen[-1].score, chosen[-1].concept_id) if more else None
-        return items, len(hits), key
+        key = (chosen[-1].score, chosen[-1].concept_id) if more and chosen else None
+        return items, total, key
 
     def ancestors(self, point: Point, concept_id: str) -> set[str]:
         """Ids of every concept above ``concept_id`` through ``parents``."""

@@ -32,3 +32,20 @@ def test_migrations_create_every_table(engine: Engine) -> None:
     tables = set(inspect(engine).get_table_names())
     assert {t.name for t in metadata.sorted_tables} <= tables
     assert "alembic_version" in tables
+
+
+def test_gin_indexes_have_no_pending_list(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        assert "descriptions_fts" in inspect(engine).get_table_names()
+        return
+    with engine.connect() as connection:
+        options = dict(
+            connection.exec_driver_sql(
+                "SELECT c.relname, array_to_string(c.reloptions, ',') FROM pg_class c "
+                "JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'gin'"
+            ).all()
+        )
+    assert options == {
+        "ix_descriptions_term_tsv": "fastupdate=off",
+        "ix_concepts_parents_gin": "fastupdate=off",
+    }

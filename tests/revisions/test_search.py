@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from revisions import Filter, ReadPoint, RevisionStore
+from revisions import Filter, ReadPoint, RevisionStore, search
 from revisions.errors import InvalidRequest
 from tests.revisions.helpers import change, concept, delete, description, ids
 
@@ -111,6 +111,50 @@ def test_concept_search_sees_new_descriptions_on_a_branch(heart: RevisionStore) 
     heart.commit("MAIN/a", "u", "c", [description("d9", "lung", "Pulmonary organ")])
     assert [c.id for c in heart.search_concepts(ReadPoint("MAIN/a"), "pulm")[0]] == ["lung"]
     assert heart.search_concepts(MAIN, "pulm")[0] == []
+
+
+def test_concept_search_pages_by_offset_and_counts_past_the_end(heart: RevisionStore) -> None:
+    second, total, key = heart.search_concepts(MAIN, "struct", offset=1, limit=1)
+    assert ([c.id for c in second], total, key is not None) == (["heart"], 3, True)
+    beyond, total, key = heart.search_concepts(MAIN, "struct", offset=5, limit=2)
+    assert (beyond, total, key) == ([], 3, None)
+
+
+def test_concept_search_with_a_prefix_of_no_word_finds_nothing(heart: RevisionStore) -> None:
+    assert heart.search_concepts(MAIN, "heart zzq") == ([], 0, None)
+
+
+def test_concept_search_with_a_prefix_of_many_words(store: RevisionStore) -> None:
+    count = search.MAX_EXPANSION + 6
+    store.commit(
+        "MAIN",
+        "u",
+        "many",
+        [concept("c")]
+        + [description(f"d{i}", "c", f"word{i:03d} thing") for i in range(count)]
+        + [concept("e"), description("de", "e", "Wordy")],
+    )
+    items, total, _ = store.search_concepts(MAIN, "word")
+    assert ([c.id for c in items], total) == (["e", "c"], 2)
+    assert [c.id for c in store.search_concepts(MAIN, "word thi")[0]] == ["c"]
+
+
+def test_concept_search_finds_words_of_every_write_path(store: RevisionStore) -> None:
+    store.bulk_load(
+        "MAIN",
+        "u",
+        "load",
+        {
+            "concept": iter([("a", {}), ("b", {})]),
+            "description": iter([("da", {"concept_id": "a", "term": "Quartz crystal"})]),
+        },
+    )
+    store.create_branch("MAIN", "t")
+    store.commit("MAIN/t", "u", "c", [description("db", "b", "Quartzite rock")])
+    assert [c.id for c in store.search_concepts(ReadPoint("MAIN/t"), "quart")[0]] == ["a", "b"]
+    store.promote("MAIN/t", "u", "promote")
+    assert [c.id for c in store.search_concepts(MAIN, "quartzi")[0]] == ["b"]
+    assert [c.id for c in store.search_concepts(MAIN, "cryst quar")[0]] == ["a"]
 
 
 def test_effective_time_filter_uses_versions(store: RevisionStore) -> None:
