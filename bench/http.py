@@ -1,6 +1,6 @@
 """HTTP benchmark: ``snowpath serve`` (gunicorn) on the SNOMED-sized set, driven by wrk.
 
-    python -m bench.http [--scale 1.0] [--workers 4] [--seconds 15] [--reuse]
+    python -m bench.http [--scale 1.0] [--workers 3] [--seconds 15] [--reuse]
 
 Builds (or with ``--reuse`` keeps) a PostgreSQL database ``snowpath_bench_http`` holding the
 data set of ``bench.data`` on MAIN, ``MAIN/proj`` with 1% of concepts changed and
@@ -178,7 +178,7 @@ def sample_paths(url: str, data: Terminology) -> tuple[list[str], list[str]]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--server-url", default=SERVER)
     parser.add_argument("--reuse", action="store_true", help="keep an existing data set")

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     and_,
+    cast,
     column,
     exists,
     false,
@@ -31,7 +32,7 @@ from sqlalchemy import (
     select,
     table,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, TSQUERY
 
 from revisions.components import ComponentType
 from revisions.errors import InvalidRequest
@@ -130,28 +131,41 @@ def released_as(t: Any, view: View, effective: str) -> ColumnElement[bool]:
     return or_(false(), *windows)
 
 
-def term_match(
-    t: Any, text: str, dialect: str, expansions: Mapping[str, list[str]] | None = None
-) -> ColumnElement[bool]:
-    """Descriptions whose term has every word of ``text`` as a word prefix.
-
-    ``expansions`` (PostgreSQL) may give, per word, every indexed whole word it is a prefix
-    of: matching any of them is the same as matching the prefix, and faster.
-    """
+def term_match(t: Any, text: str, dialect: str) -> ColumnElement[bool]:
+    """Descriptions whose term has every word of ``text`` as a word prefix."""
     found = words(text)
     if not found:
         raise InvalidRequest("A term search needs at least one letter or digit.")
+    query = term_query(found, dialect)
     if dialect == "postgresql":
-        # Literals, not parameters: the planner must see the configuration to use the
-        # expression index, and the query to estimate it (a prepared generic plan cannot).
-        # ``words`` keeps only \w characters, and expansions are \w words too, so the
-        # text cannot break out of the quotes.
+        # A literal, not a parameter: the planner must see the query to estimate it (a
+        # prepared generic plan cannot). The query holds only \w words and operators, so it
+        # cannot break out of the quotes.
+        return matches_query(t, dialect, literal_column(f"'{query}'"))
+    return matches_query(t, dialect, query)
+
+
+def term_query(
+    found: list[str], dialect: str, expansions: Mapping[str, list[str]] | None = None
+) -> str:
+    """The full-text query for ``found`` words (from :func:`words`): every word a prefix.
+
+    ``expansions`` (PostgreSQL) may give, per word, every indexed whole word it is a prefix
+    of: matching any of them is the same as matching the prefix, and GIN finds whole words
+    several times faster.
+    """
+    if dialect == "postgresql":
         whole = expansions or {}
-        terms = [f"({' | '.join(whole[w])})" if whole.get(w) else f"{w}:*" for w in found]
-        query = literal_column("'" + " & ".join(terms) + "'::tsquery")
+        return " & ".join(f"({' | '.join(whole[w])})" if whole.get(w) else f"{w}:*" for w in found)
+    return " AND ".join(f'"{w}"*' for w in found)
+
+
+def matches_query(t: Any, dialect: str, query: Any) -> ColumnElement[bool]:
+    """Rows of the description table ``t`` whose term matches ``query`` (a
+    :func:`term_query` text, as a literal or a bound parameter)."""
+    if dialect == "postgresql":
         simple = literal_column("'simple'::regconfig")
-        return func.to_tsvector(simple, t.c.term).op("@@")(query)
-    query = " AND ".join(f'"{w}"*' for w in found)
+        return func.to_tsvector(simple, t.c.term).op("@@")(cast(query, TSQUERY))
     matching = select(descriptions_fts.c.rowid).where(
         descriptions_fts.c.descriptions_fts.op("MATCH")(query)
     )

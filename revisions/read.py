@@ -52,7 +52,7 @@ def _by_ids_statement(ctype: ComponentType, segments: int, dialect: str) -> Any:
         matches = table.c.component_id.in_(bindparam("ids", expanding=True))
     parts = [
         select(table, literal_column(str(depth)).label("depth")).where(
-            *_valid_at(table, depth), matches
+            *valid_at(table, depth), matches
         )
         for depth in range(segments)
     ]
@@ -68,7 +68,7 @@ def visible_rows(
     if not id_list:
         return found
     stmt = _by_ids_statement(ctype, len(view.segments), connection.dialect.name)
-    params = _segment_params(view)
+    params = segment_params(view)
     for start in range(0, len(id_list), CHUNK):
         params["ids"] = id_list[start : start + CHUNK]
         for row in connection.execute(stmt, params).mappings():
@@ -117,7 +117,7 @@ def page(
     if not view.segments or limit <= 0:
         return [], None
     stmt = _page_statement(ctype, view, filter_, connection.dialect.name, after is not None)
-    params = _segment_params(view)
+    params = segment_params(view)
     params["limit"] = limit + 1
     if after is not None:
         params["after"] = after
@@ -126,7 +126,7 @@ def page(
     return items, (items[-1].id if len(rows) > limit else None)
 
 
-def _segment_params(view: View) -> dict[str, Any]:
+def segment_params(view: View) -> dict[str, Any]:
     params: dict[str, Any] = {}
     for depth, segment in enumerate(view.segments):
         params[f"b{depth}"] = segment.branch_id
@@ -180,7 +180,7 @@ def _build_page(ctype: ComponentType, segments: int, has_after: bool, predicates
         ]
         parts.append(
             select(table, literal_column(str(depth)).label("depth"))
-            .where(*_valid_at(table, depth), *where, *hidden)
+            .where(*valid_at(table, depth), *where, *hidden)
             .order_by(table.c.component_id)
             .limit(bindparam("limit"))
         )
@@ -190,7 +190,7 @@ def _build_page(ctype: ComponentType, segments: int, has_after: bool, predicates
     return select(union).order_by(union.c.component_id).limit(bindparam("limit"))
 
 
-def _valid_at(table: Any, depth: int) -> tuple[Any, ...]:
+def valid_at(table: Any, depth: int) -> tuple[Any, ...]:
     """Rows of ``table`` valid in segment ``depth``, its branch and time bound by name."""
     return (
         table.c.branch_id == bindparam(f"b{depth}"),

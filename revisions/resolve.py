@@ -24,10 +24,12 @@ from revisions.records import ReadPoint, ReadRange
 from snowpath import AtTimestamp, BaseOf, BranchPath, Expression, Range
 
 
-def branch_path(connection: Connection, path: BranchPath) -> str:
+def branch_path(connection: Connection | None, path: BranchPath) -> str:
     """The absolute branch path a plain (absolute or relative) path stands for."""
     if path.is_absolute:
         return str(path)
+    if connection is None:
+        raise ValueError("A relative path needs a connection to resolve.")
     cs_id, rest = path.segments[0], list(path.segments[1:])
     try:
         row = load_row(connection, cs_id)
@@ -50,8 +52,18 @@ def branch_path(connection: Connection, path: BranchPath) -> str:
     return "/".join([branches.load_by_id(connection, version["branch_id"]).path, *rest[1:]])
 
 
-def read_point(connection: Connection, expression: Expression) -> ReadPoint | ReadRange:
-    """The store read point for any parsed expression."""
+def is_absolute(expression: Expression) -> bool:
+    """Whether every path in the expression is absolute (resolving it needs no lookup)."""
+    if isinstance(expression, Range):
+        return expression.left.is_absolute and expression.right.is_absolute
+    if isinstance(expression, AtTimestamp | BaseOf):
+        return expression.path.is_absolute
+    return isinstance(expression, BranchPath) and expression.is_absolute
+
+
+def read_point(connection: Connection | None, expression: Expression) -> ReadPoint | ReadRange:
+    """The store read point for any parsed expression (``connection`` may be None when
+    :func:`is_absolute` holds)."""
     if isinstance(expression, BranchPath):
         return ReadPoint(branch_path(connection, expression))
     if isinstance(expression, AtTimestamp):

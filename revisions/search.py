@@ -16,29 +16,35 @@ prefix; a prefix of more than :data:`MAX_EXPANSION` words stays a prefix.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import (
     Connection,
+    and_,
+    bindparam,
     case,
     column,
     exists,
+    false,
     func,
     literal,
     or_,
     select,
     table,
+    true,
     tuple_,
     union_all,
 )
 from sqlalchemy.orm import aliased
 
 from revisions.components import CONCEPT, DESCRIPTION
-from revisions.filters import Filter, term_match, words
-from revisions.read import page
-from revisions.views import View, valid_in
+from revisions.errors import InvalidRequest
+from revisions.filters import Filter, matches_query, term_query, words
+from revisions.read import page, segment_params, valid_at
+from revisions.views import View
 
 _MAX_LENGTH = 999
 MAX_EXPANSION = 64
@@ -57,15 +63,18 @@ def normalized(text: str) -> str:
     return " ".join(words(text))
 
 
-def score_expression(term: Any, text: str) -> Any:
+def score_expression(term: Any) -> Any:
     """SQL for a description's score: 1000 * tier + length (capped); lower is better.
 
-    Tier 0: the term is the text; 1: the term starts with it; 2: the words match elsewhere.
+    Tier 0: the term is the text (bound as ``norm``); 1: the term starts with it (the LIKE
+    pattern ``prefix``); 2: the words match elsewhere.
     """
-    norm = normalized(text)
-    pattern = norm.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     lowered = func.lower(term)
-    tier = case((lowered == norm, 0), (lowered.like(pattern, escape="\\"), 1000), else_=2000)
+    tier = case(
+        (lowered == bindparam("norm"), 0),
+        (lowered.like(bindparam("prefix"), escape="\\"), 1000),
+        else_=2000,
+    )
     length = func.length(term)
     return tier + case((length > _MAX_LENGTH, _MAX_LENGTH), else_=length)
 
@@ -82,9 +91,12 @@ def concept_page(
 ) -> tuple[list[Hit], int, bool]:
     """One page of the concepts matching ``text`` that pass ``concept_filter``, best first
     after the (score, id) key ``after``, skipping ``offset``: (hits, total, more follow)."""
+    params = _params(connection, view, text)
+    if params is None:
+        return [], 0, False
     if concept_filter == Filter() and not view.exclude:
-        return _ranked_page(connection, view, text, after, offset, limit)
-    hits = concept_hits(connection, view, text, concept_filter)
+        return _ranked_page(connection, view, params, after, offset, limit)
+    hits = _filtered_hits(connection, view, params, concept_filter)
     start = offset
     if after is not None:
         start = next((i for i, h in enumerate(hits) if (h.score, h.concept_id) > after), len(hits))
@@ -94,86 +106,98 @@ def concept_page(
 def _ranked_page(
     connection: Connection,
     view: View,
-    text: str,
+    params: dict[str, Any],
     after: tuple[int, str] | None,
     offset: int,
     limit: int,
 ) -> tuple[list[Hit], int, bool]:
     """The page ranked, counted and cut by the database (a visible description's concept
     is visible: commits and merges keep references whole, so no concept check is needed)."""
-    best = _best_scores(connection, view, text)
-    if best is None:
-        return [], 0, False
-    total = select(func.count()).select_from(best).scalar_subquery()
-    stmt = select(best.c.concept_id, best.c.score, total.label("total")).order_by(
-        best.c.score, best.c.concept_id
-    )
+    dialect = connection.dialect.name
+    stmt = _ranked_statement(len(view.segments), dialect, after is not None)
+    params = {**params, "offset": offset, "limit": limit + 1}
     if after is not None:
-        stmt = stmt.where(tuple_(best.c.score, best.c.concept_id) > tuple_(*after))
-    rows = connection.execute(stmt.offset(offset).limit(limit + 1)).all()
+        params.update(after_score=after[0], after_id=after[1])
+    rows = connection.execute(stmt, params).all()
     if rows:
         count = rows[0].total
     else:
-        count = connection.execute(select(func.count()).select_from(best)).scalar_one()
+        best = _best_statement(len(view.segments), dialect)
+        count = connection.execute(select(func.count()).select_from(best), params).scalar_one()
     hits = [Hit(int(row.score), row.concept_id) for row in rows[:limit]]
     return hits, count, len(rows) > limit
 
 
-def concept_hits(
-    connection: Connection, view: View, text: str, concept_filter: Filter
+def _filtered_hits(
+    connection: Connection, view: View, params: dict[str, Any], concept_filter: Filter
 ) -> list[Hit]:
-    """All concepts matching ``text`` that pass ``concept_filter``, best first."""
-    best_scores = _best_scores(connection, view, text)
-    if best_scores is None:
-        return []
-    best = {cid: int(score) for cid, score in connection.execute(select(best_scores))}
-    if not best:
-        return []
-    if concept_filter == Filter() and not view.exclude:
-        # A visible description's concept is visible (commits and merges keep references
-        # whole), so with nothing else to check every concept found is a hit.
-        allowed = list(best)
-    else:
-        allowed = _visible_matching(connection, view, sorted(best), concept_filter)
+    """All hits whose concept the view shows passing ``concept_filter``, best first."""
+    best_statement = _best_statement(len(view.segments), connection.dialect.name)
+    best = {cid: int(score) for cid, score in connection.execute(select(best_statement), params)}
+    allowed = _visible_matching(connection, view, sorted(best), concept_filter) if best else []
     hits = [Hit(best[cid], cid) for cid in allowed]
     hits.sort(key=lambda h: (h.score, h.concept_id))
     return hits
 
 
-def _best_scores(connection: Connection, view: View, text: str) -> Any:
-    """A subquery of (concept_id, score): the best score per concept over the matching
-    descriptions the view shows; None when nothing can match.
+def _params(connection: Connection, view: View, text: str) -> dict[str, Any] | None:
+    """The values the search statements bind; None when nothing can match."""
+    found = words(text)
+    if not found:
+        raise InvalidRequest("A term search needs at least one letter or digit.")
+    dialect = connection.dialect.name
+    expansions = _expansions(connection, found) if dialect == "postgresql" else {}
+    if not view.segments or any(whole == [] for whole in expansions.values()):
+        return None
+    norm = " ".join(found)
+    return {
+        **segment_params(view),
+        "term_query": term_query(found, dialect, expansions),
+        "norm": norm,
+        "prefix": norm.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",
+    }
+
+
+@functools.cache
+def _ranked_statement(segments: int, dialect: str, has_after: bool) -> Any:
+    best = _best_statement(segments, dialect)
+    total = select(func.count()).select_from(best).scalar_subquery()
+    stmt = select(best.c.concept_id, best.c.score, total.label("total")).order_by(
+        best.c.score, best.c.concept_id
+    )
+    if has_after:
+        key = tuple_(bindparam("after_score"), bindparam("after_id"))
+        stmt = stmt.where(tuple_(best.c.score, best.c.concept_id) > key)
+    return stmt.offset(bindparam("offset")).limit(bindparam("limit"))
+
+
+@functools.cache
+def _best_statement(segments: int, dialect: str) -> Any:
+    """A CTE of (concept_id, score): the best score per concept over the matching
+    descriptions a view of ``segments`` segments shows.
 
     Per segment, matching rows valid there that no shallower segment has a revision of (a
     revision there, even a tombstone or a non-matching one, hides them); then the best
-    score per concept.
+    score per concept. Built once per shape; everything else is bound.
     """
     table = DESCRIPTION.table
-    dialect = connection.dialect.name
-    found = words(text)
-    expansions = _expansions(connection, found) if dialect == "postgresql" and found else {}
-    if any(whole == [] for whole in expansions.values()):
-        return None
     match = [
-        *Filter.of(active=True).predicates(DESCRIPTION, view, dialect),
-        term_match(table, text, dialect, expansions),
+        table.c.deleted == false(),
+        table.c.active == true(),
+        matches_query(table, dialect, bindparam("term_query")),
     ]
     parts = []
-    for depth, segment in enumerate(view.segments):
-        where = [valid_in(table, segment), *match]
+    for depth in range(segments):
+        where = [*valid_at(table, depth), *match]
         if depth:
             shallower = aliased(table)
-            hidden = [valid_in(shallower, s) for s in view.segments[:depth]]
+            hidden = [and_(*valid_at(shallower, k)) for k in range(depth)]
             where.append(
                 ~exists().where(shallower.c.component_id == table.c.component_id, or_(*hidden))
             )
         parts.append(
-            select(table.c.concept_id, score_expression(table.c.term, text).label("score")).where(
-                *where
-            )
+            select(table.c.concept_id, score_expression(table.c.term).label("score")).where(*where)
         )
-    if not parts:
-        return None
     matches = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
     return (
         select(matches.c.concept_id, func.min(matches.c.score).label("score"))

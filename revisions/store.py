@@ -231,6 +231,8 @@ class RevisionStore:
 
     def read_point(self, expression: Expression) -> ReadPoint | ReadRange:
         """The read point a parsed path expression stands for (relative paths resolved)."""
+        if resolve_expression.is_absolute(expression):
+            return resolve_expression.read_point(None, expression)
         with self.reading() as connection:
             return resolve_expression.read_point(connection, expression)
 

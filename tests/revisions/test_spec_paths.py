@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from revisions import ManualClock, RevisionStore
+from revisions import ManualClock, ReadPoint, RevisionStore
 from revisions.codesystems import CodeSystemNotFound, VersionNotFound
 from revisions.errors import BranchNotFound, InvalidRequest
+from revisions.resolve import is_absolute, read_point
 from snowpath import parse
 from tests.revisions import spec_world
 
@@ -156,3 +157,25 @@ def test_writes_only_go_to_plain_writable_branches(
 
 def test_writable_relative_path_resolves_to_the_task(world: RevisionStore) -> None:
     assert world.writable_path(parse("SNOMEDCT-UK-CL/100")) == "MAIN/2021-01-31/SNOMEDCT-UK-CL/100"
+
+
+@pytest.mark.parametrize(
+    ("text", "absolute"),
+    [
+        ("MAIN/a", True),
+        ("MAIN/a@1000", True),
+        ("MAIN/a^", True),
+        ("MAIN/a...MAIN/b", True),
+        ("SNOMEDCT", False),
+        ("SNOMEDCT/x@1000", False),
+        ("SNOMEDCT/x^", False),
+    ],
+)
+def test_only_relative_paths_need_a_lookup(text: str, absolute: bool) -> None:
+    assert is_absolute(parse(text)) is absolute
+
+
+def test_absolute_read_points_resolve_without_the_database() -> None:
+    assert read_point(None, parse("MAIN/a@1000")) == ReadPoint("MAIN/a", timestamp=1000)
+    with pytest.raises(ValueError, match="relative path"):
+        read_point(None, parse("SNOMEDCT/x"))
