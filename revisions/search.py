@@ -44,7 +44,7 @@ from revisions.components import CONCEPT, DESCRIPTION
 from revisions.errors import InvalidRequest
 from revisions.filters import Filter, matches_query, term_query, words
 from revisions.read import page, segment_params, valid_at
-from revisions.views import View
+from revisions.views import SegmentRows, View
 
 _MAX_LENGTH = 999
 MAX_EXPANSION = 64
@@ -88,15 +88,17 @@ def concept_page(
     after: tuple[int, str] | None,
     offset: int,
     limit: int,
+    segment_rows: SegmentRows,
 ) -> tuple[list[Hit], int, bool]:
     """One page of the concepts matching ``text`` that pass ``concept_filter``, best first
     after the (score, id) key ``after``, skipping ``offset``: (hits, total, more follow)."""
-    params = _params(connection, view, text)
+    described = segment_rows.with_rows(connection, view, DESCRIPTION.table)
+    params = _params(connection, described, text)
     if params is None:
         return [], 0, False
     if concept_filter == Filter() and not view.exclude:
-        return _ranked_page(connection, view, params, after, offset, limit)
-    hits = _filtered_hits(connection, view, params, concept_filter)
+        return _ranked_page(connection, described, params, after, offset, limit)
+    hits = _filtered_hits(connection, view, described, params, concept_filter)
     start = offset
     if after is not None:
         start = next((i for i, h in enumerate(hits) if (h.score, h.concept_id) > after), len(hits))
@@ -129,10 +131,15 @@ def _ranked_page(
 
 
 def _filtered_hits(
-    connection: Connection, view: View, params: dict[str, Any], concept_filter: Filter
+    connection: Connection,
+    view: View,
+    described: View,
+    params: dict[str, Any],
+    concept_filter: Filter,
 ) -> list[Hit]:
-    """All hits whose concept the view shows passing ``concept_filter``, best first."""
-    best_statement = _best_statement(len(view.segments), connection.dialect.name)
+    """All hits whose concept the view shows passing ``concept_filter``, best first
+    (``described``: the view's segments that hold descriptions)."""
+    best_statement = _best_statement(len(described.segments), connection.dialect.name)
     best = {cid: int(score) for cid, score in connection.execute(select(best_statement), params)}
     allowed = _visible_matching(connection, view, sorted(best), concept_filter) if best else []
     hits = [Hit(best[cid], cid) for cid in allowed]

@@ -44,7 +44,7 @@ from revisions.records import (
     ReadRange,
     Revision,
 )
-from revisions.views import View, base_view, head_view, resolve
+from revisions.views import SegmentRows, View, base_view, head_view, resolve
 from snowpath import Expression
 
 Point = ReadPoint | ReadRange | View
@@ -58,6 +58,7 @@ class RevisionStore:
         self.clock = clock or SystemClock()
         self._counts: OrderedDict[tuple, int] = OrderedDict()
         self._counts_lock = threading.Lock()
+        self._segment_rows = SegmentRows()
         self.codesystems = CodeSystems(self)
         # Reads need no transaction (a resolved view never changes): autocommit saves the
         # BEGIN/ROLLBACK round trips of every read.
@@ -331,6 +332,7 @@ class RevisionStore:
                 after=None if after is None else (int(after[0]), str(after[1])),
                 offset=offset,
                 limit=limit,
+                segment_rows=self._segment_rows,
             )
             found = read.get_many(
                 connection, component_type("concept"), view, [h.concept_id for h in chosen]

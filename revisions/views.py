@@ -19,9 +19,10 @@ view is a cache key and an ETag.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import threading
+from dataclasses import dataclass, field, replace
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, false, not_, or_
+from sqlalchemy import ColumnElement, Connection, Table, and_, exists, false, not_, or_, select
 
 from revisions import branches
 from revisions.branches import BranchRow
@@ -168,3 +169,36 @@ def not_excluded(table: Table, view: View) -> ColumnElement[bool] | None:
 def is_excluded(view: View, branch_id: int, start_ts: int) -> bool:
     """The Python twin of :func:`not_excluded` for one revision."""
     return any(s.branch_id == branch_id and start_ts <= s.upto for s in view.exclude)
+
+
+class SegmentRows:
+    """Which segments hold rows of a table, remembered: a segment's answer never changes,
+    since rows written later start later. One per store (branch ids are per database)."""
+
+    MAX = 100_000
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, int, int], bool] = {}
+        self._lock = threading.Lock()
+
+    def with_rows(self, connection: Connection, view: View, table: Table) -> View:
+        """``view`` without the segments that hold no rows of ``table``: they decide
+        nothing for its components, and every statement over the view gets simpler (no
+        scan and no shadow check for them)."""
+        keys = [(table.name, s.branch_id, s.upto) for s in view.segments]
+        with self._lock:
+            known = {key: self._known[key] for key in keys if key in self._known}
+        unknown = [key for key in keys if key not in known]
+        if unknown:
+            checks = [
+                exists().where(table.c.branch_id == branch_id, table.c.start_ts <= upto)
+                for _, branch_id, upto in unknown
+            ]
+            found = connection.execute(select(*checks)).one()
+            known.update(zip(unknown, (bool(value) for value in found), strict=True))
+            with self._lock:
+                if len(self._known) > self.MAX:
+                    self._known.clear()
+                self._known.update(known)
+        kept = tuple(s for s, key in zip(view.segments, keys, strict=True) if known[key])
+        return view if len(kept) == len(view.segments) else replace(view, segments=kept)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from revisions import ManualClock, ReadPoint, ReadRange, RevisionStore
+from revisions import ManualClock, ReadPoint, ReadRange, RevisionStore, schema
 from revisions.errors import BranchNotFound, InvalidReadPoint
-from tests.revisions.helpers import change, concept, delete, field, ids
+from revisions.views import SegmentRows
+from tests.revisions.helpers import change, concept, delete, description, field, ids
 
 
 def test_at_timestamp_just_before_and_just_after_each_commit(
@@ -124,3 +125,21 @@ def test_range_reverted_change_still_counts_as_written(store: RevisionStore) -> 
     store.commit("MAIN", "u", "c", [change("1", module_id="a")])
     # A range selects by revision, not by content: the component was written again.
     assert ids(store, ReadRange(ReadPoint("MAIN/v1"), ReadPoint("MAIN"))) == ["1"]
+
+
+def test_with_rows_drops_the_segments_without_rows_of_a_type(store: RevisionStore) -> None:
+    store.commit("MAIN", "u", "c", [concept("a"), description("d", "a", "Alpha")])
+    store.create_branch("MAIN", "b")
+    store.commit("MAIN/b", "u", "c", [change("a", active=False)])
+    before = store.view(ReadPoint("MAIN/b"))
+    rows = SegmentRows()
+    with store.reading() as connection:
+        described = rows.with_rows(connection, before, schema.descriptions)
+        conceptual = rows.with_rows(connection, before, schema.concepts)
+    assert [s.branch_id for s in described.segments] == [before.segments[1].branch_id]
+    assert conceptual == before
+    store.commit("MAIN/b", "u", "c", [description("e", "a", "Beta")])
+    after = store.view(ReadPoint("MAIN/b"))
+    with store.reading() as connection:
+        assert rows.with_rows(connection, after, schema.descriptions).segments == after.segments
+        assert rows.with_rows(connection, before, schema.descriptions) == described
