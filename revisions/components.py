@@ -60,13 +60,16 @@ class Reference:
         return list(value) if self.many else [value]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class ComponentType:
+    """One kind of component. There is one instance per kind (:data:`TYPES`), so identity is
+    equality, and hashing is cheap where statements are cached per type."""
+
     name: str
     table: Table
     fields: tuple[Field, ...]
     references: tuple[Reference, ...] = ()
-    field_names: tuple[str, ...] = dc_field(init=False, compare=False)
+    field_names: tuple[str, ...] = dc_field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "field_names", tuple(f.name for f in self.fields))

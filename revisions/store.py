@@ -288,17 +288,29 @@ class RevisionStore:
 
     def count(self, point: Point, type_name: str, filter_: Filter | None = None) -> int:
         ctype = component_type(type_name)
+        filter_ = filter_ or Filter()
+        if isinstance(point, View):
+            known = self._cached_count(ctype, point, filter_)
+            if known is not None:
+                return known
         with self.reading() as connection:
             view = point if isinstance(point, View) else resolve(connection, point)
-            return self._count(connection, ctype, view, filter_ or Filter())
+            return self._count(connection, ctype, view, filter_)
 
-    def _count(self, connection: Connection, ctype: Any, view: View, filter_: Filter) -> int:
+    def _cached_count(self, ctype: Any, view: View, filter_: Filter) -> int | None:
         # A view's content never changes (see revisions.views), so counts cache safely.
-        key = (ctype.name, view.key, filter_)
         with self._counts_lock:
+            key = (ctype.name, view.key, filter_)
             if key in self._counts:
                 self._counts.move_to_end(key)
                 return self._counts[key]
+        return None
+
+    def _count(self, connection: Connection, ctype: Any, view: View, filter_: Filter) -> int:
+        known = self._cached_count(ctype, view, filter_)
+        if known is not None:
+            return known
+        key = (ctype.name, view.key, filter_)
         value = read.count(connection, ctype, view, filter_)
         with self._counts_lock:
             self._counts[key] = value
