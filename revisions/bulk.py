@@ -104,7 +104,13 @@ class Loader:
         head = [self.branch_id, self.ts, False]
         json_at = [4 + i for i, f in enumerate(ctype.fields) if f.kind in _JSON_KINDS]
         refs = [
-            (4 + names.index(ref.field), ref.many, self.unresolved[ref.target], ref.field)
+            (
+                4 + names.index(ref.field),
+                ref.many,
+                self.loaded[ref.target],
+                self.unresolved[ref.target],
+                ref.field,
+            )
             for ref in ctype.references
         ]
         loaded = self.loaded.get(ctype.name)
@@ -114,12 +120,12 @@ class Loader:
                 content = validate(ctype, cid, fields)
                 values = [content[name] for name in names]
             row = [cid, *head, *values]
-            for at, many, pending, field in refs:
+            for at, many, known, pending, field in refs:
                 value = row[at]
                 if value is None:
                     continue
                 for target in value if many else (value,):
-                    if target not in pending:
+                    if target not in known and target not in pending:
                         pending[target] = (ctype.name, field)
             if loaded is not None:
                 loaded.add(cid)

@@ -58,11 +58,6 @@ class Hit:
     concept_id: str
 
 
-def normalized(text: str) -> str:
-    """The search text as the ranking compares it: its words, lower-cased, one space apart."""
-    return " ".join(words(text))
-
-
 def score_expression(term: Any) -> Any:
     """SQL for a description's score: 1000 * tier + length (capped); lower is better.
 
@@ -156,7 +151,7 @@ def _params(connection: Connection, view: View, text: str) -> dict[str, Any] | N
     expansions = _expansions(connection, found) if dialect == "postgresql" else {}
     if not view.segments or any(whole == [] for whole in expansions.values()):
         return None
-    norm = " ".join(found)
+    norm = " ".join(found)  # the text as the ranking compares it
     return {
         **segment_params(view),
         "term_query": term_query(found, dialect, expansions),
