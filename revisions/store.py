@@ -437,13 +437,10 @@ class RevisionStore:
             if parent.head_ts == child.base_ts:
                 connection.rollback()
                 return None
-            old_base = base_view(connection, chain, child.base_ts)  # type: ignore[arg-type]
             now = head_view(connection, chain)
-            sides = merge.collect_sides(
-                connection, old_base, head_view(connection, chain[:-1]), now
+            _, final = _three_way(
+                connection, chain, head_view(connection, chain[:-1]), now, resolutions
             )
-            final = merge.resolve(sides, resolutions)
-            merge.check_resolved_references(connection, final, resolutions, now)
             branches.record_base(connection, child.id, ts, parent.head_ts)
             branches.set_head(connection, child.id, ts)
             moved = [*chain[:-1], branches.load_by_id(connection, child.id)]
@@ -481,13 +478,10 @@ class RevisionStore:
             if not branches.has_own_content(connection, child.id):
                 connection.rollback()
                 return None
-            old_base = base_view(connection, chain, child.base_ts)  # type: ignore[arg-type]
             parent_now = head_view(connection, chain[:-1])
-            sides = merge.collect_sides(
-                connection, old_base, head_view(connection, chain), parent_now
+            sides, final = _three_way(
+                connection, chain, head_view(connection, chain), parent_now, resolutions
             )
-            final = merge.resolve(sides, resolutions)
-            merge.check_resolved_references(connection, final, resolutions, parent_now)
             wanted = {
                 key: content
                 for key, content in final.items()
@@ -530,6 +524,22 @@ class RevisionStore:
         chain[-2] = branches.lock(connection, chain[-2].id)
         chain[-1] = branches.lock(connection, chain[-1].id)
         return chain
+
+
+def _three_way(
+    connection: Connection,
+    chain: list[branches.BranchRow],
+    source: View,
+    target: View,
+    resolutions: Sequence[Resolution],
+) -> tuple[merge.Sides, dict[merge.Key, merge.Content]]:
+    """A merge's sides, each compared with the parent as the child (``chain[-1]``) last saw
+    it, resolved and checked for references into ``target``: (sides, final content)."""
+    old_base = base_view(connection, chain, chain[-1].base_ts)  # type: ignore[arg-type]
+    sides = merge.collect_sides(connection, old_base, source, target)
+    final = merge.resolve(sides, resolutions)
+    merge.check_resolved_references(connection, final, resolutions, target)
+    return sides, final
 
 
 def _main_id(connection: Connection) -> int:
