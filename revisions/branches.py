@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, exists, select
+from sqlalchemy import Connection, and_, bindparam, exists, select
 
 from revisions import schema
 from revisions.components import TYPES
@@ -273,15 +273,10 @@ def has_own_content(connection: Connection, branch_id: int) -> bool:
     """Whether the branch has current revisions of its own (changes not yet promoted)."""
     for ctype in TYPES.values():
         t = ctype.table
-        # Ordered by the partial index's key: the only sane plan is a probe of that index,
-        # also for a generic (prepared) plan, where a bare EXISTS may become a full scan.
-        first = (
-            select(t.c.component_id)
-            .where(t.c.branch_id == branch_id, t.c.end_ts.is_(None))
-            .order_by(t.c.branch_id, t.c.component_id)
-            .limit(1)
-        )
-        if connection.execute(first).first() is not None:
+        found = connection.execute(
+            select(exists().where(and_(t.c.branch_id == branch_id, t.c.end_ts.is_(None))))
+        ).scalar()
+        if found:
             return True
     return False
 

@@ -10,7 +10,7 @@ view's branch ids and times by name, so the database sees the same SQL text ever
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import (
@@ -121,40 +121,9 @@ def page(
     params["limit"] = limit + 1
     if after is not None:
         params["after"] = after
-    rows = connection.execute(stmt, params).all()
-    where = _positions(ctype)
-    items = [_component(ctype, view, row, where) for row in rows[:limit]]
+    rows = connection.execute(stmt, params).mappings().all()
+    items = [to_component(ctype, view, row) for row in rows[:limit]]
     return items, (items[-1].id if len(rows) > limit else None)
-
-
-def _component(
-    ctype: ComponentType,
-    view: View,
-    row: Sequence[Any],
-    where: tuple[dict[str, int], tuple[int, ...]],
-) -> Component:
-    """:func:`to_component` for a page row: the table's columns in order, then ``depth``
-    (``where``: :func:`_positions` of the type). Positions, not names: a third faster."""
-    first, positions = where
-    branch_id, start_ts = row[first["branch_id"]], row[first["start_ts"]]
-    effective = view.release_of(branch_id, start_ts)
-    return Component(
-        type=ctype.name,
-        id=row[first["component_id"]],
-        fields=dict(zip(ctype.field_names, [row[i] for i in positions], strict=True)),
-        branch=view.paths.get(branch_id, str(branch_id)),
-        timestamp=start_ts,
-        revision=row[first["rev_id"]],
-        released=effective is not None,
-        effective_time=effective,
-    )
-
-
-@functools.cache
-def _positions(ctype: ComponentType) -> tuple[dict[str, int], tuple[int, ...]]:
-    """Where each revision column and each field sits in a row of the type's table."""
-    order = {name: i for i, name in enumerate(ctype.table.columns.keys())}
-    return order, tuple(order[name] for name in ctype.field_names)
 
 
 def segment_params(view: View) -> dict[str, Any]:

@@ -15,6 +15,20 @@ from tests.api.conftest import wait_for
 JSON = "application/json;charset=UTF-8"
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 EFFECTIVE = re.compile(r"\d{8}")
+# Every field a branch record has (written out here, not taken from api.render).
+BRANCH_FIELDS = frozenset(
+    {
+        "name",
+        "path",
+        "parentPath",
+        "state",
+        "baseTimestamp",
+        "headTimestamp",
+        "createdAt",
+        "deleted",
+        "metadata",
+    }
+)
 
 
 def created(response: TestResponse) -> str:

@@ -5,19 +5,7 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from tests.api.helpers import ISO, branch, codesystem, concept, error, merge, ok
-
-BRANCH_FIELDS = {
-    "name",
-    "path",
-    "parentPath",
-    "state",
-    "baseTimestamp",
-    "headTimestamp",
-    "createdAt",
-    "deleted",
-    "metadata",
-}
+from tests.api.helpers import BRANCH_FIELDS, ISO, branch, codesystem, concept, error, merge, ok
 
 
 def test_a_branch_has_the_documented_fields(client: FlaskClient) -> None:
