@@ -8,7 +8,7 @@ deleted) and times the store against its targets, printing one Markdown table wi
 PostgreSQL's and SQLite's figures side by side (``--sqlite-scale`` runs SQLite at another
 scale; the column header says which). Reads are compared with an unversioned table
 (``baseline_concepts``) holding exactly the rows visible on the task branch, read through
-the pool the store's reads use (``revisions.db.generic_plan_engine``). Timings are
+the pool the store's reads use (``revisions.db.reading_engine``). Timings are
 ``time.perf_counter`` medians (p95 in brackets) after warm-up calls; a benchmark is not a
 test, so nothing asserts on them. After the table come SQL profiles of the big writes and,
 for read targets missed (or all, with ``--explain``), the plans of the statements one call
@@ -43,7 +43,7 @@ from sqlalchemy import Column, Engine, MetaData, String, Table, bindparam, event
 from bench.data import Terminology
 from revisions import Delete, ReadPoint, RevisionStore, Update, View, make_engine, upgrade
 from revisions.components import TYPES
-from revisions.db import generic_plan_engine
+from revisions.db import reading_engine
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_DATABASE = "snowpath_bench"
@@ -438,7 +438,7 @@ class Bench:
                 c.execute(text("VACUUM ANALYZE baseline_concepts"))
         # The baseline reads through the pool the store's reads by id and pages use
         # (prepared statements, generic plans), so the ratio compares the queries alone.
-        self.probing = generic_plan_engine(self.engine)
+        self.probing = reading_engine(self.engine, generic_plans=True)
         self.by_pk = select(self.base).where(self.base.c.component_id == bindparam("cid"))
         self.first = select(self.base).order_by(self.base.c.component_id).limit(50)
         self.keyset = self.first.where(self.base.c.component_id > bindparam("after"))

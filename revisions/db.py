@@ -4,8 +4,8 @@
   (the driver's implicit ones are switched off and ``BEGIN`` is emitted by SQLAlchemy), WAL
   journaling for file databases, enforced foreign keys and a busy timeout so concurrent
   writers wait instead of failing. JSON columns decode with orjson.
-- :func:`generic_plan_engine` gives PostgreSQL engines a twin pool whose sessions always use
-  generic plans, for the hot index-driven reads (planning was half their server time).
+- :func:`reading_engine` gives reads their own autocommit pools on PostgreSQL, one of them
+  with generic plans for the hot index-driven reads (planning was half their server time).
 - :func:`upgrade` runs the Alembic migrations to head.
 - :func:`next_timestamp` is the first statement of every write transaction: it hands out a
   commit timestamp strictly greater than every earlier one, and its row lock serialises
@@ -22,7 +22,16 @@ from typing import Any
 import orjson
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import BigInteger, Connection, Engine, case, create_engine, event, literal
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Engine,
+    case,
+    create_engine,
+    event,
+    literal,
+    select,
+)
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
@@ -44,7 +53,7 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
             # PostgreSQL may keep a generic plan, blind to the values, and the store's
             # tables are skewed (one branch holds most rows; a term matches 10 or 50,000
             # descriptions): measured 205 ms instead of 4 ms for a branch's state and
-            # 787 ms instead of 44 ms for a term search. Only :func:`generic_plan_engine`
+            # 787 ms instead of 44 ms for a term search. Only :func:`reading_engine`
             # prepares, for statements whose plan cannot depend on the values.
             connect_args = dict(kwargs.pop("connect_args", {}))
             connect_args.setdefault("prepare_threshold", None)
@@ -59,32 +68,43 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     return engine
 
 
-_generic: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
-_generic_lock = threading.Lock()
+_twins: weakref.WeakKeyDictionary[Engine, dict[bool, Engine]] = weakref.WeakKeyDictionary()
+_twins_lock = threading.Lock()
 
 
-def generic_plan_engine(engine: Engine) -> Engine:
-    """A twin of ``engine`` (one per engine) whose sessions use ``plan_cache_mode =
-    force_generic_plan``; on other databases ``engine`` itself.
+def reading_engine(engine: Engine, *, generic_plans: bool = False) -> Engine:
+    """An engine for reads through ``engine``'s database: no transactions (autocommit: a
+    resolved view never changes, so reads need no snapshot), and with ``generic_plans``
+    sessions that use ``plan_cache_mode = force_generic_plan``.
 
-    PostgreSQL plans every execution of a statement with parameters anew unless it judges
-    the generic plan cheap enough, which it does not for the store's reads by id and pages
-    (their unbound LIMIT and id arrays look costly), so it spent 0.2-0.4 ms planning what
-    runs in 0.05-0.3 ms. Only statements whose plan cannot depend on the values belong on
-    this pool: index probes by id and keyset scans, never scans of a whole branch, whose
-    best plan depends on the branch's size (counts, comparisons, merges stay on ``engine``).
+    On PostgreSQL this is a twin pool (one per engine and kind, disposed with ``engine``)
+    whose connections are in autocommit mode from the start: switching a pooled connection
+    in and out of autocommit per checkout, as ``execution_options`` does, cost 0.15 ms per
+    read, and a transaction per read two round trips. On other databases it is ``engine``
+    with autocommit execution options (SQLite's in-memory store has a single connection).
+
+    Generic plans: PostgreSQL plans every execution of a statement with parameters anew
+    unless it judges the generic plan cheap enough, which it does not for the store's reads
+    by id and pages (their unbound LIMIT and id arrays look costly), so it spent 0.2-0.4 ms
+    planning what runs in 0.05-0.3 ms. Only statements whose plan cannot depend on the values
+    belong on that pool: index probes by id and keyset scans, never scans of a whole branch,
+    whose best plan depends on the branch's size (counts, comparisons, merges).
     """
     if engine.dialect.name != "postgresql":
-        return engine
-    with _generic_lock:
-        twin = _generic.get(engine)
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    with _twins_lock:
+        twins = _twins.setdefault(engine, {})
+        twin = twins.get(generic_plans)
         if twin is None:
-            options = "-c plan_cache_mode=force_generic_plan"
-            twin = make_engine(
-                engine.url, connect_args={"options": options, "prepare_threshold": 5}
-            )
-            _generic[engine] = twin
-            event.listen(engine, "engine_disposed", lambda _engine: twin.dispose())
+            connect_args: dict[str, Any] = {}
+            if generic_plans:
+                connect_args = {
+                    "options": "-c plan_cache_mode=force_generic_plan",
+                    "prepare_threshold": 5,
+                }
+            twin = make_engine(engine.url, isolation_level="AUTOCOMMIT", connect_args=connect_args)
+            twins[generic_plans] = twin
+            event.listen(engine, "engine_disposed", lambda _engine, t=twin: t.dispose())
         return twin
 
 
@@ -138,6 +158,15 @@ def schema_is_current(engine: Engine) -> bool:
     with engine.connect() as connection:
         current = set(MigrationContext.configure(connection).get_current_heads())
     return current == heads
+
+
+def last_timestamp(connection: Connection) -> int:
+    """The last commit timestamp handed out (it moves with every write transaction)."""
+    return int(
+        connection.execute(
+            select(schema.store_clock.c.last_ts).where(schema.store_clock.c.id == 1)
+        ).scalar_one()
+    )
 
 
 def next_timestamp(connection: Connection, clock: Clock) -> int:

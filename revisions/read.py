@@ -25,9 +25,11 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    true,
     union_all,
 )
 
+from revisions import schema
 from revisions.components import ComponentType
 from revisions.filters import Filter
 from revisions.records import Component
@@ -57,6 +59,37 @@ def _by_ids_statement(ctype: ComponentType, segments: int, dialect: str) -> Any:
         for depth in range(segments)
     ]
     return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+@functools.cache
+def _lookup_statement(ctype: ComponentType, segments: int, dialect: str) -> Any:
+    """:func:`_by_ids_statement` beside the store's clock (``clock_ts``): at least one row,
+    the clock alone when no segment has the id."""
+    rows = _by_ids_statement(ctype, segments, dialect).subquery("r")
+    clock = schema.store_clock
+    return (
+        select(clock.c.last_ts.label("clock_ts"), *rows.c)
+        .select_from(clock.outerjoin(rows, true()))
+        .where(clock.c.id == 1)
+    )
+
+
+def lookup(
+    connection: Connection, ctype: ComponentType, view: View, component_id: str
+) -> tuple[int, Component | None]:
+    """The component the view shows under this id (None if none), and the store clock as
+    the same statement saw it (see :class:`~revisions.views.HeadViews`)."""
+    stmt = _lookup_statement(ctype, len(view.segments), connection.dialect.name)
+    params = segment_params(view)
+    params["ids"] = [component_id]
+    clock, best = 0, None
+    for row in connection.execute(stmt, params).mappings():
+        clock = row["clock_ts"]
+        if row["component_id"] is not None and (best is None or row["depth"] < best["depth"]):
+            best = row
+    if best is None or not _shows(view, best):
+        return clock, None
+    return clock, to_component(ctype, view, best)
 
 
 def visible_rows(

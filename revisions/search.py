@@ -61,16 +61,17 @@ class Hit:
 def score_expression(term: Any) -> Any:
     """SQL for a description's score: 1000 * tier + length (capped); lower is better.
 
-    Tier 0: the term is the text (bound as ``norm``); 1: the term starts with it (the LIKE
-    pattern ``prefix``); 2: the words match elsewhere.
+    Tier 0: the term is the text (bound as ``norm``, ``norm_length`` characters long); 1:
+    the term starts with it; 2: the words match elsewhere. Only the term's first
+    ``norm_length`` characters are lowercased (both databases lowercase character by
+    character): lowercasing whole terms was a third of a common word's search time.
     """
-    lowered = func.lower(term)
+    length = func.length(term)
+    starts = func.lower(func.substr(term, 1, bindparam("norm_length"))) == bindparam("norm")
     tier = case(
-        (lowered == bindparam("norm"), 0),
-        (lowered.like(bindparam("prefix"), escape="\\"), 1000),
+        (starts, case((length == bindparam("norm_length"), 0), else_=1000)),
         else_=2000,
     )
-    length = func.length(term)
     return tier + case((length > _MAX_LENGTH, _MAX_LENGTH), else_=length)
 
 
@@ -156,7 +157,7 @@ def _params(connection: Connection, view: View, text: str) -> dict[str, Any] | N
         **segment_params(view),
         "term_query": term_query(found, dialect, expansions),
         "norm": norm,
-        "prefix": norm.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",
+        "norm_length": len(norm),
     }
 
 

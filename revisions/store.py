@@ -21,7 +21,7 @@ from revisions import resolve as resolve_expression
 from revisions.branches import Layer
 from revisions.clock import Clock, SystemClock
 from revisions.codesystems import CodeSystems
-from revisions.components import TYPES, component_type
+from revisions.components import TYPES, ComponentType, component_type
 from revisions.errors import (
     BranchNotFound,
     ComponentExists,
@@ -44,7 +44,7 @@ from revisions.records import (
     ReadRange,
     Revision,
 )
-from revisions.views import SegmentRows, View, base_view, head_view, resolve
+from revisions.views import HeadViews, SegmentRows, View, base_view, head_view, resolve
 from snowpath import Expression
 
 Point = ReadPoint | ReadRange | View
@@ -59,13 +59,10 @@ class RevisionStore:
         self._counts: OrderedDict[tuple, int] = OrderedDict()
         self._counts_lock = threading.Lock()
         self._segment_rows = SegmentRows()
+        self._heads = HeadViews()
         self.codesystems = CodeSystems(self)
-        # Reads need no transaction (a resolved view never changes): autocommit saves the
-        # BEGIN/ROLLBACK round trips of every read.
-        self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
-        self._prepared_reader = db.generic_plan_engine(engine).execution_options(
-            isolation_level="AUTOCOMMIT"
-        )
+        self._reader = db.reading_engine(engine)
+        self._prepared_reader = db.reading_engine(engine, generic_plans=True)
 
     def reading(self) -> Connection:
         """A connection for reads (no transaction); use it as a context manager."""
@@ -250,12 +247,45 @@ class RevisionStore:
             return resolve(connection, point)
 
     def get(self, point: Point, type_name: str, component_id: str) -> Component:
-        found = self.get_many(point, type_name, [component_id])
-        if component_id not in found:
+        return self.lookup(point, type_name, component_id)[1]
+
+    def lookup(self, point: Point, type_name: str, component_id: str) -> tuple[View, Component]:
+        """The view ``point`` stands for and the component in it, through one connection.
+
+        :raises ComponentNotFound: the view does not show ``component_id``.
+        """
+        ctype = component_type(type_name)
+        with self._probing() as connection:
+            view, found = self._lookup(connection, ctype, point, component_id)
+        if found is None:
             raise ComponentNotFound(
                 f"{type_name.capitalize()} '{component_id}' does not exist at this path."
             )
-        return found[component_id]
+        return view, found
+
+    def _lookup(
+        self, connection: Connection, ctype: ComponentType, point: Point, component_id: str
+    ) -> tuple[View, Component | None]:
+        """A head read reuses the view it resolved last time while the clock the read
+        returns has not moved: one statement instead of two."""
+        if isinstance(point, View):
+            return point, read.lookup(connection, ctype, point, component_id)[1]
+        if not (isinstance(point, ReadPoint) and point.timestamp is None and not point.base):
+            view = resolve(connection, point)
+            return view, read.lookup(connection, ctype, view, component_id)[1]
+        cached = self._heads.get(point.path)
+        if cached is not None:
+            clock, found = read.lookup(connection, ctype, cached[1], component_id)
+            if clock == cached[0]:
+                return cached[1], found
+        else:
+            clock = db.last_timestamp(connection)
+        # Keep the view only if nothing was written between that clock reading and the read.
+        view = resolve(connection, point)
+        seen, found = read.lookup(connection, ctype, view, component_id)
+        if seen == clock:
+            self._heads.put(point.path, clock, view)
+        return view, found
 
     def get_many(self, point: Point, type_name: str, ids: Iterable[str]) -> dict[str, Component]:
         ctype = component_type(type_name)

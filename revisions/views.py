@@ -15,11 +15,17 @@ A base point ``B^`` is the parent's chain at B's current base. A range ``L...R``
 with ``exclude`` = L's segments: revisions written at a point L can see are left out. For a
 fixed segment list the answer never changes (later commits have larger timestamps), so a
 view is a cache key and an ETag.
+
+What a path resolves to changes only in transactions that take a commit timestamp first
+(``revisions.db.next_timestamp``: commits, merges, branch and code-system changes), so a
+head view stays exact while the store's clock stands still; :class:`HeadViews` keeps them
+on that condition.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import ColumnElement, Connection, Table, and_, exists, false, not_, or_, select
@@ -202,3 +208,32 @@ class SegmentRows:
                 self._known.update(known)
         kept = tuple(s for s, key in zip(view.segments, keys, strict=True) if known[key])
         return view if len(kept) == len(view.segments) else replace(view, segments=kept)
+
+
+class HeadViews:
+    """Resolved head views by branch path, each with the store clock it was resolved under.
+
+    An entry is exact while the clock reads the same: whoever uses one reads the clock in
+    the same statement as the rows and resolves again when it moved. Bounded (least
+    recently used first out); thread-safe. One per store.
+    """
+
+    MAX = 1024
+
+    def __init__(self) -> None:
+        self._views: OrderedDict[str, tuple[int, View]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, path: str) -> tuple[int, View] | None:
+        with self._lock:
+            entry = self._views.get(path)
+            if entry is not None:
+                self._views.move_to_end(path)
+            return entry
+
+    def put(self, path: str, clock: int, view: View) -> None:
+        with self._lock:
+            self._views[path] = (clock, view)
+            self._views.move_to_end(path)
+            while len(self._views) > self.MAX:
+                self._views.popitem(last=False)

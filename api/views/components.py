@@ -250,11 +250,12 @@ def get(path: str, plural: str, component_id: str) -> Response:
     if extra:
         raise Invalid([f"Unknown parameter '{name}'." for name in sorted(extra)])
     expansions = _expansions(kind, values)
-    view = store().view(read_point(path))
+    # One connection resolves the path and reads the component; a 304 still saves the
+    # rendering and the body.
+    view, item = store().lookup(read_point(path), kind.type, component_id)
     etag = http.etag_for(view.key)
     if (cached := http.not_modified(etag)) is not None:
         return cached
-    item = store().get(view, kind.type, component_id)
     rendered = [render.component(item)]
     if expansions:
         expand_concepts(view, [item], rendered, expansions)

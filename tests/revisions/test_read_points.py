@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 
 from revisions import ManualClock, ReadPoint, ReadRange, RevisionStore, schema
-from revisions.errors import BranchNotFound, InvalidReadPoint
-from revisions.views import SegmentRows
+from revisions.db import reading_engine
+from revisions.errors import BranchDeleted, BranchNotFound, InvalidReadPoint
+from revisions.views import HeadViews, Segment, SegmentRows, View
 from tests.revisions.helpers import change, concept, delete, description, field, ids
+
+MAIN_HEAD = ReadPoint("MAIN")
 
 
 def test_at_timestamp_just_before_and_just_after_each_commit(
@@ -143,3 +147,84 @@ def test_with_rows_drops_the_segments_without_rows_of_a_type(store: RevisionStor
     with store.reading() as connection:
         assert rows.with_rows(connection, after, schema.descriptions).segments == after.segments
         assert rows.with_rows(connection, before, schema.descriptions) == described
+
+
+# --- head views kept between reads (HeadViews) -----------------------------------------------
+
+
+def test_a_head_read_sees_a_commit_made_through_another_store(
+    store: RevisionStore, clock: ManualClock
+) -> None:
+    store.commit("MAIN", "u", "c", [concept("1", module_id="old")])
+    assert store.get(MAIN_HEAD, "concept", "1").fields["module_id"] == "old"
+    other = RevisionStore(store.engine, clock)  # another process, as far as caches go
+    other.commit("MAIN", "u", "c", [change("1", module_id="new"), concept("2")])
+    assert store.get(MAIN_HEAD, "concept", "1").fields["module_id"] == "new"
+    assert store.get(MAIN_HEAD, "concept", "2").id == "2"
+
+
+def test_a_head_read_of_a_child_sees_a_rebase_made_through_another_store(
+    store: RevisionStore, clock: ManualClock
+) -> None:
+    store.commit("MAIN", "u", "c", [concept("1", module_id="old")])
+    store.create_branch("MAIN", "a")
+    assert store.get(ReadPoint("MAIN/a"), "concept", "1").fields["module_id"] == "old"
+    other = RevisionStore(store.engine, clock)
+    other.commit("MAIN", "u", "c", [change("1", module_id="new")])
+    assert store.get(ReadPoint("MAIN/a"), "concept", "1").fields["module_id"] == "old"
+    other.rebase("MAIN/a", "u", "sync")
+    assert store.get(ReadPoint("MAIN/a"), "concept", "1").fields["module_id"] == "new"
+
+
+def test_a_head_read_of_a_branch_deleted_through_another_store_is_refused(
+    store: RevisionStore, clock: ManualClock
+) -> None:
+    store.create_branch("MAIN", "a")
+    store.commit("MAIN/a", "u", "c", [concept("1")])
+    assert store.get(ReadPoint("MAIN/a"), "concept", "1").id == "1"
+    RevisionStore(store.engine, clock).delete_branch("MAIN/a")
+    with pytest.raises(BranchDeleted):
+        store.get(ReadPoint("MAIN/a"), "concept", "1")
+
+
+def test_a_head_lookup_reuses_its_view_until_the_clock_moves(
+    store: RevisionStore, clock: ManualClock
+) -> None:
+    store.commit("MAIN", "u", "c", [concept("1")])
+    statements: list[str] = []
+    # PostgreSQL reads through a twin pool; SQLite's reads are the engine's own.
+    postgres = store.engine.dialect.name == "postgresql"
+    listener = reading_engine(store.engine, generic_plans=True) if postgres else store.engine
+
+    def count(*args: object) -> None:
+        if str(args[2]).startswith("SELECT"):  # not SQLite's BEGIN
+            statements.append(str(args[2]))
+
+    event.listen(listener, "before_cursor_execute", count)
+    try:
+        store.lookup(MAIN_HEAD, "concept", "1")  # clock, branch chain, component
+        first = len(statements)
+        store.lookup(MAIN_HEAD, "concept", "1")
+        again = len(statements) - first
+        store.commit("MAIN", "u", "c", [concept("2")])
+        before = len(statements)
+        view, found = store.lookup(MAIN_HEAD, "concept", "2")
+        after_commit = len(statements) - before
+    finally:
+        event.remove(listener, "before_cursor_execute", count)
+    assert (first, again, after_commit) == (3, 1, 3)
+    assert found.id == "2"
+    assert view.segments[0].upto == store.get_branch("MAIN").head_ts
+
+
+def test_head_views_forget_the_least_recently_used_beyond_their_bound() -> None:
+    heads = HeadViews()
+    heads.MAX = 2
+    views = {path: View((Segment(n, n),)) for n, path in enumerate(("A", "B", "C"))}
+    heads.put("A", 1, views["A"])
+    heads.put("B", 1, views["B"])
+    assert heads.get("A") == (1, views["A"])  # A is now the most recently used
+    heads.put("C", 1, views["C"])
+    assert heads.get("B") is None
+    assert heads.get("A") == (1, views["A"])
+    assert heads.get("C") == (1, views["C"])
