@@ -19,6 +19,7 @@ rather than rewritten, so later parent changes stay visible.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,8 +55,10 @@ class MergeConflict:
     message: str
 
 
+@functools.cache
 def camel(name: str) -> str:
-    """``module_id`` -> ``moduleId`` (the API's field names)."""
+    """``module_id`` -> ``moduleId`` (the API's field names; remembered, renderers call it
+    for every field of every component)."""
     head, *rest = name.split("_")
     return head + "".join(part.capitalize() for part in rest)
 

@@ -30,7 +30,7 @@ from sqlalchemy import (
     exists,
     false,
     func,
-    literal,
+    literal_column,
     or_,
     select,
     table,
@@ -218,22 +218,31 @@ def _after_prefix(word: str) -> str:
 def _expansions(connection: Connection, found: list[str]) -> dict[str, list[str]]:
     """Per typed word, the indexed whole words it is a prefix of; a word with more than
     :data:`MAX_EXPANSION` of them (or one a plain tsquery word cannot spell) is left out."""
-    parts = [
-        select(literal(i).label("i"), _search_words.c.word)
-        .where(_search_words.c.word >= word, _search_words.c.word < _after_prefix(word))
-        .order_by(_search_words.c.word)
-        .limit(MAX_EXPANSION + 1)
-        for i, word in enumerate(found)
-    ]
-    stmt = parts[0] if len(parts) == 1 else union_all(*(p.subquery().select() for p in parts))
+    params = {f"from{i}": word for i, word in enumerate(found)}
+    params.update({f"to{i}": _after_prefix(word) for i, word in enumerate(found)})
     whole: dict[int, list[str]] = {i: [] for i in range(len(found))}
-    for i, word in connection.execute(stmt):
+    for i, word in connection.execute(_expansion_statement(len(found)), params):
         whole[i].append(word)
     return {
         found[i]: lexemes
         for i, lexemes in whole.items()
         if len(lexemes) <= MAX_EXPANSION and all(_WORD.match(w) for w in lexemes)
     }
+
+
+@functools.cache
+def _expansion_statement(count: int) -> Any:
+    """(i, word) for up to ``MAX_EXPANSION + 1`` words from ``from{i}`` up to ``to{i}``, for
+    each of ``count`` typed words. Built once per count."""
+    words_ = _search_words.c.word
+    parts = [
+        select(literal_column(str(i)).label("i"), words_)
+        .where(words_ >= bindparam(f"from{i}"), words_ < bindparam(f"to{i}"))
+        .order_by(words_)
+        .limit(MAX_EXPANSION + 1)
+        for i in range(count)
+    ]
+    return parts[0] if count == 1 else union_all(*(p.subquery().select() for p in parts))
 
 
 def _visible_matching(

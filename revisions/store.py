@@ -376,9 +376,8 @@ class RevisionStore:
                 limit=limit,
                 segment_rows=self._segment_rows,
             )
-            found = read.get_many(
-                connection, component_type("concept"), view, [h.concept_id for h in chosen]
-            )
+        # The concepts by id: an index probe, on the generic-plan pool.
+        found = self.get_many(view, "concept", [h.concept_id for h in chosen])
         items = [found[h.concept_id] for h in chosen]
         key = (chosen[-1].score, chosen[-1].concept_id) if more and chosen else None
         return items, total, key
