@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
-from revisions import Delete, ReadPoint, RevisionStore
+from revisions import Delete, ReadPoint, RevisionStore, schema
 from revisions.errors import ComponentExists, InvalidComponent, MissingReference
 from tests.revisions.helpers import ids
 
@@ -84,12 +85,18 @@ def test_bulk_load_on_a_child_refuses_what_the_parent_has(store: RevisionStore) 
 
 
 def index_definitions(store: RevisionStore) -> list[tuple[str, str]]:
-    """Every secondary index (and SQLite trigger) of the component tables, with its SQL."""
+    """Every index, constraint and trigger of the component tables, with its SQL."""
     with store.engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             query = (
                 "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-                "AND tablename IN ('concepts', 'descriptions', 'mappings') ORDER BY 1"
+                "AND tablename IN ('concepts', 'descriptions', 'mappings') "
+                "UNION ALL SELECT conname, conrelid::regclass || ' ' || pg_get_constraintdef(oid) "
+                "FROM pg_constraint WHERE conrelid::regclass::text IN "
+                "('concepts', 'descriptions', 'mappings') "
+                "UNION ALL SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger "
+                "WHERE NOT tgisinternal AND tgrelid::regclass::text IN "
+                "('concepts', 'descriptions', 'mappings') ORDER BY 1"
             )
         else:
             query = (
@@ -174,3 +181,14 @@ def test_bulk_rows_are_validated_like_a_commit(store: RevisionStore) -> None:
 def test_bulk_load_keeps_a_tuple_of_parents_as_a_list(store: RevisionStore) -> None:
     store.bulk_load("MAIN", "u", "load", {"concept": iter([("a", {}), ("b", {"parents": ("a",)})])})
     assert store.get(ReadPoint("MAIN"), "concept", "b").fields["parents"] == ["a"]
+
+
+def test_load_into_empty_tables_still_refuses_an_unknown_branch_id(store: RevisionStore) -> None:
+    """The foreign keys dropped for the load are back, and checked."""
+    store.bulk_load("MAIN", "u", "first", everything())
+    with store.engine.connect() as connection, pytest.raises(IntegrityError):
+        connection.execute(
+            schema.concepts.insert().values(
+                component_id="x", branch_id=999, start_ts=1, deleted=False
+            )
+        )
