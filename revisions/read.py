@@ -175,7 +175,7 @@ def _page_statement(
         excluded = not_excluded(ctype.table, view)
         if excluded is not None:
             predicates.append(excluded)
-        return _build_page(ctype, len(view.segments), has_after, predicates)
+        return _build_page(ctype, len(view.segments), has_after, predicates, dialect)
     return _cached_page(ctype, len(view.segments), has_after, filter_, dialect)
 
 
@@ -185,15 +185,22 @@ def _cached_page(
 ) -> Any:
     """Statements whose shape and literals depend only on the arguments (no view data)."""
     predicates = filter_.predicates(ctype, View(()), dialect)
-    return _build_page(ctype, segments, has_after, predicates)
+    return _build_page(ctype, segments, has_after, predicates, dialect)
 
 
-def _build_page(ctype: ComponentType, segments: int, has_after: bool, predicates: list) -> Any:
+def _build_page(
+    ctype: ComponentType, segments: int, has_after: bool, predicates: list, dialect: str
+) -> Any:
     """The first ``:limit`` visible matching rows in id order, in one statement.
 
     Per segment: a keyset scan of the rows valid at its time that match, minus those a
     shallower segment decides (``NOT EXISTS`` a revision valid there; tombstones and rows
     the filter rejects decide too), limited; the union of those, limited again.
+
+    PostgreSQL takes the limited scans as parenthesised members of the union; SQLite wants
+    each wrapped in a subquery, which repeats the column list twice more. The short form
+    matters: psycopg caches its conversion of a statement only up to 4,096 characters, and
+    converting a three-segment page of the long form cost 0.5 ms a call.
     """
     table = ctype.table
     shadow = table.alias("shallower")
@@ -219,6 +226,8 @@ def _build_page(ctype: ComponentType, segments: int, has_after: bool, predicates
         )
     if len(parts) == 1:
         return parts[0]
+    if dialect == "postgresql":
+        return union_all(*parts).order_by("component_id").limit(bindparam("limit"))
     union = union_all(*(select(part.subquery()) for part in parts)).subquery()
     return select(union).order_by(union.c.component_id).limit(bindparam("limit"))
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import psycopg
 import pytest
-from sqlalchemy import event
+from sqlalchemy import Engine, event, select
 
 from revisions import ManualClock, ReadPoint, ReadRange, RevisionStore, schema
 from revisions.db import reading_engine
@@ -228,3 +229,15 @@ def test_head_views_forget_the_least_recently_used_beyond_their_bound() -> None:
     assert heads.get("B") is None
     assert heads.get("A") == (1, views["A"])
     assert heads.get("C") == (1, views["C"])
+
+
+@pytest.mark.postgres
+def test_reads_on_postgresql_leave_no_transaction_open(postgres_engine: Engine) -> None:
+    """Read pools are in autocommit from the start: no BEGIN, nothing to roll back."""
+    for generic_plans in (False, True):
+        engine = reading_engine(postgres_engine, generic_plans=generic_plans)
+        with engine.connect() as connection:
+            assert connection.execute(select(1)).scalar_one() == 1
+            status = connection.connection.driver_connection.info.transaction_status
+            assert status == psycopg.pq.TransactionStatus.IDLE
+        assert reading_engine(postgres_engine, generic_plans=generic_plans) is engine
