@@ -84,6 +84,32 @@ def test_concept_search_ranks_by_match_quality_then_id(heart: RevisionStore) -> 
     assert key is None
 
 
+def test_concept_search_breaks_ties_within_a_tier_by_the_shorter_term_in_bytes(
+    store: RevisionStore,
+) -> None:
+    store.commit(
+        "MAIN",
+        "u",
+        "c",
+        [
+            *(concept(cid) for cid in "abc"),
+            description("da", "a", "Fever ab"),  # 8 characters, 8 bytes
+            description("db", "b", "Fever é"),  # 7 characters, 8 bytes
+            description("dc", "c", "Fever x"),  # 7 characters, 7 bytes
+        ],
+    )
+    items, total, _ = store.search_concepts(MAIN, "fever")
+    assert ([c.id for c in items], total) == (["c", "a", "b"], 3)
+
+
+def test_concept_search_ranks_a_term_starting_with_the_words_above_one_containing_them(
+    heart: RevisionStore,
+) -> None:
+    items, _, _ = heart.search_concepts(MAIN, "HEART VAL")
+    # "Heart valve structure" starts with the text; "Mitral valve of heart" has the words.
+    assert [c.id for c in items] == ["valve", "mitral"]
+
+
 def test_concept_search_ignores_inactive_descriptions(heart: RevisionStore) -> None:
     items, _, _ = heart.search_concepts(MAIN, "heartless")
     assert items == []
