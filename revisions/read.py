@@ -29,7 +29,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from revisions import schema
+from revisions import db, schema
 from revisions.components import ComponentType
 from revisions.filters import Filter
 from revisions.records import Component
@@ -79,6 +79,8 @@ def lookup(
 ) -> tuple[int, Component | None]:
     """The component the view shows under this id (None if none), and the store clock as
     the same statement saw it (see :class:`~revisions.views.HeadViews`)."""
+    if not view.segments:  # a view of nothing (no statement has zero legs)
+        return db.last_timestamp(connection), None
     stmt = _lookup_statement(ctype, len(view.segments), connection.dialect.name)
     params = segment_params(view)
     params["ids"] = [component_id]

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, event, select
 
 from revisions import ManualClock, ReadPoint, ReadRange, RevisionStore, schema
 from revisions.db import reading_engine
-from revisions.errors import BranchDeleted, BranchNotFound, InvalidReadPoint
+from revisions.errors import BranchDeleted, BranchNotFound, ComponentNotFound, InvalidReadPoint
 from revisions.views import HeadViews, Segment, SegmentRows, View
 from tests.revisions.helpers import change, concept, delete, description, field, ids
 
@@ -241,3 +241,9 @@ def test_reads_on_postgresql_leave_no_transaction_open(postgres_engine: Engine) 
             status = connection.connection.driver_connection.info.transaction_status
             assert status == psycopg.pq.TransactionStatus.IDLE
         assert reading_engine(postgres_engine, generic_plans=generic_plans) is engine
+
+
+def test_lookup_in_a_view_of_no_segments_finds_nothing(store: RevisionStore) -> None:
+    store.commit("MAIN", "u", "c", [concept("1")])
+    with pytest.raises(ComponentNotFound):
+        store.lookup(View(()), "concept", "1")
