@@ -599,6 +599,14 @@ class StoreMachine(RuleBasedStateMachine):
         ids = IDS + FILLER if type_name == CONCEPT else DESCRIPTION_IDS
         found = self.store.get_many(point, type_name, ids)
         assert sorted(rows_of(list(found.values()))) == expected, f"get_many at {point}"
+        # One by one as well: head reads reuse a kept view while the store clock stands still.
+        shown = dict(expected)
+        for cid in IDS if type_name == CONCEPT else DESCRIPTION_IDS:
+            try:
+                got = rows_of([self.store.get(point, type_name, cid)])
+            except ComponentNotFound:
+                got = []
+            assert got == ([(cid, shown[cid])] if cid in shown else []), f"get {cid} at {point}"
         with pytest.raises(InvalidReadPoint):
             self.store.page(ReadPoint(path, timestamp=branch.created_ts - 1), type_name)
 
