@@ -5,32 +5,58 @@ restarts and is the same seen from every process. States: ``SCHEDULED`` → ``IN
 ``COMPLETED`` | ``CONFLICTS`` | ``FAILED``. :func:`run_job` is the one entry point a runner
 calls with a job id: it claims the job (only a ``SCHEDULED`` job can be claimed, so a job
 runs at most once), reloads its params from the database, calls the handler for its kind
-and records the outcome.
+and records the outcome (over ``IN_PROGRESS``, or over the ``FAILED`` of a reaper that
+took it for dead: the real outcome wins).
 
 Runners: :class:`ThreadRunner` (the embedded mode: a small in-process pool) and
 :class:`RqRunner` (production: an rq queue on Redis, drained by ``snowpath worker``
 processes, any number, on any host). Both only pass the job id.
+
+Stale jobs. A job's ``owner`` names the process holding it (:mod:`exporter.processes`): the
+runner process from its claim on, and for a :class:`ThreadRunner` already from its
+submission (the job waits in that process's memory). A :class:`Heartbeat` thread in that
+process refreshes ``heartbeat_ts`` every ``HEARTBEAT_INTERVAL_S``. A job is *stale* when
+it is ``IN_PROGRESS``, or ``SCHEDULED`` with an owner, and its owner is gone: for an owner
+on this host, its process no longer exists (or, for this very process, no longer holds the
+job); for any other owner (or none), its heartbeat is older than ``STALE_AFTER_S``. The
+owner's process decides wherever it can be checked because a heartbeat can be held up
+(SQLite's single writer lock, taken by a long import) while the job is fine. An rq job
+that is ``SCHEDULED`` has no owner and is never stale: it is safe in Redis. :func:`get`
+reports a stale job ``FAILED`` and persists that with an UPDATE conditional on the row
+being as judged, so a job that finished meanwhile keeps its outcome.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
+from exporter import processes
 from revisions import RevisionStore, schema
+from revisions.db import SQLITE_BUSY_TIMEOUT_S
 from revisions.errors import MergeConflicts, NotFound, StoreError
 from revisions.merge import conflict_dict
 
 log = logging.getLogger(__name__)
 J = schema.jobs
 QUEUE = "snowpath"
+HEARTBEAT_INTERVAL_S = 5.0
+# Six missed heartbeats: long enough for a busy database and modest clock skew between hosts.
+STALE_AFTER_S = 30.0
+# How long a reaping read waits for SQLite's write lock before leaving the job to the next read.
+REAP_LOCK_WAIT_S = 1.0
+STOPPED_RUNNING = "The worker running this job stopped before it finished."
+STOPPED_QUEUED = "The process holding this job in its queue stopped before running it."
 
 
 class JobState(StrEnum):
@@ -57,6 +83,7 @@ class Job:
     started_ts: int | None
     finished_ts: int | None
     heartbeat_ts: int | None
+    owner: str | None
 
 
 class Outcome(Exception):
@@ -93,12 +120,79 @@ def create(store: RevisionStore, kind: str, params: dict[str, Any]) -> Job:
     return get(store, job_id)
 
 
-def get(store: RevisionStore, job_id: str) -> Job:
+def get(store: RevisionStore, job_id: str, *, stale_after_s: float = STALE_AFTER_S) -> Job:
+    """The job as every process sees it: a stale one (module docstring) becomes FAILED."""
+    job = read(store, job_id)
+    if is_stale(job, store.clock.now_ms(), stale_after_s):
+        job = reap(store, job)
+    return job
+
+
+def read(store: RevisionStore, job_id: str) -> Job:
+    """The job's row as it is, without judging whether its runner is still there."""
     with store.engine.connect() as connection:
         row = connection.execute(select(J).where(J.c.id == job_id)).mappings().first()
     if row is None:
         raise JobNotFound(f"Job '{job_id}' does not exist.")
     return Job(**{**row, "state": JobState(row["state"])})
+
+
+def is_stale(job: Job, now_ms: int, stale_after_s: float = STALE_AFTER_S) -> bool:
+    """Whether the process that holds ``job`` is gone (the rule in the module docstring)."""
+    if job.state is JobState.SCHEDULED and job.owner is None:
+        return False  # on the rq queue: Redis keeps it until a worker claims it
+    if job.state not in (JobState.SCHEDULED, JobState.IN_PROGRESS):
+        return False
+    if job.owner == processes.this_process():
+        return not Heartbeat.holds(job.id)
+    if job.owner is not None and processes.on_this_host(job.owner):
+        return not processes.is_alive(job.owner)
+    signs = (job.heartbeat_ts, job.started_ts, job.created_ts)
+    last_sign = next(ts for ts in signs if ts is not None)
+    return now_ms - last_sign > stale_after_s * 1000
+
+
+def reap(store: RevisionStore, judged: Job) -> Job:
+    """Record FAILED for a job judged stale, if its row is still exactly as judged (state,
+    owner, heartbeat); returns the row as it then is. A busy database leaves it as read."""
+    error = STOPPED_RUNNING if judged.state is JobState.IN_PROGRESS else STOPPED_QUEUED
+    try:
+        with _writing(store, REAP_LOCK_WAIT_S) as connection:
+            reaped = connection.execute(
+                update(J)
+                .where(
+                    J.c.id == judged.id,
+                    J.c.state == judged.state.value,
+                    J.c.owner.is_not_distinct_from(judged.owner),
+                    J.c.heartbeat_ts.is_not_distinct_from(judged.heartbeat_ts),
+                )
+                .values(state=JobState.FAILED.value, error=error, finished_ts=store.clock.now_ms())
+            ).rowcount
+    except SQLAlchemyError as failure:
+        log.warning("Could not mark stale job %s as failed yet: %s", judged.id, failure)
+        return judged
+    if reaped:
+        log.warning("Job %s (%s, owner %s): %s", judged.id, judged.kind, judged.owner, error)
+    return read(store, judged.id)
+
+
+@contextmanager
+def _writing(store: RevisionStore, lock_wait_s: float) -> Iterator[Connection]:
+    """A write transaction that waits at most ``lock_wait_s`` for a lock (SQLite's one write
+    lock, PostgreSQL's row locks): the store's minute suits commits, not a heartbeat or a
+    read, which can simply try again later."""
+    wait_ms = max(1, int(lock_wait_s * 1000))
+    with store.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SET LOCAL lock_timeout = {wait_ms}")
+        if connection.dialect.name != "sqlite":
+            yield connection
+            return
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {wait_ms}")
+        try:
+            yield connection
+        finally:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
 
 
 def _claim(store: RevisionStore, job_id: str) -> bool:
@@ -107,7 +201,12 @@ def _claim(store: RevisionStore, job_id: str) -> bool:
         claimed = connection.execute(
             update(J)
             .where(J.c.id == job_id, J.c.state == JobState.SCHEDULED.value)
-            .values(state=JobState.IN_PROGRESS.value, started_ts=now, heartbeat_ts=now)
+            .values(
+                state=JobState.IN_PROGRESS.value,
+                started_ts=now,
+                heartbeat_ts=now,
+                owner=processes.this_process(),
+            )
         ).rowcount
     return claimed == 1
 
@@ -120,18 +219,40 @@ def _finish(
     error: str | None = None,
 ) -> None:
     with store.engine.begin() as connection:
-        connection.execute(
+        running = J.c.state == JobState.IN_PROGRESS.value
+        # Reaped while it was in fact alive (its heartbeat looked dead from another host):
+        # what it really did (a merge committed, say) replaces the reaper's guess.
+        reaped = and_(J.c.state == JobState.FAILED.value, J.c.error == STOPPED_RUNNING)
+        finished = connection.execute(
             update(J)
-            .where(J.c.id == job_id)
+            .where(J.c.id == job_id, or_(running, reaped))
             .values(state=state.value, result=result, error=error, finished_ts=store.clock.now_ms())
-        )
+        ).rowcount
+    if not finished:
+        log.warning("Job %s ended %s but is no longer running; not recorded", job_id, state)
 
 
-def run_job(store: RevisionStore, job_id: str) -> JobState | None:
-    """Run one job to its end state; None if it was not SCHEDULED (already taken)."""
-    if not _claim(store, job_id):
-        return None
-    job = get(store, job_id)
+def run_job(
+    store: RevisionStore, job_id: str, heartbeat: Heartbeat | None = None
+) -> JobState | None:
+    """Run one job to its end state; None if it was not SCHEDULED (already taken).
+    ``heartbeat`` is a runner's that holds the job (from submission until this returns);
+    without one the job gets a heartbeat of its own while it runs."""
+    if heartbeat is not None:
+        if not _claim(store, job_id):
+            return None
+        return _run_claimed(store, read(store, job_id))
+    own = Heartbeat(store)
+    own.hold(job_id)
+    try:
+        return run_job(store, job_id, own)
+    finally:
+        own.release(job_id)
+        own.close()
+
+
+def _run_claimed(store: RevisionStore, job: Job) -> JobState:
+    job_id = job.id
     try:
         result = HANDLERS[job.kind](store, job.params)
     except Outcome as outcome:
@@ -156,18 +277,113 @@ class Runner(Protocol):
     def submit(self, job_id: str) -> None: ...
 
 
-class ThreadRunner:
-    """Runs jobs on a small in-process thread pool (the embedded mode)."""
+class Heartbeat:
+    """Refreshes ``heartbeat_ts`` of the jobs it holds, every ``interval_s``, on one daemon
+    thread (started with the first job held). A write that fails, such as SQLite's
+    "database is locked" while a long import holds the lock, is skipped: the job goes on,
+    and the next beat tries again."""
 
-    def __init__(self, store: RevisionStore, workers: int = 2) -> None:
+    _held: ClassVar[set[str]] = set()  # job ids held by every Heartbeat of this process
+    _held_lock = threading.Lock()
+
+    def __init__(self, store: RevisionStore, interval_s: float = HEARTBEAT_INTERVAL_S) -> None:
+        self.store, self.interval_s = store, interval_s
+        self.jobs: set[str] = set()
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def holds(cls, job_id: str) -> bool:
+        """Whether some heartbeat of this process holds the job."""
+        with cls._held_lock:
+            return job_id in cls._held
+
+    def hold(self, job_id: str) -> None:
+        with Heartbeat._held_lock:
+            Heartbeat._held.add(job_id)
+        with self._lock:
+            self.jobs.add(job_id)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="snowpath-heartbeat", daemon=True
+                )
+                self._thread.start()
+
+    def release(self, job_id: str) -> None:
+        with self._lock:
+            self.jobs.discard(job_id)
+        with Heartbeat._held_lock:
+            Heartbeat._held.discard(job_id)
+
+    def close(self) -> None:
+        self._stopped.set()
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self.interval_s):
+            with self._lock:
+                held = sorted(self.jobs)
+            if held:
+                self.beat(held)
+
+    def beat(self, job_ids: list[str]) -> None:
+        """One refresh of the given jobs (those this process owns and that are not over)."""
+        active = (JobState.SCHEDULED.value, JobState.IN_PROGRESS.value)
+        try:
+            with _writing(self.store, self.interval_s) as connection:
+                connection.execute(
+                    update(J)
+                    .where(
+                        J.c.id.in_(job_ids),
+                        J.c.owner == processes.this_process(),
+                        J.c.state.in_(active),
+                    )
+                    .values(heartbeat_ts=self.store.clock.now_ms())
+                )
+        except Exception as failure:  # never let the heartbeat thread die
+            log.info("Heartbeat for %d job(s) skipped: %s", len(job_ids), failure)
+
+
+class ThreadRunner:
+    """Runs jobs on a small in-process thread pool (the embedded mode). A submitted job is
+    owned by this process at once: it waits in this process's memory, and dies with it."""
+
+    def __init__(
+        self,
+        store: RevisionStore,
+        workers: int = 2,
+        heartbeat_interval_s: float = HEARTBEAT_INTERVAL_S,
+    ) -> None:
         self.store = store
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="snowpath-job")
+        self.heartbeat = Heartbeat(store, heartbeat_interval_s)
 
     def submit(self, job_id: str) -> None:
-        self.pool.submit(run_job, self.store, job_id)
+        # Held before the owner is written: this process must never see its own job unheld.
+        self.heartbeat.hold(job_id)
+        try:
+            with self.store.engine.begin() as connection:
+                connection.execute(
+                    update(J)
+                    .where(J.c.id == job_id, J.c.state == JobState.SCHEDULED.value)
+                    .values(owner=processes.this_process(), heartbeat_ts=self.store.clock.now_ms())
+                )
+            self.pool.submit(self._run, job_id)
+        except BaseException:
+            self.heartbeat.release(job_id)
+            raise
+
+    def _run(self, job_id: str) -> None:
+        try:
+            run_job(self.store, job_id, self.heartbeat)
+        except Exception:  # the pool would keep it in a future nobody reads
+            log.exception("Job %s could not be run or recorded", job_id)
+        finally:
+            self.heartbeat.release(job_id)
 
     def shutdown(self) -> None:
         self.pool.shutdown(wait=True)
+        self.heartbeat.close()
 
 
 class RqRunner:

@@ -163,6 +163,9 @@ jobs = Table(
     Column("started_ts", BigInteger, nullable=True),
     Column("finished_ts", BigInteger, nullable=True),
     Column("heartbeat_ts", BigInteger, nullable=True),
+    # The process holding the job ("host:pid:start", see exporter.processes); NULL while
+    # the job waits on the rq queue.
+    Column("owner", String(255), nullable=True),
     Index("ix_jobs_kind_state", "kind", "state"),
     comment="Background work (merges, imports, upgrades, exports) and its state, kept in the "
     "database so every process and host sees the same.",
@@ -170,13 +173,16 @@ jobs = Table(
 
 # Database objects the migrations create per dialect that the metadata cannot describe:
 # SQLite's FTS5 table for descriptions (and its shadow tables), PostgreSQL's expression and
-# GIN indexes and its trigger-filled word list. Autogenerate comparisons skip these names.
+# GIN indexes and its trigger-filled word tables. Autogenerate comparisons skip these names.
 UNMODELLED_PREFIXES = (
     "descriptions_fts",
     "ix_descriptions_term_tsv",
     "ix_concepts_parents_gin",
-    "search_words",
+    "description_words",
+    "ix_description_words",
 )
+# PostgreSQL tables that triggers fill from the component tables (migration 0006).
+POSTGRES_DERIVED_TABLES = ("description_words",)
 
 
 def _revision_table(name: str, *columns: Column, indexes: tuple[Index, ...] = ()) -> Table:
