@@ -8,7 +8,8 @@ verdict and messages), so a bulk row obeys exactly the rules of a normal commit.
   ``executemany``. When a table holds no rows at all (the first load into a new store), its
   secondary indexes, foreign keys (PostgreSQL) and triggers (SQLite's full-text one) are
   dropped first and rebuilt after the rows are in: building an index or checking a key once
-  for all rows is several times cheaper than doing it per row.
+  for all rows is several times cheaper than doing it per row. On PostgreSQL so are the
+  indexes of the tables that triggers fill from the loaded one (``description_words``).
   It all happens in the caller's transaction, so a failure rolls the indexes back too.
 - **Existence**: when the branch sees nothing of a type yet (no own rows, no deeper
   segments), no id can exist already; otherwise ids are checked against the view in
@@ -37,6 +38,9 @@ from revisions.views import Segment, View
 
 BATCH = 5_000
 _JSON_KINDS = ("ids", "object")
+# Tables that PostgreSQL triggers fill from a component table's rows (migration 0006): when
+# the component table is empty, so are they, and their indexes are rebuilt around the load.
+_DERIVED = {"descriptions": ("description_words",)}
 # Types some reference points at: the loader remembers the ids it loads of these.
 _TARGETS = frozenset(ref.target for ctype in TYPES.values() for ref in ctype.references)
 
@@ -94,7 +98,8 @@ class Loader:
                         f"(through '{field}'): " + ", ".join(absent[:10]) + "."
                     )
         for ctype in dict.fromkeys(self.written):
-            self.connection.exec_driver_sql(f"ANALYZE {ctype.table.name}")
+            for name in (ctype.table.name, *_derived(self.connection, ctype.table.name)):
+                self.connection.exec_driver_sql(f"ANALYZE {name}")
 
     def _rows(
         self, ctype: ComponentType, items: Iterable[tuple[str, Mapping[str, Any]]]
@@ -165,6 +170,10 @@ def _batched(rows: Iterable[list[Any]]) -> Iterator[list[list[Any]]]:
         yield batch
 
 
+def _derived(connection: Connection, table: str) -> tuple[str, ...]:
+    return _DERIVED.get(table, ()) if connection.dialect.name == "postgresql" else ()
+
+
 def _has_rows(connection: Connection, ctype: ComponentType, branch_id: int) -> bool:
     table = ctype.table
     return bool(connection.execute(select(exists().where(table.c.branch_id == branch_id))).scalar())
@@ -208,15 +217,17 @@ def _deferred_upkeep(connection: Connection, ctype: ComponentType) -> Iterator[N
     an error: the transaction rolls the drop back)."""
     table = ctype.table
     empty = connection.execute(select(table.c.rev_id).limit(1)).first() is None
-    saved = _upkeep(connection, table.name) if empty else []
+    postgres = connection.dialect.name == "postgresql"
+    names = (table.name, *_derived(connection, table.name))
+    saved = [item for name in names for item in _upkeep(connection, name)] if empty else []
     for drop, _ in saved:
         connection.exec_driver_sql(drop)
-    if saved and connection.dialect.name == "postgresql":
+    if saved and postgres:
         connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
     yield
     for _, create in saved:
         connection.exec_driver_sql(create)
-    if saved and table.name == "descriptions" and connection.dialect.name == "sqlite":
+    if saved and table.name == "descriptions" and not postgres:
         # The full-text index missed the rows its dropped trigger would have added.
         connection.exec_driver_sql(
             "INSERT INTO descriptions_fts(descriptions_fts) VALUES ('rebuild')"

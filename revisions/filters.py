@@ -39,7 +39,8 @@ from revisions.errors import InvalidRequest
 from revisions.views import View
 
 LIST_FIELDS = ("parents",)
-_WORD = re.compile(r"\w+", re.UNICODE)
+# Letters and digits: both full-text parsers split at '_' and other word characters.
+_WORD = re.compile(r"[^\W_]+")
 MAX_WORDS = 10
 descriptions_fts = table("descriptions_fts", column("rowid"), column("descriptions_fts"))
 

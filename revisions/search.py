@@ -9,9 +9,12 @@ the database in one statement. Results are exact: every matching description in 
 counts, then only the concepts the view shows that pass the other filters.
 
 Without other filters the database also ranks, counts and cuts the page, so only the page
-travels. On PostgreSQL each typed prefix is first replaced by the whole words it stands
-for (``search_words``, see migration 0004), which GIN finds several times faster than a
-prefix; a prefix of more than :data:`MAX_EXPANSION` words stays a prefix.
+travels. On PostgreSQL a text of one word (letters and digits) is answered from the
+``description_words`` table (migration 0006) by an index-only range scan over the words it
+is a prefix of, ranking inputs included; texts of several words go through the GIN index,
+each typed prefix first replaced by the whole words it stands for (a skip scan of the words
+table), which GIN finds several times faster than a prefix; a prefix of more than
+:data:`MAX_EXPANSION` words stays a prefix.
 """
 
 from __future__ import annotations
@@ -22,8 +25,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Connection,
     LargeBinary,
+    SmallInteger,
+    String,
     and_,
     bindparam,
     case,
@@ -32,10 +38,10 @@ from sqlalchemy import (
     exists,
     false,
     func,
-    literal_column,
     or_,
     select,
     table,
+    text,
     true,
     tuple_,
     union_all,
@@ -51,7 +57,15 @@ from revisions.views import SegmentRows, View
 _MAX_LENGTH = 999
 MAX_EXPANSION = 64
 _WORD = re.compile(r"^\w+$")
-_search_words = table("search_words", column("word"))
+_description_words = table(
+    "description_words",
+    *(column(name, String) for name in ("word", "component_id", "concept_id")),
+    *(column(name, BigInteger) for name in ("branch_id", "start_ts", "end_ts")),
+    column("rank", SmallInteger),
+)
+
+
+WORDS = "words"  # statement shape: one typed word, answered by ``description_words``
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,12 +109,13 @@ def concept_page(
     """One page of the concepts matching ``text`` that pass ``concept_filter``, best first
     after the (score, id) key ``after``, skipping ``offset``: (hits, total, more follow)."""
     described = segment_rows.with_rows(connection, view, DESCRIPTION.table)
-    params = _params(connection, described, text)
-    if params is None:
+    found = _params(connection, described, text)
+    if found is None:
         return [], 0, False
+    params, shape = found
     if concept_filter == Filter() and not view.exclude:
-        return _ranked_page(connection, described, params, after, offset, limit)
-    hits = _filtered_hits(connection, view, described, params, concept_filter)
+        return _ranked_page(connection, described, params, shape, after, offset, limit)
+    hits = _filtered_hits(connection, view, described, params, shape, concept_filter)
     start = offset
     if after is not None:
         start = next((i for i, h in enumerate(hits) if (h.score, h.concept_id) > after), len(hits))
@@ -111,14 +126,14 @@ def _ranked_page(
     connection: Connection,
     view: View,
     params: dict[str, Any],
+    shape: str,
     after: tuple[int, str] | None,
     offset: int,
     limit: int,
 ) -> tuple[list[Hit], int, bool]:
     """The page ranked, counted and cut by the database (a visible description's concept
     is visible: commits and merges keep references whole, so no concept check is needed)."""
-    dialect = connection.dialect.name
-    stmt = _ranked_statement(len(view.segments), dialect, after is not None)
+    stmt = _ranked_statement(len(view.segments), shape, after is not None)
     params = {**params, "offset": offset, "limit": limit + 1}
     if after is not None:
         params.update(after_score=after[0], after_id=after[1])
@@ -126,7 +141,7 @@ def _ranked_page(
     if rows:
         count = rows[0].total
     else:
-        best = _best_statement(len(view.segments), dialect)
+        best = _best_statement(len(view.segments), shape)
         count = connection.execute(select(func.count()).select_from(best), params).scalar_one()
     hits = [Hit(int(row.score), row.concept_id) for row in rows[:limit]]
     return hits, count, len(rows) > limit
@@ -137,11 +152,12 @@ def _filtered_hits(
     view: View,
     described: View,
     params: dict[str, Any],
+    shape: str,
     concept_filter: Filter,
 ) -> list[Hit]:
     """All hits whose concept the view shows passing ``concept_filter``, best first
     (``described``: the view's segments that hold descriptions)."""
-    best_statement = _best_statement(len(described.segments), connection.dialect.name)
+    best_statement = _best_statement(len(described.segments), shape)
     best = {cid: int(score) for cid, score in connection.execute(select(best_statement), params)}
     allowed = _visible_matching(connection, view, sorted(best), concept_filter) if best else []
     hits = [Hit(best[cid], cid) for cid in allowed]
@@ -149,72 +165,93 @@ def _filtered_hits(
     return hits
 
 
-def _params(connection: Connection, view: View, text: str) -> dict[str, Any] | None:
-    """The values the search statements bind; None when nothing can match."""
+def _params(connection: Connection, view: View, text: str) -> tuple[dict[str, Any], str] | None:
+    """The values the search statements bind and the statements' shape (``WORDS``: the
+    words table, else the dialect's full-text index); None when nothing can match."""
     found = words(text)
     if not found:
         raise InvalidRequest("A term search needs at least one letter or digit.")
-    dialect = connection.dialect.name
-    expansions = _expansions(connection, found) if dialect == "postgresql" else {}
-    if not view.segments or any(whole == [] for whole in expansions.values()):
+    if not view.segments:
         return None
+    dialect = connection.dialect.name
     norm = " ".join(found)  # the text as the ranking compares it
-    return {
-        **segment_params(view),
-        "term_query": term_query(found, dialect, expansions),
-        "norm": norm,
-        "norm_length": len(norm),
-    }
+    params = {**segment_params(view), "norm": norm, "norm_length": len(norm)}
+    if dialect == "postgresql" and len(found) == 1:
+        params.update(word_from=norm, word_to=_after_prefix(norm))
+        return params, WORDS
+    expansions = _expansions(connection, found) if dialect == "postgresql" else {}
+    if any(whole == [] for whole in expansions.values()):
+        return None
+    params["term_query"] = term_query(found, dialect, expansions)
+    return params, dialect
 
 
 @functools.cache
-def _ranked_statement(segments: int, dialect: str, has_after: bool) -> Any:
-    best = _best_statement(segments, dialect)
-    total = select(func.count()).select_from(best).scalar_subquery()
-    stmt = select(best.c.concept_id, best.c.score, total.label("total")).order_by(
-        best.c.score, best.c.concept_id
+def _ranked_statement(segments: int, shape: str, has_after: bool) -> Any:
+    """The page after the key and offset, each row with the total of all matches: a window
+    count over the best scores before the key cuts them (counting a second scan of the
+    materialised scores cost a quarter of a common word's time)."""
+    best = _best_statement(segments, shape)
+    counted = select(best.c.concept_id, best.c.score, func.count().over().label("total")).subquery(
+        "counted"
     )
+    stmt = select(counted).order_by(counted.c.score, counted.c.concept_id)
     if has_after:
         key = tuple_(bindparam("after_score"), bindparam("after_id"))
-        stmt = stmt.where(tuple_(best.c.score, best.c.concept_id) > key)
+        stmt = stmt.where(tuple_(counted.c.score, counted.c.concept_id) > key)
     return stmt.offset(bindparam("offset")).limit(bindparam("limit"))
 
 
 @functools.cache
-def _best_statement(segments: int, dialect: str) -> Any:
+def _best_statement(segments: int, shape: str) -> Any:
     """A CTE of (concept_id, score): the best score per concept over the matching
-    descriptions a view of ``segments`` segments shows.
+    descriptions a view of ``segments`` segments shows (``shape``: :data:`WORDS` or the
+    dialect whose full-text index matches).
 
     Per segment, matching rows valid there that no shallower segment has a revision of (a
     revision there, even a tombstone or a non-matching one, hides them); then the best
     score per concept. Built once per shape; everything else is bound.
     """
-    table = DESCRIPTION.table
-    match = [
-        table.c.deleted == false(),
-        table.c.active == true(),
-        matches_query(table, dialect, bindparam("term_query")),
-    ]
+    table = _description_words if shape == WORDS else DESCRIPTION.table
     parts = []
     for depth in range(segments):
-        where = [*valid_at(table, depth), *match]
+        where = [*valid_at(table, depth), *_matching(table, shape)]
         if depth:
-            shallower = aliased(table)
+            shallower = aliased(DESCRIPTION.table)
             hidden = [and_(*valid_at(shallower, k)) for k in range(depth)]
             where.append(
                 ~exists().where(shallower.c.component_id == table.c.component_id, or_(*hidden))
             )
-        parts.append(
-            select(
-                table.c.concept_id, score_expression(table.c.term, dialect).label("score")
-            ).where(*where)
-        )
+        parts.append(select(table.c.concept_id, _score(table, shape).label("score")).where(*where))
     matches = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
     return (
         select(matches.c.concept_id, func.min(matches.c.score).label("score"))
         .group_by(matches.c.concept_id)
         .cte("best")
     )
+
+
+def _matching(table: Any, shape: str) -> list[Any]:
+    """Rows of ``table`` that match the bound text: in the words table, the words it is a
+    prefix of (only active, live revisions have words); else the full-text query."""
+    if shape == WORDS:
+        return [table.c.word >= bindparam("word_from"), table.c.word < bindparam("word_to")]
+    return [
+        table.c.deleted == false(),
+        table.c.active == true(),
+        matches_query(table, shape, bindparam("term_query")),
+    ]
+
+
+def _score(table: Any, shape: str) -> Any:
+    """:func:`score_expression` of a matching row. A words-table row carries it for the
+    text being its word (``rank``): a term that is the word, but not the text, starts with
+    the text (the text is a prefix of the word); a term starting with a word that starts
+    with the text starts with the text."""
+    if shape != WORDS:
+        return score_expression(table.c.term, shape)
+    rank = table.c.rank
+    return case((and_(rank < 1000, table.c.word != bindparam("norm")), rank + 1000), else_=rank)
 
 
 def _after_prefix(word: str) -> str:
@@ -226,31 +263,25 @@ def _after_prefix(word: str) -> str:
 def _expansions(connection: Connection, found: list[str]) -> dict[str, list[str]]:
     """Per typed word, the indexed whole words it is a prefix of; a word with more than
     :data:`MAX_EXPANSION` of them (or one a plain tsquery word cannot spell) is left out."""
-    params = {f"from{i}": word for i, word in enumerate(found)}
-    params.update({f"to{i}": _after_prefix(word) for i, word in enumerate(found)})
-    whole: dict[int, list[str]] = {i: [] for i in range(len(found))}
-    for i, word in connection.execute(_expansion_statement(len(found)), params):
-        whole[i].append(word)
-    return {
-        found[i]: lexemes
-        for i, lexemes in whole.items()
-        if len(lexemes) <= MAX_EXPANSION and all(_WORD.match(w) for w in lexemes)
-    }
+    result = {}
+    for word in dict.fromkeys(found):
+        params = {"low": word, "high": _after_prefix(word), "most": MAX_EXPANSION + 1}
+        lexemes = list(connection.execute(_EXPANSION, params).scalars())
+        if len(lexemes) <= MAX_EXPANSION and all(_WORD.match(w) for w in lexemes):
+            result[word] = lexemes
+    return result
 
 
-@functools.cache
-def _expansion_statement(count: int) -> Any:
-    """(i, word) for up to ``MAX_EXPANSION + 1`` words from ``from{i}`` up to ``to{i}``, for
-    each of ``count`` typed words. Built once per count."""
-    words_ = _search_words.c.word
-    parts = [
-        select(literal_column(str(i)).label("i"), words_)
-        .where(words_ >= bindparam(f"from{i}"), words_ < bindparam(f"to{i}"))
-        .order_by(words_)
-        .limit(MAX_EXPANSION + 1)
-        for i in range(count)
-    ]
-    return parts[0] if count == 1 else union_all(*(p.subquery().select() for p in parts))
+# Up to :most distinct words from :low up to :high, one index probe each (a skip scan of
+# the words index, which holds each word once per description revision).
+_EXPANSION = text(
+    "WITH RECURSIVE found(word, n) AS ("
+    "SELECT min(word), 1 FROM description_words WHERE word >= :low AND word < :high "
+    "UNION ALL SELECT (SELECT min(w.word) FROM description_words w "
+    "WHERE w.word > f.word AND w.word < :high), f.n + 1 "
+    "FROM found f WHERE f.word IS NOT NULL AND f.n < :most) "
+    "SELECT word FROM found WHERE word IS NOT NULL"
+)
 
 
 def _visible_matching(

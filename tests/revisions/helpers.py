@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import text
+
 from revisions import Create, Delete, ReadPoint, RevisionStore, Update
 
 
@@ -43,3 +45,24 @@ def field(
 ) -> Any:
     point = ReadPoint(path) if isinstance(path, str) else path
     return store.get(point, type_, cid).fields[name]
+
+
+# PostgreSQL: the words table (migration 0006) against a fresh derivation from descriptions.
+_DERIVED = (
+    "SELECT w.lexeme::text, d.branch_id, d.start_ts, d.end_ts, d.component_id, "
+    "d.concept_id, least(octet_length(d.term), 999) + CASE WHEN lower(d.term) = w.lexeme "
+    "THEN 0 WHEN starts_with(lower(d.term), w.lexeme) THEN 1000 ELSE 2000 END "
+    "FROM descriptions d, unnest(to_tsvector('simple'::regconfig, d.term)) AS w "
+    "WHERE d.active AND NOT d.deleted"
+)
+_STORED = (
+    "SELECT word, branch_id, start_ts, end_ts, component_id, concept_id, rank "
+    "FROM description_words"
+)
+
+
+def words_table_difference(store: RevisionStore) -> list[tuple]:
+    with store.engine.connect() as connection:
+        missing = connection.execute(text(f"{_DERIVED} EXCEPT ALL {_STORED}")).all()
+        extra = connection.execute(text(f"{_STORED} EXCEPT ALL {_DERIVED}")).all()
+    return [("missing", *row) for row in missing] + [("extra", *row) for row in extra]

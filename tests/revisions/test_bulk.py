@@ -90,7 +90,7 @@ def index_definitions(store: RevisionStore) -> list[tuple[str, str]]:
         if connection.dialect.name == "postgresql":
             query = (
                 "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-                "AND tablename IN ('concepts', 'descriptions', 'mappings') "
+                "AND tablename IN ('concepts', 'descriptions', 'mappings', 'description_words') "
                 "UNION ALL SELECT conname, conrelid::regclass || ' ' || pg_get_constraintdef(oid) "
                 "FROM pg_constraint WHERE conrelid::regclass::text IN "
                 "('concepts', 'descriptions', 'mappings') "

@@ -66,6 +66,7 @@ from revisions.errors import (
     MissingReference,
 )
 from tests.conftest import empty_postgres
+from tests.revisions.helpers import words_table_difference
 from tests.revisions.model import (
     CONCEPT,
     DESCRIPTION,
@@ -217,6 +218,25 @@ FILTERS: dict[str, tuple[str, dict[str, Any], Callable[[Content], bool]]] = {
 
 Opener = Callable[[], tuple[Engine, Callable[[], None]]]
 Row = tuple[str, Content]
+
+
+# Term searches: one word (the words table on PostgreSQL) and several (the GIN index).
+SEARCHES = ("hea", "heart", "ATTACK", "lung", "att l", "of", "heart fail")
+
+
+def expected_search(snapshot: Snapshot, text: str) -> list[str]:
+    """Concept ids matching ``text``, best first: per concept the best active description
+    (the term is the text, then starts with it, then the rest; then the size in bytes)."""
+    norm = " ".join(text.lower().split())
+    best: dict[str, tuple[int, str]] = {}
+    for content in of_type(snapshot, DESCRIPTION).values():
+        term = content["term"]
+        if not content["active"] or not _has_words(term, text):
+            continue
+        tier = 0 if term.lower() == norm else 1 if term.lower().startswith(norm) else 2
+        key = (tier * 1000 + min(len(term.encode()), 999), content["concept_id"])
+        best[content["concept_id"]] = min(best.get(content["concept_id"], key), key)
+    return [cid for _, cid in sorted(best.values())]
 
 
 def expected_rows(snapshot: Snapshot, type_name: str) -> list[Row]:
@@ -578,16 +598,8 @@ class StoreMachine(RuleBasedStateMachine):
     )
     def read(self, index: int, where: str, offset: int, filter_by: str) -> None:
         """A head, a past point or a base point: whole, page by page, filtered, by id."""
-        base = where == "base" and len(self.model.branches) > 1
-        path = self.pick(index, children_only=base)
+        path, point, snapshot = self.read_point(index, where, offset)
         branch = self.model.branches[path]
-        if base:
-            point, snapshot = ReadPoint(path, base=True), self.model.base_snapshot(path)
-        elif where == "head":
-            point, snapshot = ReadPoint(path), branch.head
-        else:
-            ts = self.past(path, offset)
-            point, snapshot = ReadPoint(path, timestamp=ts), branch.at(ts)
         type_name, arguments, selects = FILTERS[filter_by]
         expected = expected_rows(snapshot, type_name)
         assert self.read_all(point, type_name) == expected, point
@@ -609,6 +621,32 @@ class StoreMachine(RuleBasedStateMachine):
             assert got == ([(cid, shown[cid])] if cid in shown else []), f"get {cid} at {point}"
         with pytest.raises(InvalidReadPoint):
             self.store.page(ReadPoint(path, timestamp=branch.created_ts - 1), type_name)
+
+    def read_point(self, index: int, where: str, offset: int) -> tuple[str, ReadPoint, Snapshot]:
+        """A branch's head, past point (``offset`` picks the time) or base point, with the
+        model's snapshot there."""
+        base = where == "base" and len(self.model.branches) > 1
+        path = self.pick(index, children_only=base)
+        branch = self.model.branches[path]
+        if base:
+            return path, ReadPoint(path, base=True), self.model.base_snapshot(path)
+        if where == "head":
+            return path, ReadPoint(path), branch.head
+        ts = self.past(path, offset)
+        return path, ReadPoint(path, timestamp=ts), branch.at(ts)
+
+    @rule(
+        index=indexes,
+        where=st.sampled_from(["head", "past", "base"]),
+        offset=st.integers(0, 10_000),
+        text=st.sampled_from(SEARCHES),
+    )
+    def search(self, index: int, where: str, offset: int, text: str) -> None:
+        """A ranked concept search equals the model's ranking, with the exact total."""
+        _, point, snapshot = self.read_point(index, where, offset)
+        expected = expected_search(snapshot, text)
+        items, total, _ = self.store.search_concepts(point, text, limit=ALL)
+        assert ([c.id for c in items], total) == (expected, len(expected)), f"{text!r} at {point}"
 
     @rule(left=indexes, offset=st.integers(0, 10_000), right=indexes, base=st.booleans())
     def compare(self, left: int, offset: int, right: int, base: bool) -> None:
@@ -640,6 +678,11 @@ class StoreMachine(RuleBasedStateMachine):
         self.check_branch_record(path)
         log = [(c.timestamp, c.kind) for c in self.store.commits(path, limit=ALL)]
         assert log == self.model.branches[path].log[::-1], f"commit log of {path}"
+
+    @invariant()
+    def words_table_equals_its_derivation(self) -> None:
+        if self.engine.dialect.name == "postgresql":
+            assert words_table_difference(self.store) == []
 
     @invariant()
     def every_branch_matches_the_model(self) -> None:
