@@ -101,10 +101,21 @@ class Revision:
 
 
 @dataclass(frozen=True, slots=True)
+class Order:
+    """Sort a page by one content field (a text, number or boolean one), then by id; blank
+    values last in either direction."""
+
+    field: str
+    descending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     items: list[Component]
     total: int
-    next_after: str | None  # give back as ``after`` for the next page; None: no more
+    # Give back as ``after`` for the next page (None: no more): the last id in id order, or
+    # (the order field's value, id) with an :class:`Order`.
+    next_after: str | tuple[Any, str] | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,7 @@ from revisions.records import (
     CommitKind,
     Comparison,
     Component,
+    Order,
     Page,
     ReadPoint,
     ReadRange,
@@ -299,20 +300,23 @@ class RevisionStore:
         type_name: str,
         filter_: Filter | None = None,
         *,
-        after: str | None = None,
+        after: str | tuple[Any, str] | None = None,
         limit: int = 50,
+        order: Order | None = None,
     ) -> Page:
-        """Components in id order after ``after``, with the exact total and the next key."""
+        """Components in id order (or ``order``'s) after ``after``, with the exact total and
+        the next key: the last id, or with an order the (value, id) of the last one."""
         ctype = component_type(type_name)
         if not 0 <= limit <= MAX_LIMIT:
             raise InvalidRequest(f"limit must be between 0 and {MAX_LIMIT}.")
+        read.check_order(ctype, order)
         filter_ = filter_ or Filter()
         with self._probing() as connection:
             view = point if isinstance(point, View) else resolve(connection, point)
             items, next_after = (
                 ([], after)
                 if limit == 0
-                else read.page(connection, ctype, view, filter_, after, limit)
+                else read.page(connection, ctype, view, filter_, after, limit, order)
             )
         return Page(items, self.count(view, type_name, filter_), next_after)
 

@@ -20,7 +20,8 @@ from api.expansions import expand_concepts
 from api.paging import PagingError, decode_token, encode_token, window
 from api.schemas import ConceptIn, DescriptionIn, MappingIn
 from api.services import read_point, store, write_branch
-from revisions import Create, Delete, Filter, Update
+from api.sorting import SCORE, decode_key, encode_key, parse_sort
+from revisions import Create, Delete, Filter, Order, Update
 from revisions.codesystems import normalize_effective_time
 
 
@@ -93,7 +94,6 @@ KINDS = {
     ),
 }
 PAGING = ("limit", "offset", "searchAfter", "expand", "sort")
-SORTS = ("id", "id:asc", "score", "score:asc")
 
 
 def _args(kind: Kind, from_body: bool) -> dict[str, Any]:
@@ -177,9 +177,7 @@ def search(path: str, plural: str, from_body: bool = False) -> Response:
     kind = KINDS[plural]
     values = _args(kind, from_body)
     limit, offset = window(values.get("limit"), values.get("offset"))
-    sort = values.get("sort") or None
-    if sort is not None and sort not in SORTS:
-        raise Invalid([f"Cannot sort by '{sort}': use one of {', '.join(SORTS)}."])
+    sort = parse_sort(kind.type, values.get("sort"))
     expansions = _expansions(kind, values)
     view = store().view(read_point(path))
     etag = http.etag_for(view.key)
@@ -189,7 +187,7 @@ def search(path: str, plural: str, from_body: bool = False) -> Response:
     token = values.get("searchAfter")
     if token is not None and offset:
         raise PagingError("Use either offset or searchAfter, not both.")
-    if term is not None and sort not in ("id", "id:asc"):
+    if term is not None and sort in (None, SCORE):
         key = decode_token(token, 2)
         after = None if key is None else (int(key[0]), str(key[1]))
         items, total, last = store().search_concepts(
@@ -197,7 +195,8 @@ def search(path: str, plural: str, from_body: bool = False) -> Response:
         )
         next_token = encode_token(list(last)) if last else None
     else:
-        items, total, next_token = _by_id(kind, view, filter_, term, token, offset, limit)
+        order = sort if isinstance(sort, Order) else None
+        items, total, next_token = _listed(kind, view, filter_, term, order, token, offset, limit)
     rendered = [render.component(item) for item in items]
     if expansions:
         expand_concepts(view, items, rendered, expansions)
@@ -212,19 +211,34 @@ def search(path: str, plural: str, from_body: bool = False) -> Response:
     )
 
 
-def _by_id(
-    kind: Kind, view: Any, filter_: Filter, term: str | None, token: Any, offset: int, limit: int
+def _listed(
+    kind: Kind,
+    view: Any,
+    filter_: Filter,
+    term: str | None,
+    order: Order | None,
+    token: Any,
+    offset: int,
+    limit: int,
 ) -> tuple[list, int, str | None]:
-    key = decode_token(token, 1)
+    """A page in id order, or in a field's (``order``); with a term, of its matches."""
+    if order is None:
+        key = decode_token(token, 1)
+        after: Any = None if key is None else str(key[0])
+    else:
+        after = decode_key(kind.type, order, token)
     if term is not None:
         hits = store().search_concepts(view, term, filter_, limit=10_000)[0]
         matched = sorted(item.id for item in hits)
         filter_ = Filter.of(ids=matched) if matched else Filter.of(ids=[])
-    after = None if key is None else str(key[0])
-    page = store().page(view, kind.type, filter_, after=after, limit=offset + limit)
+    page = store().page(view, kind.type, filter_, after=after, limit=offset + limit, order=order)
     items = page.items[offset:]
-    last = items[-1].id if items and page.next_after is not None else None
-    return items, page.total, (encode_token([last]) if last else None)
+    if not items or page.next_after is None:
+        return items, page.total, None
+    last = items[-1]
+    if order is None:
+        return items, page.total, encode_token([last.id])
+    return items, page.total, encode_key((last.fields[order.field], last.id))
 
 
 def create(path: str, plural: str) -> Response:

@@ -298,9 +298,47 @@ def test_an_unknown_parameter_in_a_post_search_is_400(world: FlaskClient) -> Non
 
 
 def test_sort_must_be_whitelisted(world: FlaskClient) -> None:
-    error(world.get("/MAIN/concepts?sort=term"), 400)
+    body = error(world.get("/MAIN/concepts?sort=term"), 400)
+    assert "moduleId[:asc|:desc]" in body["violations"][0]  # the message lists the choices
     error(world.get("/MAIN/concepts?sort=id;drop table concepts"), 400)
+    error(world.get("/MAIN/concepts?sort=parents"), 400)  # a list: not sortable
+    error(world.get("/MAIN/concepts?sort=moduleId:sideways"), 400)
+    error(world.get("/MAIN/concepts?sort=module_id"), 400)  # API names only
     assert _ids(world, "sort=id") == sorted(_ids(world, ""))
+
+
+def test_sort_by_a_field_puts_blanks_last_then_ties_by_id(world: FlaskClient) -> None:
+    assert _ids(world, "sort=moduleId") == ["c1", "c2", "c3", "c6", "c4", "c5", "c7"]
+    assert _ids(world, "sort=moduleId:desc") == ["c4", "c5", "c1", "c2", "c3", "c6", "c7"]
+    assert _ids(world, "sort=term", "descriptions")[:3] == ["d5", "d1", "d6"]
+    assert _ids(world, "sort=mapType:desc", "mappings") == ["m1", "m3", "m2"]
+
+
+def test_sort_by_a_field_pages_with_search_after(world: FlaskClient) -> None:
+    seen, token = [], None
+    while True:
+        query = "sort=conceptClass:desc&limit=2" + (f"&searchAfter={token}" if token else "")
+        body = ok(world.get(f"/MAIN/concepts?{query}"))
+        assert body["total"] == 7
+        seen += [item["id"] for item in body["items"]]
+        token = body.get("searchAfter")
+        if token is None:
+            break
+    assert (
+        seen == _ids(world, "sort=conceptClass:desc") == ["c5", "c1", "c2", "c3", "c4", "c6", "c7"]
+    )
+
+
+def test_sort_by_a_field_applies_to_term_matches(world: FlaskClient) -> None:
+    # "Heartburn" (c3) matches too: its concept is inactive, its description is not.
+    assert _ids(world, "term=heart&sort=moduleId:desc") == ["c4", "c5", "c2", "c3", "c6"]
+
+
+def test_sort_token_of_another_order_is_400(world: FlaskClient) -> None:
+    token = ok(world.get("/MAIN/concepts?limit=1"))["searchAfter"]  # an id-order key
+    error(world.get(f"/MAIN/concepts?sort=moduleId&searchAfter={token}"), 400)
+    token = ok(world.get("/MAIN/concepts?limit=1&sort=moduleId"))["searchAfter"]
+    error(world.get(f"/MAIN/concepts?sort=active&searchAfter={token}"), 400)  # text for a bool
 
 
 # --- POST …/search twins -------------------------------------------------------------------
