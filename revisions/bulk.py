@@ -34,13 +34,11 @@ from sqlalchemy import Connection, exists, select, text
 from revisions.components import TYPES, ComponentType, fast_check, validate
 from revisions.errors import ComponentExists, MissingReference
 from revisions.read import CHUNK, visible_rows
+from revisions.schema import POSTGRES_DERIVED
 from revisions.views import Segment, View
 
 BATCH = 5_000
 _JSON_KINDS = ("ids", "object")
-# Tables that PostgreSQL triggers fill from a component table's rows (migration 0006): when
-# the component table is empty, so are they, and their indexes are rebuilt around the load.
-_DERIVED = {"descriptions": ("description_words",)}
 # Types some reference points at: the loader remembers the ids it loads of these.
 _TARGETS = frozenset(ref.target for ctype in TYPES.values() for ref in ctype.references)
 
@@ -171,7 +169,9 @@ def _batched(rows: Iterable[list[Any]]) -> Iterator[list[list[Any]]]:
 
 
 def _derived(connection: Connection, table: str) -> tuple[str, ...]:
-    return _DERIVED.get(table, ()) if connection.dialect.name == "postgresql" else ()
+    """The tables triggers fill from ``table``: when it is empty, so are they, and their
+    indexes are rebuilt around the load too."""
+    return POSTGRES_DERIVED.get(table, ()) if connection.dialect.name == "postgresql" else ()
 
 
 def _has_rows(connection: Connection, ctype: ComponentType, branch_id: int) -> bool:

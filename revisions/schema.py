@@ -181,8 +181,9 @@ UNMODELLED_PREFIXES = (
     "description_words",
     "ix_description_words",
 )
-# PostgreSQL tables that triggers fill from the component tables (migration 0006).
-POSTGRES_DERIVED_TABLES = ("description_words",)
+# PostgreSQL tables that triggers fill from a component table's rows (migration 0006).
+POSTGRES_DERIVED = {"descriptions": ("description_words",)}
+POSTGRES_DERIVED_TABLES = tuple(name for names in POSTGRES_DERIVED.values() for name in names)
 
 
 def _revision_table(name: str, *columns: Column, indexes: tuple[Index, ...] = ()) -> Table:
