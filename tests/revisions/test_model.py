@@ -447,6 +447,33 @@ class StoreMachine(RuleBasedStateMachine):
             keys = [key for key in keys if key in head]
         self.commit_changes(delta, path, normalise(head, [(kind, key, values) for key in keys]))
 
+    @rule(
+        delta=ticks,
+        index=indexes,
+        concept_id=st.sampled_from(IDS),
+        description_id=st.sampled_from(DESCRIPTION_IDS),
+        term=st.sampled_from(TERMS),
+        active=st.booleans(),
+    )
+    def describe(
+        self,
+        delta: int,
+        index: int,
+        concept_id: str,
+        description_id: str,
+        term: str,
+        active: bool,
+    ) -> None:
+        """A concept (created where the branch lacks it) and a description of it: searches
+        and the words table need descriptions, which random commits rarely make valid."""
+        path = self.pick(index)
+        fields = {"concept_id": concept_id, "term": term, "active": active}
+        wanted = [
+            ("create", (CONCEPT, concept_id), {}),
+            ("create", (DESCRIPTION, description_id), fields),
+        ]
+        self.commit_changes(delta, path, normalise(self.model.branches[path].head, wanted))
+
     def commit_changes(self, delta: int, path: str, changes: list[Change]) -> None:
         branch = self.model.branches[path]
         note(f"commit on {path}: {changes}")
