@@ -11,6 +11,7 @@ skip into a failure.
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -50,3 +51,18 @@ def fresh_postgres_database(name: str = TEST_DATABASE) -> str:
 
 def drop_postgres_database(name: str = TEST_DATABASE) -> None:
     _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def process_env(database: str, redis_url: str, queue_prefix: str) -> tuple[str, dict[str, str]]:
+    """A fresh PostgreSQL database ``database`` (unavailable: skip or fail as above) and the
+    environment a ``snowpath`` process needs to use it, Redis and a queue of its own."""
+    try:
+        url = fresh_postgres_database(database)
+    except Exception as error:  # any failure to reach the server means "not there"
+        unavailable("PostgreSQL", error)
+    return url, {
+        **os.environ,
+        "SNOWPATH_DATABASE_URL": url,
+        "SNOWPATH_REDIS_URL": redis_url,
+        "SNOWPATH_QUEUE": f"{queue_prefix}-{uuid.uuid4().hex}",
+    }

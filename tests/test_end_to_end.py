@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,17 +45,8 @@ def server(tmp_path: Path) -> Iterator[str]:
     except redis.RedisError as error:
         services.unavailable("Redis", error)
     name = f"snowpath_e2e_{os.getpid()}"
-    try:
-        url = services.fresh_postgres_database(name)
-    except Exception as error:  # any failure to reach the server means "not there"
-        services.unavailable("PostgreSQL", error)
-    env = {
-        **os.environ,
-        "SNOWPATH_DATABASE_URL": url,
-        "SNOWPATH_REDIS_URL": services.REDIS_URL,
-        "SNOWPATH_QUEUE": f"e2e-{uuid.uuid4().hex}",
-        "SNOWPATH_DATA_DIR": str(tmp_path / "var"),
-    }
+    _, env = services.process_env(name, services.REDIS_URL, "e2e")
+    env["SNOWPATH_DATA_DIR"] = str(tmp_path / "var")
     upgrade = _snowpath("db", "upgrade", env=env)
     output, _ = upgrade.communicate(timeout=120)
     assert upgrade.returncode == 0, output

@@ -168,21 +168,27 @@ def test_a_live_job_keeps_its_heartbeat_fresh_and_is_not_reaped(
     assert poll(lambda: (j := jobs.get(live_store, job.id)).state is JobState.COMPLETED and j)
 
 
-def hold_the_row(connection: Connection, job_id: str) -> None:
-    """Take the lock a heartbeat needs: on SQLite the one write lock (what a long import
-    holds), on PostgreSQL the job row's lock."""
+def running_job(store: RevisionStore, runner: ThreadRunner, tmp_path: Path) -> tuple[Job, Path]:
+    """A waiting job submitted to ``runner`` and running in this process; its release file."""
+    job, release = waiting_job(store, tmp_path)
+    runner.submit(job.id)
+    poll(in_progress_under(store, job.id, os.getpid()))
+    return job, release
+
+
+def held_up(connection: Connection, store: RevisionStore, job_id: str) -> int | None:
+    """Take the lock a heartbeat needs (on SQLite the one write lock, what a long import
+    holds; on PostgreSQL the job row's lock) and return the heartbeat it froze."""
     connection.execute(update(J).where(J.c.id == job_id).values(kind=J.c.kind))
+    return jobs.read(store, job_id).heartbeat_ts
 
 
 def test_a_heartbeat_held_up_by_a_lock_neither_fails_nor_slows_the_job(
     live_store: RevisionStore, runner: ThreadRunner, tmp_path: Path
 ) -> None:
-    job, release = waiting_job(live_store, tmp_path)
-    runner.submit(job.id)
-    poll(in_progress_under(live_store, job.id, os.getpid()))
+    job, release = running_job(live_store, runner, tmp_path)
     with live_store.engine.connect() as blocker:
-        hold_the_row(blocker, job.id)
-        stuck = jobs.read(live_store, job.id).heartbeat_ts
+        stuck = held_up(blocker, live_store, job.id)
         time.sleep(0.5)  # ten heartbeat intervals, every write held up
         assert jobs.read(live_store, job.id).heartbeat_ts == stuck
         assert jobs.get(live_store, job.id, stale_after_s=0.2).state is JobState.IN_PROGRESS
@@ -196,12 +202,9 @@ def test_a_heartbeat_held_up_by_a_lock_neither_fails_nor_slows_the_job(
 def test_the_heartbeat_resumes_after_its_writes_failed(
     live_store: RevisionStore, runner: ThreadRunner, tmp_path: Path
 ) -> None:
-    job, release = waiting_job(live_store, tmp_path)
-    runner.submit(job.id)
-    poll(in_progress_under(live_store, job.id, os.getpid()))
+    job, release = running_job(live_store, runner, tmp_path)
     with live_store.engine.connect() as blocker:
-        hold_the_row(blocker, job.id)
-        stuck = jobs.read(live_store, job.id).heartbeat_ts
+        stuck = held_up(blocker, live_store, job.id)
         time.sleep(0.3)
         assert jobs.read(live_store, job.id).heartbeat_ts == stuck
         blocker.rollback()
@@ -339,16 +342,7 @@ def test_rq_a_queued_job_is_not_reaped_when_its_submitter_is_gone(
 @pytest.fixture
 def worker_database(redis_url: str) -> Iterator[tuple[str, dict[str, str]]]:
     name = f"snowpath_jobs_{os.getpid()}"
-    try:
-        url = services.fresh_postgres_database(name)
-    except Exception as error:  # any failure to reach the server means "not there"
-        services.unavailable("PostgreSQL", error)
-    env = {
-        **os.environ,
-        "SNOWPATH_DATABASE_URL": url,
-        "SNOWPATH_REDIS_URL": redis_url,
-        "SNOWPATH_QUEUE": f"jobs-e2e-{uuid.uuid4().hex}",
-    }
+    url, env = services.process_env(name, redis_url, "jobs-e2e")
     subprocess.run([sys.executable, "-m", "api.cli", "db", "upgrade"], env=env, check=True)
     yield url, env
     Queue(env["SNOWPATH_QUEUE"], connection=redis.Redis.from_url(redis_url)).delete()
