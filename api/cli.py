@@ -47,10 +47,16 @@ def db() -> None:
 
 @db.command("upgrade")
 def db_upgrade() -> None:
-    """Migrate the database to the newest schema and make sure MAIN exists."""
+    """Migrate the database to the newest schema, make sure MAIN exists and build what a
+    bulk load left pending."""
     store = _store(load())
-    upgrade(store.engine)
-    store.initialize()
+    try:
+        upgrade(store.engine)
+        store.initialize()
+        for name in store.derive():
+            click.echo(f"Built {name}, which a bulk load had left pending.")
+    finally:
+        store.engine.dispose()
     click.echo(f"Database at {store.engine.url.render_as_string()} is up to date.")
 
 

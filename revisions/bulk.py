@@ -8,9 +8,10 @@ verdict and messages), so a bulk row obeys exactly the rules of a normal commit.
   ``executemany``. When a table holds no rows at all (the first load into a new store), its
   secondary indexes, foreign keys (PostgreSQL) and triggers (SQLite's full-text one) are
   dropped first and rebuilt after the rows are in: building an index or checking a key once
-  for all rows is several times cheaper than doing it per row. On PostgreSQL so are the
-  indexes of the tables that triggers fill from the loaded one (``description_words``).
-  It all happens in the caller's transaction, so a failure rolls the indexes back too.
+  for all rows is several times cheaper than doing it per row. It all happens in the
+  caller's transaction, so a failure rolls the indexes back too. On PostgreSQL such a first
+  load also skips the triggers that fill search tables (``description_words``) and marks
+  them pending instead: :mod:`revisions.derived` builds them after the commit.
 - **Existence**: when the branch sees nothing of a type yet (no own rows, no deeper
   segments), no id can exist already; otherwise ids are checked against the view in
   batches. Duplicates inside the load violate a unique index.
@@ -31,6 +32,7 @@ import orjson
 import psycopg
 from sqlalchemy import Connection, exists, select, text
 
+from revisions import derived
 from revisions.components import TYPES, ComponentType, fast_check, validate
 from revisions.errors import ComponentExists, MissingReference
 from revisions.read import CHUNK, visible_rows
@@ -71,7 +73,7 @@ class Loader:
             batches = [rows]
         else:
             batches = _batched(rows)
-        with _deferred_upkeep(self.connection, ctype):
+        with _deferred_upkeep(self.connection, ctype, self.ts):
             writer = _copy_writer if self.postgres else _batch_writer
             count = writer(self.connection, ctype, batches)
         self.written.append(ctype)
@@ -97,7 +99,8 @@ class Loader:
                     )
         for ctype in dict.fromkeys(self.written):
             for name in (ctype.table.name, *_derived(self.connection, ctype.table.name)):
-                self.connection.exec_driver_sql(f"ANALYZE {name}")
+                if not derived.is_pending(self.connection, name):
+                    self.connection.exec_driver_sql(f"ANALYZE {name}")
 
     def _rows(
         self, ctype: ComponentType, items: Iterable[tuple[str, Mapping[str, Any]]]
@@ -169,8 +172,7 @@ def _batched(rows: Iterable[list[Any]]) -> Iterator[list[list[Any]]]:
 
 
 def _derived(connection: Connection, table: str) -> tuple[str, ...]:
-    """The tables triggers fill from ``table``: when it is empty, so are they, and their
-    indexes are rebuilt around the load too."""
+    """The tables triggers fill from ``table`` (analysed after a load unless pending)."""
     return POSTGRES_DERIVED.get(table, ()) if connection.dialect.name == "postgresql" else ()
 
 
@@ -211,20 +213,26 @@ def _copy_writer(
 
 
 @contextmanager
-def _deferred_upkeep(connection: Connection, ctype: ComponentType) -> Iterator[None]:
+def _deferred_upkeep(connection: Connection, ctype: ComponentType, ts: int) -> Iterator[None]:
     """Around writing rows into ``ctype``'s table: if it is empty, drop what the database
     maintains row by row (see :func:`_upkeep`) first and recreate it afterwards (not after
-    an error: the transaction rolls the drop back)."""
+    an error: the transaction rolls the drop back); on PostgreSQL also switch off the
+    triggers of :data:`revisions.derived.DEFERRED` and mark their tables pending."""
     table = ctype.table
     empty = connection.execute(select(table.c.rev_id).limit(1)).first() is None
     postgres = connection.dialect.name == "postgresql"
-    names = (table.name, *_derived(connection, table.name))
-    saved = [item for name in names for item in _upkeep(connection, name)] if empty else []
+    saved = _upkeep(connection, table.name) if empty else []
+    deferred = derived.DEFERRED.get(table.name, ()) if empty and postgres else ()
     for drop, _ in saved:
         connection.exec_driver_sql(drop)
+    for _, trigger in deferred:
+        connection.exec_driver_sql(f"ALTER TABLE {table.name} DISABLE TRIGGER {trigger}")
     if saved and postgres:
         connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
     yield
+    for name, trigger in deferred:
+        connection.exec_driver_sql(f"ALTER TABLE {table.name} ENABLE TRIGGER {trigger}")
+        derived.mark_pending(connection, name, ts)
     for _, create in saved:
         connection.exec_driver_sql(create)
     if saved and table.name == "descriptions" and not postgres:

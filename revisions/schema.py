@@ -171,6 +171,15 @@ jobs = Table(
     "database so every process and host sees the same.",
 )
 
+pending_derivations = Table(
+    "pending_derivations",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("since_ts", BigInteger, nullable=False),
+    comment="Trigger-filled tables a bulk load left to be built after its commit (see "
+    "revisions.derived): while a table is named here, nothing reads it.",
+)
+
 # Database objects the migrations create per dialect that the metadata cannot describe:
 # SQLite's FTS5 table for descriptions (and its shadow tables), PostgreSQL's expression and
 # GIN indexes and its trigger-filled word tables. Autogenerate comparisons skip these names.

@@ -14,7 +14,9 @@ travels. On PostgreSQL a text of one word (letters and digits) is answered from 
 is a prefix of, ranking inputs included; texts of several words go through the GIN index,
 each typed prefix first replaced by the whole words it stands for (a skip scan of the words
 table), which GIN finds several times faster than a prefix; a prefix of more than
-:data:`MAX_EXPANSION` words stays a prefix.
+:data:`MAX_EXPANSION` words stays a prefix. While a bulk load's words are still being
+derived (:mod:`revisions.derived`), every text goes through the GIN index with its prefixes
+as typed: the same results, more slowly.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from revisions import derived
 from revisions.components import CONCEPT, DESCRIPTION
 from revisions.errors import InvalidRequest
 from revisions.filters import Filter, matches_query, term_query, words
@@ -176,10 +179,11 @@ def _params(connection: Connection, view: View, text: str) -> tuple[dict[str, An
     dialect = connection.dialect.name
     norm = " ".join(found)  # the text as the ranking compares it
     params = {**segment_params(view), "norm": norm, "norm_length": len(norm)}
-    if dialect == "postgresql" and len(found) == 1:
+    with_words = dialect == "postgresql" and not derived.is_pending(connection, derived.WORDS)
+    if with_words and len(found) == 1:
         params.update(word_from=norm, word_to=_after_prefix(norm))
         return params, WORDS
-    expansions = _expansions(connection, found) if dialect == "postgresql" else {}
+    expansions = _expansions(connection, found) if with_words else {}
     if any(whole == [] for whole in expansions.values()):
         return None
     params["term_query"] = term_query(found, dialect, expansions)

@@ -8,15 +8,16 @@ the branches it touches; any error rolls everything back. Reads take read points
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from revisions import branches, bulk, commit, db, hierarchy, merge, read, schema, search
+from revisions import branches, bulk, commit, db, derived, hierarchy, merge, read, schema, search
 from revisions import resolve as resolve_expression
 from revisions.branches import Layer
 from revisions.clock import Clock, SystemClock
@@ -51,6 +52,7 @@ from snowpath import Expression
 Point = ReadPoint | ReadRange | View
 MAX_LIMIT = 10_000
 _COUNT_CACHE_SIZE = 2048
+log = logging.getLogger(__name__)
 
 
 class RevisionStore:
@@ -197,10 +199,16 @@ class RevisionStore:
         author: str,
         comment: str,
         components: Mapping[str, Iterable[tuple[str, Mapping[str, Any]]]],
+        *,
+        derive: bool = True,
     ) -> Commit:
         """Create many components in one commit: ``{type: iterable of (id, fields)}``.
 
         Types load in the given order, so concepts should come before what refers to them.
+        A first load into an empty store leaves search tables to be derived after its
+        commit (:mod:`revisions.derived`); with ``derive`` (the default) that happens before
+        this returns (a failure there is logged, not raised: the load has committed), else
+        at the caller's :meth:`derive`. Searches are exact meanwhile.
         """
         _check_author(author, comment)
         with self.engine.begin() as connection:
@@ -219,7 +227,21 @@ class RevisionStore:
             commit.record_commit(
                 connection, chain[-1].id, ts, CommitKind.CONTENT, author, comment, total
             )
-            return Commit(path, ts, CommitKind.CONTENT, author, comment, total)
+        if derive:
+            try:
+                self.derive()
+            except SQLAlchemyError as error:
+                # The load has committed: say so rather than report it failed (a retry
+                # would meet its own ids). Searches stay exact; a later derive builds it.
+                log.warning(
+                    "Bulk load %s committed; its search tables were not built: %s", ts, error
+                )
+        return Commit(path, ts, CommitKind.CONTENT, author, comment, total)
+
+    def derive(self) -> list[str]:
+        """Build the search tables a bulk load left pending (none: nothing to do); the
+        names of those built. Safe to call at any time and from any process."""
+        return derived.derive(self.engine)
 
     def _locked_chain(self, connection: Connection, path: str) -> list[branches.BranchRow]:
         chain = branches.load_live_chain(connection, path)

@@ -81,3 +81,12 @@ def store(engine: Engine, clock: ManualClock) -> RevisionStore:
     store = RevisionStore(engine, clock)
     store.initialize()
     return store
+
+
+@pytest.fixture
+def pg_store(postgres_engine: Engine, clock: ManualClock) -> RevisionStore:
+    """A fresh store on PostgreSQL only, for what exists on PostgreSQL alone."""
+    empty_postgres(postgres_engine)
+    store = RevisionStore(postgres_engine, clock)
+    store.initialize()
+    return store

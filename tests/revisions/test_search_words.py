@@ -9,10 +9,9 @@ GIN index, SQLite answers everything from FTS5: these tests pin the one-word ans
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 
-from revisions import ManualClock, ReadPoint, RevisionStore
-from tests.conftest import empty_postgres
+from revisions import ReadPoint, RevisionStore
 from tests.revisions.helpers import change, concept, delete, description, words_table_difference
 
 MAIN = ReadPoint("MAIN")
@@ -116,12 +115,6 @@ def test_one_word_search_counts_concepts_not_descriptions(store: RevisionStore) 
 
 
 # PostgreSQL only: the words table against a fresh derivation from the descriptions.
-@pytest.fixture
-def pg_store(postgres_engine: Engine) -> RevisionStore:
-    empty_postgres(postgres_engine)
-    store = RevisionStore(postgres_engine, ManualClock(1_600_000_000_000))
-    store.initialize()
-    return store
 
 
 @pytest.mark.postgres

@@ -1,0 +1,217 @@
+"""Search tables a first bulk load leaves pending (``revisions.derived``): searches stay
+exact while they are, ``derive`` builds exactly what the triggers would have kept, and a
+failure anywhere leaves the store as it was.
+
+The deferral exists on PostgreSQL only; SQLite's full-text index is rebuilt in the load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy
+from click.testing import CliRunner
+from sqlalchemy import Engine, text
+
+from api.cli import main
+from revisions import ManualClock, ReadPoint, RevisionStore, derived
+from revisions.errors import ComponentExists
+from tests.revisions.helpers import change, concept, delete, description, words_table_difference
+
+MAIN = ReadPoint("MAIN")
+TEXTS = ("fract", "fracture", "chronic", "chr fem", "ulcer", "skin", "of")
+
+
+def load(store: RevisionStore, *, derive: bool) -> None:
+    store.bulk_load(
+        "MAIN",
+        "u",
+        "load",
+        {
+            "concept": iter([("a", {}), ("b", {}), ("c", {})]),
+            "description": iter(
+                [
+                    ("d1", {"concept_id": "a", "term": "Chronic fracture of femur"}),
+                    ("d2", {"concept_id": "b", "term": "Fracture"}),
+                    ("d3", {"concept_id": "c", "term": "Ulcer of skin"}),
+                    ("d4", {"concept_id": "c", "term": "Chronic ulcer", "active": False}),
+                ]
+            ),
+        },
+        derive=derive,
+    )
+
+
+def results(store: RevisionStore) -> dict[str, list[tuple[str, int]]]:
+    """Every text's ranked hits and total."""
+    answers = {}
+    for text_ in TEXTS:
+        items, total = store.search_concepts(MAIN, text_)[:2]
+        answers[text_] = [(c.id, total) for c in items]
+    return answers
+
+
+def word_rows(store: RevisionStore) -> int:
+    with store.engine.connect() as connection:
+        return connection.execute(text("SELECT count(*) FROM description_words")).scalar_one()
+
+
+def pending(store: RevisionStore) -> bool:
+    with store.engine.connect() as connection:
+        return derived.is_pending(connection, derived.WORDS)
+
+
+@pytest.mark.postgres
+def test_a_first_load_leaves_the_words_pending_and_searches_exact(
+    pg_store: RevisionStore, postgres_engine: Engine
+) -> None:
+    load(pg_store, derive=False)
+    assert pending(pg_store)
+    assert word_rows(pg_store) == 0
+    meanwhile = results(pg_store)
+    assert meanwhile["fract"] == [("b", 2), ("a", 2)]  # the term itself, then the rest
+    assert meanwhile["chr fem"] == [("a", 1)]
+    assert meanwhile["of"] == [("c", 2), ("a", 2)]  # shorter term first
+
+    assert pg_store.derive() == [derived.WORDS]
+    assert not pending(pg_store)
+    assert word_rows(pg_store) == 8  # d1: 4 words, d2: 1, d3: 3 (d4 is inactive)
+    assert words_table_difference(pg_store) == []
+    assert results(pg_store) == meanwhile
+
+
+@pytest.mark.postgres
+def test_the_default_load_derives_before_it_returns(pg_store: RevisionStore) -> None:
+    load(pg_store, derive=True)
+    assert not pending(pg_store)
+    assert words_table_difference(pg_store) == []
+    assert word_rows(pg_store) == 8
+
+
+@pytest.mark.postgres
+def test_commits_before_the_derivation_end_up_in_the_words(pg_store: RevisionStore) -> None:
+    load(pg_store, derive=False)
+    pg_store.commit(
+        "MAIN",
+        "u",
+        "c",
+        [
+            change("d1", "description", term="Open fracture"),
+            delete("d3", "description"),
+            change("d4", "description", active=True),
+            description("d5", "b", "Skin graft"),
+        ],
+    )
+    pg_store.create_branch("MAIN", "t")
+    pg_store.commit("MAIN/t", "u", "c", [change("d2", "description", term="Ulcer")])
+    meanwhile = results(pg_store)
+    assert meanwhile["ulcer"] == [("c", 1)]
+    assert meanwhile["skin"] == [("b", 1)]
+    assert pg_store.search_concepts(ReadPoint("MAIN/t"), "ulcer")[1] == 2
+
+    pg_store.derive()
+    assert words_table_difference(pg_store) == []
+    assert results(pg_store) == meanwhile
+    assert pg_store.search_concepts(ReadPoint("MAIN/t"), "ulcer")[1] == 2
+
+
+@pytest.mark.postgres
+def test_a_load_into_a_table_with_rows_keeps_the_words_by_trigger(
+    pg_store: RevisionStore,
+) -> None:
+    load(pg_store, derive=True)
+    pg_store.bulk_load(
+        "MAIN",
+        "u",
+        "second load",
+        {"description": iter([("d9", {"concept_id": "a", "term": "Fracture of rib"})])},
+        derive=False,
+    )
+    assert not pending(pg_store)
+    assert words_table_difference(pg_store) == []
+    assert [c.id for c in pg_store.search_concepts(MAIN, "rib")[0]] == ["a"]
+
+
+@pytest.mark.postgres
+def test_a_failed_first_load_leaves_the_words_trigger_on(pg_store: RevisionStore) -> None:
+    with pytest.raises(ComponentExists):
+        pg_store.bulk_load(
+            "MAIN",
+            "u",
+            "load",
+            {
+                "concept": iter([("a", {})]),
+                "description": iter(
+                    [("d1", {"concept_id": "a", "term": "Femur"})] * 2  # an id twice
+                ),
+            },
+        )
+    assert not pending(pg_store)
+    pg_store.commit("MAIN", "u", "c", [concept("a"), description("d1", "a", "Femur")])
+    assert word_rows(pg_store) == 1
+    assert words_table_difference(pg_store) == []
+
+
+@pytest.fixture
+def impatient(postgres_url: str) -> Iterator[Engine]:
+    """An engine on the test database whose statements give up on a lock after 200 ms."""
+    engine = sqlalchemy.create_engine(postgres_url, connect_args={"options": "-c lock_timeout=200"})
+    yield engine
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_failed_derivation_leaves_the_words_pending_and_searches_exact(
+    pg_store: RevisionStore, impatient: Engine
+) -> None:
+    load(pg_store, derive=False)
+    meanwhile = results(pg_store)
+    # A reader inside the words table holds the lock the rebuild's TRUNCATE needs, so the
+    # derivation fails after it has locked the descriptions and the pending row.
+    with pg_store.engine.connect() as reader:
+        reader.execute(text("SELECT count(*) FROM description_words"))
+        with pytest.raises(sqlalchemy.exc.OperationalError, match="lock timeout"):
+            derived.derive(impatient)
+        reader.rollback()
+    assert pending(pg_store)
+    assert results(pg_store) == meanwhile
+    assert pg_store.derive() == [derived.WORDS]
+    assert words_table_difference(pg_store) == []
+
+
+def test_derive_with_nothing_pending_builds_nothing(store: RevisionStore) -> None:
+    store.commit("MAIN", "u", "c", [concept("a"), description("d", "a", "Femur")])
+    assert store.derive() == []
+    assert [c.id for c in store.search_concepts(MAIN, "fem")[0]] == ["a"]
+
+
+@pytest.mark.postgres
+def test_a_load_whose_derivation_fails_still_returns_its_commit(
+    pg_store: RevisionStore, impatient: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = RevisionStore(impatient, ManualClock(1_700_000_000_000))
+    with pg_store.engine.connect() as reader:
+        reader.execute(text("SELECT count(*) FROM description_words"))
+        load(store, derive=True)
+        reader.rollback()
+    assert "its search tables were not built" in caplog.text
+    assert pending(pg_store)
+    assert [c.id for c in store.search_concepts(MAIN, "femur")[0]] == ["a"]
+    assert store.derive() == [derived.WORDS]
+    assert words_table_difference(pg_store) == []
+
+
+@pytest.mark.postgres
+def test_db_upgrade_builds_what_a_load_left_pending(
+    pg_store: RevisionStore, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load(pg_store, derive=False)
+    monkeypatch.setenv("SNOWPATH_DATABASE_URL", postgres_url)
+    result = CliRunner().invoke(main, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "Built description_words, which a bulk load had left pending." in result.output
+    assert not pending(pg_store)
+    assert words_table_difference(pg_store) == []
+    again = CliRunner().invoke(main, ["db", "upgrade"])
+    assert "Built" not in again.output
