@@ -38,12 +38,13 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy
-from sqlalchemy import Column, Engine, MetaData, String, Table, bindparam, event, select, text
+from sqlalchemy import Column, Engine, MetaData, Table, bindparam, event, select, text
 
 from bench.data import Terminology
 from revisions import Delete, ReadPoint, RevisionStore, Update, View, make_engine, upgrade
 from revisions.components import TYPES
 from revisions.db import reading_engine
+from revisions.schema import ComponentId
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_DATABASE = "snowpath_bench"
@@ -673,7 +674,7 @@ def baseline_table() -> Table:
     return Table(
         "baseline_concepts",
         MetaData(),
-        Column("component_id", String(100), primary_key=True),
+        Column("component_id", ComponentId, primary_key=True),
         *columns,
     )
 

@@ -198,8 +198,8 @@ def insert(
     read_only: bool = False,
     layer_list: tuple[Layer, ...] = (),
     effective_time: str | None = None,
-) -> int:
-    """Insert a branch created at ``ts``, based on the parent's head."""
+) -> BranchRow:
+    """Insert a branch created at ``ts``, based on the parent's head; its row."""
     path = name if parent is None else f"{parent.path}/{name}"
     taken = connection.execute(
         select(exists().where(_B.c.path == path, _B.c.deleted_ts.is_(None)))
@@ -207,25 +207,33 @@ def insert(
     if taken:
         raise BranchExists(f"Branch '{path}' already exists.")
     base = None if parent is None else parent.head_ts
-    branch_id = connection.execute(
-        _B.insert()
-        .values(
-            path=path,
-            name=name,
-            parent_id=None if parent is None else parent.id,
-            created_ts=ts,
-            base_ts=base,
-            base_since_ts=None if parent is None else ts,
-            head_ts=ts,
-            read_only=read_only,
-            has_layers=bool(layer_list),
-            metadata=metadata,
-            effective_time=effective_time,
+    row = _row(
+        connection.execute(
+            _B.insert()
+            .values(
+                path=path,
+                name=name,
+                parent_id=None if parent is None else parent.id,
+                created_ts=ts,
+                base_ts=base,
+                base_since_ts=None if parent is None else ts,
+                head_ts=ts,
+                read_only=read_only,
+                has_layers=bool(layer_list),
+                metadata=metadata,
+                effective_time=effective_time,
+            )
+            .returning(*_B.c)
         )
-        .returning(_B.c.id)
-    ).scalar_one()
+        .mappings()
+        .one()
+    )
+    branch_id = row.id
     if parent is not None:
-        record_base(connection, branch_id, ts, base)  # type: ignore[arg-type]
+        # The row holds its base already; the history of bases starts with it.
+        connection.execute(
+            schema.branch_bases.insert().values(branch_id=branch_id, since_ts=ts, base_ts=base)
+        )
         if effective_time is not None and not parent.has_versions:
             connection.execute(_B.update().where(_B.c.id == parent.id).values(has_versions=True))
     for position, layer in enumerate(layer_list):
@@ -237,7 +245,7 @@ def insert(
                 upto_ts=layer.upto_ts,
             )
         )
-    return branch_id
+    return row
 
 
 def record_base(connection: Connection, branch_id: int, since_ts: int, base_ts: int) -> None:

@@ -10,8 +10,9 @@ verdict and messages), so a bulk row obeys exactly the rules of a normal commit.
   dropped first and rebuilt after the rows are in: building an index or checking a key once
   for all rows is several times cheaper than doing it per row. It all happens in the
   caller's transaction, so a failure rolls the indexes back too. On PostgreSQL such a first
-  load also skips the triggers that fill search tables (``description_words``) and marks
-  them pending instead: :mod:`revisions.derived` builds them after the commit.
+  load also skips the triggers that fill search tables (``description_words``) and the
+  full-text index of the terms, and marks them pending instead: :mod:`revisions.derived`
+  builds them after the commit.
 - **Existence**: when the branch sees nothing of a type yet (no own rows, no deeper
   segments), no id can exist already; otherwise ids are checked against the view in
   batches. Duplicates inside the load violate a unique index.
@@ -216,25 +217,30 @@ def _copy_writer(
 def _deferred_upkeep(connection: Connection, ctype: ComponentType, ts: int) -> Iterator[None]:
     """Around writing rows into ``ctype``'s table: if it is empty, drop what the database
     maintains row by row (see :func:`_upkeep`) first and recreate it afterwards (not after
-    an error: the transaction rolls the drop back); on PostgreSQL also switch off the
-    triggers of :data:`revisions.derived.DEFERRED` and mark their tables pending."""
+    an error: the transaction rolls the drop back); on PostgreSQL, what
+    :data:`revisions.derived.DEFERRED` names is instead left to :func:`revisions.derived.derive`
+    and marked pending: triggers are switched off for the load, indexes not recreated."""
     table = ctype.table
     empty = connection.execute(select(table.c.rev_id).limit(1)).first() is None
     postgres = connection.dialect.name == "postgresql"
     saved = _upkeep(connection, table.name) if empty else []
     deferred = derived.DEFERRED.get(table.name, ()) if empty and postgres else ()
-    for drop, _ in saved:
+    triggers = [d for d in deferred if d.trigger]
+    later = {d.name for d in deferred if not d.trigger}
+    for _, drop, _ in saved:
         connection.exec_driver_sql(drop)
-    for _, trigger in deferred:
-        connection.exec_driver_sql(f"ALTER TABLE {table.name} DISABLE TRIGGER {trigger}")
+    for d in triggers:
+        connection.exec_driver_sql(f"ALTER TABLE {table.name} DISABLE TRIGGER {d.trigger}")
     if saved and postgres:
         connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
     yield
-    for name, trigger in deferred:
-        connection.exec_driver_sql(f"ALTER TABLE {table.name} ENABLE TRIGGER {trigger}")
-        derived.mark_pending(connection, name, ts)
-    for _, create in saved:
-        connection.exec_driver_sql(create)
+    for d in triggers:
+        connection.exec_driver_sql(f"ALTER TABLE {table.name} ENABLE TRIGGER {d.trigger}")
+    for d in deferred:
+        derived.mark_pending(connection, d.name, ts)
+    for name, _, create in saved:
+        if name not in later:
+            connection.exec_driver_sql(create)
     if saved and table.name == "descriptions" and not postgres:
         # The full-text index missed the rows its dropped trigger would have added.
         connection.exec_driver_sql(
@@ -242,19 +248,19 @@ def _deferred_upkeep(connection: Connection, ctype: ComponentType, ts: int) -> I
         )
 
 
-def _upkeep(connection: Connection, table: str) -> list[tuple[str, str]]:
-    """(drop, recreate) statements for what the database maintains per row of ``table``
+def _upkeep(connection: Connection, table: str) -> list[tuple[str, str, str]]:
+    """(name, drop, recreate) for what the database maintains per row of ``table``
     besides the row and its primary key: the secondary indexes; on PostgreSQL the foreign
     keys (a per-row check of 14 us, three times the cost of the row itself; adding the
     constraint back checks every row in one join); on SQLite the triggers."""
     if connection.dialect.name == "postgresql":
         rows = connection.execute(
             text(
-                "SELECT format('DROP INDEX %I', indexname), indexdef FROM pg_indexes i "
-                "WHERE tablename = :t AND schemaname = current_schema() "
+                "SELECT indexname, format('DROP INDEX %I', indexname), indexdef "
+                "FROM pg_indexes i WHERE tablename = :t AND schemaname = current_schema() "
                 "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) "
                 "UNION ALL "
-                "SELECT format('ALTER TABLE %I DROP CONSTRAINT %I', :t, conname), "
+                "SELECT conname, format('ALTER TABLE %I DROP CONSTRAINT %I', :t, conname), "
                 "format('ALTER TABLE %I ADD CONSTRAINT %I ', :t, conname) "
                 "|| pg_get_constraintdef(oid) FROM pg_constraint "
                 "WHERE conrelid = to_regclass(:t) AND contype = 'f'"
@@ -264,9 +270,10 @@ def _upkeep(connection: Connection, table: str) -> list[tuple[str, str]]:
     else:
         rows = connection.execute(
             text(
-                "SELECT 'DROP ' || upper(type) || ' \"' || name || '\"', sql FROM sqlite_master "
+                "SELECT name, 'DROP ' || upper(type) || ' \"' || name || '\"', sql "
+                "FROM sqlite_master "
                 "WHERE tbl_name = :t AND type IN ('index', 'trigger') AND sql IS NOT NULL"
             ),
             {"t": table},
         )
-    return [(drop, create) for drop, create in rows]
+    return [(name, drop, create) for name, drop, create in rows]

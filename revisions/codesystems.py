@@ -260,9 +260,9 @@ class CodeSystems:
             raise InvalidRequest(f"A working branch must be below MAIN, not '{path}'.")
         branches.check_name(name)
         parent = branches.lock(connection, branches.load_live(connection, parent_path).id)
-        branch_id = branches.insert(connection, parent, name, ts, {})
-        commit.record_commit(connection, branch_id, ts, CommitKind.CREATE, "system", "", 0)
-        return branches.load_by_id(connection, branch_id)
+        row = branches.insert(connection, parent, name, ts, {})
+        commit.record_commit(connection, row.id, ts, CommitKind.CREATE, "system", "", 0)
+        return row
 
     def get(self, codesystem_id: str) -> CodeSystem:
         with self.store.reading() as connection:
@@ -368,7 +368,7 @@ class CodeSystems:
             try:
                 tag_id = branches.insert(
                     connection, working, version, ts, {}, read_only=True, effective_time=effective
-                )
+                ).id
             except BranchExists:
                 raise VersionExists(
                     f"Branch '{working.path}/{version}' already exists: choose another name."
@@ -433,7 +433,7 @@ class CodeSystems:
             merge.check_resolved_references(
                 connection, final, resolutions, head_view(connection, old_chain)
             )
-            new_id = branches.insert(
+            new_row = branches.insert(
                 connection,
                 new_tag,
                 codesystem_id,
@@ -441,7 +441,8 @@ class CodeSystems:
                 dict(old_working.metadata or {}),
                 layer_list=(Layer(old_working.id, old_working.head_ts),),
             )
-            now = head_view(connection, [*new_chain, branches.load_by_id(connection, new_id)])
+            new_id = new_row.id
+            now = head_view(connection, [*new_chain, new_row])
             fallback = View(now.segments[1:], (), now.paths, now.releases)
             count = merge.settle(connection, new_id, now, fallback, final, ts)
             commit.record_commit(

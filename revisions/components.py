@@ -209,49 +209,66 @@ def fast_check(ctype: ComponentType) -> FastCheck:
 
     It accepts only input that :func:`validate` accepts, with the same values (a tuple of
     ids may stay a tuple: both store as a list), and returns None when in any doubt; the
-    caller then asks :func:`validate`, which gives the verdict and the messages. Several
-    times cheaper per row, as it only compares exact types.
+    caller then asks :func:`validate`, which gives the verdict and the messages. It only
+    compares exact types, with each field's test written out in one function generated
+    per type (:func:`_check_source`): a call per field had cost 4-5 us of a row's 7 us.
     """
-    known = frozenset(ctype.field_names)
-    specs = tuple((f.name, f.default, _exact_check(f), f.required) for f in ctype.fields)
-    needs_target = ctype is MAPPING
-
-    def check(component_id: Any, content: Mapping[str, Any]) -> list[Any] | None:
-        if (
-            type(component_id) is not str
-            or not 0 < len(component_id) <= _ID
-            or "/" in component_id
-            or not component_id.isprintable()
-            or component_id.isspace()
-            or not known.issuperset(content)
-        ):
-            return None
-        values = []
-        for name, default, ok, required in specs:
-            value = content.get(name, default)
-            if value is None:
-                if required:
-                    return None
-            elif not ok(value):
-                return None
-            values.append(value)
-        if needs_target and content.get("target_id") is None and content.get("target_code") is None:
-            return None
-        return values
-
-    return check
+    namespace: dict[str, Any] = {
+        "known": frozenset(ctype.field_names),
+        "ids_ok": _ids_ok,
+        **{f"default_{i}": f.default for i, f in enumerate(ctype.fields)},
+    }
+    exec(_check_source(ctype), namespace)  # the source is built from the type alone
+    return namespace["check"]
 
 
-def _exact_check(field: Field) -> Callable[[Any], bool]:
-    limit = field.max_length or 1 << 62
-    if field.kind == "str":
+def _check_source(ctype: ComponentType) -> str:
+    """The source of :func:`fast_check`'s function for ``ctype``: a guard on the id and the
+    field names, then per field one test on its value (None passes unless required)."""
+    lines = [
+        "def check(component_id, content):",
+        "    if (type(component_id) is not str",
+        f"            or not 0 < len(component_id) <= {_ID}",
+        "            or '/' in component_id",
+        "            or not component_id.isprintable()",
+        "            or component_id.isspace()",
+        "            or not known.issuperset(content)):",
+        "        return None",
+        "    get = content.get",
+    ]
+    for i, field in enumerate(ctype.fields):
+        value = f"v{i}"
+        lines.append(f"    {value} = get({field.name!r}, default_{i})")
+        test = _value_test(field, value)
         if field.required:
-            return lambda v: type(v) is str and len(v) <= limit and not v.isspace() and v != ""
-        return lambda v: type(v) is str and len(v) <= limit
+            lines.append(f"    if {value} is None or not ({test}):")
+        else:
+            lines.append(f"    if {value} is not None and not ({test}):")
+        lines.append("        return None")
+    if ctype is MAPPING:
+        lines.append("    if get('target_id') is None and get('target_code') is None:")
+        lines.append("        return None")
+    values = ", ".join(f"v{i}" for i in range(len(ctype.fields)))
+    lines.append(f"    return [{values}]")
+    return "\n".join(lines) + "\n"
+
+
+def _value_test(field: Field, value: str) -> str:
+    """A Python expression true when a non-None ``value`` is surely valid for ``field``."""
+    limit = f" and len({value}) <= {field.max_length}" if field.max_length else ""
+    if field.kind == "str":
+        test = f"type({value}) is str{limit}"
+        return f"{test} and {value} != '' and not {value}.isspace()" if field.required else test
     if field.kind == "bool":
-        return lambda v: type(v) is bool
+        return f"type({value}) is bool"
     if field.kind == "number":
-        return lambda v: type(v) is int or type(v) is float
+        return f"(type({value}) is int or type({value}) is float)"
     if field.kind == "ids":
-        return lambda v: type(v) in (list, tuple) and all(type(x) is str and x != "" for x in v)
-    return lambda v: type(v) is dict
+        return f"ids_ok({value})"
+    return f"type({value}) is dict"
+
+
+def _ids_ok(value: Any) -> bool:
+    if type(value) is not list and type(value) is not tuple:
+        return False
+    return all(type(item) is str and item != "" for item in value)

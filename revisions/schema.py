@@ -49,6 +49,9 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 # SQLite only auto-increments an INTEGER PRIMARY KEY (the rowid alias).
 RowId = BigInteger().with_variant(Integer(), "sqlite")
 ID_LENGTH = 100
+# Component ids and references to them: compared byte by byte on every database (migration
+# 0008), the order of Python's strings and SQLite's default, whatever the server's locale.
+ComponentId = String(ID_LENGTH).with_variant(String(ID_LENGTH, collation="C"), "postgresql")
 
 store_clock = Table(
     "store_clock",
@@ -200,7 +203,7 @@ def _revision_table(name: str, *columns: Column, indexes: tuple[Index, ...] = ()
         name,
         metadata,
         Column("rev_id", RowId, primary_key=True),
-        Column("component_id", String(ID_LENGTH), nullable=False),
+        Column("component_id", ComponentId, nullable=False),
         Column("branch_id", RowId, ForeignKey("branches.id"), nullable=False),
         Column("start_ts", BigInteger, nullable=False),
         Column("end_ts", BigInteger, nullable=True),
@@ -248,7 +251,7 @@ concepts = _revision_table(
 
 descriptions = _revision_table(
     "descriptions",
-    Column("concept_id", String(ID_LENGTH), nullable=True),
+    Column("concept_id", ComponentId, nullable=True),
     Column("term", Text, nullable=True),
     Column("language_code", String(20), nullable=True),
     Column("type", String(255), nullable=True),
@@ -261,9 +264,9 @@ descriptions = _revision_table(
 
 mappings = _revision_table(
     "mappings",
-    Column("source_id", String(ID_LENGTH), nullable=True),
+    Column("source_id", ComponentId, nullable=True),
     Column("map_type", String(255), nullable=True),
-    Column("target_id", String(ID_LENGTH), nullable=True),
+    Column("target_id", ComponentId, nullable=True),
     Column("target_code_system", String(255), nullable=True),
     Column("target_code", String(255), nullable=True),
     Column("target_name", Text, nullable=True),

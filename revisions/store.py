@@ -118,7 +118,7 @@ class RevisionStore:
             layer_list = tuple(
                 Layer(branches.load_live(connection, path).id, upto) for path, upto in layers
             )
-            branch_id = branches.insert(
+            row = branches.insert(
                 connection,
                 parent_row,
                 name,
@@ -127,8 +127,7 @@ class RevisionStore:
                 read_only=read_only,
                 layer_list=layer_list,
             )
-            commit.record_commit(connection, branch_id, ts, CommitKind.CREATE, "system", "", 0)
-            row = branches.load_by_id(connection, branch_id)
+            commit.record_commit(connection, row.id, ts, CommitKind.CREATE, "system", "", 0)
             return branches.to_branch(connection, row, new=parent_row)
 
     def get_branch(self, path: str) -> Branch:

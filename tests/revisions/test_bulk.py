@@ -96,7 +96,7 @@ def index_definitions(store: RevisionStore) -> list[tuple[str, str]]:
                 "('concepts', 'descriptions', 'mappings') "
                 "UNION ALL SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger "
                 "WHERE NOT tgisinternal AND tgrelid::regclass::text IN "
-                "('concepts', 'descriptions', 'mappings') ORDER BY 1"
+                "('concepts', 'descriptions', 'mappings') ORDER BY 1, 2"
             )
         else:
             query = (

@@ -1,6 +1,6 @@
-"""Search tables a first bulk load leaves pending (``revisions.derived``): searches stay
-exact while they are, ``derive`` builds exactly what the triggers would have kept, and a
-failure anywhere leaves the store as it was.
+"""Search structures a first bulk load leaves pending (``revisions.derived``): searches
+stay exact while they are, ``derive`` builds exactly what the triggers and the migrations'
+index would have kept, and a failure anywhere leaves the store as it was.
 
 The deferral exists on PostgreSQL only; SQLite's full-text index is rebuilt in the load.
 """
@@ -62,29 +62,79 @@ def pending(store: RevisionStore) -> bool:
         return derived.is_pending(connection, derived.WORDS)
 
 
+def pending_names(store: RevisionStore) -> list[str]:
+    with store.engine.connect() as connection:
+        query = text("SELECT name FROM pending_derivations ORDER BY name")
+        return list(connection.execute(query).scalars())
+
+
+def term_index(store: RevisionStore) -> str | None:
+    """The term index's definition and options, None while it does not exist."""
+    with store.engine.connect() as connection:
+        return connection.execute(
+            text(
+                "SELECT i.indexdef || ' ' || array_to_string(c.reloptions, ',') "
+                "FROM pg_indexes i JOIN pg_class c ON c.relname = i.indexname "
+                "WHERE i.indexname = :name AND i.schemaname = current_schema()"
+            ),
+            {"name": derived.TERM_INDEX},
+        ).scalar()
+
+
 @pytest.mark.postgres
 def test_a_first_load_leaves_the_words_pending_and_searches_exact(
     pg_store: RevisionStore, postgres_engine: Engine
 ) -> None:
     load(pg_store, derive=False)
-    assert pending(pg_store)
+    assert pending_names(pg_store) == [derived.WORDS, derived.TERM_INDEX]
     assert word_rows(pg_store) == 0
+    assert term_index(pg_store) is None
     meanwhile = results(pg_store)
     assert meanwhile["fract"] == [("b", 2), ("a", 2)]  # the term itself, then the rest
     assert meanwhile["chr fem"] == [("a", 1)]
     assert meanwhile["of"] == [("c", 2), ("a", 2)]  # shorter term first
 
-    assert pg_store.derive() == [derived.WORDS]
-    assert not pending(pg_store)
+    assert pg_store.derive() == [derived.WORDS, derived.TERM_INDEX]
+    assert pending_names(pg_store) == []
     assert word_rows(pg_store) == 8  # d1: 4 words, d2: 1, d3: 3 (d4 is inactive)
     assert words_table_difference(pg_store) == []
     assert results(pg_store) == meanwhile
 
 
 @pytest.mark.postgres
+def test_derive_builds_the_term_index_as_the_migrations_define_it(
+    pg_store: RevisionStore,
+) -> None:
+    migrated = term_index(pg_store)
+    assert migrated is not None
+    assert "fastupdate=off" in migrated
+    load(pg_store, derive=False)
+    assert term_index(pg_store) is None
+    pg_store.derive()
+    assert term_index(pg_store) == migrated
+
+
+@pytest.mark.postgres
+def test_searches_use_the_term_index_once_it_is_built(pg_store: RevisionStore) -> None:
+    load(pg_store, derive=False)
+    plan = (
+        "EXPLAIN SELECT 1 FROM descriptions "
+        "WHERE to_tsvector('simple'::regconfig, term) @@ 'femur'::tsquery"
+    )
+    with pg_store.engine.connect() as connection:
+        connection.exec_driver_sql("SET enable_seqscan = off")
+        assert derived.TERM_INDEX not in "\n".join(connection.exec_driver_sql(plan).scalars())
+    pg_store.derive()
+    with pg_store.engine.connect() as connection:
+        connection.exec_driver_sql("SET enable_seqscan = off")
+        assert derived.TERM_INDEX in "\n".join(connection.exec_driver_sql(plan).scalars())
+
+
+@pytest.mark.postgres
 def test_the_default_load_derives_before_it_returns(pg_store: RevisionStore) -> None:
     load(pg_store, derive=True)
-    assert not pending(pg_store)
+    assert pending_names(pg_store) == []
+    assert term_index(pg_store) is not None
     assert words_table_difference(pg_store) == []
     assert word_rows(pg_store) == 8
 
@@ -147,7 +197,8 @@ def test_a_failed_first_load_leaves_the_words_trigger_on(pg_store: RevisionStore
                 ),
             },
         )
-    assert not pending(pg_store)
+    assert pending_names(pg_store) == []
+    assert term_index(pg_store) is not None
     pg_store.commit("MAIN", "u", "c", [concept("a"), description("d1", "a", "Femur")])
     assert word_rows(pg_store) == 1
     assert words_table_difference(pg_store) == []
@@ -174,7 +225,9 @@ def test_a_failed_derivation_leaves_the_words_pending_and_searches_exact(
         with pytest.raises(sqlalchemy.exc.OperationalError, match="lock timeout"):
             derived.derive(impatient)
         reader.rollback()
-    assert pending(pg_store)
+    # The term index, built beside the words on a connection of its own, committed.
+    assert pending_names(pg_store) == [derived.WORDS]
+    assert term_index(pg_store) is not None
     assert results(pg_store) == meanwhile
     assert pg_store.derive() == [derived.WORDS]
     assert words_table_difference(pg_store) == []
@@ -211,7 +264,8 @@ def test_db_upgrade_builds_what_a_load_left_pending(
     result = CliRunner().invoke(main, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert "Built description_words, which a bulk load had left pending." in result.output
-    assert not pending(pg_store)
+    assert "Built ix_descriptions_term_tsv, which a bulk load had left pending." in result.output
+    assert pending_names(pg_store) == []
     assert words_table_difference(pg_store) == []
     again = CliRunner().invoke(main, ["db", "upgrade"])
     assert "Built" not in again.output

@@ -4,6 +4,7 @@ revision's value deciding, and keyset paging without overlap or gap."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import Engine, text
 
 from revisions import Filter, Order, ReadPoint, RevisionStore
 from revisions.errors import InvalidRequest
@@ -29,7 +30,9 @@ def modules(store: RevisionStore) -> RevisionStore:
     return store
 
 
-def ordered(store: RevisionStore, point: ReadPoint, order: Order, limit: int = 100) -> list[str]:
+def ordered(
+    store: RevisionStore, point: ReadPoint, order: Order | None, limit: int = 100
+) -> list[str]:
     """Every id in ``order``, read ``limit`` at a time with the key of each page."""
     found, after = [], None
     while True:
@@ -77,3 +80,38 @@ def test_order_by_a_list_object_or_unknown_field_is_refused(
 ) -> None:
     with pytest.raises(InvalidRequest, match=f"Cannot sort concepts by '{field}'"):
         modules.page(MAIN, "concept", order=Order(field))
+
+
+def test_ids_page_in_byte_order_on_every_database(store: RevisionStore) -> None:
+    # Case, digits, punctuation and accents: a server locale orders these otherwise.
+    names = ["b", "B", "a", "Z", "ä", "é", "_x", "10", "9", "a-b", "ab", "A b"]
+    store.commit("MAIN", "u", "c", [concept(name) for name in names])
+    assert ordered(store, MAIN, None, limit=1) == sorted(names)
+    assert ordered(store, MAIN, None, limit=5) == sorted(names)
+
+
+@pytest.mark.postgres
+def test_id_columns_compare_bytewise_on_postgresql(postgres_engine: Engine) -> None:
+    with postgres_engine.connect() as connection:
+        collations = dict(
+            connection.execute(
+                text(
+                    "SELECT table_name || '.' || column_name, collation_name "
+                    "FROM information_schema.columns WHERE table_schema = current_schema() "
+                    "AND table_name IN ('concepts', 'descriptions', 'mappings') "
+                    "AND column_name LIKE '%\\_id' AND data_type = 'character varying'"
+                )
+            ).all()
+        )
+    assert collations == {
+        "concepts.component_id": "C",
+        "concepts.module_id": None,
+        "descriptions.component_id": "C",
+        "descriptions.concept_id": "C",
+        "descriptions.external_id": None,
+        "concepts.external_id": None,
+        "mappings.component_id": "C",
+        "mappings.source_id": "C",
+        "mappings.target_id": "C",
+        "mappings.external_id": None,
+    }
