@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, exists, select
+from sqlalchemy.exc import IntegrityError
 
 from revisions import schema
 from revisions.components import TYPES
@@ -188,6 +189,13 @@ def base_at(connection: Connection, branch: BranchRow, ts: int) -> int:
     return int(value)
 
 
+# Built once: a statement built per call cost more in Python than its round trip.
+_LIVE_PATH_INDEX = "uq_branches_live_path"
+_INSERT_BRANCH = _B.insert().returning(*_B.c)
+_INSERT_BASE = schema.branch_bases.insert()
+_SET_HEAD = _B.update().where(_B.c.id == bindparam("branch_id")).values(head_ts=bindparam("ts"))
+
+
 def insert(
     connection: Connection,
     parent: BranchRow | None,
@@ -201,39 +209,34 @@ def insert(
 ) -> BranchRow:
     """Insert a branch created at ``ts``, based on the parent's head; its row."""
     path = name if parent is None else f"{parent.path}/{name}"
-    taken = connection.execute(
-        select(exists().where(_B.c.path == path, _B.c.deleted_ts.is_(None)))
-    ).scalar()
-    if taken:
-        raise BranchExists(f"Branch '{path}' already exists.")
     base = None if parent is None else parent.head_ts
-    row = _row(
-        connection.execute(
-            _B.insert()
-            .values(
-                path=path,
-                name=name,
-                parent_id=None if parent is None else parent.id,
-                created_ts=ts,
-                base_ts=base,
-                base_since_ts=None if parent is None else ts,
-                head_ts=ts,
-                read_only=read_only,
-                has_layers=bool(layer_list),
-                metadata=metadata,
-                effective_time=effective_time,
-            )
-            .returning(*_B.c)
-        )
-        .mappings()
-        .one()
-    )
+    values = {
+        "path": path,
+        "name": name,
+        "parent_id": None if parent is None else parent.id,
+        "created_ts": ts,
+        "base_ts": base,
+        "base_since_ts": None if parent is None else ts,
+        "head_ts": ts,
+        "deleted_ts": None,
+        "read_only": read_only,
+        "has_layers": bool(layer_list),
+        "metadata": metadata,
+        "effective_time": effective_time,
+        "has_versions": False,
+    }
+    try:
+        # The unique index on live paths decides (no look-up first: one round trip less).
+        # The error ends the caller's transaction on PostgreSQL: it is raised, never handled.
+        row = _row(connection.execute(_INSERT_BRANCH, values).mappings().one())
+    except IntegrityError as error:
+        if _LIVE_PATH_INDEX in str(error.orig) or "branches.path" in str(error.orig):
+            raise BranchExists(f"Branch '{path}' already exists.") from None
+        raise
     branch_id = row.id
     if parent is not None:
         # The row holds its base already; the history of bases starts with it.
-        connection.execute(
-            schema.branch_bases.insert().values(branch_id=branch_id, since_ts=ts, base_ts=base)
-        )
+        connection.execute(_INSERT_BASE, {"branch_id": branch_id, "since_ts": ts, "base_ts": base})
         if effective_time is not None and not parent.has_versions:
             connection.execute(_B.update().where(_B.c.id == parent.id).values(has_versions=True))
     for position, layer in enumerate(layer_list):
@@ -249,16 +252,15 @@ def insert(
 
 
 def record_base(connection: Connection, branch_id: int, since_ts: int, base_ts: int) -> None:
-    connection.execute(
-        schema.branch_bases.insert().values(branch_id=branch_id, since_ts=since_ts, base_ts=base_ts)
-    )
+    values = {"branch_id": branch_id, "since_ts": since_ts, "base_ts": base_ts}
+    connection.execute(_INSERT_BASE, values)
     connection.execute(
         _B.update().where(_B.c.id == branch_id).values(base_ts=base_ts, base_since_ts=since_ts)
     )
 
 
 def set_head(connection: Connection, branch_id: int, ts: int) -> None:
-    connection.execute(_B.update().where(_B.c.id == branch_id).values(head_ts=ts))
+    connection.execute(_SET_HEAD, {"branch_id": branch_id, "ts": ts})
 
 
 def set_metadata(connection: Connection, branch_id: int, metadata: dict[str, Any]) -> None:

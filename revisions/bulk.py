@@ -34,14 +34,13 @@ import psycopg
 from sqlalchemy import Connection, exists, select, text
 
 from revisions import derived
-from revisions.components import TYPES, ComponentType, fast_check, validate
+from revisions.components import TYPES, ComponentType, fast_check, stored_as_json, validate
 from revisions.errors import ComponentExists, MissingReference
 from revisions.read import CHUNK, visible_rows
 from revisions.schema import POSTGRES_DERIVED
 from revisions.views import Segment, View
 
 BATCH = 5_000
-_JSON_KINDS = ("ids", "object")
 # Types some reference points at: the loader remembers the ids it loads of these.
 _TARGETS = frozenset(ref.target for ctype in TYPES.values() for ref in ctype.references)
 
@@ -110,7 +109,7 @@ class Loader:
         check = fast_check(ctype)
         names = ctype.field_names
         head = [self.branch_id, self.ts, False]
-        json_at = [4 + i for i, f in enumerate(ctype.fields) if f.kind in _JSON_KINDS]
+        json_at = [4 + i for i, f in enumerate(ctype.fields) if stored_as_json(f)]
         refs = [
             (
                 4 + names.index(ref.field),

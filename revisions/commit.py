@@ -17,7 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import orjson
+import psycopg
 from sqlalchemy import Connection, RowMapping, insert, update
+from sqlalchemy.exc import IntegrityError
 
 from revisions import branches, schema
 from revisions.components import (
@@ -26,6 +29,7 @@ from revisions.components import (
     Reference,
     component_type,
     references_of,
+    stored_as_json,
     validate,
 )
 from revisions.errors import (
@@ -257,12 +261,46 @@ def close_own(connection: Connection, table: Any, branch_id: int, ts: int, ids: 
 def insert_rows(
     connection: Connection, table: Any, branch_id: int, ts: int, rows: list[dict]
 ) -> None:
+    """Write new revisions (``rows``: component_id, deleted and the fields) at ``ts``."""
+    if len(rows) >= _COPY_FROM and connection.dialect.name == "postgresql":
+        _copy_rows(connection, table, branch_id, ts, rows)
+        return
     if rows:
         for row in rows:
             row["branch_id"] = branch_id
             row["start_ts"] = ts
             row["end_ts"] = None
         connection.execute(insert(table), rows)
+
+
+# From this many rows on, PostgreSQL takes them by COPY: a multi-row INSERT binding every
+# value as a parameter cost 2.7 s for 10,000 concepts in a promotion, COPY a fraction.
+_COPY_FROM = 200
+_WRITTEN_BY_COMMIT = ("rev_id", "branch_id", "start_ts", "end_ts")
+
+
+def _copy_rows(
+    connection: Connection, table: Any, branch_id: int, ts: int, rows: list[dict]
+) -> None:
+    """``insert_rows`` through ``COPY`` (PostgreSQL); a violated constraint raises
+    SQLAlchemy's ``IntegrityError``, as the INSERT would."""
+    ctype = next(t for t in TYPES.values() if t.table is table)
+    names = ["component_id", "deleted", *ctype.field_names]
+    json_names = {f.name for f in ctype.fields if stored_as_json(f)}
+    sql = f"COPY {table.name} (branch_id, start_ts, {', '.join(names)}) FROM STDIN"
+    raw = connection.connection.driver_connection
+    try:
+        with raw.cursor() as cursor, cursor.copy(sql) as copy:
+            for row in rows:
+                values = [branch_id, ts]
+                for name in names:
+                    value = row.get(name)
+                    if value is not None and name in json_names:
+                        value = orjson.dumps(value).decode()
+                    values.append(value)
+                copy.write_row(values)
+    except psycopg.errors.IntegrityError as error:
+        raise IntegrityError(sql, None, error) from error
 
 
 def record_commit(
@@ -276,15 +314,21 @@ def record_commit(
     source: tuple[int, int] | None = None,
 ) -> None:
     connection.execute(
-        schema.commits.insert().values(
-            branch_id=branch_id,
-            ts=ts,
-            kind=kind.value,
-            author=author,
-            comment=comment,
-            changes=changes,
-            source_id=source[0] if source else None,
-            source_ts=source[1] if source else None,
-        )
+        _INSERT_COMMIT,
+        {
+            "branch_id": branch_id,
+            "ts": ts,
+            "kind": kind.value,
+            "author": author,
+            "comment": comment,
+            "changes": changes,
+            "source_id": source[0] if source else None,
+            "source_ts": source[1] if source else None,
+        },
     )
-    branches.set_head(connection, branch_id, ts)
+    if kind is not CommitKind.CREATE:  # a branch is inserted with its head at its creation
+        branches.set_head(connection, branch_id, ts)
+
+
+# Built once: a statement built per call cost more in Python than its round trip.
+_INSERT_COMMIT = schema.commits.insert()

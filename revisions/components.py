@@ -133,6 +133,11 @@ MAPPING = ComponentType(
 TYPES: dict[str, ComponentType] = {t.name: t for t in (CONCEPT, DESCRIPTION, MAPPING)}
 
 
+def stored_as_json(field: Field) -> bool:
+    """Whether ``field``'s values are stored in a JSON column (encoded by hand for COPY)."""
+    return field.kind in ("ids", "object")
+
+
 def component_type(name: str) -> ComponentType:
     """The component type called ``name``; :class:`InvalidComponent` if there is none."""
     try:
