@@ -74,7 +74,9 @@ def server(tmp_path: Path) -> Iterator[str]:
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
+                # Reaped too, or the Popen warns at collection that its process still runs.
                 process.kill()
+                process.wait()
             process.stdout.close()  # type: ignore[union-attr]
         services.drop_postgres_database(name)
 
