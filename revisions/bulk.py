@@ -32,6 +32,7 @@ from typing import Any
 import orjson
 import psycopg
 from sqlalchemy import Connection, exists, select, text
+from sqlalchemy.exc import IntegrityError
 
 from revisions import derived
 from revisions.components import TYPES, ComponentType, fast_check, stored_as_json, validate
@@ -196,19 +197,33 @@ def _batch_writer(
 def _copy_writer(
     connection: Connection, ctype: ComponentType, batches: Iterable[Iterable[list[Any]]]
 ) -> int:
-    raw = connection.connection.driver_connection
-    count = 0
-    sql = f"COPY {ctype.table.name} ({', '.join(columns(ctype))}) FROM STDIN"
     # One COPY per batch: producing a batch may query (existence checks), and a connection
     # cannot run queries while a COPY is open on it.
+    count = 0
     for batch in batches:
         try:
-            with raw.cursor() as cursor, cursor.copy(sql) as copy:
-                for row in batch:
-                    copy.write_row(row)
-                    count += 1
-        except psycopg.errors.UniqueViolation:
-            raise ComponentExists("The load contains an id twice.") from None
+            count += copy_rows(connection, ctype, batch)
+        except IntegrityError as error:
+            if isinstance(error.orig, psycopg.errors.UniqueViolation):
+                raise ComponentExists("The load contains an id twice.") from None
+            raise
+    return count
+
+
+def copy_rows(connection: Connection, ctype: ComponentType, rows: Iterable[list[Any]]) -> int:
+    """Write ``rows`` (in :func:`columns` order, JSON values encoded) into ``ctype``'s table
+    with one ``COPY`` (PostgreSQL); how many. A violated constraint raises SQLAlchemy's
+    ``IntegrityError``, as an INSERT would."""
+    raw = connection.connection.driver_connection
+    sql = f"COPY {ctype.table.name} ({', '.join(columns(ctype))}) FROM STDIN"
+    count = 0
+    try:
+        with raw.cursor() as cursor, cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+    except psycopg.errors.IntegrityError as error:
+        raise IntegrityError(sql, None, error) from error
     return count
 
 
