@@ -198,6 +198,12 @@ POSTGRES_DERIVED = {"descriptions": ("description_words",)}
 POSTGRES_DERIVED_TABLES = tuple(name for names in POSTGRES_DERIVED.values() for name in names)
 
 
+def closed_only_index(table: str) -> str:
+    """The name of ``table``'s index of closed revisions (``end_ts IS NOT NULL``): new
+    revisions are current, so inserting them never adds to it (closing one does)."""
+    return f"ix_{table}_branch_end"
+
+
 def _revision_table(name: str, *columns: Column, indexes: tuple[Index, ...] = ()) -> Table:
     return Table(
         name,
@@ -227,7 +233,7 @@ def _revision_table(name: str, *columns: Column, indexes: tuple[Index, ...] = ()
         ),
         Index(f"ix_{name}_branch_start", "branch_id", "start_ts"),
         Index(
-            f"ix_{name}_branch_end",
+            closed_only_index(name),
             "branch_id",
             "end_ts",
             sqlite_where=text("end_ts IS NOT NULL"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 
 from revisions import Delete, ReadPoint, RevisionStore, schema
@@ -119,6 +120,28 @@ def test_load_into_empty_tables_rebuilds_every_index(store: RevisionStore) -> No
     assert len(before) > 10
     store.bulk_load("MAIN", "u", "first", everything())
     assert index_definitions(store) == before
+
+
+def test_load_into_empty_tables_leaves_the_closed_revisions_index_alone(
+    store: RevisionStore,
+) -> None:
+    """Loaded rows are current and never enter ``ix_*_branch_end``: it is neither dropped
+    nor rebuilt, while the other secondary indexes are."""
+    statements: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", note)
+    try:
+        store.bulk_load("MAIN", "u", "first", everything())
+    finally:
+        event.remove(store.engine, "before_cursor_execute", note)
+    touched = "\n".join(s for s in statements if s.startswith(("DROP INDEX", "CREATE")))
+    for table in ("concepts", "descriptions", "mappings"):
+        assert f"uq_{table}_branch_component_start" in touched
+        assert schema.closed_only_index(table) not in touched
+    assert len(index_definitions(store)) > 10
 
 
 def test_failed_load_into_empty_tables_keeps_every_index(store: RevisionStore) -> None:
