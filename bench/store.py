@@ -47,7 +47,7 @@ from revisions import Delete, ReadPoint, RevisionStore, Update, View, bulk, make
 from revisions.components import TYPES
 from revisions.db import reading_engine
 from revisions.schema import ComponentId
-from revisions.views import Segment
+from revisions.visibility import Segment
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_DATABASE = "snowpath_bench"

@@ -27,7 +27,7 @@ from revisions.records import (
     Update,
 )
 from revisions.store import RevisionStore
-from revisions.views import View
+from revisions.visibility import View
 
 __all__ = [
     "Branch",

@@ -39,7 +39,7 @@ from revisions.components import TYPES, ComponentType, fast_check, stored_as_jso
 from revisions.errors import ComponentExists, MissingReference
 from revisions.read import CHUNK, visible_rows
 from revisions.schema import POSTGRES_DERIVED, closed_only_index
-from revisions.views import Segment, View
+from revisions.visibility import Segment, View
 
 BATCH = 5_000
 # Types some reference points at: the loader remembers the ids it loads of these.

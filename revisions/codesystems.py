@@ -5,7 +5,7 @@ branch: ``MAIN/<id>`` by default, or ``<base version tag>/<id>`` when it extends
 of another code system. A version is a read-only tag branch ``<working branch>/<name>`` cut
 at the working branch's head by a ``VERSION`` commit: creating one copies nothing. Content
 written on the working branch up to a version is shown as released with that version's
-effective time (derived when reading, see ``revisions.views``).
+effective time (derived when reading, see ``revisions.visibility``).
 
 An upgrade moves an extension onto a newer version of its base: a new working branch under
 the new version's tag that sees the old working branch's revisions as a layer (no copying);
@@ -34,7 +34,7 @@ from revisions.errors import (
 )
 from revisions.merge import Resolution
 from revisions.records import CommitKind
-from revisions.views import View, head_view
+from revisions.visibility import View, head_view
 
 CS, CV, B = schema.codesystems, schema.codesystem_versions, schema.branches
 
@@ -429,7 +429,7 @@ class CodeSystems:
                 head_view(connection, new_chain),
                 head_view(connection, old_chain),
             )
-            final = merge.resolve(sides, resolutions)
+            final = merge.apply_resolutions(sides, resolutions)
             merge.check_resolved_references(
                 connection, final, resolutions, head_view(connection, old_chain)
             )

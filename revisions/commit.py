@@ -39,7 +39,7 @@ from revisions.errors import (
 )
 from revisions.read import CHUNK, Filter, page, visible_rows
 from revisions.records import Change, CommitKind, Create, Delete, Update
-from revisions.views import View
+from revisions.visibility import View
 
 Key = tuple[str, str]  # (component type, id)
 _ALL = 10_000

@@ -36,7 +36,7 @@ from sqlalchemy.dialects.postgresql import JSONB, TSQUERY
 
 from revisions.components import ComponentType
 from revisions.errors import InvalidRequest
-from revisions.views import View
+from revisions.visibility import View
 
 LIST_FIELDS = ("parents",)
 # Letters and digits: both full-text parsers split at '_' and other word characters.

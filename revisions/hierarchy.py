@@ -7,7 +7,7 @@ from sqlalchemy import Connection
 from revisions.components import CONCEPT
 from revisions.filters import Filter
 from revisions.read import get_many, page
-from revisions.views import View
+from revisions.visibility import View
 
 CHUNK = 500
 MAX_DEPTH = 100

@@ -7,7 +7,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 from revisions import branches, schema
 from revisions.components import ComponentType
 from revisions.records import Commit, CommitKind, Revision
-from revisions.views import View
+from revisions.visibility import View
 
 
 def commit_log(

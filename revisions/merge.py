@@ -31,7 +31,7 @@ from revisions import commit
 from revisions.components import TYPES, ComponentType, references_of, validate
 from revisions.errors import InvalidComponent, MergeConflicts, MissingReference
 from revisions.read import CHUNK, visible_rows
-from revisions.views import Segment, View, valid_in
+from revisions.visibility import Segment, View, valid_in
 
 Key = tuple[str, str]
 Content = dict[str, Any] | None
@@ -235,7 +235,7 @@ def _conflict(key: Key, kind: str, attrs: tuple[ConflictingAttribute, ...]) -> M
     )
 
 
-def resolve(sides: Sides, resolutions: Iterable[Resolution]) -> dict[Key, Content]:
+def apply_resolutions(sides: Sides, resolutions: Iterable[Resolution]) -> dict[Key, Content]:
     """Final content of every changed component, or :class:`MergeConflicts`."""
     chosen = {(r.component_type, r.component_id): r for r in resolutions}
     final: dict[Key, Content] = {}

@@ -1,4 +1,4 @@
-"""Reads over a :class:`~revisions.views.View`: by id, pages in id order, exact totals.
+"""Reads over a :class:`~revisions.visibility.View`: by id, pages in id order, exact totals.
 
 A page is one statement: per segment a keyset scan (``component_id > after`` in index
 order, limited) of the rows valid at its time, minus the ids a shallower segment decides
@@ -40,7 +40,7 @@ from revisions.components import ComponentType
 from revisions.errors import InvalidRequest
 from revisions.filters import Filter
 from revisions.records import Component, Order
-from revisions.views import View, is_excluded, not_excluded, valid_in
+from revisions.visibility import View, is_excluded, not_excluded, valid_in
 
 CHUNK = 500  # ids per IN list
 
@@ -85,7 +85,7 @@ def lookup(
     connection: Connection, ctype: ComponentType, view: View, component_id: str
 ) -> tuple[int, Component | None]:
     """The component the view shows under this id (None if none), and the store clock as
-    the same statement saw it (see :class:`~revisions.views.HeadViews`)."""
+    the same statement saw it (see :class:`~revisions.visibility.HeadViews`)."""
     if not view.segments:  # a view of nothing (no statement has zero legs)
         return db.last_timestamp(connection), None
     stmt = _lookup_statement(ctype, len(view.segments), connection.dialect.name)

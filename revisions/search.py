@@ -55,7 +55,7 @@ from revisions.components import CONCEPT, DESCRIPTION
 from revisions.errors import InvalidRequest
 from revisions.filters import Filter, matches_query, term_query, words
 from revisions.read import page, segment_params, valid_at
-from revisions.views import SegmentRows, View
+from revisions.visibility import SegmentRows, View
 
 _MAX_LENGTH = 999
 MAX_EXPANSION = 64

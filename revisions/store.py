@@ -17,8 +17,19 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from revisions import branches, bulk, commit, db, derived, hierarchy, merge, read, schema, search
-from revisions import resolve as resolve_expression
+from revisions import (
+    branches,
+    bulk,
+    commit,
+    db,
+    derived,
+    expressions,
+    hierarchy,
+    merge,
+    read,
+    schema,
+    search,
+)
 from revisions.branches import Layer
 from revisions.clock import Clock, SystemClock
 from revisions.codesystems import CodeSystems
@@ -46,7 +57,7 @@ from revisions.records import (
     ReadRange,
     Revision,
 )
-from revisions.views import HeadViews, SegmentRows, View, base_view, head_view, resolve
+from revisions.visibility import HeadViews, SegmentRows, View, base_view, head_view, view_of
 from snowpath import Expression
 
 Point = ReadPoint | ReadRange | View
@@ -251,22 +262,22 @@ class RevisionStore:
 
     def read_point(self, expression: Expression) -> ReadPoint | ReadRange:
         """The read point a parsed path expression stands for (relative paths resolved)."""
-        if resolve_expression.is_absolute(expression):
-            return resolve_expression.read_point(None, expression)
+        if expressions.is_absolute(expression):
+            return expressions.read_point(None, expression)
         with self.reading() as connection:
-            return resolve_expression.read_point(connection, expression)
+            return expressions.read_point(connection, expression)
 
     def writable_path(self, expression: Expression) -> str:
         """The branch a write to ``expression`` goes to; refuses anything but a plain path."""
         with self.reading() as connection:
-            return resolve_expression.writable_path(connection, expression)
+            return expressions.writable_path(connection, expression)
 
     def view(self, point: Point) -> View:
         """Resolve a read point once, to reuse it for several reads."""
         if isinstance(point, View):
             return point
         with self._probing() as connection:
-            return resolve(connection, point)
+            return view_of(connection, point)
 
     def get(self, point: Point, type_name: str, component_id: str) -> Component:
         return self.lookup(point, type_name, component_id)[1]
@@ -293,7 +304,7 @@ class RevisionStore:
         if isinstance(point, View):
             return point, read.lookup(connection, ctype, point, component_id)[1]
         if not (isinstance(point, ReadPoint) and point.timestamp is None and not point.base):
-            view = resolve(connection, point)
+            view = view_of(connection, point)
             return view, read.lookup(connection, ctype, view, component_id)[1]
         cached = self._heads.get(point.path)
         if cached is not None:
@@ -303,7 +314,7 @@ class RevisionStore:
         else:
             clock = db.last_timestamp(connection)
         # Keep the view only if nothing was written between that clock reading and the read.
-        view = resolve(connection, point)
+        view = view_of(connection, point)
         seen, found = read.lookup(connection, ctype, view, component_id)
         if seen == clock:
             self._heads.put(point.path, clock, view)
@@ -312,7 +323,7 @@ class RevisionStore:
     def get_many(self, point: Point, type_name: str, ids: Iterable[str]) -> dict[str, Component]:
         ctype = component_type(type_name)
         with self._probing() as connection:
-            view = point if isinstance(point, View) else resolve(connection, point)
+            view = point if isinstance(point, View) else view_of(connection, point)
             return read.get_many(connection, ctype, view, ids)
 
     def page(
@@ -333,7 +344,7 @@ class RevisionStore:
         read.check_order(ctype, order)
         filter_ = filter_ or Filter()
         with self._probing() as connection:
-            view = point if isinstance(point, View) else resolve(connection, point)
+            view = point if isinstance(point, View) else view_of(connection, point)
             items, next_after = (
                 ([], after)
                 if limit == 0
@@ -349,11 +360,11 @@ class RevisionStore:
             if known is not None:
                 return known
         with self.reading() as connection:
-            view = point if isinstance(point, View) else resolve(connection, point)
+            view = point if isinstance(point, View) else view_of(connection, point)
             return self._count(connection, ctype, view, filter_)
 
     def _cached_count(self, ctype: Any, view: View, filter_: Filter) -> int | None:
-        # A view's content never changes (see revisions.views), so counts cache safely.
+        # A view's content never changes (see revisions.visibility), so counts cache safely.
         with self._counts_lock:
             key = (ctype.name, view.key, filter_)
             if key in self._counts:
@@ -390,7 +401,7 @@ class RevisionStore:
         if not 0 <= limit <= MAX_LIMIT:
             raise InvalidRequest(f"limit must be between 0 and {MAX_LIMIT}.")
         with self.reading() as connection:
-            view = point if isinstance(point, View) else resolve(connection, point)
+            view = point if isinstance(point, View) else view_of(connection, point)
             chosen, total, more = search.concept_page(
                 connection,
                 view,
@@ -410,21 +421,21 @@ class RevisionStore:
     def ancestors(self, point: Point, concept_id: str) -> set[str]:
         """Ids of every concept above ``concept_id`` through ``parents``."""
         with self.reading() as connection:
-            view = point if isinstance(point, View) else resolve(connection, point)
+            view = point if isinstance(point, View) else view_of(connection, point)
             return hierarchy.ancestors(connection, view, concept_id)
 
     def descendants(self, point: Point, concept_id: str) -> set[str]:
         """Ids of every concept below ``concept_id`` through ``parents``."""
         with self.reading() as connection:
-            view = point if isinstance(point, View) else resolve(connection, point)
+            view = point if isinstance(point, View) else view_of(connection, point)
             return hierarchy.descendants(connection, view, concept_id)
 
     def compare(self, base: Point, compare: Point) -> Comparison:
         """New, changed and deleted component ids from ``base`` to ``compare``."""
         result = Comparison()
         with self.reading() as connection:
-            left = base if isinstance(base, View) else resolve(connection, base)
-            right = compare if isinstance(compare, View) else resolve(connection, compare)
+            left = base if isinstance(base, View) else view_of(connection, base)
+            right = compare if isinstance(compare, View) else view_of(connection, compare)
             for ctype in TYPES.values():
                 for cid, (old, new) in sorted(merge.diff(connection, ctype, left, right).items()):
                     part = (
@@ -453,7 +464,7 @@ class RevisionStore:
         """Every revision of one component that the read point's chain has seen, oldest first."""
         ctype = component_type(type_name)
         with self.reading() as connection:
-            view = point if isinstance(point, View) else resolve(connection, point)
+            view = point if isinstance(point, View) else view_of(connection, point)
             return component_history(connection, ctype, view, component_id)
 
     # --- merges ----------------------------------------------------------------------------
@@ -591,7 +602,7 @@ def _three_way(
     it, resolved and checked for references into ``target``: (sides, final content)."""
     old_base = base_view(connection, chain, chain[-1].base_ts)  # type: ignore[arg-type]
     sides = merge.collect_sides(connection, old_base, source, target)
-    final = merge.resolve(sides, resolutions)
+    final = merge.apply_resolutions(sides, resolutions)
     merge.check_resolved_references(connection, final, resolutions, target)
     return sides, final
 

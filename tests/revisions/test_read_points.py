@@ -9,7 +9,7 @@ from sqlalchemy import Engine, event, select
 from revisions import ManualClock, ReadPoint, ReadRange, RevisionStore, schema
 from revisions.db import reading_engine
 from revisions.errors import BranchDeleted, BranchNotFound, ComponentNotFound, InvalidReadPoint
-from revisions.views import HeadViews, Segment, SegmentRows, View
+from revisions.visibility import HeadViews, Segment, SegmentRows, View
 from tests.revisions.helpers import change, concept, delete, description, field, ids
 
 MAIN_HEAD = ReadPoint("MAIN")

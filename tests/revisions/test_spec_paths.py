@@ -11,7 +11,7 @@ import pytest
 from revisions import ManualClock, ReadPoint, RevisionStore
 from revisions.codesystems import CodeSystemNotFound, VersionNotFound
 from revisions.errors import BranchNotFound, InvalidRequest
-from revisions.resolve import is_absolute, read_point
+from revisions.expressions import is_absolute, read_point
 from snowpath import parse
 from tests.revisions import spec_world
 

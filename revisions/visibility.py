@@ -67,11 +67,11 @@ class View:
         return f"{own}|{left}" if left else own
 
 
-def resolve(connection: Connection, point: ReadPoint | ReadRange) -> View:
+def view_of(connection: Connection, point: ReadPoint | ReadRange) -> View:
     """The view a read point stands for (see the module docstring)."""
     if isinstance(point, ReadRange):
-        left = resolve(connection, point.left)
-        right = resolve(connection, point.right)
+        left = view_of(connection, point.left)
+        right = view_of(connection, point.right)
         return View(right.segments, left.segments, {**left.paths, **right.paths}, right.releases)
     chain = branches.load_live_chain(connection, point.path)
     resolver = _Resolver(connection, chain)
