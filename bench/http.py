@@ -10,7 +10,8 @@ wrk (a C load generator on loopback, ``apt-get install wrk``):
   connections (target >= 1,000);
 - term search on ``MAIN/proj/task`` (``/concepts?term=…&limit=50``), one connection so each
   request's latency is its own: median (target <= 20 ms) and 99th percentile (<= 100 ms).
-Prints a table; BENCHMARKS.md records results. Not a test: nothing asserts on timings.
+Prints a table whose first three rows are the targets, named as in BENCHMARKS.md. Not a
+test: nothing asserts on timings.
 """
 
 from __future__ import annotations
@@ -28,35 +29,28 @@ import time
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
-from bench.data import Terminology
-from revisions import ReadPoint, RevisionStore, Update, make_engine, upgrade
+from bench import databases
+from bench.data import TASK, Terminology
+from bench.report import Row, log
+from bench.session import updates
+from revisions import ReadPoint, RevisionStore, make_engine, upgrade
 
 DATABASE = "snowpath_bench_http"
-SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-TASK = "MAIN/proj/task"
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def database_url(server: str, reuse: bool) -> tuple[str, bool]:
     """The benchmark database's URL, and whether it already holds the data set."""
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
+    with databases.server(server) as connection:
         exists = connection.execute(
             text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": DATABASE}
         ).first()
         if exists and not reuse:
-            connection.execute(text(f'DROP DATABASE "{DATABASE}" WITH (FORCE)'))
+            databases.drop(connection, DATABASE)
         if not exists or not reuse:
-            connection.execute(text(f'CREATE DATABASE "{DATABASE}"'))
-    admin.dispose()
-    url = make_url(server).set(database=DATABASE).render_as_string(hide_password=False)
-    return url, bool(exists and reuse)
+            databases.create(connection, DATABASE)
+    return databases.database_url(server, DATABASE), bool(exists and reuse)
 
 
 def build(url: str, scale: float) -> None:
@@ -84,9 +78,7 @@ def build(url: str, scale: float) -> None:
 def _update(store: RevisionStore, path: str, ids: list[str], module: str) -> None:
     for start in range(0, len(ids), 1000):
         chunk = ids[start : start + 1000]
-        store.commit(
-            path, "bench", "edit", [Update("concept", i, {"module_id": module}) for i in chunk]
-        )
+        store.commit(path, "bench", "edit", updates(chunk, module_id=module))
 
 
 def free_port() -> int:
@@ -177,52 +169,47 @@ def sample_paths(url: str, data: Terminology) -> tuple[list[str], list[str]]:
     return by_id, search
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--server-url", default=SERVER)
-    parser.add_argument("--reuse", action="store_true", help="keep an existing data set")
-    args = parser.parse_args(argv)
-    url, ready = database_url(args.server_url, args.reuse)
-    data = Terminology(args.scale)
-    if not ready:
-        build(url, args.scale)
-    by_id, search = sample_paths(url, data)
-    process, base = serve(url, args.workers)
+def drive(url: str, workers: int, paths: tuple[list[str], list[str]], seconds: int) -> list[Row]:
+    """Start the server, check one request of each kind, run wrk; the rows of the table."""
+    by_id, search = paths
+    process, base = serve(url, workers)
     try:
         for path in (by_id[0], search[0]):
             assert httpx.get(base + path, timeout=30).status_code == 200, path
         wrk(base, by_id, 16, 3)  # warm-up
-        lookups = wrk(base, by_id, 16, args.seconds)
+        lookups = wrk(base, by_id, 16, seconds)
         wrk(base, search, 1, 3)
-        searches = wrk(base, search, 1, args.seconds)
-        searches4 = wrk(base, search, 4, args.seconds)
+        searches = wrk(base, search, 1, seconds)
+        searches4 = wrk(base, search, 4, seconds)
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
-    rows = [
-        (
+    return results(lookups, searches, searches4)
+
+
+def results(lookups: dict, searches: dict, searches4: dict) -> list[Row]:
+    """The targets (named as in BENCHMARKS.md), then four connections' search for information."""
+    return [
+        Row(
             "concept by id, MAIN/proj/task, 16 conn",
             ">= 1,000 req/s",
             f"{lookups['rps']:,.0f} req/s "
             f"(p50 {lookups['p50']:.1f} ms, p99 {lookups['p99']:.1f} ms)",
             lookups["rps"] >= 1000 and not lookups["errors"],
         ),
-        (
+        Row(
             "term search, 1 conn: median",
             "<= 20 ms",
             f"{searches['p50']:.1f} ms",
             searches["p50"] <= 20 and not searches["errors"],
         ),
-        (
+        Row(
             "term search, 1 conn: p99",
             "<= 100 ms",
             f"{searches['p99']:.1f} ms",
             searches["p99"] <= 100,
         ),
-        (
+        Row(
             "term search, 4 conn",
             "(info)",
             f"{searches4['rps']:,.0f} req/s "
@@ -230,13 +217,29 @@ def main(argv: list[str] | None = None) -> None:
             True,
         ),
     ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--server-url", default=databases.DEFAULT_SERVER)
+    parser.add_argument("--reuse", action="store_true", help="keep an existing data set")
+    args = parser.parse_args(argv)
+    url, ready = database_url(args.server_url, args.reuse)
+    data = Terminology(args.scale)
+    if not ready:
+        build(url, args.scale)
+    paths = sample_paths(url, data)
+    rows = drive(url, args.workers, paths, args.seconds)
     print(
         f"\nHTTP benchmark, scale {args.scale}, gunicorn {args.workers} workers, "
-        f"{len(search)} distinct term queries, {os.cpu_count()} CPUs"
+        f"{len(paths[1])} distinct term queries, {os.cpu_count()} CPUs"
     )
     print("| measure | target | measured | pass |\n|---|---|---|---|")
-    for name, target, measured, ok in rows:
-        print(f"| {name} | {target} | {measured} | {'yes' if ok else 'NO'} |")
+    for row in rows:
+        print(f"| {row.name} | {row.goal} | {row.measured} | {'yes' if row.ok else 'NO'} |")
 
 
 if __name__ == "__main__":

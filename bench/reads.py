@@ -1,0 +1,261 @@
+"""The store benchmark's reads, each against an unversioned baseline of the same rows.
+
+:class:`Baseline` copies what ``MAIN/proj/task`` shows into ``baseline_concepts`` (the id its
+primary key, no revisions) and reads it through the pool the store's reads by id and pages
+use (``revisions.db.reading_engine``: prepared statements, generic plans on PostgreSQL), so a
+ratio compares the queries alone. :class:`Reads` times, store and baseline taking turns: a
+concept by id (:meth:`Reads.by_id`), pages of 50 at four depths (:meth:`Reads.pages`), and
+both at a past timestamp against the head (:meth:`Reads.past`); a missed target adds the
+plans of the statements one call issued to the run's notes.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from sqlalchemy import Column, MetaData, Table, bindparam, select, text
+
+from bench.data import TASK
+from bench.report import ms, spread
+from bench.session import Session
+from bench.timing import measure
+from bench.writes import Edits
+from revisions import ReadPoint, RevisionStore, View
+from revisions.components import TYPES
+from revisions.db import reading_engine
+from revisions.schema import ComponentId
+
+PAGE_DEPTHS = (("0%", None), ("1%", 0.01), ("50%", 0.50), ("99%", 0.99))
+
+
+def baseline_table() -> Table:
+    """An unversioned twin of the concept table: the id is the primary key."""
+    concept = TYPES["concept"]
+    columns = [Column(name, concept.table.c[name].type) for name in concept.field_names]
+    return Table(
+        "baseline_concepts",
+        MetaData(),
+        Column("component_id", ComponentId, primary_key=True),
+        *columns,
+    )
+
+
+class Baseline:
+    """``baseline_concepts``: the task view's rows, read through the store, unversioned."""
+
+    def __init__(self, s: Session, expected: int) -> None:
+        self.table = baseline_table()
+        self.table.metadata.create_all(s.engine)
+        self.visible, total, reading = self._fill(s)
+        if len(self.visible) != expected or total != expected:
+            s.run.notes.append(
+                f"WARNING: the task view shows {len(self.visible)} concepts (total "
+                f"{total}), expected {expected}."
+            )
+        s.add(
+            "read the whole task view, 10,000 a page (not a target)",
+            "",
+            f"{reading:.1f} s for {len(self.visible):,} concepts",
+        )
+        if s.engine.dialect.name == "postgresql":
+            with s.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                c.execute(text("VACUUM ANALYZE baseline_concepts"))
+        self.probing = reading_engine(s.engine, generic_plans=True)
+        self.by_pk = select(self.table).where(self.table.c.component_id == bindparam("cid"))
+        self.first = select(self.table).order_by(self.table.c.component_id).limit(50)
+        self.keyset = self.first.where(self.table.c.component_id > bindparam("after"))
+
+    def _fill(self, s: Session) -> tuple[list[str], int | None, float]:
+        """Copy the task view in; its ids, the store's total, and the seconds spent reading."""
+        view = s.store.view(ReadPoint(TASK))
+        visible: list[str] = []
+        after, reading = None, 0.0
+        while True:
+            started = time.perf_counter()
+            page = s.store.page(view, "concept", after=after, limit=10_000)
+            reading += time.perf_counter() - started
+            with s.engine.begin() as connection:
+                connection.execute(
+                    self.table.insert(), [{"component_id": c.id, **c.fields} for c in page.items]
+                )
+            visible += [c.id for c in page.items]
+            if page.next_after is None:
+                return visible, page.total, reading
+            after = page.next_after
+
+    def get(self, cid: str) -> dict:
+        with self.probing.connect() as connection:
+            return dict(connection.execute(self.by_pk, {"cid": cid}).mappings().one())
+
+    def page(self, after: str | None) -> list[dict]:
+        with self.probing.connect() as connection:
+            stmt, params = (self.first, {}) if after is None else (self.keyset, {"after": after})
+            return [dict(r) for r in connection.execute(stmt, params).mappings()]
+
+
+class Reads:
+    """The read targets on the task view, in order: :meth:`by_id`, :meth:`pages`, :meth:`past`."""
+
+    def __init__(self, s: Session, edits: Edits) -> None:
+        self.s = s
+        self.edits = edits
+        self.baseline = Baseline(s, len(s.ids) - len(edits.task_deleted))
+        self.visible = self.baseline.visible
+
+    def sample(self) -> list[str]:
+        """~2,000 visible ids: a third changed on the task, a third on proj, the rest MAIN's."""
+        rng, edits = self.s.rng, self.edits
+        task = rng.sample(edits.task_updated, min(len(edits.task_updated), 667))
+        proj = rng.sample(edits.proj_ids, min(len(edits.proj_ids), 667))
+        changed = set(edits.proj_ids) | set(edits.task_updated) | set(edits.task_deleted)
+        main = self.s.pick(2000 - len(task) - len(proj), changed)
+        sample = task + proj + main
+        rng.shuffle(sample)
+        return sample
+
+    def by_id(self) -> None:
+        s = self.s
+        self.view = s.store.view(ReadPoint(TASK))
+        self.sampled = self.sample()
+        by_view, by_path, base = measure(
+            [
+                lambda cid: s.store.get(self.view, "concept", cid),
+                lambda cid: s.store.get(ReadPoint(TASK), "concept", cid),
+                self.baseline.get,
+            ],
+            self.sampled,
+            s.rng.sample(self.visible, 200),
+        )
+        median = statistics.median(by_view)
+        ratio = median / statistics.median(base)
+        s.add(
+            "concept by id on the task, view resolved once",
+            "≤ 2 ms",
+            spread(by_view),
+            median <= 0.002,
+            target=True,
+        )
+        s.add("… with path resolution (ReadPoint each call)", "", spread(by_path))
+        s.add("… unversioned baseline, by primary key", "", spread(base))
+        s.add(
+            "concept by id: store / baseline", "≤ 1.5x", f"{ratio:.2f}x", ratio <= 1.5, target=True
+        )
+        s.explain_if(
+            median > 0.002 or ratio > 1.5,
+            "get by id, task view",
+            lambda: s.store.get(self.view, "concept", self.sampled[0]),
+        )
+
+    def pages(self) -> None:
+        """The first page of a new view (its total counted), then pages with a warm total."""
+        s = self.s
+        started = time.perf_counter()
+        RevisionStore(s.engine).page(self.view, "concept", limit=50)
+        cold_page = time.perf_counter() - started
+        started = time.perf_counter()
+        total = RevisionStore(s.engine).count(self.view, "concept")
+        cold_count = time.perf_counter() - started
+        s.add("first page of 50, exact total not yet cached", "", ms(cold_page))
+        s.add("… the exact total alone (cold count)", "", f"{ms(cold_count)} ({total:,})")
+        s.explain_if(
+            s.explain_all,
+            "exact total, task view",
+            lambda: RevisionStore(s.engine).count(self.view, "concept"),
+        )
+        s.store.count(self.view, "concept")
+        self._warm_pages()
+
+    def _warm_pages(self) -> None:
+        s = self.s
+        medians, ratios = [], []
+        for label, (page, base) in self.page_series([self.view]).items():
+            after = self.after_at(label)
+            medians.append(statistics.median(page))
+            ratios.append(medians[-1] / statistics.median(base))
+            s.add(
+                f"page of 50 at depth {label} (warm total)",
+                "≤ 10 ms",
+                spread(page),
+                medians[-1] <= 0.010,
+            )
+            s.add(
+                f"… / baseline keyset page ({ms(statistics.median(base))})",
+                "≤ 1.5x",
+                f"{ratios[-1]:.2f}x",
+                ratios[-1] <= 1.5,
+            )
+            s.explain_if(
+                medians[-1] > 0.010 or ratios[-1] > 1.5,
+                f"page of 50 at depth {label}, task view",
+                lambda a=after: s.store.page(self.view, "concept", after=a),
+            )
+        s.target(
+            "page of 50 at every depth (warm total)",
+            "≤ 10 ms",
+            f"{ms(min(medians))}\N{EN DASH}{ms(max(medians))}",
+            max(medians) <= 0.010,
+        )
+        s.target(
+            "page of 50 / baseline keyset page, every depth",
+            "≤ 1.5x",
+            f"{min(ratios):.2f}\N{EN DASH}{max(ratios):.2f}x",
+            max(ratios) <= 1.5,
+        )
+
+    def after_at(self, label: str) -> str | None:
+        fraction = dict(PAGE_DEPTHS)[label]
+        return None if fraction is None else self.visible[int(fraction * len(self.visible))]
+
+    def page_series(self, views: list[View]) -> dict[str, list[list[float]]]:
+        """Per depth: seconds per page of each view, then of the baseline (50 rounds)."""
+        s = self.s
+        result = {}
+        for label, _ in PAGE_DEPTHS:
+            after = self.after_at(label)
+            got = s.store.page(views[-1], "concept", after=after, limit=50)
+            if [c.id for c in got.items] != [r["component_id"] for r in self.baseline.page(after)]:
+                s.run.notes.append(f"WARNING: page at {label} differs from the baseline.")
+            fns = [
+                lambda _, v=view, a=after: s.store.page(v, "concept", after=a, limit=50)
+                for view in views
+            ]
+            result[label] = measure(
+                [*fns, lambda _, a=after: self.baseline.page(a)], range(50), range(5)
+            )
+        return result
+
+    def past(self) -> None:
+        """A concept by id and pages at the task's past timestamp, against the head."""
+        s = self.s
+        past = s.store.view(ReadPoint(TASK, timestamp=self.edits.past_ts))
+        then, now = measure(
+            [
+                lambda cid: s.store.get(past, "concept", cid),
+                lambda cid: s.store.get(self.view, "concept", cid),
+            ],
+            self.sampled,
+            s.rng.sample(self.visible, 200),
+        )
+        ratio = statistics.median(then) / statistics.median(now)
+        s.add(
+            "concept by id at a past timestamp / at head",
+            "≤ 1.5x",
+            f"{ratio:.2f}x ({spread(then)})",
+            ratio <= 1.5,
+            target=True,
+        )
+        s.store.count(past, "concept")
+        series = self.page_series([past, self.view])
+        ratios = {
+            label: statistics.median(then) / statistics.median(now)
+            for label, (then, now, _) in series.items()
+        }
+        worst = max(ratios, key=ratios.__getitem__)
+        s.add(
+            "page of 50 at a past timestamp / at head (worst depth)",
+            "≤ 1.5x",
+            f"{ratios[worst]:.2f}x at {worst} ({spread(series[worst][0])})",
+            ratios[worst] <= 1.5,
+            target=True,
+        )

@@ -1,0 +1,315 @@
+"""The store benchmark's writes: the bulk load and its yardstick, the history, branches, merges.
+
+Each step takes the :class:`bench.session.Session` of one backend and records its rows there.
+In the order :mod:`bench.store` runs them: :func:`load` (the whole data set on MAIN, then
+``COPY`` alone of its descriptions, the issue's yardstick), :func:`build_history` (19 commits
+on MAIN, ``MAIN/proj`` with 1% of the concepts changed, ``MAIN/proj/task`` with 0.1% more,
+some deleted; it returns what the reads sample from), :func:`settle` (``VACUUM ANALYZE``),
+:func:`branch_creation`, and after the reads :func:`promote` and :func:`rebase` of 10,000
+concepts (a quarter of them at small scales).
+"""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+
+from bench.data import TASK
+from bench.report import log, spread
+from bench.session import AUTHOR, Session, updates
+from bench.timing import SqlProfile, measure
+from revisions import Delete, View, bulk
+from revisions.components import TYPES
+from revisions.visibility import Segment
+
+BIG_MERGE = 10_000
+
+
+@dataclass(frozen=True)
+class Edits:
+    """What the history changed on the branches: the reads sample from it."""
+
+    proj_ids: list[str]
+    task_updated: list[str]
+    task_deleted: list[str]
+    past_ts: int  # the task's deleting commit: the past read point
+
+
+def _marked(
+    items: Iterable[tuple[str, dict]], name: str, marks: list[tuple[str, float]]
+) -> Iterator[tuple[str, dict]]:
+    """``items``, noting when the consumer asked for the first one and when they ran out."""
+    marks.append((f"before the {name}s", time.perf_counter()))
+    yield from items
+    marks.append((f"{name}s (validated and written)", time.perf_counter()))
+
+
+def load(s: Session) -> None:
+    """The bulk load on MAIN, then the deferred search words, then the ``COPY`` yardstick."""
+    # The rows are built before the clock starts: the target is the store's rate, not
+    # the synthetic generator's (a real import's parsing is timed by its own job).
+    started = time.perf_counter()
+    rows = {name: list(items) for name, items in s.data.components().items()}
+    generate = time.perf_counter() - started
+    total = s.data.sizes.total
+    log(f"loading {total:,} components")
+    marks: list[tuple[str, float]] = []
+    streams = {name: _marked(items, name, marks) for name, items in rows.items()}
+    with SqlProfile(s.engine) as profile:
+        s.store.bulk_load("MAIN", AUTHOR, "initial load", streams, derive=False)
+    rate = total / profile.elapsed
+    s.add(
+        "bulk load on MAIN (components/s)",
+        "≥ 100,000/s",
+        f"{rate:,.0f}/s ({total:,} in {profile.elapsed:.1f} s)",
+        rate >= 100_000,
+        target=True,
+    )
+    s.add("… generating the rows beforehand (not timed above)", "", f"{generate:.1f} s")
+    _derive(s, profile.elapsed)
+    copy_reference(s, rows["description"], rate)
+    s.run.notes.append(profile.report(f"bulk load ({s.run.backend})"))
+    steps = [(marks[0][0], marks[0][1] - profile.started)]
+    steps += [(b[0], b[1] - a[1]) for a, b in itertools.pairwise(marks)]
+    steps.append(("after the last row (checks, commit)", profile.ended - marks[-1][1]))
+    s.run.notes.append(
+        "bulk load steps: " + "; ".join(f"{name} {sec:.1f} s" for name, sec in steps)
+    )
+
+
+def _derive(s: Session, loading: float) -> None:
+    """The content is committed and readable; the search words follow (revisions.derived)."""
+    started = time.perf_counter()
+    built = s.store.derive()
+    derive = time.perf_counter() - started
+    searchable = loading + derive
+    s.add(
+        "… then the search words derived (not in the rate above)",
+        "",
+        f"{derive:.1f} s; load to searchable {searchable:.1f} s "
+        f"({s.data.sizes.total / searchable:,.0f}/s)"
+        if built
+        else "nothing deferred",
+    )
+
+
+def copy_reference(s: Session, descriptions: list[tuple[str, dict[str, Any]]], rate: float) -> None:
+    """The issue's yardstick for the load, measured on this machine: ``COPY`` alone of the
+    descriptions' rows, as the loader writes them, into a plain table with the
+    revision columns, a primary key and one unique index, maintained row by row
+    (PostgreSQL only). The target's 100,000/s is 45.5% of the 220,000/s the issue
+    measured so; the ratio makes runs on faster or slower VMs comparable."""
+    copy_alone = "… COPY alone, the descriptions into an indexed table (220,000/s in the issue)"
+    ratio = "bulk load / COPY alone"
+    goal = "≥ 0.455 (100,000 / 220,000)"
+    if s.engine.dialect.name != "postgresql":
+        s.add(copy_alone, "", "PostgreSQL only")
+        s.add(ratio, goal, "PostgreSQL only", target=True)
+        return
+    count, elapsed = _copy_alone(s, descriptions)
+    reference = count / elapsed
+    s.add(copy_alone, "", f"{reference:,.0f}/s ({count:,} in {elapsed:.1f} s)")
+    s.add(
+        ratio,
+        goal,
+        f"{rate / reference:.3f}",
+        rate / reference >= 100_000 / 220_000,
+        target=True,
+    )
+
+
+def _copy_alone(s: Session, descriptions: list[tuple[str, dict[str, Any]]]) -> tuple[int, float]:
+    """Rows copied into ``copy_reference`` (dropped afterwards), and the seconds it took."""
+    ctype = TYPES["description"]
+    columns = ", ".join(bulk.columns(ctype))
+    with s.engine.connect() as outer:
+        # The loader's own rows (not timed): nothing but the COPY differs from the load.
+        loader = bulk.Loader(outer, View((Segment(1, 1),)), 1, 1)
+        rows = list(loader.rows(ctype, descriptions))
+        connection = outer.connection.driver_connection
+        connection.execute("CREATE TABLE copy_reference (LIKE descriptions)")
+        connection.execute(
+            "ALTER TABLE copy_reference ALTER rev_id ADD GENERATED BY DEFAULT AS IDENTITY, "
+            "ADD PRIMARY KEY (rev_id)"
+        )
+        connection.execute(
+            "CREATE UNIQUE INDEX ON copy_reference (branch_id, component_id, start_ts)"
+        )
+        connection.commit()
+        started = time.perf_counter()
+        statement = f"COPY copy_reference ({columns}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+        connection.commit()
+        elapsed = time.perf_counter() - started
+        connection.execute("DROP TABLE copy_reference")
+        connection.commit()
+    return len(rows), elapsed
+
+
+def build_history(s: Session) -> Edits:
+    """19 commits on MAIN, then ``MAIN/proj`` and ``MAIN/proj/task`` with their changes."""
+    _history(s)
+    s.store.create_branch("MAIN", "proj")
+    proj_ids = s.pick(max(5, round(len(s.ids) * 0.01)))
+    _project(s, proj_ids)
+    return _task(s, proj_ids)
+
+
+def _history(s: Session) -> None:
+    size = max(1, round(len(s.ids) * 0.005))
+    profiles = []
+    for k in range(1, 20):
+        with SqlProfile(s.engine, keep=True) as profile:
+            s.store.commit(
+                "MAIN", AUTHOR, f"history {k}", updates(s.pick(size), external_id=f"h{k}")
+            )
+        profiles.append(profile)
+    seconds = [p.elapsed for p in profiles]
+    slowest = max(range(len(profiles)), key=seconds.__getitem__)
+    s.add(
+        "commit 0.5% of concepts (updates) on MAIN, 19 times",
+        "",
+        f"{size:,} each: {spread(seconds)}; the first {seconds[0]:.2f} s",
+    )
+    s.diagnose(profiles[slowest], f"history commit {slowest + 1} (the slowest)", 1.0)
+
+
+def _project(s: Session, proj_ids: list[str]) -> None:
+    seconds = []
+    for k in range(5):
+        started = time.perf_counter()
+        s.store.commit(
+            "MAIN/proj",
+            AUTHOR,
+            f"proj {k}",
+            updates(proj_ids[k::5], concept_class=f"proj-{k}"),
+        )
+        seconds.append(time.perf_counter() - started)
+    s.add(
+        "commit 0.2% of concepts (updates) on MAIN/proj, 5 times",
+        "",
+        f"{len(proj_ids) // 5:,} each: {spread(seconds)}",
+    )
+
+
+def _task(s: Session, proj_ids: list[str]) -> Edits:
+    """0.1% more on MAIN/proj/task: updates, then deletions (the past read point), updates."""
+    s.store.create_branch("MAIN/proj", "task")
+    size = max(3, round(len(s.ids) * 0.001))
+    removable = set(s.ids) - s.data.referenced() - set(proj_ids) - {s.ids[0]}
+    deleted = sorted(s.rng.sample(sorted(removable), max(1, size // 7)))
+    updated = s.pick(size - len(deleted), set(proj_ids) | set(deleted))
+    half = len(updated) // 2
+    s.store.commit(TASK, AUTHOR, "task 1", updates(updated[:half], active=False))
+    with SqlProfile(s.engine, keep=True) as profile:
+        past = s.store.commit(TASK, AUTHOR, "task 2", [Delete("concept", cid) for cid in deleted])
+    s.store.commit(TASK, AUTHOR, "task 3", updates(updated[half:], active=False))
+    s.add(
+        "commit deleting concepts on the task (cascading)",
+        "",
+        f"{len(deleted)} concepts: {profile.elapsed:.2f} s",
+    )
+    s.diagnose(profile, "the deleting commit", 1.0)
+    return Edits(proj_ids, updated, deleted, past.timestamp)  # type: ignore[union-attr]
+
+
+def settle(s: Session) -> None:
+    """``VACUUM ANALYZE`` on PostgreSQL, as autovacuum would have done by the time of reads."""
+    if s.engine.dialect.name != "postgresql":
+        s.add("VACUUM ANALYZE after building (not a target)", "", "none (embedded mode)")
+        return
+    started = time.perf_counter()
+    with s.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.execute(text("VACUUM ANALYZE"))
+    s.add(
+        "VACUUM ANALYZE after building (not a target)",
+        "",
+        f"{time.perf_counter() - started:.1f} s",
+    )
+
+
+def branch_creation(s: Session) -> None:
+    names = [f"bench-{k}" for k in range(25)]
+    with SqlProfile(s.engine, keep=True) as profile:
+        [seconds] = measure(
+            [lambda name: s.store.create_branch("MAIN/proj", name)], names[3:], names[:3]
+        )
+    median = statistics.median(seconds)
+    s.add(
+        "create a branch under MAIN/proj",
+        "≤ 10 ms",
+        spread(seconds),
+        median <= 0.010,
+        target=True,
+    )
+    s.diagnose(profile, "25 branch creations", 0.25 if median > 0.010 else 1e9)
+
+
+def big(s: Session) -> int:
+    """The size of a merge: 10,000 concepts, or a quarter of them at small scales."""
+    return min(BIG_MERGE, len(s.ids) // 4)
+
+
+def promote(s: Session) -> None:
+    size = big(s)
+    s.store.create_branch("MAIN", "promo")
+    started = time.perf_counter()
+    s.store.commit("MAIN/promo", AUTHOR, "many", updates(s.pick(size), external_id="promo"))
+    s.add(
+        "commit the changes to promote (one commit)",
+        "",
+        f"{size:,} updates: {time.perf_counter() - started:.2f} s",
+    )
+    with SqlProfile(s.engine) as profile:
+        result = s.store.promote("MAIN/promo", AUTHOR, "promote")
+    changes = result.changes if result else 0
+    s.add(
+        "promote 10,000 changed concepts",
+        "≤ 5 s",
+        f"{profile.elapsed:.2f} s ({changes:,} changes)",
+        profile.elapsed <= 5,
+        target=True,
+    )
+    s.run.notes.append(profile.report(f"promote ({s.run.backend})"))
+
+
+def rebase(s: Session) -> None:
+    size = big(s)
+    s.store.create_branch("MAIN", "rebased")
+    chosen = s.pick(2 * size)
+    s.rng.shuffle(chosen)
+    mine, theirs = sorted(chosen[:size]), sorted(chosen[size:])
+    overlap = sorted(s.rng.sample(mine, size // 20))
+    s.store.commit("MAIN/rebased", AUTHOR, "branch side", updates(mine, external_id="B"))
+    started = time.perf_counter()
+    s.store.commit(
+        "MAIN",
+        AUTHOR,
+        "parent side",
+        updates(theirs, external_id="M") + updates(overlap, concept_class="M"),
+    )
+    s.add(
+        "commit the parent's side of the rebase (one commit)",
+        "",
+        f"{size + len(overlap):,} updates: {time.perf_counter() - started:.2f} s",
+    )
+    with SqlProfile(s.engine) as profile:
+        result = s.store.rebase("MAIN/rebased", AUTHOR, "rebase")
+    changes = result.changes if result else 0
+    s.add(
+        "rebase checking 10,000 changes on each side",
+        "≤ 10 s",
+        f"{profile.elapsed:.2f} s ({size:,} each side, {len(overlap)} merged per field, "
+        f"{changes:,} written)",
+        profile.elapsed <= 10,
+        target=True,
+    )
+    s.run.notes.append(profile.report(f"rebase ({s.run.backend})"))
