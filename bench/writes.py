@@ -24,7 +24,7 @@ from bench.data import TASK
 from bench.report import log, spread
 from bench.session import AUTHOR, Session, updates
 from bench.timing import SqlProfile, measure
-from revisions import Delete, View, bulk
+from revisions import Delete, Update, View, bulk
 from revisions.components import TYPES
 from revisions.visibility import Segment
 
@@ -259,26 +259,17 @@ def big(s: Session) -> int:
 
 
 def promote(s: Session) -> None:
-    size = big(s)
     s.store.create_branch("MAIN", "promo")
-    started = time.perf_counter()
-    s.store.commit("MAIN/promo", AUTHOR, "many", updates(s.pick(size), external_id="promo"))
-    s.add(
-        "commit the changes to promote (one commit)",
-        "",
-        f"{size:,} updates: {time.perf_counter() - started:.2f} s",
-    )
-    with SqlProfile(s.engine) as profile:
-        result = s.store.promote("MAIN/promo", AUTHOR, "promote")
-    changes = result.changes if result else 0
+    changed = updates(s.pick(big(s)), external_id="promo")
+    _timed_commit(s, "commit the changes to promote (one commit)", "MAIN/promo", "many", changed)
+    seconds, changes = _timed_merge(s, "promote", "MAIN/promo")
     s.add(
         "promote 10,000 changed concepts",
         "≤ 5 s",
-        f"{profile.elapsed:.2f} s ({changes:,} changes)",
-        profile.elapsed <= 5,
+        f"{seconds:.2f} s ({changes:,} changes)",
+        seconds <= 5,
         target=True,
     )
-    s.run.notes.append(profile.report(f"promote ({s.run.backend})"))
 
 
 def rebase(s: Session) -> None:
@@ -289,27 +280,31 @@ def rebase(s: Session) -> None:
     mine, theirs = sorted(chosen[:size]), sorted(chosen[size:])
     overlap = sorted(s.rng.sample(mine, size // 20))
     s.store.commit("MAIN/rebased", AUTHOR, "branch side", updates(mine, external_id="B"))
-    started = time.perf_counter()
-    s.store.commit(
-        "MAIN",
-        AUTHOR,
-        "parent side",
-        updates(theirs, external_id="M") + updates(overlap, concept_class="M"),
-    )
-    s.add(
-        "commit the parent's side of the rebase (one commit)",
-        "",
-        f"{size + len(overlap):,} updates: {time.perf_counter() - started:.2f} s",
-    )
-    with SqlProfile(s.engine) as profile:
-        result = s.store.rebase("MAIN/rebased", AUTHOR, "rebase")
-    changes = result.changes if result else 0
+    parent = updates(theirs, external_id="M") + updates(overlap, concept_class="M")
+    name = "commit the parent's side of the rebase (one commit)"
+    _timed_commit(s, name, "MAIN", "parent side", parent)
+    seconds, changes = _timed_merge(s, "rebase", "MAIN/rebased")
     s.add(
         "rebase checking 10,000 changes on each side",
         "≤ 10 s",
-        f"{profile.elapsed:.2f} s ({size:,} each side, {len(overlap)} merged per field, "
+        f"{seconds:.2f} s ({size:,} each side, {len(overlap)} merged per field, "
         f"{changes:,} written)",
-        profile.elapsed <= 10,
+        seconds <= 10,
         target=True,
     )
-    s.run.notes.append(profile.report(f"rebase ({s.run.backend})"))
+
+
+def _timed_commit(s: Session, name: str, path: str, comment: str, changes: list[Update]) -> None:
+    """One commit of ``changes`` on ``path``, recorded as an information row."""
+    started = time.perf_counter()
+    s.store.commit(path, AUTHOR, comment, changes)
+    s.add(name, "", f"{len(changes):,} updates: {time.perf_counter() - started:.2f} s")
+
+
+def _timed_merge(s: Session, kind: str, path: str) -> tuple[float, int]:
+    """Promote or rebase ``path``, its SQL profile noted; the seconds and the changes written."""
+    merge = s.store.promote if kind == "promote" else s.store.rebase
+    with SqlProfile(s.engine) as profile:
+        result = merge(path, AUTHOR, kind)
+    s.run.notes.append(profile.report(f"{kind} ({s.run.backend})"))
+    return profile.elapsed, result.changes if result else 0
