@@ -1,6 +1,7 @@
 """Branch writes: the store's first branch, creating, re-labelling and deleting branches.
 
-Each runs in one :func:`revisions.transaction.write`; the rows themselves are written by
+:func:`initialize` runs its own writes; the others run inside the caller's
+:func:`revisions.transaction.write`. The rows themselves are written by
 :mod:`revisions.branches`. A new branch is based on its parent's head and gets a ``CREATE``
 commit at its creation time, which is also its head.
 """
@@ -57,8 +58,7 @@ def create(
 
 
 def create_branch(
-    engine: Engine,
-    clock: Clock,
+    tx: Transaction,
     parent: str,
     name: str,
     metadata: Mapping[str, Any] | None = None,
@@ -66,30 +66,28 @@ def create_branch(
     read_only: bool = False,
     layers: Sequence[tuple[str, int]] = (),
 ) -> Branch:
-    """See :meth:`revisions.store.RevisionStore.create_branch`."""
+    """Branch ``name`` under ``parent``, seeing ``layers`` (branch path, timestamp) between
+    itself and its parent; its record."""
     branches.check_name(name)
-    with write(engine, clock) as tx:
-        parent_row = branches.load_live(tx.connection, parent)
-        layer_list = tuple(
-            Layer(branches.load_live(tx.connection, path).id, upto) for path, upto in layers
-        )
-        row = create(tx, parent_row, name, metadata, read_only=read_only, layer_list=layer_list)
-        return branches.to_branch(tx.connection, row, new=parent_row)
+    parent_row = branches.load_live(tx.connection, parent)
+    layer_list = tuple(
+        Layer(branches.load_live(tx.connection, path).id, upto) for path, upto in layers
+    )
+    row = create(tx, parent_row, name, metadata, read_only=read_only, layer_list=layer_list)
+    return branches.to_branch(tx.connection, row, new=parent_row)
 
 
-def update_metadata(engine: Engine, clock: Clock, path: str, metadata: Mapping[str, Any]) -> Branch:
+def update_metadata(tx: Transaction, path: str, metadata: Mapping[str, Any]) -> Branch:
     """Replace the branch's metadata."""
     if not isinstance(metadata, Mapping):
         raise InvalidRequest("Branch metadata must be an object.")
-    with write(engine, clock) as tx:
-        row = tx.lock(path)[-1]
-        branches.set_metadata(tx.connection, row.id, dict(metadata))
-        return branches.to_branch(tx.connection, branches.load_by_id(tx.connection, row.id))
+    row = tx.lock(path)[-1]
+    branches.set_metadata(tx.connection, row.id, dict(metadata))
+    return branches.to_branch(tx.connection, branches.load_by_id(tx.connection, row.id))
 
 
-def delete_branch(engine: Engine, clock: Clock, path: str) -> None:
+def delete_branch(tx: Transaction, path: str) -> None:
     """Soft-delete the branch and everything below it; ``MAIN`` cannot be deleted."""
     if path == branches.ROOT:
         raise InvalidRequest("MAIN cannot be deleted.")
-    with write(engine, clock) as tx:
-        branches.mark_deleted(tx.connection, tx.lock(path)[-1], tx.ts)
+    branches.mark_deleted(tx.connection, tx.lock(path)[-1], tx.ts)

@@ -1,7 +1,6 @@
 """Writing merges: rebase, promotion and a code system's upgrade, through one pipeline.
 
-Each is one :func:`revisions.transaction.write` (an upgrade: a step of the code system's)
-and takes the same steps:
+Each runs inside the caller's :func:`revisions.transaction.write` and takes the same steps:
 
 1. lock the branches (a parent before its child);
 2. :func:`resolve`: what changed on each side since their common base, the resolutions
@@ -20,108 +19,82 @@ with the extension's changes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
-from sqlalchemy import Connection, Engine, update
+from sqlalchemy import Connection, update
 
 from revisions import branches, commit, merge
 from revisions.branches import BranchRow, Layer
-from revisions.clock import Clock
 from revisions.components import TYPES
 from revisions.errors import InvalidMerge
 from revisions.merge import Content, Key, Resolution, Sides, content_of
 from revisions.read import visible_rows
 from revisions.records import Commit, CommitKind
-from revisions.transaction import Transaction, write
+from revisions.transaction import Transaction
 from revisions.visibility import View, base_view, head_view
 
+MergeStep = Callable[[Transaction, str, Sequence[Resolution]], Commit | None]
 
-def merge_branches(
-    engine: Engine,
-    clock: Clock,
-    source: str,
-    target: str,
-    author: str,
-    comment: str,
-    resolutions: Sequence[Resolution] = (),
-) -> Commit | None:
-    """Rebase (source is target's parent) or promote (target is source's parent)."""
+
+def merge_step(source: str, target: str) -> tuple[MergeStep, str]:
+    """What merging ``source`` into ``target`` is: a rebase of target (source is its parent)
+    or a promotion of source (target is its parent); the step and the branch it takes."""
     if source == target:
         raise InvalidMerge(f"Cannot merge branch '{source}' onto itself.")
     if target.rpartition("/")[0] == source:
-        return rebase(engine, clock, target, author, comment, resolutions)
+        return rebase, target
     if source.rpartition("/")[0] == target:
-        return promote(engine, clock, source, author, comment, resolutions)
+        return promote, source
     raise InvalidMerge(
         f"Cannot merge source '{source}' into target '{target}': "
         "one must be the direct parent of the other."
     )
 
 
-def rebase(
-    engine: Engine,
-    clock: Clock,
-    path: str,
-    author: str,
-    comment: str,
-    resolutions: Sequence[Resolution] = (),
-) -> Commit | None:
+def rebase(tx: Transaction, path: str, resolutions: Sequence[Resolution]) -> Commit | None:
     """Bring the parent's newer changes into branch ``path``; None if there were none."""
-    with write(engine, clock, author=author, comment=comment) as tx:
-        chain = _lock_pair(tx, path)
-        child, parent = chain[-1], chain[-2]
-        commit.check_writable(child)
-        if parent.head_ts == child.base_ts:
-            tx.discard()
-            return None
-        connection = tx.connection
-        now = head_view(connection, chain)
-        old_base = base_view(connection, chain, child.base_ts)  # type: ignore[arg-type]
-        _, final = resolve(
-            connection, old_base, head_view(connection, chain[:-1]), now, resolutions
-        )
-        branches.record_base(connection, child.id, tx.ts, parent.head_ts)
-        # The row as that left it (its head moves with the commit record): no re-reading.
-        moved = replace(child, base_ts=parent.head_ts, base_since_ts=tx.ts, head_ts=tx.ts)
-        after = head_view(connection, [*chain[:-1], moved])
-        return land(tx, child, now, after, final, CommitKind.REBASE, parent, parent.head_ts)
+    chain = _lock_pair(tx, path)
+    child, parent = chain[-1], chain[-2]
+    commit.check_writable(child)
+    if parent.head_ts == child.base_ts:
+        tx.discard()
+        return None
+    connection = tx.connection
+    now = head_view(connection, chain)
+    old_base = base_view(connection, chain, child.base_ts)  # type: ignore[arg-type]
+    _, final = resolve(connection, old_base, head_view(connection, chain[:-1]), now, resolutions)
+    branches.record_base(connection, child.id, tx.ts, parent.head_ts)
+    # The row as that left it (its head moves with the commit record): no re-reading.
+    moved = replace(child, base_ts=parent.head_ts, base_since_ts=tx.ts, head_ts=tx.ts)
+    after = head_view(connection, [*chain[:-1], moved])
+    return land(tx, child, now, after, final, CommitKind.REBASE, parent, parent.head_ts)
 
 
-def promote(
-    engine: Engine,
-    clock: Clock,
-    path: str,
-    author: str,
-    comment: str,
-    resolutions: Sequence[Resolution] = (),
-) -> Commit | None:
+def promote(tx: Transaction, path: str, resolutions: Sequence[Resolution]) -> Commit | None:
     """Apply branch ``path``'s changes to its parent in one commit; None if it had none."""
-    with write(engine, clock, author=author, comment=comment) as tx:
-        chain = _lock_pair(tx, path)
-        child, parent = chain[-1], chain[-2]
-        commit.check_writable(parent)
-        if child.has_layers:
-            raise InvalidMerge(
-                f"Branch '{path}' sees other branches' content and cannot be promoted."
-            )
-        if not branches.has_own_content(tx.connection, child.id):
-            tx.discard()
-            return None
-        connection = tx.connection
-        parent_now = head_view(connection, chain[:-1])
-        old_base = base_view(connection, chain, child.base_ts)  # type: ignore[arg-type]
-        source = head_view(connection, chain)
-        sides, final = resolve(connection, old_base, source, parent_now, resolutions)
-        resolved = {(r.component_type, r.component_id) for r in resolutions}
-        wanted = {k: c for k, c in final.items() if k in sides.source_changed or k in resolved}
-        done = land(
-            tx, parent, parent_now, parent_now, wanted, CommitKind.PROMOTION, child, child.head_ts
-        )
-        close_all_own(connection, child.id, tx.ts)
-        branches.record_base(connection, child.id, tx.ts, tx.ts)
-        tx.record(child, CommitKind.PROMOTED, done.changes, source=parent, source_ts=tx.ts)
-        return done
+    chain = _lock_pair(tx, path)
+    child, parent = chain[-1], chain[-2]
+    commit.check_writable(parent)
+    if child.has_layers:
+        raise InvalidMerge(f"Branch '{path}' sees other branches' content and cannot be promoted.")
+    connection = tx.connection
+    if not branches.has_own_content(connection, child.id):
+        tx.discard()
+        return None
+    parent_now = head_view(connection, chain[:-1])
+    old_base = base_view(connection, chain, child.base_ts)  # type: ignore[arg-type]
+    source = head_view(connection, chain)
+    sides, final = resolve(connection, old_base, source, parent_now, resolutions)
+    resolved = {(r.component_type, r.component_id) for r in resolutions}
+    wanted = {k: c for k, c in final.items() if k in sides.source_changed or k in resolved}
+    done = land(
+        tx, parent, parent_now, parent_now, wanted, CommitKind.PROMOTION, child, child.head_ts
+    )
+    close_all_own(connection, child.id, tx.ts)
+    branches.record_base(connection, child.id, tx.ts, tx.ts)
+    tx.record(child, CommitKind.PROMOTED, done.changes, source=parent, source_ts=tx.ts)
+    return done
 
 
 def upgrade(

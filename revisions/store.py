@@ -8,10 +8,10 @@ the branches it touches; any error rolls everything back. Reads take read points
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
@@ -52,13 +52,13 @@ from revisions.records import (
     ReadRange,
     Revision,
 )
+from revisions.transaction import Transaction, write
 from revisions.visibility import HeadViews, SegmentRows, View, view_of
 from snowpath import Expression
 
 Point = ReadPoint | ReadRange | View
 MAX_LIMIT = 10_000
 _COUNT_CACHE_SIZE = 2048
-log = logging.getLogger(__name__)
 
 
 class RevisionStore:
@@ -72,6 +72,10 @@ class RevisionStore:
         self.codesystems = CodeSystems(engine, self.clock)
         self._reader = db.reading_engine(engine)
         self._prepared_reader = db.reading_engine(engine, generic_plans=True)
+
+    def _write(self, **options: Any) -> AbstractContextManager[Transaction]:
+        """A write transaction (:func:`revisions.transaction.write`) on this store."""
+        return write(self.engine, self.clock, **options)
 
     def reading(self) -> Connection:
         """A connection for reads (no transaction); use it as a context manager."""
@@ -104,9 +108,10 @@ class RevisionStore:
         ``layers``: (branch path, timestamp) pairs whose own content the new branch sees
         between itself and its parent, without copying.
         """
-        return branching.create_branch(
-            self.engine, self.clock, parent, name, metadata, read_only=read_only, layers=layers
-        )
+        with self._write() as tx:
+            return branching.create_branch(
+                tx, parent, name, metadata, read_only=read_only, layers=layers
+            )
 
     def get_branch(self, path: str) -> Branch:
         with self.reading() as connection:
@@ -129,11 +134,13 @@ class RevisionStore:
 
     def update_metadata(self, path: str, metadata: Mapping[str, Any]) -> Branch:
         """Replace the branch's metadata."""
-        return branching.update_metadata(self.engine, self.clock, path, metadata)
+        with self._write() as tx:
+            return branching.update_metadata(tx, path, metadata)
 
     def delete_branch(self, path: str) -> None:
         """Soft-delete the branch and everything below it; ``MAIN`` cannot be deleted."""
-        branching.delete_branch(self.engine, self.clock, path)
+        with self._write() as tx:
+            branching.delete_branch(tx, path)
 
     # --- writes ----------------------------------------------------------------------------
 
@@ -141,7 +148,8 @@ class RevisionStore:
         self, path: str, author: str, comment: str, changes: Sequence[Change]
     ) -> Commit | None:
         """Apply ``changes`` atomically on branch ``path``; None if nothing changed."""
-        return authoring.commit_changes(self.engine, self.clock, path, author, comment, changes)
+        with self._write(author=author, comment=comment) as tx:
+            return authoring.commit_changes(tx, path, changes)
 
     def bulk_load(
         self,
@@ -160,9 +168,8 @@ class RevisionStore:
         this returns (a failure there is logged, not raised: the load has committed), else
         at the caller's :meth:`derive`. Searches are exact meanwhile.
         """
-        return authoring.bulk_load(
-            self.engine, self.clock, path, author, comment, components, derive=derive
-        )
+        with self._write(author=author, comment=comment, derive=derive) as tx:
+            return authoring.bulk_load(tx, path, components)
 
     def derive(self) -> list[str]:
         """Build the search tables a bulk load left pending (none: nothing to do); the
@@ -389,18 +396,20 @@ class RevisionStore:
         resolutions: Sequence[Resolution] = (),
     ) -> Commit | None:
         """Rebase (source is target's parent) or promote (target is source's parent)."""
-        return merging.merge_branches(
-            self.engine, self.clock, source, target, author, comment, resolutions
-        )
+        step, path = merging.merge_step(source, target)
+        with self._write(author=author, comment=comment) as tx:
+            return step(tx, path, resolutions)
 
     def rebase(
         self, path: str, author: str, comment: str, resolutions: Sequence[Resolution] = ()
     ) -> Commit | None:
         """Bring the parent's newer changes into branch ``path``; None if there were none."""
-        return merging.rebase(self.engine, self.clock, path, author, comment, resolutions)
+        with self._write(author=author, comment=comment) as tx:
+            return merging.rebase(tx, path, resolutions)
 
     def promote(
         self, path: str, author: str, comment: str, resolutions: Sequence[Resolution] = ()
     ) -> Commit | None:
         """Apply branch ``path``'s changes to its parent in one commit; None if it had none."""
-        return merging.promote(self.engine, self.clock, path, author, comment, resolutions)
+        with self._write(author=author, comment=comment) as tx:
+            return merging.promote(tx, path, resolutions)
