@@ -1,8 +1,9 @@
 """The revision store's public face: branches, commits, reads, compare, merges, history.
 
-:class:`RevisionStore` takes an engine and a clock. Every write runs in one transaction
-that first allocates the commit timestamp (serialising writers across processes), then locks
-the branches it touches; any error rolls everything back. Reads take read points as values
+:class:`RevisionStore` takes an engine and a clock. Every write is one
+:func:`revisions.transaction.write` (the commit timestamp first, branches locked top-down,
+all or nothing), its steps in :mod:`revisions.branching`, :mod:`revisions.authoring` and
+:mod:`revisions.merging`. Reads take read points as values
 (:class:`ReadPoint`, :class:`ReadRange`) or an already resolved :class:`View`.
 """
 
