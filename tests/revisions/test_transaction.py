@@ -78,3 +78,23 @@ def test_a_record_moves_the_head_to_the_write_timestamp(store: RevisionStore) ->
     assert (recorded.branch, recorded.timestamp, recorded.author) == ("MAIN", tx.ts, "u")
     assert store.get_branch("MAIN").head_ts == tx.ts
     assert store.commits("MAIN")[0] == recorded
+
+
+def test_every_authored_write_refuses_a_blank_author(store: RevisionStore) -> None:
+    store.codesystems.create("BASE", "base")
+    store.codesystems.create_version("BASE", "v1", "20200101")
+    store.codesystems.create("EXT", "ext", extension_of="BASE/v1")
+    store.codesystems.create_version("BASE", "v2", "20210101")
+    before = clock_row(store)
+    writes = [
+        lambda: store.commit("MAIN/BASE", "", "c", [concept("x")]),
+        lambda: store.bulk_load("MAIN/BASE", "", "c", {"concept": [("y", {})]}),
+        lambda: store.rebase("MAIN/BASE", "", "c"),
+        lambda: store.promote("MAIN/BASE", "", "c"),
+        lambda: store.merge("MAIN", "MAIN/BASE", "", "c"),
+        lambda: store.codesystems.upgrade("EXT", "BASE/v2", "", "c"),
+    ]
+    for attempt in writes:
+        with pytest.raises(InvalidRequest, match="author"):
+            attempt()
+    assert clock_row(store) == before
