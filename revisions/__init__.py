@@ -1,7 +1,8 @@
 """The revision store: branches, commits, visibility, merges. Knows nothing of HTTP.
 
 Start with :class:`RevisionStore`; the values it takes and returns are in
-:mod:`revisions.records`, its errors in :mod:`revisions.errors`.
+:mod:`revisions.records`, its errors in :mod:`revisions.errors`. Every write goes through
+:func:`revisions.transaction.write`.
 """
 
 from revisions.clock import Clock, ManualClock, SystemClock

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, delete, select
+from sqlalchemy import Connection, Engine, RowMapping, delete, select
 
-from revisions import branches, commit, db, merge, schema
-from revisions.branches import BranchRow, Layer
+from revisions import branches, branching, db, merging, schema
+from revisions.branches import BranchRow
+from revisions.clock import Clock
 from revisions.errors import (
     BranchDeleted,
     BranchExists,
@@ -34,7 +35,7 @@ from revisions.errors import (
 )
 from revisions.merge import Resolution
 from revisions.records import CommitKind
-from revisions.visibility import View, head_view
+from revisions.transaction import Transaction, write
 
 CS, CV, B = schema.codesystems, schema.codesystem_versions, schema.branches
 
@@ -198,10 +199,15 @@ def to_version(connection: Connection, row: Mapping[str, Any]) -> Version:
 
 
 class CodeSystems:
-    """Code systems over a :class:`~revisions.store.RevisionStore` (``store.codesystems``)."""
+    """Code systems on the store's engine and clock (``RevisionStore.codesystems``)."""
 
-    def __init__(self, store: Any) -> None:
-        self.store = store
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self.engine = engine
+        self.clock = clock
+        self._reader = db.reading_engine(engine)
+
+    def _reading(self) -> Connection:
+        return self._reader.connect()
 
     def create(
         self,
@@ -216,8 +222,8 @@ class CodeSystems:
         check_id(codesystem_id)
         if not isinstance(title, str) or not title.strip():
             raise InvalidRequest("A code system needs a title.")
-        with self.store.engine.begin() as connection:
-            ts = db.next_timestamp(connection, self.store.clock)
+        with write(self.engine, self.clock) as tx:
+            connection = tx.connection
             if connection.execute(select(CS.c.id).where(CS.c.id == codesystem_id)).first():
                 raise CodeSystemExists(f"Code system '{codesystem_id}' already exists.")
             base = None
@@ -234,7 +240,7 @@ class CodeSystems:
                 raise InvalidRequest(
                     f"An extension's working branch must be '{default_path}', not '{path}'."
                 )
-            working = self._working_branch(connection, path, ts)
+            working = self._working_branch(tx, path)
             connection.execute(
                 CS.insert().values(
                     id=codesystem_id,
@@ -243,33 +249,30 @@ class CodeSystems:
                     extension_of=None if base is None else base["codesystem_id"],
                     extension_of_version=None if base is None else base["version"],
                     metadata=dict(metadata or {}),
-                    created_ts=ts,
-                    updated_ts=ts,
+                    created_ts=tx.ts,
+                    updated_ts=tx.ts,
                 )
             )
             return to_codesystem(connection, load_row(connection, codesystem_id))
 
-    def _working_branch(self, connection: Connection, path: str, ts: int) -> BranchRow:
+    def _working_branch(self, tx: Transaction, path: str) -> BranchRow:
         """The live branch at ``path``, created under its parent if it does not exist yet."""
         try:
-            return branches.load_live(connection, path)
+            return branches.load_live(tx.connection, path)
         except (NotFound, BranchDeleted):
             pass
         parent_path, _, name = path.rpartition("/")
         if not parent_path:
             raise InvalidRequest(f"A working branch must be below MAIN, not '{path}'.")
         branches.check_name(name)
-        parent = branches.lock(connection, branches.load_live(connection, parent_path).id)
-        row = branches.insert(connection, parent, name, ts, {})
-        commit.record_commit(connection, row.id, ts, CommitKind.CREATE, "system", "", 0)
-        return row
+        return branching.create(tx, tx.lock(parent_path)[-1], name)
 
     def get(self, codesystem_id: str) -> CodeSystem:
-        with self.store.reading() as connection:
+        with self._reading() as connection:
             return to_codesystem(connection, load_row(connection, codesystem_id))
 
     def list(self) -> list[CodeSystem]:
-        with self.store.reading() as connection:
+        with self._reading() as connection:
             rows = connection.execute(select(CS).order_by(CS.c.id)).mappings().all()
             return [to_codesystem(connection, row) for row in rows]
 
@@ -288,11 +291,11 @@ class CodeSystems:
             values["title"] = title
         if metadata is not None:
             values["metadata"] = dict(metadata)
-        with self.store.engine.begin() as connection:
-            ts = db.next_timestamp(connection, self.store.clock)
+        with write(self.engine, self.clock) as tx:
+            connection = tx.connection
             load_row(connection, codesystem_id)
             connection.execute(
-                CS.update().where(CS.c.id == codesystem_id).values(updated_ts=ts, **values)
+                CS.update().where(CS.c.id == codesystem_id).values(updated_ts=tx.ts, **values)
             )
             return to_codesystem(connection, load_row(connection, codesystem_id))
 
@@ -301,8 +304,8 @@ class CodeSystems:
 
         Refused while other code systems extend one of its versions. The revisions stay.
         """
-        with self.store.engine.begin() as connection:
-            ts = db.next_timestamp(connection, self.store.clock)
+        with write(self.engine, self.clock) as tx:
+            connection, ts = tx.connection, tx.ts
             row = load_row(connection, codesystem_id)
             dependants = (
                 connection.execute(select(CS.c.id).where(CS.c.extension_of == codesystem_id))
@@ -336,10 +339,10 @@ class CodeSystems:
         effective = normalize_effective_time(effective_time)
         if not isinstance(description, str):
             raise InvalidRequest("A version description must be text.")
-        with self.store.engine.begin() as connection:
-            ts = db.next_timestamp(connection, self.store.clock)
+        with write(self.engine, self.clock, comment=f"Version {version} ({effective})") as tx:
+            connection, ts = tx.connection, tx.ts
             row = load_row(connection, codesystem_id)
-            working = branches.lock(connection, row["branch_id"])
+            working = tx.lock_id(row["branch_id"])
             existing = connection.execute(
                 select(CV.c.version).where(
                     CV.c.codesystem_id == codesystem_id, CV.c.version == version
@@ -355,15 +358,7 @@ class CodeSystems:
                     f"Effective time {effective} must be after the latest version's "
                     f"({latest['version']}: {latest['effective_time']})."
                 )
-            commit.record_commit(
-                connection,
-                working.id,
-                ts,
-                CommitKind.VERSION,
-                "system",
-                f"Version {version} ({effective})",
-                0,
-            )
+            tx.record(working, CommitKind.VERSION)
             working = branches.load_by_id(connection, working.id)
             try:
                 tag_id = branches.insert(
@@ -387,7 +382,7 @@ class CodeSystems:
 
     def versions(self, codesystem_id: str) -> list[Version]:
         """The code system's versions, oldest first."""
-        with self.store.reading() as connection:
+        with self._reading() as connection:
             load_row(connection, codesystem_id)
             rows = (
                 connection.execute(
@@ -401,7 +396,7 @@ class CodeSystems:
             return [to_version(connection, row) for row in rows]
 
     def get_version(self, codesystem_id: str, version: str) -> Version:
-        with self.store.reading() as connection:
+        with self._reading() as connection:
             load_row(connection, codesystem_id)
             return to_version(connection, load_version_row(connection, codesystem_id, version))
 
@@ -416,45 +411,14 @@ class CodeSystems:
         resolutions: Sequence[Resolution] = (),
     ) -> CodeSystem:
         """Move an extension onto a newer version of its base (see the module docstring)."""
-        with self.store.engine.begin() as connection:
-            ts = db.next_timestamp(connection, self.store.clock)
+        with write(self.engine, self.clock, author=author, comment=comment) as tx:
+            connection = tx.connection
             row = load_row(connection, codesystem_id)
             old_tag, new_tag = self._upgrade_tags(connection, row, extension_of)
-            old_working = branches.lock(connection, row["branch_id"])
-            old_chain = branches.load_live_chain(connection, old_working.path)
-            new_chain = branches.load_live_chain(connection, new_tag.path)
-            sides = merge.collect_sides(
-                connection,
-                head_view(connection, branches.load_live_chain(connection, old_tag.path)),
-                head_view(connection, new_chain),
-                head_view(connection, old_chain),
-            )
-            final = merge.apply_resolutions(sides, resolutions)
-            merge.check_resolved_references(
-                connection, final, resolutions, head_view(connection, old_chain)
-            )
-            new_row = branches.insert(
-                connection,
-                new_tag,
-                codesystem_id,
-                ts,
-                dict(old_working.metadata or {}),
-                layer_list=(Layer(old_working.id, old_working.head_ts),),
-            )
-            new_id = new_row.id
-            now = head_view(connection, [*new_chain, new_row])
-            fallback = View(now.segments[1:], (), now.paths, now.releases)
-            count = merge.settle(connection, new_id, now, fallback, final, ts)
-            commit.record_commit(
-                connection,
-                new_id,
-                ts,
-                CommitKind.UPGRADE,
-                author,
-                comment,
-                count,
-                (new_tag.id, new_tag.head_ts),
-            )
+            old_working = tx.lock_id(row["branch_id"])
+            new_id = merging.upgrade(
+                tx, old_working, old_tag, new_tag, codesystem_id, resolutions
+            ).id
             base_id, base_version = parse_extension_of(extension_of)
             connection.execute(
                 CS.update()
@@ -463,7 +427,7 @@ class CodeSystems:
                     branch_id=new_id,
                     extension_of=base_id,
                     extension_of_version=base_version,
-                    updated_ts=ts,
+                    updated_ts=tx.ts,
                 )
             )
             return to_codesystem(connection, load_row(connection, codesystem_id))

@@ -1,7 +1,6 @@
 """Commits: one atomic write on one branch, with author, comment and one timestamp.
 
-:func:`apply` runs inside the caller's transaction, which must have allocated the timestamp
-with :func:`revisions.db.next_timestamp` first (that serialises writers). It replays the
+:mod:`revisions.authoring` runs it inside a :func:`revisions.transaction.write`. It replays the
 changes against the branch's current content in memory, checks every rule (existence,
 field validity, references, cascades), and only then writes: it closes the branch's own
 current rows of what changed and inserts the new revisions. Any error raises before the
@@ -20,7 +19,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, RowMapping, insert, update
 
-from revisions import branches, bulk, schema
+from revisions import branches, bulk
 from revisions.components import (
     TYPES,
     ComponentType,
@@ -38,7 +37,7 @@ from revisions.errors import (
     StillReferenced,
 )
 from revisions.read import CHUNK, Filter, page, visible_rows
-from revisions.records import Change, CommitKind, Create, Delete, Update
+from revisions.records import Change, Create, Delete, Update
 from revisions.visibility import View
 
 Key = tuple[str, str]  # (component type, id)
@@ -293,34 +292,3 @@ def _copy_rows(
         return values
 
     bulk.copy_rows(connection, ctype, map(encoded, rows))
-
-
-def record_commit(
-    connection: Connection,
-    branch_id: int,
-    ts: int,
-    kind: CommitKind,
-    author: str,
-    comment: str,
-    changes: int,
-    source: tuple[int, int] | None = None,
-) -> None:
-    connection.execute(
-        _INSERT_COMMIT,
-        {
-            "branch_id": branch_id,
-            "ts": ts,
-            "kind": kind.value,
-            "author": author,
-            "comment": comment,
-            "changes": changes,
-            "source_id": source[0] if source else None,
-            "source_ts": source[1] if source else None,
-        },
-    )
-    if kind is not CommitKind.CREATE:  # a branch is inserted with its head at its creation
-        branches.set_head(connection, branch_id, ts)
-
-
-# Built once: a statement built per call cost more in Python than its round trip.
-_INSERT_COMMIT = schema.commits.insert()

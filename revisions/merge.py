@@ -11,10 +11,7 @@ no conflict; changes to different fields merge; the same field changed different
 whose reference the other side deleted is ``CAUSES_MISSING_REFERENCE``. Resolutions
 (``SOURCE``, ``TARGET`` or explicit ``CONTENT``) settle conflicts; any left raise
 :class:`MergeConflicts` and nothing is written.
-
-Writing a merge result on a branch (:func:`settle`) never leaves a stale copy: where the
-wanted content is what the branch would see without its own row, its own row is closed
-rather than rewritten, so later parent changes stay visible.
+:mod:`revisions.merging` writes the result.
 """
 
 from __future__ import annotations
@@ -25,9 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import Connection, and_, or_, select
 
-from revisions import commit
 from revisions.components import TYPES, ComponentType, references_of, validate
 from revisions.errors import InvalidComponent, MergeConflicts, MissingReference
 from revisions.read import CHUNK, visible_rows
@@ -338,59 +334,3 @@ def _missing_references(
 
 def _get(content: Content, name: str) -> Any:
     return None if content is None else content.get(name)
-
-
-def settle(
-    connection: Connection,
-    branch_id: int,
-    now: View,
-    fallback: View,
-    wanted: Mapping[Key, Content],
-    ts: int,
-) -> int:
-    """Make branch ``branch_id`` show ``wanted`` at ``ts``; returns how many ids it wrote.
-
-    ``now`` is the branch's view before the write; ``fallback`` is what it sees without its
-    own segment after the write (its layers and its parent at its new base).
-    """
-    written = 0
-    by_type: dict[str, list[str]] = {}
-    for type_name, cid in wanted:
-        by_type.setdefault(type_name, []).append(cid)
-    for type_name, ids in by_type.items():
-        ctype = TYPES[type_name]
-        current = visible_rows(connection, ctype, now, ids)
-        below = visible_rows(connection, ctype, fallback, ids)
-        close, rows = [], []
-        for cid in ids:
-            desired = wanted[(type_name, cid)]
-            row = current.get(cid)
-            own = row is not None and row["branch_id"] == branch_id
-            if desired == content_of(ctype, below.get(cid)):
-                if own:
-                    close.append(cid)
-                    written += 1
-            elif (
-                not own or content_of(ctype, row) != desired or row["deleted"] != (desired is None)
-            ):
-                if own:
-                    close.append(cid)
-                blank = dict.fromkeys(ctype.field_names)
-                rows.append(
-                    {**blank, **(desired or {}), "component_id": cid, "deleted": desired is None}
-                )
-                written += 1
-        commit.close_own(connection, ctype.table, branch_id, ts, close)
-        commit.insert_rows(connection, ctype.table, branch_id, ts, rows)
-    return written
-
-
-def close_all_own(connection: Connection, branch_id: int, ts: int) -> None:
-    """Close every current revision of the branch (after its changes were promoted)."""
-    for ctype in TYPES.values():
-        table = ctype.table
-        connection.execute(
-            update(table)
-            .where(table.c.branch_id == branch_id, table.c.end_ts.is_(None))
-            .values(end_ts=ts)
-        )

@@ -1,44 +1,41 @@
 """The revision store's public face: branches, commits, reads, compare, merges, history.
 
-:class:`RevisionStore` takes an engine and a clock. Every write runs in one transaction
-that first allocates the commit timestamp (serialising writers across processes), then locks
-the branches it touches; any error rolls everything back. Reads take read points as values
+:class:`RevisionStore` takes an engine and a clock. Every write is one
+:func:`revisions.transaction.write` (the commit timestamp first, branches locked top-down,
+all or nothing), its steps in :mod:`revisions.branching`, :mod:`revisions.authoring` and
+:mod:`revisions.merging`. Reads take read points as values
 (:class:`ReadPoint`, :class:`ReadRange`) or an already resolved :class:`View`.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from revisions import (
+    authoring,
     branches,
-    bulk,
-    commit,
+    branching,
     db,
     derived,
     expressions,
     hierarchy,
     merge,
+    merging,
     read,
     schema,
     search,
 )
-from revisions.branches import Layer
 from revisions.clock import Clock, SystemClock
 from revisions.codesystems import CodeSystems
 from revisions.components import TYPES, ComponentType, component_type
 from revisions.errors import (
-    BranchNotFound,
-    ComponentExists,
     ComponentNotFound,
-    InvalidMerge,
     InvalidRequest,
 )
 from revisions.filters import Filter
@@ -48,7 +45,6 @@ from revisions.records import (
     Branch,
     Change,
     Commit,
-    CommitKind,
     Comparison,
     Component,
     Order,
@@ -57,13 +53,13 @@ from revisions.records import (
     ReadRange,
     Revision,
 )
-from revisions.visibility import HeadViews, SegmentRows, View, base_view, head_view, view_of
+from revisions.transaction import Transaction, write
+from revisions.visibility import HeadViews, SegmentRows, View, view_of
 from snowpath import Expression
 
 Point = ReadPoint | ReadRange | View
 MAX_LIMIT = 10_000
 _COUNT_CACHE_SIZE = 2048
-log = logging.getLogger(__name__)
 
 
 class RevisionStore:
@@ -74,9 +70,13 @@ class RevisionStore:
         self._counts_lock = threading.Lock()
         self._segment_rows = SegmentRows()
         self._heads = HeadViews()
-        self.codesystems = CodeSystems(self)
+        self.codesystems = CodeSystems(engine, self.clock)
         self._reader = db.reading_engine(engine)
         self._prepared_reader = db.reading_engine(engine, generic_plans=True)
+
+    def _write(self, **options: Any) -> AbstractContextManager[Transaction]:
+        """A write transaction (:func:`revisions.transaction.write`) on this store."""
+        return write(self.engine, self.clock, **options)
 
     def reading(self) -> Connection:
         """A connection for reads (no transaction); use it as a context manager."""
@@ -91,20 +91,7 @@ class RevisionStore:
 
     def initialize(self) -> None:
         """Create the clock row and ``MAIN`` if missing (after migrations; idempotent)."""
-        with self.engine.begin() as connection:
-            exists = connection.execute(select(schema.store_clock.c.id)).first()
-            if exists is None:
-                connection.execute(schema.store_clock.insert().values(id=1, last_ts=0))
-        with self.engine.begin() as connection:
-            ts = db.next_timestamp(connection, self.clock)
-            main = connection.execute(
-                select(schema.branches.c.id).where(schema.branches.c.path == branches.ROOT)
-            ).first()
-            if main is None:
-                branches.insert(connection, None, branches.ROOT, ts, {})
-                commit.record_commit(
-                    connection, _main_id(connection), ts, CommitKind.CREATE, "system", "", 0
-                )
+        branching.initialize(self.engine, self.clock)
 
     # --- branches --------------------------------------------------------------------------
 
@@ -122,24 +109,10 @@ class RevisionStore:
         ``layers``: (branch path, timestamp) pairs whose own content the new branch sees
         between itself and its parent, without copying.
         """
-        branches.check_name(name)
-        with self.engine.begin() as connection:
-            ts = db.next_timestamp(connection, self.clock)
-            parent_row = branches.load_live(connection, parent)
-            layer_list = tuple(
-                Layer(branches.load_live(connection, path).id, upto) for path, upto in layers
+        with self._write() as tx:
+            return branching.create_branch(
+                tx, parent, name, metadata, read_only=read_only, layers=layers
             )
-            row = branches.insert(
-                connection,
-                parent_row,
-                name,
-                ts,
-                dict(metadata or {}),
-                read_only=read_only,
-                layer_list=layer_list,
-            )
-            commit.record_commit(connection, row.id, ts, CommitKind.CREATE, "system", "", 0)
-            return branches.to_branch(connection, row, new=parent_row)
 
     def get_branch(self, path: str) -> Branch:
         with self.reading() as connection:
@@ -162,22 +135,13 @@ class RevisionStore:
 
     def update_metadata(self, path: str, metadata: Mapping[str, Any]) -> Branch:
         """Replace the branch's metadata."""
-        if not isinstance(metadata, Mapping):
-            raise InvalidRequest("Branch metadata must be an object.")
-        with self.engine.begin() as connection:
-            db.next_timestamp(connection, self.clock)
-            row = branches.lock(connection, branches.load_live(connection, path).id)
-            branches.set_metadata(connection, row.id, dict(metadata))
-            return branches.to_branch(connection, branches.load_by_id(connection, row.id))
+        with self._write() as tx:
+            return branching.update_metadata(tx, path, metadata)
 
     def delete_branch(self, path: str) -> None:
         """Soft-delete the branch and everything below it; ``MAIN`` cannot be deleted."""
-        if path == branches.ROOT:
-            raise InvalidRequest("MAIN cannot be deleted.")
-        with self.engine.begin() as connection:
-            ts = db.next_timestamp(connection, self.clock)
-            row = branches.lock(connection, branches.load_live(connection, path).id)
-            branches.mark_deleted(connection, row, ts)
+        with self._write() as tx:
+            branching.delete_branch(tx, path)
 
     # --- writes ----------------------------------------------------------------------------
 
@@ -185,23 +149,8 @@ class RevisionStore:
         self, path: str, author: str, comment: str, changes: Sequence[Change]
     ) -> Commit | None:
         """Apply ``changes`` atomically on branch ``path``; None if nothing changed."""
-        _check_author(author, comment)
-        with self.engine.begin() as connection:
-            ts = db.next_timestamp(connection, self.clock)
-            chain = self._locked_chain(connection, path)
-            commit.check_writable(chain[-1])
-            plan = commit.Plan(connection, head_view(connection, chain))
-            commit.replay(plan, changes)
-            keys = plan.changed()
-            if not keys:
-                connection.rollback()
-                return None
-            commit.check_references(plan, keys)
-            count = commit.write(plan, chain[-1].id, ts, keys)
-            commit.record_commit(
-                connection, chain[-1].id, ts, CommitKind.CONTENT, author, comment, count
-            )
-            return Commit(path, ts, CommitKind.CONTENT, author, comment, count)
+        with self._write(author=author, comment=comment) as tx:
+            return authoring.commit_changes(tx, path, changes)
 
     def bulk_load(
         self,
@@ -220,43 +169,13 @@ class RevisionStore:
         this returns (a failure there is logged, not raised: the load has committed), else
         at the caller's :meth:`derive`. Searches are exact meanwhile.
         """
-        _check_author(author, comment)
-        with self.engine.begin() as connection:
-            ts = db.next_timestamp(connection, self.clock)
-            chain = self._locked_chain(connection, path)
-            commit.check_writable(chain[-1])
-            view = head_view(connection, chain)
-            loader = bulk.Loader(connection, view, chain[-1].id, ts)
-            total = 0
-            try:
-                for type_name, items in components.items():
-                    total += loader.load(component_type(type_name), items)
-            except IntegrityError as error:
-                raise ComponentExists("The load contains an id twice.") from error
-            loader.finish()
-            commit.record_commit(
-                connection, chain[-1].id, ts, CommitKind.CONTENT, author, comment, total
-            )
-        if derive:
-            try:
-                self.derive()
-            except SQLAlchemyError as error:
-                # The load has committed: say so rather than report it failed (a retry
-                # would meet its own ids). Searches stay exact; a later derive builds it.
-                log.warning(
-                    "Bulk load %s committed; its search tables were not built: %s", ts, error
-                )
-        return Commit(path, ts, CommitKind.CONTENT, author, comment, total)
+        with self._write(author=author, comment=comment, derive=derive) as tx:
+            return authoring.bulk_load(tx, path, components)
 
     def derive(self) -> list[str]:
         """Build the search tables a bulk load left pending (none: nothing to do); the
         names of those built. Safe to call at any time and from any process."""
         return derived.derive(self.engine)
-
-    def _locked_chain(self, connection: Connection, path: str) -> list[branches.BranchRow]:
-        chain = branches.load_live_chain(connection, path)
-        chain[-1] = branches.lock(connection, chain[-1].id)
-        return chain
 
     # --- reads -----------------------------------------------------------------------------
 
@@ -478,147 +397,20 @@ class RevisionStore:
         resolutions: Sequence[Resolution] = (),
     ) -> Commit | None:
         """Rebase (source is target's parent) or promote (target is source's parent)."""
-        if source == target:
-            raise InvalidMerge(f"Cannot merge branch '{source}' onto itself.")
-        if target.rpartition("/")[0] == source:
-            return self.rebase(target, author, comment, resolutions)
-        if source.rpartition("/")[0] == target:
-            return self.promote(source, author, comment, resolutions)
-        raise InvalidMerge(
-            f"Cannot merge source '{source}' into target '{target}': "
-            "one must be the direct parent of the other."
-        )
+        step, path = merging.merge_step(source, target)
+        with self._write(author=author, comment=comment) as tx:
+            return step(tx, path, resolutions)
 
     def rebase(
         self, path: str, author: str, comment: str, resolutions: Sequence[Resolution] = ()
     ) -> Commit | None:
         """Bring the parent's newer changes into branch ``path``; None if there were none."""
-        _check_author(author, comment)
-        with self.engine.begin() as connection:
-            ts = db.next_timestamp(connection, self.clock)
-            chain = self._lock_pair(connection, path)
-            child, parent = chain[-1], chain[-2]
-            commit.check_writable(child)
-            if parent.head_ts == child.base_ts:
-                connection.rollback()
-                return None
-            now = head_view(connection, chain)
-            _, final = _three_way(
-                connection, chain, head_view(connection, chain[:-1]), now, resolutions
-            )
-            branches.record_base(connection, child.id, ts, parent.head_ts)
-            branches.set_head(connection, child.id, ts)
-            moved = [*chain[:-1], branches.load_by_id(connection, child.id)]
-            after = head_view(connection, moved)
-            fallback = View(after.segments[1:], (), after.paths)
-            count = merge.settle(connection, child.id, now, fallback, final, ts)
-            commit.record_commit(
-                connection,
-                child.id,
-                ts,
-                CommitKind.REBASE,
-                author,
-                comment,
-                count,
-                (parent.id, parent.head_ts),
-            )
-            return Commit(
-                path, ts, CommitKind.REBASE, author, comment, count, parent.path, parent.head_ts
-            )
+        with self._write(author=author, comment=comment) as tx:
+            return merging.rebase(tx, path, resolutions)
 
     def promote(
         self, path: str, author: str, comment: str, resolutions: Sequence[Resolution] = ()
     ) -> Commit | None:
         """Apply branch ``path``'s changes to its parent in one commit; None if it had none."""
-        _check_author(author, comment)
-        with self.engine.begin() as connection:
-            ts = db.next_timestamp(connection, self.clock)
-            chain = self._lock_pair(connection, path)
-            child, parent = chain[-1], chain[-2]
-            commit.check_writable(parent)
-            if child.has_layers:
-                raise InvalidMerge(
-                    f"Branch '{path}' sees other branches' content and cannot be promoted."
-                )
-            if not branches.has_own_content(connection, child.id):
-                connection.rollback()
-                return None
-            parent_now = head_view(connection, chain[:-1])
-            sides, final = _three_way(
-                connection, chain, head_view(connection, chain), parent_now, resolutions
-            )
-            wanted = {
-                key: content
-                for key, content in final.items()
-                if key in sides.source_changed
-                or any((r.component_type, r.component_id) == key for r in resolutions)
-            }
-            fallback = View(parent_now.segments[1:], (), parent_now.paths)
-            count = merge.settle(connection, parent.id, parent_now, fallback, wanted, ts)
-            commit.record_commit(
-                connection,
-                parent.id,
-                ts,
-                CommitKind.PROMOTION,
-                author,
-                comment,
-                count,
-                (child.id, child.head_ts),
-            )
-            merge.close_all_own(connection, child.id, ts)
-            branches.record_base(connection, child.id, ts, ts)
-            commit.record_commit(
-                connection,
-                child.id,
-                ts,
-                CommitKind.PROMOTED,
-                author,
-                comment,
-                count,
-                (parent.id, ts),
-            )
-            return Commit(
-                parent.path, ts, CommitKind.PROMOTION, author, comment, count, path, child.head_ts
-            )
-
-    def _lock_pair(self, connection: Connection, path: str) -> list[branches.BranchRow]:
-        chain = branches.load_live_chain(connection, path)
-        if len(chain) < 2:
-            raise InvalidMerge(f"Branch '{path}' has no parent to merge with.")
-        # Lock parent before child: every merge takes locks top-down, so none deadlock.
-        chain[-2] = branches.lock(connection, chain[-2].id)
-        chain[-1] = branches.lock(connection, chain[-1].id)
-        return chain
-
-
-def _three_way(
-    connection: Connection,
-    chain: list[branches.BranchRow],
-    source: View,
-    target: View,
-    resolutions: Sequence[Resolution],
-) -> tuple[merge.Sides, dict[merge.Key, merge.Content]]:
-    """A merge's sides, each compared with the parent as the child (``chain[-1]``) last saw
-    it, resolved and checked for references into ``target``: (sides, final content)."""
-    old_base = base_view(connection, chain, chain[-1].base_ts)  # type: ignore[arg-type]
-    sides = merge.collect_sides(connection, old_base, source, target)
-    final = merge.apply_resolutions(sides, resolutions)
-    merge.check_resolved_references(connection, final, resolutions, target)
-    return sides, final
-
-
-def _main_id(connection: Connection) -> int:
-    B = schema.branches
-    value = connection.execute(
-        select(B.c.id).where(B.c.path == branches.ROOT, B.c.deleted_ts.is_(None))
-    ).scalar()
-    if value is None:
-        raise BranchNotFound("MAIN does not exist.")
-    return int(value)
-
-
-def _check_author(author: Any, comment: Any) -> None:
-    if not isinstance(author, str) or not author.strip() or len(author) > 200:
-        raise InvalidRequest("A commit needs an author (1 to 200 characters).")
-    if not isinstance(comment, str):
-        raise InvalidRequest("A commit comment must be text.")
+        with self._write(author=author, comment=comment) as tx:
+            return merging.promote(tx, path, resolutions)

@@ -1,0 +1,51 @@
+"""Content commits: a list of changes (:mod:`revisions.commit`) or a bulk load
+(:mod:`revisions.bulk`) on one branch, inside the caller's :func:`revisions.transaction.write`.
+
+Both lock the branch, refuse read-only ones (versions), and record one ``CONTENT`` commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from revisions import bulk, commit
+from revisions.components import component_type
+from revisions.errors import ComponentExists
+from revisions.records import Change, Commit, CommitKind
+from revisions.transaction import Transaction
+from revisions.visibility import head_view
+
+
+def commit_changes(tx: Transaction, path: str, changes: Sequence[Change]) -> Commit | None:
+    """Apply ``changes`` on branch ``path``; None (the write discarded) if nothing changed."""
+    chain = tx.lock(path)
+    commit.check_writable(chain[-1])
+    plan = commit.Plan(tx.connection, head_view(tx.connection, chain))
+    commit.replay(plan, changes)
+    keys = plan.changed()
+    if not keys:
+        tx.discard()
+        return None
+    commit.check_references(plan, keys)
+    count = commit.write(plan, chain[-1].id, tx.ts, keys)
+    return tx.record(chain[-1], CommitKind.CONTENT, count)
+
+
+def bulk_load(
+    tx: Transaction, path: str, components: Mapping[str, Iterable[tuple[str, Mapping[str, Any]]]]
+) -> Commit:
+    """Create ``{type: iterable of (id, fields)}`` on branch ``path``, types in that order."""
+    chain = tx.lock(path)
+    commit.check_writable(chain[-1])
+    loader = bulk.Loader(tx.connection, head_view(tx.connection, chain), chain[-1].id, tx.ts)
+    total = 0
+    try:
+        for type_name, items in components.items():
+            total += loader.load(component_type(type_name), items)
+    except IntegrityError as error:
+        raise ComponentExists("The load contains an id twice.") from error
+    loader.finish()
+    return tx.record(chain[-1], CommitKind.CONTENT, total)
