@@ -147,6 +147,27 @@ REVISION = Shape(
     ],
 )
 
+
+def _total(by_type: dict[str, list[str]]) -> int:
+    return sum(map(len, by_type.values()))
+
+
+# What differs between two paths: the loaded request (``base``, ``compare``) and the store's
+# answer (``result``, a ``revisions.Comparison``).
+COMPARISON = Shape(
+    "Compare",
+    [
+        Prop("base", fields.Str(), "item['base']"),
+        Prop("compare", fields.Str(), "item['compare']"),
+        Prop("newComponents", fields.Dict(), "item['result'].new"),
+        Prop("changedComponents", fields.Dict(), "item['result'].changed"),
+        Prop("deletedComponents", fields.Dict(), "item['result'].deleted"),
+        Prop("totalNew", fields.Int(), "item['result'].new", _total),
+        Prop("totalChanged", fields.Int(), "item['result'].changed", _total),
+        Prop("totalDeleted", fields.Int(), "item['result'].deleted", _total),
+    ],
+)
+
 # --- code systems and versions --------------------------------------------------------------
 
 CODESYSTEM_METADATA = (

@@ -188,7 +188,7 @@ ROUTES: list[Route] = [
         "POST",
         "Compare two paths",
         body=s.CompareIn,
-        response=s.CompareOut,
+        response=render.COMPARISON.schema,
         tags=("compare",),
     ),
     Route(

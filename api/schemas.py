@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from api.render import CONFLICT
+from api.render import CODESYSTEM_METADATA, CONFLICT
 
 ID = validate.Length(min=1, max=100)
 
@@ -133,45 +133,24 @@ class CompareIn(Strict):
     compare = fields.Str(required=True)
 
 
-class CompareOut(Schema):
-    base = fields.Str()
-    compare = fields.Str()
-    newComponents = fields.Dict()
-    changedComponents = fields.Dict()
-    deletedComponents = fields.Dict()
-    totalNew = fields.Int()
-    totalChanged = fields.Int()
-    totalDeleted = fields.Int()
-
-
 # --- code systems and jobs ---------------------------------------------------------------
 
 
-class CodeSystemIn(Strict):
-    id = fields.Str(required=True)
-    title = fields.Str(required=True)
-    branch_path = fields.Str(data_key="branchPath")
-    extension_of = fields.Str(data_key="extensionOf")
-    url = fields.Str()
-    description = fields.Str()
-    language = fields.Str()
-    status = fields.Str()
-    copyright = fields.Str()
-    owner = fields.Str()
-    contact = fields.Str()
-    oid = fields.Str()
+def _metadata() -> dict[str, fields.Field]:
+    return {name: fields.Str() for name in CODESYSTEM_METADATA}
 
 
-class CodeSystemUpdate(Strict):
-    title = fields.Str()
-    url = fields.Str()
-    description = fields.Str()
-    language = fields.Str()
-    status = fields.Str()
-    copyright = fields.Str()
-    owner = fields.Str()
-    contact = fields.Str()
-    oid = fields.Str()
+CodeSystemIn = Strict.from_dict(
+    {
+        "id": fields.Str(required=True),
+        "title": fields.Str(required=True),
+        "branch_path": fields.Str(data_key="branchPath"),
+        "extension_of": fields.Str(data_key="extensionOf"),
+        **_metadata(),
+    },
+    name="CodeSystemIn",
+)
+CodeSystemUpdate = Strict.from_dict({"title": fields.Str(), **_metadata()}, name="CodeSystemUpdate")
 
 
 class VersionIn(Strict):

@@ -8,12 +8,11 @@ from api import http, render
 from api.auth import current_author, require_write
 from api.errors import Invalid
 from api.paging import window
+from api.render import CODESYSTEM_METADATA
 from api.schemas import CodeSystemIn, CodeSystemUpdate, UpgradeIn, VersionIn
 from api.services import new_codesystem_id, services, store
 from api.views.merges import resolutions_json
 from exporter import jobs
-
-_NOT_METADATA = ("id", "title", "branch_path", "extension_of")
 
 
 def _paged(items: list[dict], columns: tuple[str, ...]) -> Response:
@@ -29,7 +28,7 @@ def _paged(items: list[dict], columns: tuple[str, ...]) -> Response:
 def create() -> Response:
     require_write()
     data = http.load(CodeSystemIn())
-    metadata = {k: v for k, v in data.items() if k not in _NOT_METADATA}
+    metadata = {k: data[k] for k in CODESYSTEM_METADATA if k in data}
     codesystem = store().codesystems.create(
         new_codesystem_id(data["id"]),
         data["title"],

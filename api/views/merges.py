@@ -63,18 +63,7 @@ def get_job(job_id: str) -> Response:
 def compare() -> Response:
     data = http.load(CompareIn())
     result = store().compare(read_point(data["base"]), read_point(data["compare"]))
-    return http.json(
-        {
-            "base": data["base"],
-            "compare": data["compare"],
-            "newComponents": result.new,
-            "changedComponents": result.changed,
-            "deletedComponents": result.deleted,
-            "totalNew": sum(map(len, result.new.values())),
-            "totalChanged": sum(map(len, result.changed.values())),
-            "totalDeleted": sum(map(len, result.deleted.values())),
-        }
-    )
+    return http.json(render.COMPARISON.render({**data, "result": result}))
 
 
 def commits() -> Response:
