@@ -4,9 +4,11 @@ OpenAPI ``*Out`` / ``*List`` schemas.
 
 Component shapes are derived from the store's component types (``revisions.components``):
 ``id``, then every field under its camelCase name, then the release status; the concept shape
-also documents what its expansions add. Merge conflicts are rendered here from the plain
-record a :class:`~revisions.merge.MergeConflict` gives with :func:`dataclasses.asdict` (the
-form a job keeps in its result).
+also documents what its expansions add. Their renderers read ``fields[name]`` for every field
+of the type: the store's components and revisions always carry complete content.
+
+Merge conflicts are rendered from the plain record a :class:`~revisions.merge.MergeConflict`
+gives with :func:`dataclasses.asdict` (the form a job keeps in its result).
 """
 
 from __future__ import annotations
@@ -32,10 +34,6 @@ def _text(value: Any) -> Any:
     return value if isinstance(value, str | bool | int | float) else orjson.dumps(value).decode()
 
 
-def _str(required: bool = False) -> fields.Field:
-    return fields.Str(required=required)
-
-
 # --- components -----------------------------------------------------------------------------
 
 _OPENAPI_KINDS = {
@@ -53,7 +51,7 @@ def _content_props(ctype: ComponentType) -> list[Prop]:
     def prop(field: StoreField) -> Prop:
         return Prop(camel(field.name), _OPENAPI_KINDS[field.kind](), f"item.fields[{field.name!r}]")
 
-    return [Prop("id", _str(required=True)), *map(prop, ctype.fields)]
+    return [Prop("id", fields.Str(required=True)), *map(prop, ctype.fields)]
 
 
 _RELEASE = (
@@ -107,13 +105,13 @@ def _content(item: Revision) -> dict[str, Any]:
 BRANCH = Shape(
     "Branch",
     [
-        Prop("name", _str(required=True)),
-        Prop("path", _str(required=True)),
+        Prop("name", fields.Str(required=True)),
+        Prop("path", fields.Str(required=True)),
         Prop("parentPath", fields.Str()),
-        Prop("state", _str(required=True), "item.state.value"),
+        Prop("state", fields.Str(required=True), "item.state.value"),
         Prop("baseTimestamp", fields.Int(), "item.base_ts"),
         Prop("headTimestamp", fields.Int(required=True), "item.head_ts"),
-        Prop("createdAt", _str(required=True), "item.created_ts", iso),
+        Prop("createdAt", fields.Str(required=True), "item.created_ts", iso),
         Prop("deleted", fields.Bool(required=True)),
         Prop("metadata", fields.Dict()),
     ],
@@ -122,10 +120,10 @@ BRANCH = Shape(
 COMMIT = Shape(
     "Commit",
     [
-        Prop("branch", _str(required=True)),
+        Prop("branch", fields.Str(required=True)),
         Prop("timestamp", fields.Int(required=True)),
         Prop("createdAt", fields.Str(), "item.timestamp", iso),
-        Prop("kind", _str(required=True), "item.kind.value"),
+        Prop("kind", fields.Str(required=True), "item.kind.value"),
         Prop("author", fields.Str()),
         Prop("comment", fields.Str()),
         Prop("changes", fields.Int()),
@@ -137,7 +135,7 @@ COMMIT = Shape(
 REVISION = Shape(
     "Revision",
     [
-        Prop("branch", _str(required=True)),
+        Prop("branch", fields.Str(required=True)),
         Prop("timestamp", fields.Int(required=True)),
         Prop("endTimestamp", fields.Int()),
         Prop("deleted", fields.Bool()),
@@ -184,9 +182,9 @@ CODESYSTEM_METADATA = (
 CODESYSTEM = Shape(
     "CodeSystem",
     [
-        Prop("id", _str(required=True)),
-        Prop("title", _str(required=True)),
-        Prop("branchPath", _str(required=True)),
+        Prop("id", fields.Str(required=True)),
+        Prop("title", fields.Str(required=True)),
+        Prop("branchPath", fields.Str(required=True)),
         Prop("extensionOf", fields.Str()),
         Prop("createdAt", fields.Str(), "item.created_ts", iso),
         Prop("updatedAt", fields.Str(), "item.updated_ts", iso),
@@ -197,12 +195,12 @@ CODESYSTEM = Shape(
 VERSION = Shape(
     "Version",
     [
-        Prop("id", _str(required=True), "f'{item.codesystem_id}/{item.version}'"),
-        Prop("version", _str(required=True)),
-        Prop("effectiveTime", _str(required=True)),
+        Prop("id", fields.Str(required=True), "f'{item.codesystem_id}/{item.version}'"),
+        Prop("version", fields.Str(required=True)),
+        Prop("effectiveTime", fields.Str(required=True)),
         Prop("description", fields.Str(), "item.description or None"),
-        Prop("branchPath", _str(required=True)),
-        Prop("codeSystem", _str(required=True), "item.codesystem_id"),
+        Prop("branchPath", fields.Str(required=True)),
+        Prop("codeSystem", fields.Str(required=True), "item.codesystem_id"),
         Prop("createdAt", fields.Str(), "item.created_ts", iso),
     ],
 )
@@ -213,7 +211,7 @@ CONFLICT_ATTRIBUTE = Shape(
     "ConflictAttribute",
     schema_name="ConflictAttribute",
     props=[
-        Prop("property", _str(required=True), "item['property']", camel),
+        Prop("property", fields.Str(required=True), "item['property']", camel),
         Prop("oldValue", fields.Raw(), "item['old_value']", _text),
         Prop("sourceValue", fields.Raw(), "item['source_value']", _text),
         Prop("targetValue", fields.Raw(), "item['target_value']", _text),
@@ -229,9 +227,9 @@ CONFLICT = Shape(
     "Conflict",
     schema_name="Conflict",
     props=[
-        Prop("componentId", _str(required=True), "item['component_id']"),
-        Prop("componentType", _str(required=True), "item['component_type']"),
-        Prop("type", _str(required=True), "item['type']"),
+        Prop("componentId", fields.Str(required=True), "item['component_id']"),
+        Prop("componentType", fields.Str(required=True), "item['component_type']"),
+        Prop("type", fields.Str(required=True), "item['type']"),
         Prop(
             "conflictingAttributes",
             fields.List(fields.Nested(CONFLICT_ATTRIBUTE.schema)),
@@ -245,7 +243,8 @@ CONFLICT = Shape(
 
 def conflicts(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Conflict records (``dataclasses.asdict`` of each MergeConflict) in the API's shape."""
-    return [CONFLICT.render(record) for record in records]
+    # Jobs that ended before their conflicts were kept as records hold them rendered already.
+    return [record if "componentId" in record else CONFLICT.render(record) for record in records]
 
 
 def _job_result(result: dict[str, Any]) -> dict[str, Any]:
@@ -257,9 +256,9 @@ def _job_result(result: dict[str, Any]) -> dict[str, Any]:
 JOB = Shape(
     "Job",
     [
-        Prop("id", _str(required=True)),
-        Prop("kind", _str(required=True)),
-        Prop("state", _str(required=True), "item.state.value"),
+        Prop("id", fields.Str(required=True)),
+        Prop("kind", fields.Str(required=True)),
+        Prop("state", fields.Str(required=True), "item.state.value"),
         Prop("createdAt", fields.Str(), "item.created_ts", iso),
         Prop("startedAt", fields.Str(), "item.started_ts", iso),
         Prop("finishedAt", fields.Str(), "item.finished_ts", iso),
@@ -272,10 +271,10 @@ JOB = Shape(
 MERGE = Shape(
     "Merge",
     [
-        Prop("id", _str(required=True)),
+        Prop("id", fields.Str(required=True)),
         Prop("source", fields.Str(), "item.params.get('source')"),
         Prop("target", fields.Str(), "item.params.get('target')"),
-        Prop("status", _str(required=True), "item.state.value"),
+        Prop("status", fields.Str(required=True), "item.state.value"),
         Prop("scheduledDate", fields.Str(), "item.created_ts", iso),
         Prop("startDate", fields.Str(), "item.started_ts", iso),
         Prop("endDate", fields.Str(), "item.finished_ts", iso),

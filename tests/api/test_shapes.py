@@ -102,3 +102,8 @@ def test_a_conflict_record_renders_in_the_documented_shape() -> None:
             "message": "m",
         }
     ]
+
+
+def test_a_conflict_kept_rendered_by_an_older_job_is_shown_as_it_is() -> None:
+    rendered = {"componentId": "c1", "componentType": "concept", "type": "X", "message": "m"}
+    assert render.conflicts([rendered]) == [rendered]
