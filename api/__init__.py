@@ -37,7 +37,8 @@ def create_app(
     app = Flask("snowpath")
     app.url_map.merge_slashes = False
     app.url_map.strict_slashes = False
-    app.extensions["snowpath"] = Services(store, runner, settings)
+    table = tuple(routes.ROUTES)
+    app.extensions["snowpath"] = Services(store, runner, settings, table, routes.RESERVED_IDS)
     errors.register(app)
     routes.register(app)
     return app

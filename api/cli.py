@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from api import create_app
 from api.demo import load_demo
 from api.settings import Settings, load
+from exporter.worker import work
 from revisions import ReadPoint, RevisionStore, make_engine, upgrade
 from revisions.db import schema_is_current
 
@@ -124,8 +125,6 @@ def worker(burst: bool) -> None:
         raise click.ClickException(
             "Set SNOWPATH_REDIS_URL: the embedded mode runs jobs in-process."
         )
-    from exporter.worker import work
-
     work(settings.database_url, settings.redis_url, burst=burst, queue=settings.queue)
 
 

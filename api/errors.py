@@ -9,6 +9,7 @@ once with its traceback and answered with a generic 500 that leaks nothing.
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from typing import Any
 
 import orjson
@@ -18,9 +19,9 @@ from werkzeug.exceptions import HTTPException
 
 from api.expand import ExpandError
 from api.paging import PagingError
+from api.render import conflicts
 from revisions import errors as store
 from revisions.codesystems import CodeSystemNotFound, VersionNotFound
-from revisions.merge import conflict_dict
 from snowpath import PathError
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,8 @@ def render(error: Exception) -> Response:
     if isinstance(error, store.InvalidComponent) and error.violations:
         return _violations(error.violations, str(error))
     if isinstance(error, store.MergeConflicts):
-        return json_error(409, str(error), conflicts=[conflict_dict(c) for c in error.conflicts])
+        records = [asdict(c) for c in error.conflicts]
+        return json_error(409, str(error), conflicts=conflicts(records))
     status = _status_of(error)
     assert status is not None
     return json_error(status, str(error))

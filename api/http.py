@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 from flask import Response, request, url_for
-from marshmallow import Schema
+from marshmallow import Schema, ValidationError
 
 from api.errors import Invalid, InvalidJson, NotAcceptable
 
@@ -32,8 +32,6 @@ def body() -> dict[str, Any]:
 
 def load(schema: Schema, data: Any = None, *, partial: bool = False) -> dict[str, Any]:
     """Validate input with a marshmallow schema; violations become a 400."""
-    from marshmallow import ValidationError
-
     try:
         return schema.load(body() if data is None else data, partial=partial)
     except ValidationError as error:

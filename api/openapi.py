@@ -1,9 +1,12 @@
-"""The OpenAPI 3 document, generated from the route table and the marshmallow schemas, and
-the interactive page (``docs.html``: self-contained, no external scripts) that reads it."""
+"""The OpenAPI 3 document, generated from a route table (:class:`Route` rows, the table is
+``api.routes``) and the marshmallow schemas, and the interactive page (``docs.html``:
+self-contained, no external scripts) that reads it."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -11,7 +14,6 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from api.routes import ROUTES, Route
 from api.schemas import Error
 
 _PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
@@ -24,6 +26,24 @@ _PATH_HELP = (
     "A path expression: MAIN/a/b, CODESYSTEM/task, a...b, path@timestamp or path^ "
     "(slashes are part of the value)."
 )
+
+
+@dataclass(frozen=True)
+class Route:
+    """One URL and method of the API, and what the OpenAPI document says about it."""
+
+    rule: str
+    endpoint: str
+    view: Callable[..., Any]
+    method: str
+    summary: str
+    body: type | None = None
+    form: bool = False  # the body is multipart/form-data (uploads)
+    response: type | None = None
+    status: int = 200
+    query: tuple[str, ...] = ()
+    lists: bool = False  # answers text/csv and text/plain too
+    tags: tuple[str, ...] = field(default_factory=tuple)
 
 
 def _openapi_path(rule: str) -> str:
@@ -94,7 +114,8 @@ def _responses(route: Route) -> dict[str, Any]:
 
 
 @cache
-def document() -> dict[str, Any]:
+def document(routes: tuple[Route, ...]) -> dict[str, Any]:
+    """The document of ``routes`` (the app's route table, ``api.routes.ROUTES``)."""
     spec = APISpec(
         title="Snowpath native API",
         version="1",
@@ -103,7 +124,7 @@ def document() -> dict[str, Any]:
         info={"description": "Snow Owl-style REST API over Snowpath's revision store."},
     )
     paths: dict[str, dict[str, Any]] = {}
-    for route in ROUTES:
+    for route in routes:
         paths.setdefault(_openapi_path(route.rule), {})[route.method.lower()] = _operation(route)
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)

@@ -1,47 +1,27 @@
 """Every URL of the native API, in one table: rule, endpoint, view, methods, and what the
-OpenAPI document says about it (``api.openapi`` builds the document from this table)."""
+OpenAPI document says about it (``api.openapi`` builds the document from this table).
+
+The table also decides which code system ids are reserved (:data:`RESERVED_IDS`): a code
+system's id starts its paths (``/{id}/concepts``), so it may not be one of the API's own
+first URL segments. The app checks new ids against it before the store is called.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
 
 from flask import Flask
 
+from api import render
 from api import schemas as s
+from api.openapi import Route
 from api.views import branches, codesystems, components, docs, imports, merges
-
-
-@dataclass(frozen=True)
-class Route:
-    rule: str
-    endpoint: str
-    view: Callable[..., Any]
-    method: str
-    summary: str
-    body: type | None = None
-    form: bool = False  # the body is multipart/form-data (uploads)
-    response: type | None = None
-    status: int = 200
-    query: tuple[str, ...] = ()
-    lists: bool = False  # answers text/csv and text/plain too
-    tags: tuple[str, ...] = field(default_factory=tuple)
 
 
 def _component_routes(plural: str, kind: components.Kind) -> list[Route]:
     one = kind.type
-    schema_out = {
-        "concept": s.ConceptOut,
-        "description": s.DescriptionOut,
-        "mapping": s.MappingOut,
-    }[one]
-    schema_list = {
-        "concept": s.ConceptList,
-        "description": s.DescriptionList,
-        "mapping": s.MappingList,
-    }[one]
+    shape = render.COMPONENTS[one]
+    schema_out, schema_list = shape.schema, shape.list_schema
     base = f"/<path:path>/{plural}"
     params = (*kind.params, "limit", "offset", "searchAfter", "expand", "sort")
     tag = (plural,)
@@ -114,7 +94,7 @@ def _component_routes(plural: str, kind: components.Kind) -> list[Route]:
             partial(components.history, plural=plural),
             "GET",
             f"History of a {one}",
-            response=s.RevisionList,
+            response=render.REVISION.list_schema,
             lists=True,
             tags=tag,
         ),
@@ -128,7 +108,7 @@ ROUTES: list[Route] = [
         branches.list_all,
         "GET",
         "List branches",
-        response=s.BranchList,
+        response=render.BRANCH.list_schema,
         query=("limit", "offset"),
         lists=True,
         tags=("branches",),
@@ -149,7 +129,7 @@ ROUTES: list[Route] = [
         branches.children,
         "GET",
         "Branches below a branch",
-        response=s.BranchList,
+        response=render.BRANCH.list_schema,
         query=("limit", "offset"),
         lists=True,
         tags=("branches",),
@@ -160,7 +140,7 @@ ROUTES: list[Route] = [
         branches.get,
         "GET",
         "Get a branch",
-        response=s.BranchOut,
+        response=render.BRANCH.schema,
         tags=("branches",),
     ),
     Route(
@@ -198,7 +178,7 @@ ROUTES: list[Route] = [
         merges.get_merge,
         "GET",
         "A merge and its conflicts",
-        response=s.MergeOut,
+        response=render.MERGE.schema,
         tags=("merges",),
     ),
     Route(
@@ -208,7 +188,7 @@ ROUTES: list[Route] = [
         "POST",
         "Compare two paths",
         body=s.CompareIn,
-        response=s.CompareOut,
+        response=render.COMPARISON.schema,
         tags=("compare",),
     ),
     Route(
@@ -217,7 +197,7 @@ ROUTES: list[Route] = [
         merges.commits,
         "GET",
         "The commit log of a branch",
-        response=s.CommitList,
+        response=render.COMMIT.list_schema,
         query=("branch", "limit", "searchAfter"),
         lists=True,
         tags=("commits",),
@@ -228,7 +208,7 @@ ROUTES: list[Route] = [
         merges.get_job,
         "GET",
         "A background job",
-        response=s.JobOut,
+        response=render.JOB.schema,
         tags=("jobs",),
     ),
     Route(
@@ -237,7 +217,7 @@ ROUTES: list[Route] = [
         codesystems.list_all,
         "GET",
         "List code systems",
-        response=s.CodeSystemList,
+        response=render.CODESYSTEM.list_schema,
         query=("limit", "offset"),
         lists=True,
         tags=("codesystems",),
@@ -258,7 +238,7 @@ ROUTES: list[Route] = [
         codesystems.get,
         "GET",
         "Get a code system",
-        response=s.CodeSystemOut,
+        response=render.CODESYSTEM.schema,
         tags=("codesystems",),
     ),
     Route(
@@ -286,7 +266,7 @@ ROUTES: list[Route] = [
         codesystems.list_versions,
         "GET",
         "List versions",
-        response=s.VersionList,
+        response=render.VERSION.list_schema,
         query=("limit", "offset"),
         lists=True,
         tags=("codesystems",),
@@ -307,7 +287,7 @@ ROUTES: list[Route] = [
         codesystems.get_version,
         "GET",
         "Get a version",
-        response=s.VersionOut,
+        response=render.VERSION.schema,
         tags=("codesystems",),
     ),
     Route(
@@ -342,6 +322,34 @@ ROUTES: list[Route] = [
     Route("/docs", "docs", docs.page, "GET", "Interactive API documentation", tags=("docs",)),
     *(r for plural, kind in components.KINDS.items() for r in _component_routes(plural, kind)),
 ]
+
+
+# First URL segments kept for what is still to come: the OCL API (orgs, users, sources,
+# collections), exports, health checks, static files and a versioned API prefix.
+_KEPT_SEGMENTS = frozenset(
+    {
+        "orgs",
+        "users",
+        "user",
+        "sources",
+        "collections",
+        "import",
+        "export",
+        "health",
+        "static",
+        "api",
+    }
+)
+
+
+def _first_segments(routes: list[Route]) -> frozenset[str]:
+    """The literal first segment of each rule (``/branches/<path:path>`` -> ``branches``)."""
+    firsts = (route.rule.split("/")[1] for route in routes)
+    return frozenset(segment.lower() for segment in firsts if not segment.startswith("<"))
+
+
+# Lower case; path keywords (MAIN, HEAD, ...) are refused anyway as branch names.
+RESERVED_IDS = _first_segments(ROUTES) | _KEPT_SEGMENTS
 
 
 def register(app: Flask) -> None:

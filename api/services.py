@@ -1,6 +1,8 @@
-"""What views reach through the app: the store, the job runner, and parsed paths.
+"""What views reach through the app: the store, the job runner, the route table, and parsed
+input.
 
-Path expressions from URLs and bodies are parsed here, once, at the edge.
+Path expressions from URLs and bodies are parsed here, once, at the edge; a new code system's
+id is checked here against the ids the route table reserves, before the store is called.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from api.openapi import Route
 from api.settings import Settings
 from exporter.jobs import Runner
 from revisions import ReadPoint, ReadRange, RevisionStore
@@ -21,6 +24,8 @@ class Services:
     store: RevisionStore
     runner: Runner
     settings: Settings
+    routes: tuple[Route, ...]
+    reserved_ids: frozenset[str]  # lower case; see api.routes.RESERVED_IDS
 
 
 def services() -> Services:
@@ -29,6 +34,13 @@ def services() -> Services:
 
 def store() -> RevisionStore:
     return services().store
+
+
+def new_codesystem_id(codesystem_id: str) -> str:
+    """``codesystem_id``, unless it is one of the API's own first URL segments (400)."""
+    if codesystem_id.lower() in services().reserved_ids:
+        raise InvalidRequest(f"'{codesystem_id}' is reserved and cannot name a code system.")
+    return codesystem_id
 
 
 def read_point(text: str) -> ReadPoint | ReadRange:

@@ -13,9 +13,9 @@ from typing import Any
 
 from api.errors import Invalid
 from api.paging import PagingError, decode_token, encode_token
+from api.shapes import camel
 from revisions import Order
 from revisions.components import TYPES
-from revisions.merge import camel
 from revisions.read import SORTABLE_KINDS
 
 ID, SCORE = "id", "score"

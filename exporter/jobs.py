@@ -12,6 +12,10 @@ Runners: :class:`ThreadRunner` (the embedded mode: a small in-process pool) and
 :class:`RqRunner` (production: an rq queue on Redis, drained by ``snowpath worker``
 processes, any number, on any host). Both only pass the job id.
 
+A ``CONFLICTS`` job's result is ``{"conflicts": [...]}``, each conflict the plain record of a
+:class:`~revisions.merge.MergeConflict` (``dataclasses.asdict``, the store's names); the API
+renders them in its own shape.
+
 Stale jobs. A job's ``owner`` names the process holding it (:mod:`exporter.processes`): the
 runner process from its claim on, and for a :class:`ThreadRunner` already from its
 submission (the job waits in that process's memory). A :class:`Heartbeat` thread in that
@@ -34,7 +38,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol
 
@@ -45,7 +49,6 @@ from exporter import processes
 from revisions import RevisionStore, schema
 from revisions.db import SQLITE_BUSY_TIMEOUT_S
 from revisions.errors import MergeConflicts, NotFound, StoreError
-from revisions.merge import conflict_dict
 
 log = logging.getLogger(__name__)
 J = schema.jobs
@@ -259,7 +262,7 @@ def _run_claimed(store: RevisionStore, job: Job) -> JobState:
         _finish(store, job_id, outcome.state, outcome.result, outcome.error)
         return outcome.state
     except MergeConflicts as conflicts:
-        found = {"conflicts": [conflict_dict(c) for c in conflicts.conflicts]}
+        found = {"conflicts": [asdict(c) for c in conflicts.conflicts]}
         _finish(store, job_id, JobState.CONFLICTS, found, str(conflicts))
         return JobState.CONFLICTS
     except StoreError as error:

@@ -39,33 +39,6 @@ from revisions.transaction import Transaction, write
 
 CS, CV, B = schema.codesystems, schema.codesystem_versions, schema.branches
 
-# First path segments the HTTP API uses for itself: no code system may take them.
-RESERVED_IDS = frozenset(
-    {
-        "main",
-        "head",
-        "latest",
-        "next",
-        "branches",
-        "codesystems",
-        "merges",
-        "compare",
-        "commits",
-        "jobs",
-        "docs",
-        "openapi.json",
-        "orgs",
-        "users",
-        "user",
-        "sources",
-        "collections",
-        "import",
-        "export",
-        "health",
-        "static",
-        "api",
-    }
-)
 _EFFECTIVE = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
 
 
@@ -122,8 +95,6 @@ def normalize_effective_time(value: Any) -> str:
 
 def check_id(codesystem_id: Any) -> str:
     branches.check_name(codesystem_id)
-    if codesystem_id.lower() in RESERVED_IDS:
-        raise InvalidRequest(f"'{codesystem_id}' is reserved and cannot name a code system.")
     return codesystem_id
 
 

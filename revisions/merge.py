@@ -16,12 +16,10 @@ whose reference the other side deleted is ``CAUSES_MISSING_REFERENCE``. Resoluti
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, and_, or_, select
 
 from revisions.components import TYPES, ComponentType, references_of, validate
@@ -49,40 +47,6 @@ class MergeConflict:
     type: str  # CONFLICTING_CHANGE | DELETED_WHILE_CHANGED | CAUSES_MISSING_REFERENCE
     conflicting_attributes: tuple[ConflictingAttribute, ...]
     message: str
-
-
-@functools.cache
-def camel(name: str) -> str:
-    """``module_id`` -> ``moduleId`` (the API's field names; remembered, renderers call it
-    for every field of every component)."""
-    head, *rest = name.split("_")
-    return head + "".join(part.capitalize() for part in rest)
-
-
-def _text(value: Any) -> Any:
-    return value if isinstance(value, str | bool | int | float) else orjson.dumps(value).decode()
-
-
-def conflict_dict(conflict: MergeConflict) -> dict[str, Any]:
-    """A conflict in the documented shape (DESIGN §2), blank values omitted."""
-    attributes = []
-    for attr in conflict.conflicting_attributes:
-        item: dict[str, Any] = {"property": camel(attr.property)}
-        for key, value in (
-            ("oldValue", attr.old_value),
-            ("sourceValue", attr.source_value),
-            ("targetValue", attr.target_value),
-        ):
-            if value is not None:
-                item[key] = _text(value)
-        attributes.append(item)
-    return {
-        "componentId": conflict.component_id,
-        "componentType": conflict.component_type,
-        "type": conflict.type,
-        "conflictingAttributes": attributes,
-        "message": conflict.message,
-    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,10 +29,8 @@ def _listing(branches: list) -> Response:
     extra = sorted(set(request.args) - {"limit", "offset"})
     if extra:
         raise Invalid([f"Unknown parameter '{name}'." for name in extra])
-    items = [render.branch(b) for b in branches[offset : offset + limit]]
-    return http.envelope(
-        items, len(branches), limit, offset=offset, columns=render.COLUMNS["branch"]
-    )
+    items = [render.BRANCH.render(b) for b in branches[offset : offset + limit]]
+    return http.envelope(items, len(branches), limit, offset=offset, columns=render.BRANCH.columns)
 
 
 def list_all() -> Response:
@@ -40,7 +38,7 @@ def list_all() -> Response:
 
 
 def get(path: str) -> Response:
-    return http.json(render.branch(store().get_branch(branch_path(path))))
+    return http.json(render.BRANCH.render(store().get_branch(branch_path(path))))
 
 
 def children(path: str) -> Response:

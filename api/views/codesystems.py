@@ -8,12 +8,11 @@ from api import http, render
 from api.auth import current_author, require_write
 from api.errors import Invalid
 from api.paging import window
+from api.render import CODESYSTEM_METADATA
 from api.schemas import CodeSystemIn, CodeSystemUpdate, UpgradeIn, VersionIn
-from api.services import services, store
+from api.services import new_codesystem_id, services, store
 from api.views.merges import resolutions_json
 from exporter import jobs
-
-_NOT_METADATA = ("id", "title", "branch_path", "extension_of")
 
 
 def _paged(items: list[dict], columns: tuple[str, ...]) -> Response:
@@ -29,9 +28,9 @@ def _paged(items: list[dict], columns: tuple[str, ...]) -> Response:
 def create() -> Response:
     require_write()
     data = http.load(CodeSystemIn())
-    metadata = {k: v for k, v in data.items() if k not in _NOT_METADATA}
+    metadata = {k: data[k] for k in CODESYSTEM_METADATA if k in data}
     codesystem = store().codesystems.create(
-        data["id"],
+        new_codesystem_id(data["id"]),
         data["title"],
         branch_path=data.get("branch_path"),
         extension_of=data.get("extension_of"),
@@ -41,12 +40,12 @@ def create() -> Response:
 
 
 def list_all() -> Response:
-    codesystems = [render.codesystem(c) for c in store().codesystems.list()]
-    return _paged(codesystems, render.COLUMNS["codesystem"])
+    codesystems = [render.CODESYSTEM.render(c) for c in store().codesystems.list()]
+    return _paged(codesystems, render.CODESYSTEM.columns)
 
 
 def get(codesystem_id: str) -> Response:
-    return http.json(render.codesystem(store().codesystems.get(codesystem_id)))
+    return http.json(render.CODESYSTEM.render(store().codesystems.get(codesystem_id)))
 
 
 def update(codesystem_id: str) -> Response:
@@ -75,12 +74,12 @@ def create_version(codesystem_id: str) -> Response:
 
 
 def list_versions(codesystem_id: str) -> Response:
-    versions = [render.version(v) for v in store().codesystems.versions(codesystem_id)]
-    return _paged(versions, render.COLUMNS["version"])
+    versions = [render.VERSION.render(v) for v in store().codesystems.versions(codesystem_id)]
+    return _paged(versions, render.VERSION.columns)
 
 
 def get_version(codesystem_id: str, version: str) -> Response:
-    return http.json(render.version(store().codesystems.get_version(codesystem_id, version)))
+    return http.json(render.VERSION.render(store().codesystems.get_version(codesystem_id, version)))
 
 
 def upgrade(codesystem_id: str) -> Response:

@@ -207,7 +207,7 @@ def search(path: str, plural: str, from_body: bool = False) -> Response:
         offset=offset,
         search_after=next_token,
         etag=etag,
-        columns=render.COLUMNS[kind.type],
+        columns=render.COMPONENTS[kind.type].columns,
     )
 
 
@@ -311,7 +311,5 @@ def history(path: str, plural: str, component_id: str) -> Response:
     revisions = store().history(view, kind.type, component_id)
     if not revisions:
         store().get(view, kind.type, component_id)  # raises "not found" for unknown ids
-    items = [render.revision(r) for r in revisions]
-    return http.envelope(
-        items, len(items), len(items), etag=etag, columns=render.COLUMNS["revision"]
-    )
+    items = [render.REVISION.render(r) for r in revisions]
+    return http.envelope(items, len(items), len(items), etag=etag, columns=render.REVISION.columns)

@@ -10,6 +10,7 @@ from api.errors import Invalid
 from api.paging import DEFAULT_LIMIT, MAX_LIMIT, decode_token, encode_token, parse_int
 from api.schemas import CompareIn, MergeIn
 from api.services import branch_path, read_point, services, store
+from api.shapes import snake
 from exporter import jobs
 
 
@@ -20,10 +21,14 @@ def resolutions_json(resolutions: list[dict]) -> list[dict]:
             "componentType": r["component_type"],
             "componentId": r["component_id"],
             "resolution": r["resolution"],
-            "content": None if r.get("content") is None else render.fields_in(r["content"]),
+            "content": None if r.get("content") is None else _store_names(r["content"]),
         }
         for r in resolutions
     ]
+
+
+def _store_names(content: dict) -> dict:
+    return {snake(name): value for name, value in content.items()}
 
 
 def create_merge() -> Response:
@@ -48,28 +53,17 @@ def get_merge(merge_id: str) -> Response:
     job = jobs.get(store(), merge_id)
     if job.kind != "merge":
         raise jobs.JobNotFound(f"Merge '{merge_id}' does not exist.")
-    return http.json(render.merge(job))
+    return http.json(render.MERGE.render(job))
 
 
 def get_job(job_id: str) -> Response:
-    return http.json(render.job(jobs.get(store(), job_id)))
+    return http.json(render.JOB.render(jobs.get(store(), job_id)))
 
 
 def compare() -> Response:
     data = http.load(CompareIn())
     result = store().compare(read_point(data["base"]), read_point(data["compare"]))
-    return http.json(
-        {
-            "base": data["base"],
-            "compare": data["compare"],
-            "newComponents": result.new,
-            "changedComponents": result.changed,
-            "deletedComponents": result.deleted,
-            "totalNew": sum(map(len, result.new.values())),
-            "totalChanged": sum(map(len, result.changed.values())),
-            "totalDeleted": sum(map(len, result.deleted.values())),
-        }
-    )
+    return http.json(render.COMPARISON.render({**data, "result": result}))
 
 
 def commits() -> Response:
@@ -88,11 +82,11 @@ def commits() -> Response:
     found = store().commits(path, before=before, limit=limit + 1)
     page = found[:limit]
     token = encode_token([page[-1].timestamp]) if len(found) > limit and page else None
-    items = [render.commit(c) for c in page]
+    items = [render.COMMIT.render(c) for c in page]
     return http.envelope(
         items,
         store().count_commits(path),
         limit,
         search_after=token,
-        columns=render.COLUMNS["commit"],
+        columns=render.COMMIT.columns,
     )

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
+from api.demo import CODESYSTEM as DEMO
+from api.routes import RESERVED_IDS, ROUTES
 from tests.api.conftest import wait_for
 from tests.api.helpers import ISO, codesystem, concept, error, ids, ok, update, version
 
@@ -81,9 +83,20 @@ def test_a_duplicate_code_system_is_409(client: FlaskClient) -> None:
     )
 
 
-@pytest.mark.parametrize("cs_id", ["branches", "MAIN", "head", "LATEST", "codesystems", "merges"])
+@pytest.mark.parametrize(
+    "cs_id",
+    ["branches", "MAIN", "head", "LATEST", "codesystems", "merges", "orgs", "users", "Docs"],
+)
 def test_a_reserved_id_is_400(client: FlaskClient, cs_id: str) -> None:
     error(client.post("/codesystems", json={"id": cs_id, "title": "x"}), 400)
+    assert ok(client.get("/codesystems"))["total"] == 0
+
+
+def test_every_first_url_segment_of_the_routes_is_a_reserved_id() -> None:
+    firsts = {r.rule.split("/")[1] for r in ROUTES if not r.rule.startswith("/<")}
+    assert {"branches", "codesystems", "merges", "compare", "commits", "jobs"} <= firsts
+    assert {f.lower() for f in firsts} <= RESERVED_IDS
+    assert DEMO.lower() not in RESERVED_IDS  # the code system `snowpath serve` creates
 
 
 @pytest.mark.parametrize("cs_id", ["a b", "a/b", "", "a.", "x" * 101])
