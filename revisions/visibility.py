@@ -54,6 +54,7 @@ from revisions import branches
 from revisions.branches import BranchRow
 from revisions.errors import InvalidReadPoint
 from revisions.records import ReadPoint, ReadRange
+from snowpath import BranchPath
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,17 +329,17 @@ class HeadViews:
     MAX = 1024
 
     def __init__(self) -> None:
-        self._views: OrderedDict[str, tuple[int, View]] = OrderedDict()
+        self._views: OrderedDict[BranchPath, tuple[int, View]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, path: str) -> tuple[int, View] | None:
+    def get(self, path: BranchPath) -> tuple[int, View] | None:
         with self._lock:
             entry = self._views.get(path)
             if entry is not None:
                 self._views.move_to_end(path)
             return entry
 
-    def put(self, path: str, clock: int, view: View) -> None:
+    def put(self, path: BranchPath, clock: int, view: View) -> None:
         with self._lock:
             self._views[path] = (clock, view)
             self._views.move_to_end(path)
