@@ -306,10 +306,9 @@ def count(connection: Connection, ctype: ComponentType, view: View, filter_: Fil
     excluded = not_excluded(table, view)
     if excluded is not None:
         predicates.append(excluded)
-    shadow = table.alias("shallower")
     total = 0
     for depth, segment in enumerate(view.segments):
-        hidden = not_decided_above(table, view.segments[:depth], shadow)
+        hidden = not_decided_above(table, view.segments[:depth])
         stmt = select(func.count()).select_from(table).where(valid_in(table, segment), *predicates)
         total += connection.execute(stmt.where(*hidden)).scalar_one()
     return total

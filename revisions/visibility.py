@@ -48,6 +48,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    union_all,
 )
 
 from revisions import branches
@@ -216,16 +217,27 @@ def written_in(table: Any, segment: SegmentRef) -> ColumnElement[bool]:
 
 
 def not_decided_above(
-    table: Any, shallower: Iterable[SegmentRef], shadow: Any
+    table: Any, shallower: Iterable[SegmentRef], shadow: Any = None
 ) -> list[ColumnElement[bool]]:
     """Rows of ``table`` whose component none of the ``shallower`` segments decides: no
-    revision of it (a tombstone or one a filter rejects included) valid there in
-    ``shadow``, an alias of the component table. One ``NOT EXISTS`` per segment: each is
-    an index-only probe of ``(branch_id, component_id, start_ts)``."""
-    return [
-        ~exists().where(shadow.c.component_id == table.c.component_id, valid_in(shadow, s))
-        for s in shallower
-    ]
+    revision of it (a tombstone or one a filter rejects included) valid there.
+
+    With ``shadow`` (an alias of the component table): one ``NOT EXISTS`` per segment,
+    each an index-only probe of ``(branch_id, component_id, start_ts)``, for scans that
+    stop early or read few rows (pages, search). Without: ``NOT IN`` the ids the shallower
+    segments hold, one hashed set for a scan of a whole segment (counts: probing every row
+    of a large segment twice took a three-segment count from 0.1 s to 0.4 s).
+    """
+    segments = list(shallower)
+    if shadow is not None:
+        return [
+            ~exists().where(shadow.c.component_id == table.c.component_id, valid_in(shadow, s))
+            for s in segments
+        ]
+    if not segments:
+        return []
+    held = union_all(*(select(table.c.component_id).where(valid_in(table, s)) for s in segments))
+    return [table.c.component_id.not_in(select(held.subquery().c.component_id))]
 
 
 def shown_in(table: Any, depth: int, shadow: Any) -> list[ColumnElement[bool]]:
