@@ -60,4 +60,4 @@ def branch_path(text: str) -> str:
         raise InvalidRequest(f"'{text}' must name a branch (no '@', '^' or '...').")
     point = store().read_point(expression)
     assert isinstance(point, ReadPoint)
-    return point.path
+    return str(point.path)

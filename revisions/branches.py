@@ -24,7 +24,7 @@ from revisions.errors import (
     InvalidRequest,
 )
 from revisions.records import Branch, BranchState
-from snowpath import RESERVED_NAMES, PathError, grammar
+from snowpath import RESERVED_NAMES, BranchPath, PathError, grammar
 
 ROOT = "MAIN"
 
@@ -72,9 +72,11 @@ def check_name(name: Any) -> str:
     return name
 
 
-def ancestor_paths(path: str) -> list[str]:
-    """``MAIN/a/b`` -> ``['MAIN', 'MAIN/a', 'MAIN/a/b']``."""
-    parts = path.split("/")
+def ancestor_paths(path: BranchPath | str) -> list[str]:
+    """``MAIN/a/b`` -> ``['MAIN', 'MAIN/a', 'MAIN/a/b']`` (the stored paths of a branch and
+    its ancestors), from a parsed path's segments; text is split only for callers that
+    hold nothing else."""
+    parts = path.segments if isinstance(path, BranchPath) else path.split("/")
     return ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
@@ -88,16 +90,18 @@ _LIVE_BY_PATHS = select(_B).where(
 )
 
 
-def load_live_chain(connection: Connection, path: str) -> list[BranchRow]:
+def load_live_chain(connection: Connection, path: BranchPath | str) -> list[BranchRow]:
     """The live branch at ``path`` and its ancestors, root first (one query).
 
     :raises BranchDeleted: the branch exists but was deleted.
     :raises BranchNotFound: no branch was ever at ``path``.
     """
-    paths = ancestor_paths(path) if isinstance(path, str) and path else []
+    named = isinstance(path, BranchPath) or (isinstance(path, str) and path)
+    paths = ancestor_paths(path) if named else []
     rows = connection.execute(_LIVE_BY_PATHS, {"paths": paths}).mappings()
     by_path = {r["path"]: _row(r) for r in rows}
-    if path not in by_path:
+    if not paths or paths[-1] not in by_path:
+        path = str(path)
         if _was_deleted(connection, path):
             raise BranchDeleted(
                 f"Branch '{path}' has been deleted and cannot accept search requests nor "
@@ -107,7 +111,7 @@ def load_live_chain(connection: Connection, path: str) -> list[BranchRow]:
     return [by_path[p] for p in paths]
 
 
-def load_live(connection: Connection, path: str) -> BranchRow:
+def load_live(connection: Connection, path: BranchPath | str) -> BranchRow:
     return load_live_chain(connection, path)[-1]
 
 

@@ -38,7 +38,7 @@ from revisions.errors import (
 )
 from revisions.read import CHUNK, Filter, page, visible_rows
 from revisions.records import Change, Create, Delete, Update
-from revisions.visibility import View
+from revisions.visibility import View, beneath_own
 
 Key = tuple[str, str]  # (component type, id)
 _ALL = 10_000
@@ -237,7 +237,7 @@ def _shown_below(plan: Plan, ctype: ComponentType, ids: list[str]) -> set[str]:
     """Ids that a segment deeper than the branch's own would show if its row were closed."""
     if not ids or len(plan.view.segments) == 1:
         return set()
-    below = View(plan.view.segments[1:], (), plan.view.paths)
+    below = beneath_own(plan.view)
     rows = visible_rows(plan.connection, ctype, below, ids)
     return {cid for cid, row in rows.items() if not row["deleted"]}
 

@@ -20,14 +20,14 @@ from revisions.codesystems import (
     load_version_row,
 )
 from revisions.errors import InvalidRequest
-from revisions.records import ReadPoint, ReadRange
+from revisions.records import ReadPoint, ReadRange, branch_path_of
 from snowpath import AtTimestamp, BaseOf, BranchPath, Expression, Range
 
 
-def branch_path(connection: Connection | None, path: BranchPath) -> str:
+def branch_path(connection: Connection | None, path: BranchPath) -> BranchPath:
     """The absolute branch path a plain (absolute or relative) path stands for."""
     if path.is_absolute:
-        return str(path)
+        return path
     if connection is None:
         raise ValueError("A relative path needs a connection to resolve.")
     cs_id, rest = path.segments[0], list(path.segments[1:])
@@ -37,19 +37,25 @@ def branch_path(connection: Connection | None, path: BranchPath) -> str:
         raise CodeSystemNotFound(
             f"Code system '{cs_id}' does not exist (a relative path starts with a code system)."
         ) from None
-    working = branches.load_by_id(connection, row["branch_id"]).path
+    working = _stored_path(connection, row["branch_id"])
     if not rest or rest == ["HEAD"]:
         return working
     if rest == ["LATEST"]:
         latest = latest_version_row(connection, cs_id)
         if latest is None:
             raise VersionNotFound(f"Code system '{cs_id}' has no versions: LATEST is undefined.")
-        return branches.load_by_id(connection, latest["branch_id"]).path
+        return _stored_path(connection, latest["branch_id"])
     try:
         version = load_version_row(connection, cs_id, rest[0])
     except VersionNotFound:
-        return "/".join([working, *rest])
-    return "/".join([branches.load_by_id(connection, version["branch_id"]).path, *rest[1:]])
+        return BranchPath((*working.segments, *rest))
+    tag = _stored_path(connection, version["branch_id"])
+    return BranchPath((*tag.segments, *rest[1:]))
+
+
+def _stored_path(connection: Connection, branch_id: int) -> BranchPath:
+    """A branch's path as stored (text, the database's key), parsed."""
+    return branch_path_of(branches.load_by_id(connection, branch_id).path)
 
 
 def is_absolute(expression: Expression) -> bool:
@@ -89,4 +95,4 @@ def writable_path(connection: Connection, expression: Expression) -> str:
     branch = branches.load_live(connection, path)
     if branch.read_only:
         raise InvalidRequest(f"Cannot write to '{expression}': '{path}' is a version (read-only).")
-    return path
+    return branch.path

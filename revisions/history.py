@@ -7,7 +7,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 from revisions import branches, schema
 from revisions.components import ComponentType
 from revisions.records import Commit, CommitKind, Revision
-from revisions.visibility import View
+from revisions.visibility import View, written_in
 
 
 def commit_log(
@@ -49,9 +49,7 @@ def component_history(
 ) -> list[Revision]:
     """Revisions of the component on every segment of the view, up to each segment's time."""
     table, C = ctype.table, schema.commits
-    seen = [
-        and_(table.c.branch_id == s.branch_id, table.c.start_ts <= s.upto) for s in view.segments
-    ]
+    seen = [written_in(table, s) for s in view.segments]
     limits = {s.branch_id: s.upto for s in view.segments}
     stmt = (
         select(table, C.c.author, C.c.comment)

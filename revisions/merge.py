@@ -20,12 +20,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, select
 
 from revisions.components import TYPES, ComponentType, references_of, validate
 from revisions.errors import InvalidComponent, MergeConflicts, MissingReference
 from revisions.read import CHUNK, visible_rows
-from revisions.visibility import Segment, View, valid_in
+from revisions.visibility import View, changed_between
 
 Key = tuple[str, str]
 Content = dict[str, Any] | None
@@ -77,29 +77,8 @@ def content_of(ctype: ComponentType, row: Mapping[str, Any] | None) -> Content:
 def candidate_ids(connection: Connection, ctype: ComponentType, a: View, b: View) -> set[str]:
     """Ids whose visible revision may differ between ``a`` and ``b``."""
     table = ctype.table
-    limits_a = {s.branch_id: s.upto for s in a.segments}
-    limits_b = {s.branch_id: s.upto for s in b.segments}
-    clauses = []
-    for branch_id in limits_a.keys() | limits_b.keys():
-        ua, ub = limits_a.get(branch_id), limits_b.get(branch_id)
-        if ua == ub:
-            continue
-        if ua is None or ub is None:
-            upto = ub if ua is None else ua
-            clauses.append(valid_in(table, Segment(branch_id, upto)))
-            continue
-        lo, hi = min(ua, ub), max(ua, ub)
-        clauses.append(
-            and_(
-                table.c.branch_id == branch_id,
-                or_(
-                    and_(table.c.start_ts > lo, table.c.start_ts <= hi),
-                    and_(table.c.end_ts > lo, table.c.end_ts <= hi),
-                ),
-            )
-        )
     ids: set[str] = set()
-    for clause in clauses:
+    for clause in changed_between(table, a, b):
         ids.update(connection.execute(select(table.c.component_id).where(clause)).scalars())
     return ids
 

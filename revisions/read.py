@@ -26,7 +26,6 @@ from sqlalchemy import (
     any_,
     bindparam,
     case,
-    exists,
     func,
     literal_column,
     or_,
@@ -40,7 +39,15 @@ from revisions.components import ComponentType
 from revisions.errors import InvalidRequest
 from revisions.filters import Filter
 from revisions.records import Component, Order
-from revisions.visibility import View, is_excluded, not_excluded, valid_in
+from revisions.visibility import (
+    View,
+    is_excluded,
+    not_decided_above,
+    not_excluded,
+    segment_params,
+    shallowest,
+    valid_in,
+)
 
 CHUNK = 500  # ids per IN list
 
@@ -61,7 +68,7 @@ def _by_ids_statement(ctype: ComponentType, segments: int, dialect: str) -> Any:
         matches = table.c.component_id.in_(bindparam("ids", expanding=True))
     parts = [
         select(table, literal_column(str(depth)).label("depth")).where(
-            *valid_at(table, depth), matches
+            valid_in(table, depth), matches
         )
         for depth in range(segments)
     ]
@@ -94,7 +101,7 @@ def lookup(
     clock, best = 0, None
     for row in connection.execute(stmt, params).mappings():
         clock = row["clock_ts"]
-        if row["component_id"] is not None and (best is None or row["depth"] < best["depth"]):
+        if row["component_id"] is not None and shallowest(best, row):
             best = row
     if best is None or not _shows(view, best):
         return clock, None
@@ -114,8 +121,7 @@ def visible_rows(
     for start in range(0, len(id_list), CHUNK):
         params["ids"] = id_list[start : start + CHUNK]
         for row in connection.execute(stmt, params).mappings():
-            current = found.get(row["component_id"])
-            if current is None or row["depth"] < current["depth"]:
+            if shallowest(found.get(row["component_id"]), row):
                 found[row["component_id"]] = row
     return found
 
@@ -192,14 +198,6 @@ def page(
     return items, (last.id if order is None else (last.fields[order.field], last.id))
 
 
-def segment_params(view: View) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    for depth, segment in enumerate(view.segments):
-        params[f"b{depth}"] = segment.branch_id
-        params[f"u{depth}"] = segment.upto
-    return params
-
-
 def _page_statement(
     ctype: ComponentType,
     view: View,
@@ -252,18 +250,10 @@ def _build_page(
     extra, scan_order, union_order = _sort_keys(table, order)
     parts = []
     for depth in range(segments):
-        hidden = [
-            ~exists().where(
-                shadow.c.branch_id == bindparam(f"b{k}"),
-                shadow.c.component_id == table.c.component_id,
-                shadow.c.start_ts <= bindparam(f"u{k}"),
-                or_(shadow.c.end_ts.is_(None), shadow.c.end_ts > bindparam(f"u{k}")),
-            )
-            for k in range(depth)
-        ]
+        hidden = not_decided_above(table, range(depth), shadow)
         parts.append(
             select(table, literal_column(str(depth)).label("depth"), *extra)
-            .where(*valid_at(table, depth), *where, *hidden)
+            .where(valid_in(table, depth), *where, *hidden)
             .order_by(*scan_order)
             .limit(bindparam("limit"))
         )
@@ -309,15 +299,6 @@ def _after(table: Any, order: Order | None, after_blank: bool) -> Any:
     return or_(value.is_(None), beyond, and_(value == bound, later_id))
 
 
-def valid_at(table: Any, depth: int) -> tuple[Any, ...]:
-    """Rows of ``table`` valid in segment ``depth``, its branch and time bound by name."""
-    return (
-        table.c.branch_id == bindparam(f"b{depth}"),
-        table.c.start_ts <= bindparam(f"u{depth}"),
-        or_(table.c.end_ts.is_(None), table.c.end_ts > bindparam(f"u{depth}")),
-    )
-
-
 def count(connection: Connection, ctype: ComponentType, view: View, filter_: Filter) -> int:
     """Exactly how many components the view shows that match the filter."""
     table = ctype.table
@@ -327,14 +308,7 @@ def count(connection: Connection, ctype: ComponentType, view: View, filter_: Fil
         predicates.append(excluded)
     total = 0
     for depth, segment in enumerate(view.segments):
+        hidden = not_decided_above(table, view.segments[:depth])
         stmt = select(func.count()).select_from(table).where(valid_in(table, segment), *predicates)
-        if depth > 0:
-            shallower = union_all(
-                *(
-                    select(table.c.component_id).where(valid_in(table, view.segments[d]))
-                    for d in range(depth)
-                )
-            ).subquery()
-            stmt = stmt.where(table.c.component_id.not_in(select(shallower.c.component_id)))
-        total += connection.execute(stmt).scalar_one()
+        total += connection.execute(stmt.where(*hidden)).scalar_one()
     return total

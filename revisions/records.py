@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from snowpath import BranchPath, PathError, parse
+
 
 class BranchState(StrEnum):
     UP_TO_DATE = "UP_TO_DATE"
@@ -44,11 +46,28 @@ class Branch:
 
 @dataclass(frozen=True, slots=True)
 class ReadPoint:
-    """A branch at its head, at a past ``timestamp`` (epoch ms), or at its ``base`` point."""
+    """A branch at its head, at a past ``timestamp`` (epoch ms), or at its ``base`` point.
 
-    path: str
+    ``path`` is the parsed branch path (``snowpath.BranchPath``) and the store reads its
+    segments as they are. For callers that hold a branch path as text (the command line,
+    jobs, tests), a ``str`` is accepted and parsed here, once.
+    """
+
+    path: BranchPath
     timestamp: int | None = None
     base: bool = False
+
+    def __post_init__(self) -> None:
+        if isinstance(self.path, str):
+            object.__setattr__(self, "path", branch_path_of(self.path))
+
+
+def branch_path_of(text: str) -> BranchPath:
+    """The branch path ``text`` names (``PathError`` if it is not a plain path)."""
+    parsed = parse(text)
+    if not isinstance(parsed, BranchPath):
+        raise PathError(f"'{text}' is not a branch path (no '@', '^' or '...')", 0)
+    return parsed
 
 
 @dataclass(frozen=True, slots=True)

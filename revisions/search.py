@@ -37,10 +37,8 @@ from sqlalchemy import (
     case,
     cast,
     column,
-    exists,
     false,
     func,
-    or_,
     select,
     table,
     text,
@@ -54,8 +52,8 @@ from revisions import derived
 from revisions.components import CONCEPT, DESCRIPTION
 from revisions.errors import InvalidRequest
 from revisions.filters import Filter, matches_query, term_query, words
-from revisions.read import page, segment_params, valid_at
-from revisions.visibility import SegmentRows, View
+from revisions.read import page
+from revisions.visibility import SegmentRows, View, not_decided_above, segment_params, valid_in
 
 _MAX_LENGTH = 999
 MAX_EXPANSION = 64
@@ -218,14 +216,10 @@ def _best_statement(segments: int, shape: str) -> Any:
     """
     table = _description_words if shape == WORDS else DESCRIPTION.table
     parts = []
+    shadow = aliased(DESCRIPTION.table)
     for depth in range(segments):
-        where = [*valid_at(table, depth), *_matching(table, shape)]
-        if depth:
-            shallower = aliased(DESCRIPTION.table)
-            hidden = [and_(*valid_at(shallower, k)) for k in range(depth)]
-            where.append(
-                ~exists().where(shallower.c.component_id == table.c.component_id, or_(*hidden))
-            )
+        hidden = not_decided_above(table, range(depth), shadow)
+        where = [valid_in(table, depth), *_matching(table, shape), *hidden]
         parts.append(select(table.c.concept_id, _score(table, shape).label("score")).where(*where))
     matches = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
     return (

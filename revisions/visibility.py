@@ -16,6 +16,13 @@ with ``exclude`` = L's segments: revisions written at a point L can see are left
 fixed segment list the answer never changes (later commits have larger timestamps), so a
 view is a cache key and an ETag.
 
+Every statement that reads a view applies this rule through the SQL blocks below and
+nowhere else: :func:`valid_in` (rows of a segment valid at its time), :func:`not_decided_above`
+(not decided by a shallower segment; :func:`shallowest` is its twin for rows already read),
+:func:`not_excluded` (not seen by a range's left side), :func:`written_in` (every revision a
+segment has shown) and :func:`changed_between` (what may differ between two views). Reads by
+id, pages, counts, search, history, compare, merges and commit validation are built from them.
+
 What a path resolves to changes only in transactions that take a commit timestamp first
 (``revisions.db.next_timestamp``: commits, merges, branch and code-system changes), so a
 head view stays exact while the store's clock stands still; :class:`HeadViews` keeps them
@@ -26,14 +33,29 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, exists, false, not_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    false,
+    not_,
+    or_,
+    select,
+    union_all,
+)
 
 from revisions import branches
 from revisions.branches import BranchRow
 from revisions.errors import InvalidReadPoint
 from revisions.records import ReadPoint, ReadRange
+from snowpath import BranchPath
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,28 +175,126 @@ class _Resolver:
         }
 
 
-def valid_in(table: Table, segment: Segment) -> ColumnElement[bool]:
-    """Rows of ``table`` that are the branch's own revision valid at the segment's time."""
+# --- The rule in SQL --------------------------------------------------------------------
+# Every statement over a view is built from these blocks; nothing else writes the rule. A
+# segment is given as a :class:`Segment` (its values go into the statement) or as its depth
+# in the view (its branch and time bound by name, ``b{depth}`` and ``u{depth}``, filled by
+# :func:`segment_params`), so a statement built once per shape binds any view of that shape.
+
+SegmentRef = Segment | int
+
+
+def _bounds(segment: SegmentRef) -> tuple[Any, Any]:
+    if isinstance(segment, Segment):
+        return segment.branch_id, segment.upto
+    return bindparam(f"b{segment}"), bindparam(f"u{segment}")
+
+
+def segment_params(view: View) -> dict[str, Any]:
+    """The bound values of the view's segments, by depth (see :func:`valid_in`)."""
+    params: dict[str, Any] = {}
+    for depth, segment in enumerate(view.segments):
+        params[f"b{depth}"] = segment.branch_id
+        params[f"u{depth}"] = segment.upto
+    return params
+
+
+def valid_in(table: Any, segment: SegmentRef) -> ColumnElement[bool]:
+    """Rows of ``table`` that are the segment's branch's own revision valid at its time."""
+    branch_id, upto = _bounds(segment)
     return and_(
-        table.c.branch_id == segment.branch_id,
-        table.c.start_ts <= segment.upto,
-        or_(table.c.end_ts.is_(None), table.c.end_ts > segment.upto),
+        table.c.branch_id == branch_id,
+        table.c.start_ts <= upto,
+        or_(table.c.end_ts.is_(None), table.c.end_ts > upto),
     )
 
 
-def not_excluded(table: Table, view: View) -> ColumnElement[bool] | None:
+def written_in(table: Any, segment: SegmentRef) -> ColumnElement[bool]:
+    """Rows of ``table`` written on the segment's branch up to its time (closed or not):
+    every revision the segment has ever shown."""
+    branch_id, upto = _bounds(segment)
+    return and_(table.c.branch_id == branch_id, table.c.start_ts <= upto)
+
+
+def not_decided_above(
+    table: Any, shallower: Iterable[SegmentRef], shadow: Any = None
+) -> list[ColumnElement[bool]]:
+    """Rows of ``table`` whose component none of the ``shallower`` segments decides: no
+    revision of it (a tombstone or one a filter rejects included) valid there.
+
+    With ``shadow`` (an alias of the component table): one ``NOT EXISTS`` per segment,
+    each an index-only probe of ``(branch_id, component_id, start_ts)``, for scans that
+    stop early or read few rows (pages, search). Without: ``NOT IN`` the ids the shallower
+    segments hold, one hashed set for a scan of a whole segment (counts: probing every row
+    of a large segment twice took a three-segment count from 0.1 s to 0.4 s).
+    """
+    segments = list(shallower)
+    if shadow is not None:
+        return [
+            ~exists().where(shadow.c.component_id == table.c.component_id, valid_in(shadow, s))
+            for s in segments
+        ]
+    if not segments:
+        return []
+    held = union_all(*(select(table.c.component_id).where(valid_in(table, s)) for s in segments))
+    return [table.c.component_id.not_in(select(held.subquery().c.component_id))]
+
+
+def shown_in(table: Any, depth: int, shadow: Any) -> list[ColumnElement[bool]]:
+    """Rows of ``table`` that segment ``depth`` (bound) decides: valid there, and not
+    decided by a shallower segment. A view shows the union of these over its depths."""
+    return [valid_in(table, depth), *not_decided_above(table, range(depth), shadow)]
+
+
+def shallowest(current: Mapping[str, Any] | None, row: Mapping[str, Any]) -> bool:
+    """Whether ``row`` decides over ``current`` (rows tagged with their segment's
+    ``depth``): the shallower segment does, the Python twin of :func:`not_decided_above`."""
+    return current is None or row["depth"] < current["depth"]
+
+
+def not_excluded(table: Any, view: View) -> ColumnElement[bool] | None:
     """For ranges: rows written at a point the left side does not see."""
     if not view.exclude:
         return None
-    seen = [
-        and_(table.c.branch_id == s.branch_id, table.c.start_ts <= s.upto) for s in view.exclude
-    ]
-    return not_(or_(false(), *seen))
+    return not_(or_(false(), *(written_in(table, s) for s in view.exclude)))
 
 
 def is_excluded(view: View, branch_id: int, start_ts: int) -> bool:
     """The Python twin of :func:`not_excluded` for one revision."""
     return any(s.branch_id == branch_id and start_ts <= s.upto for s in view.exclude)
+
+
+def beneath_own(view: View) -> View:
+    """What ``view`` shows where its shallowest segment has no row: its branch's layers
+    and ancestors (what closing a row of the branch's own reveals)."""
+    return View(view.segments[1:], (), view.paths)
+
+
+def changed_between(table: Any, a: View, b: View) -> list[ColumnElement[bool]]:
+    """Rows whose component's visible revision may differ between ``a`` and ``b``: on a
+    branch both see, rows starting or ending between the two times; on a branch only one
+    sees, the rows valid there. One condition per such branch."""
+    limits_a = {s.branch_id: s.upto for s in a.segments}
+    limits_b = {s.branch_id: s.upto for s in b.segments}
+    clauses = []
+    for branch_id in limits_a.keys() | limits_b.keys():
+        ua, ub = limits_a.get(branch_id), limits_b.get(branch_id)
+        if ua == ub:
+            continue
+        if ua is None or ub is None:
+            clauses.append(valid_in(table, Segment(branch_id, ub if ua is None else ua)))
+            continue
+        lo, hi = min(ua, ub), max(ua, ub)
+        clauses.append(
+            and_(
+                table.c.branch_id == branch_id,
+                or_(
+                    and_(table.c.start_ts > lo, table.c.start_ts <= hi),
+                    and_(table.c.end_ts > lo, table.c.end_ts <= hi),
+                ),
+            )
+        )
+    return clauses
 
 
 class SegmentRows:
@@ -197,7 +317,7 @@ class SegmentRows:
         unknown = [key for key in keys if key not in known]
         if unknown:
             checks = [
-                exists().where(table.c.branch_id == branch_id, table.c.start_ts <= upto)
+                exists().where(written_in(table, Segment(branch_id, upto)))
                 for _, branch_id, upto in unknown
             ]
             found = connection.execute(select(*checks)).one()
@@ -221,17 +341,17 @@ class HeadViews:
     MAX = 1024
 
     def __init__(self) -> None:
-        self._views: OrderedDict[str, tuple[int, View]] = OrderedDict()
+        self._views: OrderedDict[BranchPath, tuple[int, View]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, path: str) -> tuple[int, View] | None:
+    def get(self, path: BranchPath) -> tuple[int, View] | None:
         with self._lock:
             entry = self._views.get(path)
             if entry is not None:
                 self._views.move_to_end(path)
             return entry
 
-    def put(self, path: str, clock: int, view: View) -> None:
+    def put(self, path: BranchPath, clock: int, view: View) -> None:
         with self._lock:
             self._views[path] = (clock, view)
             self._views.move_to_end(path)

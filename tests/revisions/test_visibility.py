@@ -1,0 +1,68 @@
+"""The SQL blocks of ``revisions.visibility``: each form of the rule agrees with the others."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Select, select
+from sqlalchemy.dialects import sqlite
+
+from revisions import ReadPoint, RevisionStore
+from revisions.components import CONCEPT
+from revisions.errors import BranchNotFound
+from revisions.visibility import (
+    Segment,
+    View,
+    beneath_own,
+    not_decided_above,
+    segment_params,
+    valid_in,
+)
+from snowpath import BranchPath, PathError
+from tests.revisions.helpers import change, concept, delete
+
+
+def _literal(stmt: Select) -> str:
+    return str(stmt.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
+
+
+def test_a_segment_by_value_and_by_depth_is_the_same_predicate() -> None:
+    table = CONCEPT.table
+    view = View((Segment(7, 100), Segment(3, 50)))
+    by_depth = select(table.c.rev_id).where(valid_in(table, 1)).params(segment_params(view))
+    by_value = select(table.c.rev_id).where(valid_in(table, Segment(3, 50)))
+    assert _literal(by_depth) == _literal(by_value)
+
+
+def _shown_from_main(store: RevisionStore, shadow: bool) -> list[str]:
+    """Ids the MAIN segment of MAIN/a's view decides, with one form of the rule."""
+    table = CONCEPT.table
+    view = store.view(ReadPoint("MAIN/a"))
+    own, main = view.segments
+    hidden = not_decided_above(table, [own], table.alias("shallower") if shadow else None)
+    stmt = select(table.c.component_id).where(valid_in(table, main), *hidden)
+    with store.reading() as connection:
+        return sorted(connection.execute(stmt).scalars())
+
+
+def test_both_forms_of_not_decided_above_hide_what_the_branch_decides(
+    store: RevisionStore,
+) -> None:
+    store.commit("MAIN", "u", "c", [concept(str(i)) for i in range(5)])
+    store.create_branch("MAIN", "a")
+    store.commit("MAIN/a", "u", "c", [change("1", module_id="x"), delete("2"), concept("9")])
+    assert _shown_from_main(store, shadow=True) == ["0", "3", "4"]
+    assert _shown_from_main(store, shadow=False) == ["0", "3", "4"]
+
+
+def test_beneath_own_is_what_the_branch_shows_without_its_own_rows() -> None:
+    view = View((Segment(7, 100), Segment(3, 50), Segment(1, 20)), (Segment(5, 9),))
+    assert beneath_own(view) == View((Segment(3, 50), Segment(1, 20)))
+
+
+def test_a_read_point_carries_the_parsed_branch_path(store: RevisionStore) -> None:
+    assert ReadPoint("MAIN/a").path == BranchPath(("MAIN", "a"))
+    assert ReadPoint(BranchPath(("MAIN", "a"))) == ReadPoint("MAIN/a")
+    with pytest.raises(PathError, match="not a branch path"):
+        ReadPoint("MAIN/a@1000")
+    with pytest.raises(BranchNotFound, match="'MAIN/a'"):
+        store.view(ReadPoint("MAIN/a"))
