@@ -13,13 +13,12 @@ from typing import Any
 
 from api import render
 from api.expand import ExpandError, Expansion
+from api.paging import DEFAULT_LIMIT, MAX_LIMIT
 from api.services import store
 from revisions import Component, Filter, View
 
 FSN_TYPES = frozenset({"FSN", "FULLY_SPECIFIED", "Fully Specified", "FULLY SPECIFIED"})
 DEFINITION_TYPES = frozenset({"DEFINITION", "Definition"})
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 10_000
 _CHUNK = 500
 _KEYS = {"parents": "parentConcepts"}
 # The options each expansion takes ("expand" = a nested expand(...)).

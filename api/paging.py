@@ -14,9 +14,10 @@ from typing import Any
 
 import orjson
 
+from revisions.reading import MAX_LIMIT  # the store's limit is the API's
+
 _DIGITS = re.compile(r"[0-9]{1,9}")
 DEFAULT_LIMIT = 50
-MAX_LIMIT = 10_000
 MAX_WINDOW = 10_000  # offset + limit
 _MAX_TOKEN = 2048
 

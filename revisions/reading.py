@@ -1,0 +1,294 @@
+"""The store's reads: branches, components by id and by page, counts, search, the hierarchy,
+compare, commit logs and history, at any read point.
+
+:class:`StoreReads` is the read half of :class:`revisions.RevisionStore` (which adds the
+writes). Reads take read points as values (:class:`ReadPoint`, :class:`ReadRange`) or an
+already resolved :class:`View`; what a read point sees is decided by
+:mod:`revisions.visibility` alone, and the SQL of each read shape lives in
+:mod:`revisions.read`, :mod:`revisions.search`, :mod:`revisions.hierarchy` and
+:mod:`revisions.history`. Reads run on autocommit pools of their own
+(:func:`revisions.db.reading_engine`); a view never changes, so exact totals are cached per
+view and filter, and head views are kept while the store clock stands still.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select
+
+from revisions import branches, db, expressions, hierarchy, merge, read, schema, search
+from revisions.components import TYPES, ComponentType, component_type
+from revisions.errors import ComponentNotFound, InvalidRequest
+from revisions.filters import Filter
+from revisions.history import commit_log, component_history, count_commits
+from revisions.records import (
+    Branch,
+    Commit,
+    Comparison,
+    Component,
+    Order,
+    Page,
+    ReadPoint,
+    ReadRange,
+    Revision,
+)
+from revisions.visibility import HeadViews, SegmentRows, View, view_of
+from snowpath import Expression
+
+Point = ReadPoint | ReadRange | View
+MAX_LIMIT = 10_000
+_COUNT_CACHE_SIZE = 2048
+
+
+class StoreReads:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._counts: OrderedDict[tuple, int] = OrderedDict()
+        self._counts_lock = threading.Lock()
+        self._segment_rows = SegmentRows()
+        self._heads = HeadViews()
+        self._reader = db.reading_engine(engine)
+        self._prepared_reader = db.reading_engine(engine, generic_plans=True)
+
+    def reading(self) -> Connection:
+        """A connection for reads (no transaction); use it as a context manager."""
+        return self._reader.connect()
+
+    def _probing(self) -> Connection:
+        """A connection for reads whose plan cannot depend on the values (index probes by
+        id, keyset pages, branch records): generic plans, no planning per call."""
+        return self._prepared_reader.connect()
+
+    # --- branches --------------------------------------------------------------------------
+
+    def get_branch(self, path: str) -> Branch:
+        with self.reading() as connection:
+            return branches.to_branch(connection, branches.load_for_display(connection, path))
+
+    def list_branches(self, prefix: str | None = None) -> list[Branch]:
+        """Every branch (deleted ones too), by path; below ``prefix`` when given."""
+        B = schema.branches
+        stmt = select(B.c.id).order_by(B.c.path, B.c.id)
+        if prefix is not None:
+            stmt = stmt.where(B.c.path.startswith(prefix + "/", autoescape=True))
+        with self.reading() as connection:
+            ids = list(connection.execute(stmt).scalars())
+            return [branches.to_branch(connection, branches.load_by_id(connection, i)) for i in ids]
+
+    def children(self, path: str) -> list[Branch]:
+        """All branches below ``path`` (transitively)."""
+        self.get_branch(path)
+        return self.list_branches(prefix=path)
+
+    # --- components ------------------------------------------------------------------------
+
+    def read_point(self, expression: Expression) -> ReadPoint | ReadRange:
+        """The read point a parsed path expression stands for (relative paths resolved)."""
+        if expressions.is_absolute(expression):
+            return expressions.read_point(None, expression)
+        with self.reading() as connection:
+            return expressions.read_point(connection, expression)
+
+    def writable_path(self, expression: Expression) -> str:
+        """The branch a write to ``expression`` goes to; refuses anything but a plain path."""
+        with self.reading() as connection:
+            return expressions.writable_path(connection, expression)
+
+    def view(self, point: Point) -> View:
+        """Resolve a read point once, to reuse it for several reads."""
+        if isinstance(point, View):
+            return point
+        with self._probing() as connection:
+            return view_of(connection, point)
+
+    def get(self, point: Point, type_name: str, component_id: str) -> Component:
+        return self.lookup(point, type_name, component_id)[1]
+
+    def lookup(self, point: Point, type_name: str, component_id: str) -> tuple[View, Component]:
+        """The view ``point`` stands for and the component in it, through one connection.
+
+        :raises ComponentNotFound: the view does not show ``component_id``.
+        """
+        ctype = component_type(type_name)
+        with self._probing() as connection:
+            view, found = self._lookup(connection, ctype, point, component_id)
+        if found is None:
+            raise ComponentNotFound(
+                f"{type_name.capitalize()} '{component_id}' does not exist at this path."
+            )
+        return view, found
+
+    def _lookup(
+        self, connection: Connection, ctype: ComponentType, point: Point, component_id: str
+    ) -> tuple[View, Component | None]:
+        """A head read reuses the view it resolved last time while the clock the read
+        returns has not moved: one statement instead of two."""
+        if isinstance(point, View):
+            return point, read.lookup(connection, ctype, point, component_id)[1]
+        if not (isinstance(point, ReadPoint) and point.timestamp is None and not point.base):
+            view = view_of(connection, point)
+            return view, read.lookup(connection, ctype, view, component_id)[1]
+        cached = self._heads.get(point.path)
+        if cached is not None:
+            clock, found = read.lookup(connection, ctype, cached[1], component_id)
+            if clock == cached[0]:
+                return cached[1], found
+        else:
+            clock = db.last_timestamp(connection)
+        # Keep the view only if nothing was written between that clock reading and the read.
+        view = view_of(connection, point)
+        seen, found = read.lookup(connection, ctype, view, component_id)
+        if seen == clock:
+            self._heads.put(point.path, clock, view)
+        return view, found
+
+    def get_many(self, point: Point, type_name: str, ids: Iterable[str]) -> dict[str, Component]:
+        ctype = component_type(type_name)
+        with self._probing() as connection:
+            view = point if isinstance(point, View) else view_of(connection, point)
+            return read.get_many(connection, ctype, view, ids)
+
+    def page(
+        self,
+        point: Point,
+        type_name: str,
+        filter_: Filter | None = None,
+        *,
+        after: str | tuple[Any, str] | None = None,
+        limit: int = 50,
+        order: Order | None = None,
+    ) -> Page:
+        """Components in id order (or ``order``'s) after ``after``, with the exact total and
+        the next key: the last id, or with an order the (value, id) of the last one."""
+        ctype = component_type(type_name)
+        if not 0 <= limit <= MAX_LIMIT:
+            raise InvalidRequest(f"limit must be between 0 and {MAX_LIMIT}.")
+        read.check_order(ctype, order)
+        filter_ = filter_ or Filter()
+        with self._probing() as connection:
+            view = point if isinstance(point, View) else view_of(connection, point)
+            items, next_after = (
+                ([], after)
+                if limit == 0
+                else read.page(connection, ctype, view, filter_, after, limit, order)
+            )
+        return Page(items, self.count(view, type_name, filter_), next_after)
+
+    def count(self, point: Point, type_name: str, filter_: Filter | None = None) -> int:
+        ctype = component_type(type_name)
+        filter_ = filter_ or Filter()
+        if isinstance(point, View):
+            known = self._cached_count(ctype, point, filter_)
+            if known is not None:
+                return known
+        with self.reading() as connection:
+            view = point if isinstance(point, View) else view_of(connection, point)
+            return self._count(connection, ctype, view, filter_)
+
+    def _cached_count(self, ctype: Any, view: View, filter_: Filter) -> int | None:
+        # A view's content never changes (see revisions.visibility), so counts cache safely.
+        with self._counts_lock:
+            key = (ctype.name, view.key, filter_)
+            if key in self._counts:
+                self._counts.move_to_end(key)
+                return self._counts[key]
+        return None
+
+    def _count(self, connection: Connection, ctype: Any, view: View, filter_: Filter) -> int:
+        known = self._cached_count(ctype, view, filter_)
+        if known is not None:
+            return known
+        key = (ctype.name, view.key, filter_)
+        value = read.count(connection, ctype, view, filter_)
+        with self._counts_lock:
+            self._counts[key] = value
+            if len(self._counts) > _COUNT_CACHE_SIZE:
+                self._counts.popitem(last=False)
+        return value
+
+    def search_concepts(
+        self,
+        point: Point,
+        text: str,
+        filter_: Filter | None = None,
+        *,
+        after: tuple[int, str] | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> tuple[list[Component], int, tuple[int, str] | None]:
+        """Concepts matching ``text``, best match first: (items, total, key to continue from).
+
+        ``after`` is the (score, id) key of the previous page's last item.
+        """
+        if not 0 <= limit <= MAX_LIMIT:
+            raise InvalidRequest(f"limit must be between 0 and {MAX_LIMIT}.")
+        with self.reading() as connection:
+            view = point if isinstance(point, View) else view_of(connection, point)
+            chosen, total, more = search.concept_page(
+                connection,
+                view,
+                text,
+                filter_ or Filter(),
+                after=None if after is None else (int(after[0]), str(after[1])),
+                offset=offset,
+                limit=limit,
+                segment_rows=self._segment_rows,
+            )
+        # The concepts by id: an index probe, on the generic-plan pool.
+        found = self.get_many(view, "concept", [h.concept_id for h in chosen])
+        items = [found[h.concept_id] for h in chosen]
+        key = (chosen[-1].score, chosen[-1].concept_id) if more and chosen else None
+        return items, total, key
+
+    def ancestors(self, point: Point, concept_id: str) -> set[str]:
+        """Ids of every concept above ``concept_id`` through ``parents``."""
+        with self.reading() as connection:
+            view = point if isinstance(point, View) else view_of(connection, point)
+            return hierarchy.ancestors(connection, view, concept_id)
+
+    def descendants(self, point: Point, concept_id: str) -> set[str]:
+        """Ids of every concept below ``concept_id`` through ``parents``."""
+        with self.reading() as connection:
+            view = point if isinstance(point, View) else view_of(connection, point)
+            return hierarchy.descendants(connection, view, concept_id)
+
+    def compare(self, base: Point, compare: Point) -> Comparison:
+        """New, changed and deleted component ids from ``base`` to ``compare``."""
+        result = Comparison()
+        with self.reading() as connection:
+            left = base if isinstance(base, View) else view_of(connection, base)
+            right = compare if isinstance(compare, View) else view_of(connection, compare)
+            for ctype in TYPES.values():
+                for cid, (old, new) in sorted(merge.diff(connection, ctype, left, right).items()):
+                    part = (
+                        result.new
+                        if old is None
+                        else result.deleted
+                        if new is None
+                        else result.changed
+                    )
+                    part.setdefault(ctype.name, []).append(cid)
+        return result
+
+    def commits(self, path: str, *, before: int | None = None, limit: int = 50) -> list[Commit]:
+        """The branch's commit log, newest first, older than ``before`` when given."""
+        with self.reading() as connection:
+            row = branches.load_for_display(connection, path)
+            return commit_log(connection, row, before, min(max(limit, 0), MAX_LIMIT))
+
+    def count_commits(self, path: str) -> int:
+        """How many commits the branch's log has."""
+        with self.reading() as connection:
+            row = branches.load_for_display(connection, path)
+            return count_commits(connection, row)
+
+    def history(self, point: Point, type_name: str, component_id: str) -> list[Revision]:
+        """Every revision of one component that the read point's chain has seen, oldest first."""
+        ctype = component_type(type_name)
+        with self.reading() as connection:
+            view = point if isinstance(point, View) else view_of(connection, point)
+            return component_history(connection, ctype, view, component_id)
