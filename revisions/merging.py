@@ -3,7 +3,7 @@
 Each runs inside the caller's :func:`revisions.transaction.write` and takes the same steps:
 
 1. lock the branches (a parent before its child);
-2. :func:`resolve`: what changed on each side since their common base, the resolutions
+2. :func:`resolve_sides`: what changed on each side since their common base, the resolutions
    applied, resolved content checked for references (:mod:`revisions.merge` decides the
    conflicts; any left raise and nothing is written);
 3. :func:`land`: :func:`settle` the result on the branch that receives it and record the
@@ -63,7 +63,9 @@ def rebase(tx: Transaction, path: str, resolutions: Sequence[Resolution]) -> Com
     connection = tx.connection
     now = head_view(connection, chain)
     old_base = base_view(connection, chain, child.base_ts)  # type: ignore[arg-type]
-    _, final = resolve(connection, old_base, head_view(connection, chain[:-1]), now, resolutions)
+    _, final = resolve_sides(
+        connection, old_base, head_view(connection, chain[:-1]), now, resolutions
+    )
     branches.record_base(connection, child.id, tx.ts, parent.head_ts)
     # The row as that left it (its head moves with the commit record): no re-reading.
     moved = replace(child, base_ts=parent.head_ts, base_since_ts=tx.ts, head_ts=tx.ts)
@@ -85,7 +87,7 @@ def promote(tx: Transaction, path: str, resolutions: Sequence[Resolution]) -> Co
     parent_now = head_view(connection, chain[:-1])
     old_base = base_view(connection, chain, child.base_ts)  # type: ignore[arg-type]
     source = head_view(connection, chain)
-    sides, final = resolve(connection, old_base, source, parent_now, resolutions)
+    sides, final = resolve_sides(connection, old_base, source, parent_now, resolutions)
     resolved = {(r.component_type, r.component_id) for r in resolutions}
     wanted = {k: c for k, c in final.items() if k in sides.source_changed or k in resolved}
     done = land(
@@ -110,7 +112,7 @@ def upgrade(
     connection = tx.connection
     old_chain = branches.load_live_chain(connection, old_working.path)
     new_chain = branches.load_live_chain(connection, new_tag.path)
-    _, final = resolve(
+    _, final = resolve_sides(
         connection,
         head_view(connection, branches.load_live_chain(connection, old_tag.path)),
         head_view(connection, new_chain),
@@ -130,7 +132,7 @@ def upgrade(
     return new_row
 
 
-def resolve(
+def resolve_sides(
     connection: Connection,
     base: View,
     source: View,
