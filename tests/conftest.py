@@ -21,6 +21,12 @@ from revisions.schema import POSTGRES_DERIVED_TABLES, metadata
 from tests import services
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Long tests (marked slow) first: started last, one of them would keep a single
+    # pytest-xdist worker busy after the others ran out of tests.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "snowpath.db"
