@@ -1,11 +1,13 @@
 """Where the tests find PostgreSQL and Redis, and what happens when they are missing.
 
 ``SNOWPATH_TEST_POSTGRES_URL`` (default: the local server, database ``test``) names a server
-whose account may create databases: each run makes its own database ``snowpath_test_<pid>``
-there, drops it at the end, and never touches others. ``SNOWPATH_TEST_REDIS_URL`` (default:
-database 15 on the local server) is flushed by the tests that use it. Unreachable services
-skip their tests, unless ``SNOWPATH_TEST_REQUIRE_SERVICES=1`` (CI), which turns every such
-skip into a failure.
+whose account may create databases: each test process (a run, or each pytest-xdist worker of
+a run) makes its own database ``snowpath_test_<pid>`` there, drops it at the end, and never
+touches others. ``SNOWPATH_TEST_REDIS_URL`` (default: database 15 on the local server) is
+shared by all of them and never flushed: every test that uses it takes keys and queue names
+of its own (a fresh uuid), so parallel workers and runs cannot see each other's. Unreachable
+services skip their tests, unless ``SNOWPATH_TEST_REQUIRE_SERVICES=1`` (CI), which turns every
+such skip into a failure.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ POSTGRES_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("SNOWPATH_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REQUIRED = os.environ.get("SNOWPATH_TEST_REQUIRE_SERVICES", "") not in ("", "0", "false")
-# One database per test run, so runs on one machine (a developer's and CI's) never collide.
+# One database per test process, so runs (a developer's and CI's) and the parallel workers of
+# one run never collide.
 TEST_DATABASE = f"snowpath_test_{os.getpid()}"
 
 

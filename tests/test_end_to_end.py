@@ -22,7 +22,7 @@ import redis
 from tests import services
 from tests.api.test_serve import free_port
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
 
 def _snowpath(*args: str, env: dict[str, str], **kw: object) -> subprocess.Popen:

@@ -11,6 +11,8 @@ from schemathesis import checks
 
 from revisions import Create, RevisionStore
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def api_schema(app: Flask, store: RevisionStore) -> schemathesis.BaseSchema:

@@ -758,6 +758,7 @@ def _postgres_opener(engine: Engine) -> Opener:
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(TIME_LIMIT_S)
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_store_behaves_like_the_model(

@@ -5,9 +5,10 @@ seconds pass), so a test can keep a job running, kill its process, or let it fin
 registered only by importing this module, which the product never does; no API creates jobs
 of an arbitrary kind, so a worker running it is only ever a test's doing.
 
-``python -m tests.slow_jobs embedded DATABASE_URL JOB_ID...`` submits the jobs to a one-thread
-:class:`~exporter.jobs.ThreadRunner` (the embedded mode) and waits to be killed.
-``python -m tests.slow_jobs worker`` is ``snowpath worker`` with ``test-wait`` registered.
+``python -m tests.exporter.slow_jobs embedded DATABASE_URL JOB_ID...`` submits the jobs to a
+one-thread :class:`~exporter.jobs.ThreadRunner` (the embedded mode) and waits to be killed.
+``python -m tests.exporter.slow_jobs worker`` is ``snowpath worker`` with ``test-wait``
+registered.
 """
 
 from __future__ import annotations

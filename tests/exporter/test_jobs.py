@@ -3,7 +3,7 @@ everyone; a live one is left alone, however its heartbeat fares.
 
 Dead processes are real: a child process holds the job (a one-thread ThreadRunner, or
 ``snowpath worker`` on rq) and is killed with SIGKILL. The jobs are of the test kind
-``test-wait`` (tests/slow_jobs.py), which runs until the test creates its release file.
+``test-wait`` (tests/exporter/slow_jobs.py), which runs until the test creates its release file.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from exporter import jobs, processes
 from exporter.jobs import Job, JobState, RqRunner, ThreadRunner
 from revisions import ManualClock, RevisionStore, SystemClock, make_engine
 from tests import services
-from tests.slow_jobs import KIND
+from tests.exporter.slow_jobs import KIND
 
 J = jobs.J
 
@@ -71,7 +71,7 @@ def holder(engine: Engine) -> Iterator[Callable[..., subprocess.Popen]]:
     children: list[subprocess.Popen] = []
 
     def start(*job_ids: str) -> subprocess.Popen:
-        command = [sys.executable, "-m", "tests.slow_jobs", "embedded", url_of(engine)]
+        command = [sys.executable, "-m", "tests.exporter.slow_jobs", "embedded", url_of(engine)]
         child = subprocess.Popen([*command, *job_ids], stdout=subprocess.PIPE, text=True)
         children.append(child)
         return child
@@ -356,7 +356,7 @@ def test_a_job_of_a_killed_snowpath_worker_is_reported_failed(
 ) -> None:
     url, env = worker_database
     store = RevisionStore(make_engine(url))
-    worker = subprocess.Popen([sys.executable, "-m", "tests.slow_jobs", "worker"], env=env)
+    worker = subprocess.Popen([sys.executable, "-m", "tests.exporter.slow_jobs", "worker"], env=env)
     try:
         job, release = waiting_job(store, tmp_path)
         runner = RqRunner(env["SNOWPATH_REDIS_URL"], env["SNOWPATH_QUEUE"])
