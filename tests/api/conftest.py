@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -16,7 +17,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from api import create_app
-from api.services import Services
 from api.settings import load
 from exporter.jobs import ThreadRunner
 from revisions import RevisionStore, make_engine
@@ -36,7 +36,8 @@ def built_app() -> Flask:
 @pytest.fixture
 def app(built_app: Flask, store: RevisionStore) -> Iterator[Flask]:
     runner = ThreadRunner(store)
-    built_app.extensions["snowpath"] = Services(store, runner, load({}))
+    built = built_app.extensions["snowpath"]
+    built_app.extensions["snowpath"] = replace(built, store=store, runner=runner, settings=load({}))
     yield built_app
     runner.shutdown()
 
