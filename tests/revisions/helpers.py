@@ -66,3 +66,59 @@ def words_table_difference(store: RevisionStore) -> list[tuple]:
         missing = connection.execute(text(f"{_DERIVED} EXCEPT ALL {_STORED}")).all()
         extra = connection.execute(text(f"{_STORED} EXCEPT ALL {_DERIVED}")).all()
     return [("missing", *row) for row in missing] + [("extra", *row) for row in extra]
+
+
+# The revision rows themselves, read from the tables (not through a view): what a write left
+# open or closed, whatever the store's code and indexes say.
+_TABLES = {"concept": "concepts", "description": "descriptions", "mapping": "mappings"}
+
+
+def own_revisions(
+    store: RevisionStore, path: str, cid: str, type_: str = "concept"
+) -> list[tuple[int, int | None, bool]]:
+    """``(start_ts, end_ts, deleted)`` of the live branch ``path``'s own rows of ``cid``."""
+    query = text(
+        f"SELECT r.start_ts, r.end_ts, r.deleted FROM {_TABLES[type_]} r "
+        "JOIN branches b ON b.id = r.branch_id "
+        "WHERE b.path = :path AND b.deleted_ts IS NULL AND r.component_id = :cid "
+        "ORDER BY r.start_ts"
+    )
+    with store.engine.connect() as connection:
+        rows = connection.execute(query, {"path": path, "cid": cid}).all()
+    return [(start, end, bool(deleted)) for start, end, deleted in rows]
+
+
+def open_revision_ids(store: RevisionStore, path: str) -> list[tuple[str, str]]:
+    """``(type, id)`` of every open (``end_ts`` NULL) own row of the live branch ``path``."""
+    found = []
+    with store.engine.connect() as connection:
+        for type_, table in _TABLES.items():
+            query = text(
+                f"SELECT r.component_id FROM {table} r JOIN branches b ON b.id = r.branch_id "
+                "WHERE b.path = :path AND b.deleted_ts IS NULL AND r.end_ts IS NULL"
+            )
+            found += [(type_, cid) for cid in connection.execute(query, {"path": path}).scalars()]
+    return sorted(found)
+
+
+def broken_revision_chains(store: RevisionStore) -> list[tuple]:
+    """Per branch and id, rows that break the chain of revisions: a row that is not the
+    newest but still open, ends before it starts, or ends after the next one starts. Empty
+    when every replaced revision got its ``end_ts``."""
+    broken = []
+    with store.engine.connect() as connection:
+        for table in _TABLES.values():
+            query = text(
+                f"SELECT branch_id, component_id, start_ts, end_ts FROM {table} "
+                "ORDER BY branch_id, component_id, start_ts"
+            )
+            previous = None
+            for row in connection.execute(query).all():
+                branch_id, cid, start, end = row
+                if end is not None and end <= start:
+                    broken.append((table, *row))
+                same_chain = previous is not None and previous[:2] == (branch_id, cid)
+                if same_chain and (previous[3] is None or previous[3] > start):
+                    broken.append((table, *previous))
+                previous = row
+    return broken
