@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from sqlalchemy import text
@@ -71,6 +72,11 @@ def words_table_difference(store: RevisionStore) -> list[tuple]:
 # The revision rows themselves, read from the tables (not through a view): what a write left
 # open or closed, whatever the store's code and indexes say.
 _TABLES = {"concept": "concepts", "description": "descriptions", "mapping": "mappings"}
+_ALL_ROWS = " UNION ALL ".join(
+    f"SELECT '{type_}' AS type, r.branch_id, b.path, b.deleted_ts, r.component_id, "
+    f"r.start_ts, r.end_ts FROM {table} r JOIN branches b ON b.id = r.branch_id"
+    for type_, table in _TABLES.items()
+)
 
 
 def own_revisions(
@@ -88,37 +94,32 @@ def own_revisions(
     return [(start, end, bool(deleted)) for start, end, deleted in rows]
 
 
-def open_revision_ids(store: RevisionStore, path: str) -> list[tuple[str, str]]:
-    """``(type, id)`` of every open (``end_ts`` NULL) own row of the live branch ``path``."""
-    found = []
+def open_revisions(store: RevisionStore) -> dict[str, list[tuple[str, str]]]:
+    """Per live branch path, ``(type, id)`` of its open (``end_ts`` NULL) own rows."""
+    query = text(
+        f"SELECT type, path, component_id FROM ({_ALL_ROWS}) AS r "
+        "WHERE deleted_ts IS NULL AND end_ts IS NULL ORDER BY type, component_id"
+    )
+    found: dict[str, list[tuple[str, str]]] = {}
     with store.engine.connect() as connection:
-        for type_, table in _TABLES.items():
-            query = text(
-                f"SELECT r.component_id FROM {table} r JOIN branches b ON b.id = r.branch_id "
-                "WHERE b.path = :path AND b.deleted_ts IS NULL AND r.end_ts IS NULL"
-            )
-            found += [(type_, cid) for cid in connection.execute(query, {"path": path}).scalars()]
-    return sorted(found)
+        for type_, path, cid in connection.execute(query).all():
+            found.setdefault(path, []).append((type_, cid))
+    return found
 
 
 def broken_revision_chains(store: RevisionStore) -> list[tuple]:
-    """Per branch and id, rows that break the chain of revisions: a row that is not the
-    newest but still open, ends before it starts, or ends after the next one starts. Empty
-    when every replaced revision got its ``end_ts``."""
-    broken = []
+    """Per branch (live or deleted) and id, rows that break the chain of revisions: one that
+    is not the newest but still open, ends before it starts, or ends after the next one
+    starts. Empty when every replaced revision got its ``end_ts``."""
+    query = text(
+        f"SELECT type, branch_id, component_id, start_ts, end_ts FROM ({_ALL_ROWS}) AS r "
+        "ORDER BY type, branch_id, component_id, start_ts"
+    )
     with store.engine.connect() as connection:
-        for table in _TABLES.values():
-            query = text(
-                f"SELECT branch_id, component_id, start_ts, end_ts FROM {table} "
-                "ORDER BY branch_id, component_id, start_ts"
-            )
-            previous = None
-            for row in connection.execute(query).all():
-                branch_id, cid, start, end = row
-                if end is not None and end <= start:
-                    broken.append((table, *row))
-                same_chain = previous is not None and previous[:2] == (branch_id, cid)
-                if same_chain and (previous[3] is None or previous[3] > start):
-                    broken.append((table, *previous))
-                previous = row
+        rows = [tuple(row) for row in connection.execute(query).all()]
+    broken = [row for row in rows if row[4] is not None and row[4] <= row[3]]
+    for row, following in itertools.pairwise(rows):
+        same_chain = row[:3] == following[:3]
+        if same_chain and (row[4] is None or row[4] > following[3]):
+            broken.append(row)
     return broken
