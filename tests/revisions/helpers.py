@@ -94,32 +94,38 @@ def own_revisions(
     return [(start, end, bool(deleted)) for start, end, deleted in rows]
 
 
-def open_revisions(store: RevisionStore) -> dict[str, list[tuple[str, str]]]:
-    """Per live branch path, ``(type, id)`` of its open (``end_ts`` NULL) own rows."""
-    query = text(
-        f"SELECT type, path, component_id FROM ({_ALL_ROWS}) AS r "
-        "WHERE deleted_ts IS NULL AND end_ts IS NULL ORDER BY type, component_id"
-    )
-    found: dict[str, list[tuple[str, str]]] = {}
+RevisionRow = tuple[str, int, str, int | None, str, int, int | None]
+
+
+def revision_rows(store: RevisionStore) -> list[RevisionRow]:
+    """Every revision row: ``(type, branch_id, path, deleted_ts, id, start_ts, end_ts)``, in
+    chain order (per type, branch and id, by start)."""
+    query = text(f"{_ALL_ROWS} ORDER BY 1, 2, 5, 6")
     with store.engine.connect() as connection:
-        for type_, path, cid in connection.execute(query).all():
+        return [tuple(row) for row in connection.execute(query).all()]  # type: ignore[misc]
+
+
+def open_revisions(
+    store: RevisionStore, rows: list[RevisionRow] | None = None
+) -> dict[str, list[tuple[str, str]]]:
+    """Per live branch path, ``(type, id)`` of its open (``end_ts`` NULL) own rows."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for type_, _, path, deleted_ts, cid, _, end in rows or revision_rows(store):
+        if deleted_ts is None and end is None:
             found.setdefault(path, []).append((type_, cid))
     return found
 
 
-def broken_revision_chains(store: RevisionStore) -> list[tuple]:
+def broken_revision_chains(
+    store: RevisionStore, rows: list[RevisionRow] | None = None
+) -> list[RevisionRow]:
     """Per branch (live or deleted) and id, rows that break the chain of revisions: one that
     is not the newest but still open, ends before it starts, or ends after the next one
     starts. Empty when every replaced revision got its ``end_ts``."""
-    query = text(
-        f"SELECT type, branch_id, component_id, start_ts, end_ts FROM ({_ALL_ROWS}) AS r "
-        "ORDER BY type, branch_id, component_id, start_ts"
-    )
-    with store.engine.connect() as connection:
-        rows = [tuple(row) for row in connection.execute(query).all()]
-    broken = [row for row in rows if row[4] is not None and row[4] <= row[3]]
+    rows = rows or revision_rows(store)
+    broken = [row for row in rows if row[6] is not None and row[6] <= row[5]]
     for row, following in itertools.pairwise(rows):
-        same_chain = row[:3] == following[:3]
-        if same_chain and (row[4] is None or row[4] > following[3]):
+        same_chain = (row[0], row[1], row[4]) == (following[0], following[1], following[4])
+        if same_chain and (row[6] is None or row[6] > following[5]):
             broken.append(row)
     return broken
