@@ -327,10 +327,34 @@ def test_created_on_both_sides_differently_has_no_old_value(forked: RevisionStor
 def test_missing_reference_conflict_shows_the_reference_on_each_side(
     forked: RevisionStore,
 ) -> None:
-    forked.commit(A, "u", "c", [description("d", "1")])
+    forked.commit("MAIN", "u", "c", [description("d", "2")])
+    forked.rebase(A, "u", "sync")
+    forked.commit(A, "u", "c", [change("d", "description", concept_id="1")])
     forked.commit("MAIN", "u", "c", [delete("1")])
-    [conflict] = conflicts_of(forked, A, "MAIN")
-    assert conflict.conflicting_attributes == (ConflictingAttribute("concept_id", None, "1", None),)
+    with pytest.raises(MergeConflicts) as caught:
+        forked.promote(A, "u", "promote")
+    assert str(caught.value) == "The merge has 1 conflict(s)."
+    [conflict] = caught.value.conflicts
+    assert conflict.type == "CAUSES_MISSING_REFERENCE"
+    assert conflict.conflicting_attributes == (ConflictingAttribute("concept_id", "2", "1", "2"),)
+
+
+def test_promotion_with_a_resolution_carries_the_childs_other_changes(
+    forked: RevisionStore,
+) -> None:
+    _diverge(forked)
+    forked.commit(A, "u", "c", [concept("3")])
+    forked.promote(A, "u", "promote", [Resolution("concept", "1", "SOURCE")])
+    assert ids(forked, "MAIN") == ["1", "2", "3"]
+    assert field(forked, "MAIN", "1", "module_id") == "child"
+
+
+def test_promotion_of_more_changes_than_one_round_of_lookups(forked: RevisionStore) -> None:
+    # A merge compares its candidates 2,000 ids at a time (revisions.merge.diff).
+    many = [concept(f"n{i:04}") for i in range(2_001)]
+    forked.commit(A, "u", "c", many)
+    forked.promote(A, "u", "promote")
+    assert forked.count(ReadPoint("MAIN"), "concept") == len(many) + 2
 
 
 def test_resolutions_into_missing_components_are_all_named(forked: RevisionStore) -> None:
