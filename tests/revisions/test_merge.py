@@ -310,9 +310,11 @@ def test_deleted_while_changed_names_each_changed_field_with_its_three_values(
 ) -> None:
     forked.commit(A, "u", "c", [delete("1")])
     forked.commit("MAIN", "u", "c", [change("1", module_id="m1")])
-    [conflict] = conflicts_of(forked, A, "MAIN")
-    assert conflict.type == "DELETED_WHILE_CHANGED"
-    assert conflict.conflicting_attributes == (ConflictingAttribute("module_id", "m0", None, "m1"),)
+    [promoted] = conflicts_of(forked, A, "MAIN")
+    assert promoted.type == "DELETED_WHILE_CHANGED"
+    assert promoted.conflicting_attributes == (ConflictingAttribute("module_id", "m0", None, "m1"),)
+    [rebased] = conflicts_of(forked, "MAIN", A)
+    assert rebased.conflicting_attributes == (ConflictingAttribute("module_id", "m0", "m1", None),)
 
 
 def test_created_on_both_sides_differently_has_no_old_value(forked: RevisionStore) -> None:
@@ -350,8 +352,9 @@ def test_promotion_with_a_resolution_carries_the_childs_other_changes(
 
 
 def test_promotion_of_more_changes_than_one_round_of_lookups(forked: RevisionStore) -> None:
-    # A merge compares its candidates 2,000 ids at a time (revisions.merge.diff).
-    many = [concept(f"n{i:04}") for i in range(2_001)]
+    # A merge compares its candidates 2,000 ids at a time (revisions.merge.diff): more than
+    # two rounds' worth.
+    many = [concept(f"n{i:04}") for i in range(4_001)]
     forked.commit(A, "u", "c", many)
     forked.promote(A, "u", "promote")
     assert forked.count(ReadPoint("MAIN"), "concept") == len(many) + 2
