@@ -19,8 +19,8 @@ snapshots.
 Profiles (env ``SNOWPATH_HYPOTHESIS_PROFILE``; docs/testing.md):
 
 - ``ci``, the default: 50 examples of 30 steps per backend, each backend with its own fixed
-  seed (:data:`CI_SEEDS`), so every run repeats the same examples; about 35-40 s on SQLite
-  and 65 s on PostgreSQL on a quiet machine.
+  seed (:data:`CI_SEEDS`), so every run repeats the same examples; about 31 s on SQLite
+  and 45-50 s on PostgreSQL on the shared 2-core machine (docs/testing.md).
 - ``long``, for a scheduled or manual CI run: 1,000 examples of 50 steps from a new random
   seed each run, no time limit, a failure printed with its ``@reproduce_failure`` blob;
   some 20-40 minutes per backend::
