@@ -76,6 +76,9 @@ def test_identical_changes_are_not_conflicts(client: FlaskClient) -> None:
     update(client, "/MAIN/concepts/100", conceptClass="B")
     update(client, "/MAIN/a/concepts/100", conceptClass="B")
     assert merge(client, "MAIN", "MAIN/a")["status"] == "COMPLETED"
+    assert ok(client.get("/MAIN/a/concepts/100"))["conceptClass"] == "B"
+    assert merge(client, "MAIN/a", "MAIN")["status"] == "COMPLETED"
+    assert ok(client.get("/MAIN/concepts/100"))["conceptClass"] == "B"
 
 
 def test_a_merge_with_nothing_to_do_completes(client: FlaskClient) -> None:

@@ -136,10 +136,21 @@ def test_path_expressions_work_for_every_component_kind(world: FlaskClient) -> N
 
 
 def test_single_component_reads_take_every_form(world: FlaskClient) -> None:
-    head = _head(world, "MAIN/CS/task")
-    for path in ("CS/task", f"CS/task@{head}", "CS/task^", "CS/v1", "CS/LATEST", "MAIN/CS/v1"):
-        ok(world.get(f"/{path}/concepts/c1"))
-    ok(world.get("/MAIN/CS...MAIN/CS/task/concepts/t1"))
+    head = _head(world, "MAIN/CS/task")  # the commit that made c1 class B on the task
+    classes = {
+        "CS/task": "B",
+        f"CS/task@{head}": "B",
+        f"CS/task@{head - 1}": "A",
+        "CS/task^": "A",
+        "CS/v1": "A",
+        "CS/LATEST": "A",
+        "MAIN/CS/v1": "A",
+        "MAIN/CS...MAIN/CS/task": "B",
+    }
+    for path, expected in classes.items():
+        data = ok(world.get(f"/{path}/concepts/c1"))
+        assert (data["id"], data["conceptClass"]) == ("c1", expected), path
+    assert ok(world.get("/MAIN/CS...MAIN/CS/task/concepts/t1"))["id"] == "t1"
     error(world.get("/MAIN/CS...MAIN/CS/task/concepts/c2"), 404)  # not changed in the range
 
 

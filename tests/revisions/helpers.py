@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from sqlalchemy import text
@@ -66,3 +67,65 @@ def words_table_difference(store: RevisionStore) -> list[tuple]:
         missing = connection.execute(text(f"{_DERIVED} EXCEPT ALL {_STORED}")).all()
         extra = connection.execute(text(f"{_STORED} EXCEPT ALL {_DERIVED}")).all()
     return [("missing", *row) for row in missing] + [("extra", *row) for row in extra]
+
+
+# The revision rows themselves, read from the tables (not through a view): what a write left
+# open or closed, whatever the store's code and indexes say.
+_TABLES = {"concept": "concepts", "description": "descriptions", "mapping": "mappings"}
+_ALL_ROWS = " UNION ALL ".join(
+    f"SELECT '{type_}' AS type, r.branch_id, b.path, b.deleted_ts, r.component_id, "
+    f"r.start_ts, r.end_ts FROM {table} r JOIN branches b ON b.id = r.branch_id"
+    for type_, table in _TABLES.items()
+)
+
+
+def own_revisions(
+    store: RevisionStore, path: str, cid: str, type_: str = "concept"
+) -> list[tuple[int, int | None, bool]]:
+    """``(start_ts, end_ts, deleted)`` of the live branch ``path``'s own rows of ``cid``."""
+    query = text(
+        f"SELECT r.start_ts, r.end_ts, r.deleted FROM {_TABLES[type_]} r "
+        "JOIN branches b ON b.id = r.branch_id "
+        "WHERE b.path = :path AND b.deleted_ts IS NULL AND r.component_id = :cid "
+        "ORDER BY r.start_ts"
+    )
+    with store.engine.connect() as connection:
+        rows = connection.execute(query, {"path": path, "cid": cid}).all()
+    return [(start, end, bool(deleted)) for start, end, deleted in rows]
+
+
+RevisionRow = tuple[str, int, str, int | None, str, int, int | None]
+
+
+def revision_rows(store: RevisionStore) -> list[RevisionRow]:
+    """Every revision row: ``(type, branch_id, path, deleted_ts, id, start_ts, end_ts)``, in
+    chain order (per type, branch and id, by start)."""
+    query = text(f"{_ALL_ROWS} ORDER BY 1, 2, 5, 6")
+    with store.engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(query).all()]  # type: ignore[misc]
+
+
+def open_revisions(
+    store: RevisionStore, rows: list[RevisionRow] | None = None
+) -> dict[str, list[tuple[str, str]]]:
+    """Per live branch path, ``(type, id)`` of its open (``end_ts`` NULL) own rows."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for type_, _, path, deleted_ts, cid, _, end in rows or revision_rows(store):
+        if deleted_ts is None and end is None:
+            found.setdefault(path, []).append((type_, cid))
+    return found
+
+
+def broken_revision_chains(
+    store: RevisionStore, rows: list[RevisionRow] | None = None
+) -> list[RevisionRow]:
+    """Per branch (live or deleted) and id, rows that break the chain of revisions: one that
+    is not the newest but still open, ends before it starts, or ends after the next one
+    starts. Empty when every replaced revision got its ``end_ts``."""
+    rows = rows or revision_rows(store)
+    broken = [row for row in rows if row[6] is not None and row[6] <= row[5]]
+    for row, following in itertools.pairwise(rows):
+        same_chain = (row[0], row[1], row[4]) == (following[0], following[1], following[4])
+        if same_chain and (row[6] is None or row[6] > following[5]):
+            broken.append(row)
+    return broken

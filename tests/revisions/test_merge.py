@@ -4,9 +4,25 @@ from __future__ import annotations
 
 import pytest
 
-from revisions import CommitKind, ReadPoint, Resolution, RevisionStore
-from revisions.errors import InvalidMerge, MergeConflicts
-from tests.revisions.helpers import change, concept, delete, description, field, ids
+from revisions import (
+    CommitKind,
+    ConflictingAttribute,
+    ReadPoint,
+    Resolution,
+    RevisionStore,
+    Update,
+)
+from revisions.errors import InvalidMerge, MergeConflicts, MissingReference
+from tests.revisions.helpers import (
+    change,
+    concept,
+    delete,
+    description,
+    field,
+    ids,
+    open_revisions,
+    own_revisions,
+)
 
 A = "MAIN/a"
 
@@ -284,3 +300,150 @@ def test_resolution_content_pointing_at_an_unknown_concept_is_refused(
     with pytest.raises(MissingReference, match="concept 'nowhere'"):
         forked.rebase(A, "u", "sync", [Resolution("concept", "1", "CONTENT", content)])
     assert field(forked, A, "1", "module_id") == "child"
+
+
+# --- details that mutation testing found unchecked (docs/testing.md) -------------------------
+
+
+def test_deleted_while_changed_names_each_changed_field_with_its_three_values(
+    forked: RevisionStore,
+) -> None:
+    forked.commit(A, "u", "c", [delete("1")])
+    forked.commit("MAIN", "u", "c", [change("1", module_id="m1")])
+    [promoted] = conflicts_of(forked, A, "MAIN")
+    assert promoted.type == "DELETED_WHILE_CHANGED"
+    assert promoted.conflicting_attributes == (ConflictingAttribute("module_id", "m0", None, "m1"),)
+    [rebased] = conflicts_of(forked, "MAIN", A)
+    assert rebased.conflicting_attributes == (ConflictingAttribute("module_id", "m0", "m1", None),)
+
+
+def test_created_on_both_sides_differently_has_no_old_value(forked: RevisionStore) -> None:
+    forked.commit(A, "u", "c", [concept("3", module_id="child")])
+    forked.commit("MAIN", "u", "c", [concept("3", module_id="parent")])
+    [conflict] = conflicts_of(forked, A, "MAIN")
+    assert conflict.conflicting_attributes == (
+        ConflictingAttribute("module_id", None, "child", "parent"),
+    )
+
+
+def test_missing_reference_conflict_shows_the_reference_on_each_side(
+    forked: RevisionStore,
+) -> None:
+    forked.commit("MAIN", "u", "c", [description("d", "2")])
+    forked.rebase(A, "u", "sync")
+    forked.commit(A, "u", "c", [change("d", "description", concept_id="1")])
+    forked.commit("MAIN", "u", "c", [delete("1")])
+    with pytest.raises(MergeConflicts) as caught:
+        forked.promote(A, "u", "promote")
+    assert str(caught.value) == "The merge has 1 conflict(s)."
+    [conflict] = caught.value.conflicts
+    assert conflict.type == "CAUSES_MISSING_REFERENCE"
+    assert conflict.conflicting_attributes == (ConflictingAttribute("concept_id", "2", "1", "2"),)
+
+
+def test_promotion_with_a_resolution_carries_the_childs_other_changes(
+    forked: RevisionStore,
+) -> None:
+    _diverge(forked)
+    forked.commit(A, "u", "c", [concept("3")])
+    forked.promote(A, "u", "promote", [Resolution("concept", "1", "SOURCE")])
+    assert ids(forked, "MAIN") == ["1", "2", "3"]
+    assert field(forked, "MAIN", "1", "module_id") == "child"
+
+
+def test_promotion_of_more_changes_than_one_round_of_lookups(forked: RevisionStore) -> None:
+    # A merge compares its candidates 2,000 ids at a time (revisions.merge.diff): more than
+    # two rounds' worth.
+    many = [concept(f"n{i:04}") for i in range(4_001)]
+    forked.commit(A, "u", "c", many)
+    forked.promote(A, "u", "promote")
+    assert forked.count(ReadPoint("MAIN"), "concept") == len(many) + 2
+
+
+def test_resolutions_into_missing_components_are_all_named(forked: RevisionStore) -> None:
+    forked.commit("MAIN", "u", "c", [description("d1", "1"), description("d2", "1")])
+    forked.rebase(A, "u", "sync")
+    forked.commit(A, "u", "c", [delete("2"), *_terms("child")])
+    forked.commit("MAIN", "u", "c", [change("2", module_id="m1"), *_terms("parent")])
+    resolutions = [
+        Resolution("concept", "2", "SOURCE"),  # the child's deletion, checked first
+        Resolution("description", "d1", "CONTENT", {"concept_id": "2", "term": "x"}),
+        Resolution("description", "d2", "CONTENT", {"concept_id": "9", "term": "y"}),
+    ]
+    message = "A resolution refers to components the merge result does not have: "
+    with pytest.raises(MissingReference) as caught:
+        forked.promote(A, "u", "promote", resolutions)
+    assert str(caught.value) == message + "concept '2', concept '9'."
+    assert ids(forked, "MAIN") == ["1", "2"]
+
+
+def _terms(term: str) -> list[Update]:
+    return [change(d, "description", term=term) for d in ("d1", "d2")]
+
+
+def test_resolution_content_may_point_at_what_neither_side_changed(
+    forked: RevisionStore,
+) -> None:
+    _diverge(forked)
+    content = {"module_id": "x", "parents": ["2"]}
+    forked.rebase(A, "u", "sync", [Resolution("concept", "1", "CONTENT", content)])
+    assert field(forked, A, "1", "parents") == ["2"]
+
+
+def test_resolution_for_a_component_neither_side_changed_is_ignored(
+    forked: RevisionStore,
+) -> None:
+    forked.commit(A, "u", "c", [change("1", module_id="child")])
+    forked.promote(A, "u", "promote", [Resolution("concept", "2", "CONTENT", {"module_id": "x"})])
+    assert field(forked, "MAIN", "1", "module_id") == "child"
+    assert field(forked, "MAIN", "2", "module_id") is None
+
+
+def test_rebase_resolution_by_target_keeps_what_the_child_saw(forked: RevisionStore) -> None:
+    forked.commit(A, "u", "c", [concept("3")])
+    forked.commit("MAIN", "u", "c", [change("1", module_id="parent")])
+    forked.rebase(A, "u", "sync", [Resolution("concept", "1", "TARGET")])
+    assert field(forked, A, "1", "module_id") == "m0"
+    assert field(forked, "MAIN", "1", "module_id") == "parent"
+
+
+def test_rebase_leaves_the_childs_untouched_revisions_alone(forked: RevisionStore) -> None:
+    first = forked.commit(A, "u", "c", [change("1", module_id="child")])
+    forked.commit("MAIN", "u", "c", [change("2", module_id="parent")])
+    rebase = forked.rebase(A, "u", "sync")
+    assert rebase is not None
+    assert rebase.changes == 0
+    assert own_revisions(forked, A, "1") == [(first.timestamp, None, False)]
+
+
+def test_rebase_counts_the_childs_revisions_it_closes(forked: RevisionStore) -> None:
+    forked.commit(A, "u", "c", [change("1", module_id="same"), change("2", module_id="same")])
+    forked.commit("MAIN", "u", "c", [change("1", module_id="same"), change("2", module_id="same")])
+    rebase = forked.rebase(A, "u", "sync")
+    assert rebase is not None
+    assert rebase.changes == 2
+    assert A not in open_revisions(forked)
+
+
+def test_promotion_keeps_the_end_of_the_childs_past_revisions(forked: RevisionStore) -> None:
+    first = forked.commit(A, "u", "c", [change("1", module_id="one")])
+    second = forked.commit(A, "u", "c", [change("1", module_id="two")])
+    promotion = forked.promote(A, "u", "promote")
+    assert promotion is not None
+    assert own_revisions(forked, A, "1") == [
+        (first.timestamp, second.timestamp, False),
+        (second.timestamp, promotion.timestamp, False),
+    ]
+    assert field(forked, ReadPoint(A, timestamp=first.timestamp), "1", "module_id") == "one"
+
+
+def test_grandchild_rebase_compares_with_its_parent_as_it_was_at_its_base(
+    forked: RevisionStore,
+) -> None:
+    forked.create_branch(A, "b")
+    forked.commit("MAIN/a/b", "u", "c", [concept("3")])
+    forked.commit("MAIN", "u", "c", [change("1", module_id="m1")])
+    forked.rebase(A, "u", "sync")  # MAIN/a's base moves after MAIN/a/b's base
+    forked.rebase("MAIN/a/b", "u", "sync")
+    assert field(forked, "MAIN/a/b", "1", "module_id") == "m1"
+    assert ids(forked, "MAIN/a/b") == ["1", "2", "3"]

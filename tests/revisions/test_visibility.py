@@ -1,4 +1,6 @@
-"""The SQL blocks of ``revisions.visibility``: each form of the rule agrees with the others."""
+"""The SQL blocks of ``revisions.visibility``: each form of the rule agrees with the others;
+and visibility details the broader read tests leave open (found by mutation testing,
+docs/testing.md): a range read by id agrees with a range page."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ import pytest
 from sqlalchemy import Select, select
 from sqlalchemy.dialects import sqlite
 
-from revisions import ReadPoint, RevisionStore
+from revisions import ReadPoint, ReadRange, RevisionStore
 from revisions.components import CONCEPT
 from revisions.errors import BranchNotFound
 from revisions.visibility import (
@@ -18,7 +20,7 @@ from revisions.visibility import (
     valid_in,
 )
 from snowpath import BranchPath, PathError
-from tests.revisions.helpers import change, concept, delete
+from tests.revisions.helpers import change, concept, delete, ids
 
 
 def _literal(stmt: Select) -> str:
@@ -66,3 +68,27 @@ def test_a_read_point_carries_the_parsed_branch_path(store: RevisionStore) -> No
         ReadPoint("MAIN/a@1000")
     with pytest.raises(BranchNotFound, match="'MAIN/a'"):
         store.view(ReadPoint("MAIN/a"))
+
+
+def test_range_from_parent_to_child_shows_by_id_what_the_child_wrote(
+    store: RevisionStore,
+) -> None:
+    store.commit("MAIN", "u", "c", [concept("1")])
+    store.create_branch("MAIN", "a")
+    store.commit("MAIN/a", "u", "c", [concept("2")])
+    store.commit("MAIN", "u", "c", [concept("3")])  # MAIN's segment now reaches past "2"
+    in_range = ReadRange(ReadPoint("MAIN"), ReadPoint("MAIN/a"))
+    assert ids(store, in_range) == ["2"]
+    found = store.get(in_range, "concept", "2")
+    assert (found.id, found.branch) == ("2", "MAIN/a")
+
+
+def test_range_shows_what_the_right_side_released(store: RevisionStore) -> None:
+    store.codesystems.create("CS", "code system")
+    store.commit("MAIN/CS", "u", "c", [concept("1")])
+    store.codesystems.create_version("CS", "v1", "20200101")
+    in_range = ReadRange(ReadPoint("MAIN"), ReadPoint("MAIN/CS"))
+    found = store.get(in_range, "concept", "1")
+    assert (found.branch, found.released, found.effective_time) == ("MAIN/CS", True, "20200101")
+    [item] = store.page(in_range, "concept").items
+    assert (item.released, item.effective_time) == (True, "20200101")
