@@ -21,7 +21,7 @@ from api.expand import ExpandError
 from api.paging import PagingError
 from api.render import conflicts
 from revisions import errors as store
-from revisions.codesystems import CodeSystemNotFound, VersionNotFound
+from revisions.errors import CodeSystemNotFound, VersionNotFound
 from snowpath import PathError
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,6 @@ Start with :class:`RevisionStore`; the values it takes and returns are in
 """
 
 from revisions.clock import Clock, ManualClock, SystemClock
-from revisions.codesystems import CodeSystem, Version
 from revisions.db import make_engine, upgrade
 from revisions.filters import Filter
 from revisions.merge import ConflictingAttribute, MergeConflict, Resolution
@@ -27,6 +26,7 @@ from revisions.records import (
     Revision,
     Update,
 )
+from revisions.registry import CodeSystem, Version
 from revisions.store import RevisionStore
 from revisions.visibility import View
 

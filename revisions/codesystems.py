@@ -15,13 +15,10 @@ are found as in a rebase and resolved the same way.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Engine, RowMapping, delete, select
+from sqlalchemy import Connection, Engine, delete, select
 
 from revisions import branches, branching, db, merging, schema
 from revisions.branches import BranchRow
@@ -29,144 +26,29 @@ from revisions.clock import Clock
 from revisions.errors import (
     BranchDeleted,
     BranchExists,
+    CodeSystemExists,
     Conflict,
     InvalidRequest,
     NotFound,
+    VersionExists,
 )
 from revisions.merge import Resolution
 from revisions.records import CommitKind
+from revisions.registry import (
+    CodeSystem,
+    Version,
+    check_id,
+    latest_version_row,
+    load_row,
+    load_version_row,
+    normalize_effective_time,
+    parse_extension_of,
+    to_codesystem,
+    to_version,
+)
 from revisions.transaction import Transaction, write
 
-CS, CV, B = schema.codesystems, schema.codesystem_versions, schema.branches
-
-_EFFECTIVE = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
-
-
-class CodeSystemNotFound(NotFound):
-    pass
-
-
-class VersionNotFound(NotFound):
-    pass
-
-
-class CodeSystemExists(Conflict):
-    pass
-
-
-class VersionExists(Conflict):
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class CodeSystem:
-    id: str
-    title: str
-    branch_path: str
-    extension_of: str | None  # "<code system>/<version>"
-    metadata: dict[str, Any]
-    created_ts: int
-    updated_ts: int
-
-
-@dataclass(frozen=True, slots=True)
-class Version:
-    codesystem_id: str
-    version: str
-    effective_time: str  # yyyyMMdd
-    description: str
-    branch_path: str
-    created_ts: int
-
-
-def normalize_effective_time(value: Any) -> str:
-    """``yyyyMMdd`` from ``yyyyMMdd`` or ``yyyy-MM-dd`` text of a real date."""
-    match = _EFFECTIVE.fullmatch(value) if isinstance(value, str) else None
-    try:
-        if match is None:
-            raise ValueError
-        parsed = date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        raise InvalidRequest(
-            f"Invalid effective time '{value}': use yyyyMMdd or yyyy-MM-dd."
-        ) from None
-    return parsed.strftime("%Y%m%d")
-
-
-def check_id(codesystem_id: Any) -> str:
-    branches.check_name(codesystem_id)
-    return codesystem_id
-
-
-def parse_extension_of(value: str) -> tuple[str, str]:
-    """``"SNOMEDCT/2021-01-31"`` -> ``("SNOMEDCT", "2021-01-31")``."""
-    if not isinstance(value, str) or value.count("/") != 1 or "" in value.split("/"):
-        raise InvalidRequest(f"extensionOf must be '<code system>/<version>', not '{value}'.")
-    cs_id, version = value.split("/")
-    return cs_id, version
-
-
-def load_row(connection: Connection, codesystem_id: str) -> RowMapping:
-    row = connection.execute(select(CS).where(CS.c.id == codesystem_id)).mappings().first()
-    if row is None:
-        raise CodeSystemNotFound(f"Code system '{codesystem_id}' does not exist.")
-    return row
-
-
-def load_version_row(connection: Connection, codesystem_id: str, version: str) -> RowMapping:
-    row = (
-        connection.execute(
-            select(CV).where(CV.c.codesystem_id == codesystem_id, CV.c.version == version)
-        )
-        .mappings()
-        .first()
-    )
-    if row is None:
-        raise VersionNotFound(f"Code system '{codesystem_id}' has no version '{version}'.")
-    return row
-
-
-def latest_version_row(connection: Connection, codesystem_id: str) -> RowMapping | None:
-    return (
-        connection.execute(
-            select(CV)
-            .where(CV.c.codesystem_id == codesystem_id)
-            .order_by(CV.c.effective_time.desc())
-            .limit(1)
-        )
-        .mappings()
-        .first()
-    )
-
-
-def branch_path(connection: Connection, branch_id: int) -> str:
-    return branches.load_by_id(connection, branch_id).path
-
-
-def to_codesystem(connection: Connection, row: Mapping[str, Any]) -> CodeSystem:
-    extension = None
-    if row["extension_of"] is not None:
-        extension = f"{row['extension_of']}/{row['extension_of_version']}"
-    return CodeSystem(
-        id=row["id"],
-        title=row["title"],
-        branch_path=branch_path(connection, row["branch_id"]),
-        extension_of=extension,
-        metadata=dict(row["metadata"] or {}),
-        created_ts=row["created_ts"],
-        updated_ts=row["updated_ts"],
-    )
-
-
-def to_version(connection: Connection, row: Mapping[str, Any]) -> Version:
-    return Version(
-        codesystem_id=row["codesystem_id"],
-        version=row["version"],
-        effective_time=row["effective_time"],
-        description=row["description"],
-        branch_path=branch_path(connection, row["branch_id"]),
-        created_ts=row["created_ts"],
-    )
+CS, CV = schema.codesystems, schema.codesystem_versions
 
 
 class CodeSystems:

@@ -5,7 +5,9 @@
     StoreError
     ├── NotFound
     │   ├── BranchNotFound
-    │   └── ComponentNotFound
+    │   ├── ComponentNotFound
+    │   ├── CodeSystemNotFound
+    │   └── VersionNotFound
     ├── InvalidRequest                  the caller asked for something that cannot be
     │   ├── InvalidBranchName
     │   ├── InvalidComponent            .violations: list of messages
@@ -17,6 +19,8 @@
     └── Conflict
         ├── BranchExists
         ├── ComponentExists
+        ├── CodeSystemExists
+        ├── VersionExists
         ├── StillReferenced             a deletion would leave dangling references
         └── MergeConflicts              .conflicts: list of revisions.merge.MergeConflict
 """
@@ -100,3 +104,19 @@ class MergeConflicts(Conflict):
     def __init__(self, message: str, conflicts: list[Any]) -> None:
         super().__init__(message)
         self.conflicts = conflicts
+
+
+class CodeSystemNotFound(NotFound):
+    pass
+
+
+class VersionNotFound(NotFound):
+    pass
+
+
+class CodeSystemExists(Conflict):
+    pass
+
+
+class VersionExists(Conflict):
+    pass

@@ -12,15 +12,9 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from revisions import branches
-from revisions.codesystems import (
-    CodeSystemNotFound,
-    VersionNotFound,
-    latest_version_row,
-    load_row,
-    load_version_row,
-)
-from revisions.errors import InvalidRequest
+from revisions.errors import CodeSystemNotFound, InvalidRequest, VersionNotFound
 from revisions.records import ReadPoint, ReadRange, branch_path_of
+from revisions.registry import latest_version_row, load_row, load_version_row
 from snowpath import AtTimestamp, BaseOf, BranchPath, Expression, Range
 
 

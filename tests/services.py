@@ -16,6 +16,7 @@ import os
 import uuid
 
 import pytest
+import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -69,3 +70,14 @@ def process_env(database: str, redis_url: str, queue_prefix: str) -> tuple[str, 
         "SNOWPATH_REDIS_URL": redis_url,
         "SNOWPATH_QUEUE": f"{queue_prefix}-{uuid.uuid4().hex}",
     }
+
+
+def reachable_redis() -> str:
+    """The test Redis URL once the server answers a ping (unavailable: skip or fail as above)."""
+    try:
+        client = redis.Redis.from_url(REDIS_URL)
+        client.ping()
+        client.close()
+    except redis.RedisError as error:
+        unavailable("Redis", error)
+    return REDIS_URL

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis
 
 from tests import services
 from tests.api.test_serve import free_port
@@ -38,12 +37,7 @@ def _snowpath(*args: str, env: dict[str, str], **kw: object) -> subprocess.Popen
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    try:
-        client = redis.Redis.from_url(services.REDIS_URL)
-        client.ping()
-        client.close()
-    except redis.RedisError as error:
-        services.unavailable("Redis", error)
+    services.reachable_redis()
     name = f"snowpath_e2e_{os.getpid()}"
     _, env = services.process_env(name, services.REDIS_URL, "e2e")
     env["SNOWPATH_DATA_DIR"] = str(tmp_path / "var")

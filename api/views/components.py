@@ -22,7 +22,7 @@ from api.schemas import ConceptIn, DescriptionIn, MappingIn
 from api.services import read_point, store, write_branch
 from api.sorting import SCORE, decode_key, encode_key, parse_sort
 from revisions import Create, Delete, Filter, Order, Update
-from revisions.codesystems import normalize_effective_time
+from revisions.registry import normalize_effective_time
 
 
 @dataclass(frozen=True)

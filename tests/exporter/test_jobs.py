@@ -322,13 +322,7 @@ def test_embedded_a_queued_job_of_this_process_is_not_reaped(
 
 @pytest.fixture
 def redis_url() -> str:
-    try:
-        client = redis.Redis.from_url(services.REDIS_URL)
-        client.ping()
-        client.close()
-    except redis.RedisError as error:
-        services.unavailable("Redis", error)
-    return services.REDIS_URL
+    return services.reachable_redis()
 
 
 @pytest.mark.redis

@@ -5,18 +5,16 @@ from __future__ import annotations
 import pytest
 
 from revisions import CommitKind, ManualClock, ReadPoint, Resolution, RevisionStore
-from revisions.codesystems import (
-    CodeSystemExists,
-    CodeSystemNotFound,
-    VersionExists,
-    VersionNotFound,
-)
 from revisions.errors import (
     BranchReadOnly,
+    CodeSystemExists,
+    CodeSystemNotFound,
     Conflict,
     InvalidBranchName,
     InvalidRequest,
     MergeConflicts,
+    VersionExists,
+    VersionNotFound,
 )
 from tests.revisions.helpers import change, concept, field, ids
 

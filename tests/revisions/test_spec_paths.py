@@ -9,8 +9,7 @@ from __future__ import annotations
 import pytest
 
 from revisions import ManualClock, ReadPoint, RevisionStore
-from revisions.codesystems import CodeSystemNotFound, VersionNotFound
-from revisions.errors import BranchNotFound, InvalidRequest
+from revisions.errors import BranchNotFound, CodeSystemNotFound, InvalidRequest, VersionNotFound
 from revisions.expressions import is_absolute, read_point
 from snowpath import parse
 from tests.revisions import spec_world
