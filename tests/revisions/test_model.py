@@ -23,7 +23,7 @@ Profiles (env ``SNOWPATH_HYPOTHESIS_PROFILE``; docs/testing.md):
   and 45-50 s on PostgreSQL on the shared 2-core machine (docs/testing.md).
 - ``long``, for a scheduled or manual CI run: 1,000 examples of 50 steps from a new random
   seed each run, no time limit, a failure printed with its ``@reproduce_failure`` blob;
-  about 17 minutes on SQLite and 25 on PostgreSQL::
+  about 17 minutes on SQLite and 20 on PostgreSQL (docs/testing.md)::
 
     SNOWPATH_HYPOTHESIS_PROFILE=long .venv/bin/pytest -p no:cacheprovider -x \
         tests/revisions/test_model.py -k "not postgres"
