@@ -447,3 +447,96 @@ def test_grandchild_rebase_compares_with_its_parent_as_it_was_at_its_base(
     forked.rebase("MAIN/a/b", "u", "sync")
     assert field(forked, "MAIN/a/b", "1", "module_id") == "m1"
     assert ids(forked, "MAIN/a/b") == ["1", "2", "3"]
+
+
+# --- the merge pipeline (revisions.merging): what its mutants left unchecked ---------------
+
+
+def test_merge_direction_is_read_from_the_whole_parent_path(store: RevisionStore) -> None:
+    store.create_branch("MAIN", "a")
+    store.create_branch(A, "b")
+    store.commit(A, "u", "c", [concept("1")])
+    store.merge(A, "MAIN/a/b", "u", "rebase")
+    assert ids(store, "MAIN/a/b") == ["1"]
+    store.commit("MAIN/a/b", "u", "c", [concept("2")])
+    store.merge("MAIN/a/b", A, "u", "promote")
+    assert ids(store, A) == ["1", "2"]
+    for source, target in (("MAIN", "MAIN/a/b"), ("MAIN/a/b", "MAIN")):
+        with pytest.raises(InvalidMerge, match=r": one must be the direct parent of the other\.$"):
+            store.merge(source, target, "u", "c")
+
+
+def test_grandchild_rebase_brings_its_parents_own_changes(forked: RevisionStore) -> None:
+    forked.create_branch(A, "b")
+    forked.commit(A, "u", "c", [change("1", module_id="a")])
+    forked.rebase("MAIN/a/b", "u", "sync")
+    assert field(forked, "MAIN/a/b", "1", "module_id") == "a"
+
+
+def test_merges_under_a_branch_with_versions(store: RevisionStore) -> None:
+    # A versioned branch's views read its releases: every view a merge takes must be read
+    # through the merge's own connection.
+    store.codesystems.create("CS", "cs")
+    store.commit("MAIN/CS", "u", "c", [concept("1")])
+    store.codesystems.create_version("CS", "v1", "20200101")
+    store.create_branch("MAIN/CS", "task")
+    store.commit("MAIN/CS", "u", "c", [concept("2")])
+    store.rebase("MAIN/CS/task", "u", "sync")
+    store.commit("MAIN/CS/task", "u", "c", [change("1", module_id="task")])
+    store.promote("MAIN/CS/task", "u", "promote")
+    assert ids(store, "MAIN/CS/task") == ["1", "2"]
+    assert field(store, "MAIN/CS", "1", "module_id") == "task"
+
+
+def test_grandchild_promotion_after_its_parent_moved_its_base(forked: RevisionStore) -> None:
+    forked.create_branch(A, "b")
+    forked.commit("MAIN/a/b", "u", "c", [concept("3")])
+    forked.commit("MAIN", "u", "c", [concept("4")])
+    forked.rebase(A, "u", "sync")  # MAIN/a's base now is after MAIN/a/b's
+    forked.promote("MAIN/a/b", "u", "promote")
+    assert ids(forked, A) == ["1", "2", "3", "4"]
+
+
+def test_the_childs_promoted_record_has_the_promotions_count_and_time(
+    forked: RevisionStore,
+) -> None:
+    forked.commit(A, "u", "c", [concept("3"), change("1", module_id="a")])
+    promotion = forked.promote(A, "u", "promote")
+    assert promotion is not None
+    child_log = forked.commits(A)[0]
+    assert (child_log.changes, child_log.source_timestamp) == (2, promotion.timestamp)
+
+
+def test_upgrade_keeps_the_branch_metadata_and_records_its_source(store: RevisionStore) -> None:
+    store.codesystems.create("BASE", "base")
+    store.codesystems.create_version("BASE", "v1", "20200101")
+    store.codesystems.create("EXT", "ext", extension_of="BASE/v1")
+    store.update_metadata("MAIN/BASE/v1/EXT", {"owner": "ext"})
+    store.commit("MAIN/BASE", "u", "c", [concept("b1")])
+    store.codesystems.create_version("BASE", "v2", "20210101")
+    store.codesystems.upgrade("EXT", "BASE/v2", "u", "upgrade")
+    assert store.get_branch("MAIN/BASE/v2/EXT").metadata == {"owner": "ext"}
+    log = store.commits("MAIN/BASE/v2/EXT")[0]
+    assert (log.kind, log.source, log.source_timestamp) == (
+        CommitKind.UPGRADE,
+        "MAIN/BASE/v2",
+        store.get_branch("MAIN/BASE/v2").head_ts,
+    )
+
+
+def test_a_branch_without_a_parent_cannot_merge(store: RevisionStore) -> None:
+    for step in (store.rebase, store.promote):
+        with pytest.raises(InvalidMerge, match=r"^Branch 'MAIN' has no parent to merge with\.$"):
+            step("MAIN", "u", "c")
+
+
+def test_rebase_of_a_branch_with_a_layer_sees_its_own_changes(forked: RevisionStore) -> None:
+    # The layer's branch is older than the child: the child's own rows must still be read
+    # as changed after the layer's (visibility.changed_between, one clause per branch).
+    forked.create_branch("MAIN", "layer")
+    forked.commit("MAIN/layer", "u", "c", [concept("9")])
+    upto = forked.get_branch("MAIN/layer").head_ts
+    forked.create_branch("MAIN", "c", layers=[("MAIN/layer", upto)])
+    forked.commit("MAIN/c", "u", "c", [change("1", module_id="child")])
+    forked.commit("MAIN", "u", "c", [change("1", module_id="parent")])
+    assert [c.component_id for c in conflicts_of(forked, "MAIN", "MAIN/c")] == ["1"]

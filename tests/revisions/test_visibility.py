@@ -15,6 +15,7 @@ from revisions.visibility import (
     Segment,
     View,
     beneath_own,
+    changed_between,
     not_decided_above,
     segment_params,
     valid_in,
@@ -54,6 +55,39 @@ def test_both_forms_of_not_decided_above_hide_what_the_branch_decides(
     store.commit("MAIN/a", "u", "c", [change("1", module_id="x"), delete("2"), concept("9")])
     assert _shown_from_main(store, shadow=True) == ["0", "3", "4"]
     assert _shown_from_main(store, shadow=False) == ["0", "3", "4"]
+
+
+def test_changed_between_two_times_of_a_branch_is_what_started_or_ended_in_between(
+    store: RevisionStore,
+) -> None:
+    # Every row outside the window (started or ended before, after, or on another branch)
+    # is one a wider window would wrongly make a merge's candidate.
+    store.commit("MAIN", "u", "c", [concept("1"), concept("2"), concept("4")])
+    lo = store.commit("MAIN", "u", "c", [change("4", module_id="x")]).timestamp
+    store.create_branch("MAIN", "a")
+    store.commit("MAIN/a", "u", "c", [concept("7")])
+    hi = store.commit("MAIN", "u", "c", [change("1", module_id="x")]).timestamp
+    store.commit("MAIN", "u", "c", [concept("3"), change("2", module_id="x")])
+    main = store.get_branch("MAIN").id
+    table = CONCEPT.table
+    clauses = changed_between(table, View((Segment(main, lo),)), View((Segment(main, hi),)))
+    with store.reading() as connection:
+        found = {
+            cid
+            for clause in clauses
+            for cid in connection.execute(select(table.c.component_id).where(clause)).scalars()
+        }
+    assert found == {"1"}
+
+
+def test_a_branch_seen_twice_in_a_view_is_seen_at_its_first_place(store: RevisionStore) -> None:
+    store.create_branch("MAIN", "x")
+    early = store.commit("MAIN/x", "u", "c", [concept("1")]).timestamp
+    late = store.commit("MAIN/x", "u", "c", [concept("2")]).timestamp
+    store.create_branch("MAIN", "c", layers=[("MAIN/x", early), ("MAIN/x", late)])
+    segments = store.view(ReadPoint("MAIN/c")).segments
+    assert [s.branch_id for s in segments].count(store.get_branch("MAIN/x").id) == 1
+    assert ids(store, "MAIN/c") == ["1"]
 
 
 def test_beneath_own_is_what_the_branch_shows_without_its_own_rows() -> None:
