@@ -240,12 +240,6 @@ def not_decided_above(
     return [table.c.component_id.not_in(select(held.subquery().c.component_id))]
 
 
-def shown_in(table: Any, depth: int, shadow: Any) -> list[ColumnElement[bool]]:
-    """Rows of ``table`` that segment ``depth`` (bound) decides: valid there, and not
-    decided by a shallower segment. A view shows the union of these over its depths."""
-    return [valid_in(table, depth), *not_decided_above(table, range(depth), shadow)]
-
-
 def shallowest(current: Mapping[str, Any] | None, row: Mapping[str, Any]) -> bool:
     """Whether ``row`` decides over ``current`` (rows tagged with their segment's
     ``depth``): the shallower segment does, the Python twin of :func:`not_decided_above`."""
