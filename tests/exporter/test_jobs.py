@@ -16,6 +16,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -193,25 +194,28 @@ def running_job(store: RevisionStore, runner: ThreadRunner, tmp_path: Path) -> t
     return job, release
 
 
-def held_up(connection: Connection, store: RevisionStore, job_id: str) -> int | None:
+@contextmanager
+def held_up(store: RevisionStore, job_id: str, seconds: float) -> Iterator[Connection]:
     """Take the lock a heartbeat needs (on SQLite the one write lock, what a long import
-    holds; on PostgreSQL the job row's lock) and return the heartbeat it froze."""
-    connection.execute(update(J).where(J.c.id == job_id).values(kind=J.c.kind))
-    return jobs.read(store, job_id).heartbeat_ts
+    holds; on PostgreSQL the job row's lock) for at least ``seconds``, check the heartbeat
+    froze meanwhile, and yield the blocking connection (leaving the block releases it)."""
+    with store.engine.connect() as blocker:
+        blocker.execute(update(J).where(J.c.id == job_id).values(kind=J.c.kind))
+        stuck = jobs.read(store, job_id).heartbeat_ts
+        time.sleep(seconds)  # many heartbeat intervals, every write held up
+        assert jobs.read(store, job_id).heartbeat_ts == stuck
+        yield blocker
+        blocker.rollback()
 
 
 def test_a_heartbeat_held_up_by_a_lock_neither_fails_nor_slows_the_job(
     live_store: RevisionStore, runner: ThreadRunner, tmp_path: Path
 ) -> None:
     job, release = running_job(live_store, runner, tmp_path)
-    with live_store.engine.connect() as blocker:
-        stuck = held_up(blocker, live_store, job.id)
-        time.sleep(0.5)  # ten heartbeat intervals, every write held up
-        assert jobs.read(live_store, job.id).heartbeat_ts == stuck
+    with held_up(live_store, job.id, 0.5):  # ten heartbeat intervals
         assert jobs.get(live_store, job.id, stale_after_s=0.2).state is JobState.IN_PROGRESS
         release.touch()  # the job ends meanwhile and waits only to record that
         time.sleep(0.1)
-        blocker.rollback()
     done = poll(lambda: (j := jobs.get(live_store, job.id)).state is JobState.COMPLETED and j, 5)
     assert done.result == {"released": True}
 
@@ -220,11 +224,8 @@ def test_the_heartbeat_resumes_after_its_writes_failed(
     live_store: RevisionStore, runner: ThreadRunner, tmp_path: Path
 ) -> None:
     job, release = running_job(live_store, runner, tmp_path)
-    with live_store.engine.connect() as blocker:
-        stuck = held_up(blocker, live_store, job.id)
-        time.sleep(0.3)
-        assert jobs.read(live_store, job.id).heartbeat_ts == stuck
-        blocker.rollback()
+    with held_up(live_store, job.id, 0.3):
+        stuck = jobs.read(live_store, job.id).heartbeat_ts
     poll(lambda: jobs.read(live_store, job.id).heartbeat_ts != stuck, timeout=5)
     release.touch()
     poll(lambda: jobs.get(live_store, job.id).state is JobState.COMPLETED)
