@@ -27,7 +27,9 @@ def create_app(
     settings = settings or load()
     logging.basicConfig(level=settings.log_level)
     if store is None:
-        store = RevisionStore(make_engine(settings.database_url))
+        store = RevisionStore(
+            make_engine(settings.database_url), read_wait_ms=settings.read_wait_ms
+        )
     if runner is None:
         runner = (
             ThreadRunner(store)

@@ -57,7 +57,9 @@ STATUS: list[tuple[type[Exception], int]] = [
     (store.NotFound, 404),
     (store.InvalidRequest, 400),
     (store.Conflict, 409),
+    (store.Unavailable, 503),
 ]
+RETRY_AFTER_S = 5  # what a 503 tells clients to wait before they try again
 
 
 def error_body(status: int, message: str, developer: str | None = None, **extra: Any) -> dict:
@@ -94,7 +96,10 @@ def render(error: Exception) -> Response:
         return json_error(409, str(error), conflicts=conflicts(records))
     status = _status_of(error)
     assert status is not None
-    return json_error(status, str(error))
+    response = json_error(status, str(error))
+    if status == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
 
 
 def _violations(violations: list[str], developer: str | None = None) -> Response:

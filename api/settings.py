@@ -9,6 +9,8 @@
   job (shared storage when workers run on other hosts).
 - ``SNOWPATH_QUEUE`` (default ``snowpath``): the rq queue jobs go to and workers drain.
 - ``SNOWPATH_LOG_LEVEL`` (default ``INFO``): the Python logging level.
+- ``SNOWPATH_READ_WAIT_MS`` (default 5000): how long a read at a past time waits for a commit
+  still in flight at or before that time before it answers 503 (docs/revision-store.md).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class Settings:
     upload_dir: Path
     queue: str
     log_level: str
+    read_wait_ms: int = 5_000
 
     @property
     def embedded(self) -> bool:
@@ -54,4 +57,17 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         upload_dir=Path(get("UPLOAD_DIR") or data_dir / "uploads"),
         queue=get("QUEUE") or "snowpath",
         log_level=(get("LOG_LEVEL") or "INFO").upper(),
+        read_wait_ms=_non_negative_int("READ_WAIT_MS", get("READ_WAIT_MS"), 5_000),
     )
+
+
+def _non_negative_int(name: str, text: str | None, default: int) -> int:
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ValueError(f"{PREFIX}{name} must be a whole number of 0 or more, not {text!r}.")
+    return value

@@ -10,6 +10,9 @@
 - :func:`next_timestamp` is the first statement of every write transaction: it hands out a
   commit timestamp strictly greater than every earlier one, and its row lock serialises
   writers across processes and hosts until the transaction ends.
+- :func:`settle` is its counterpart for reads at a past time: it waits (bounded) for the
+  write in flight, if any, and moves the clock past that time, so no commit can ever again
+  become visible at or before it.
 """
 
 from __future__ import annotations
@@ -33,10 +36,12 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 
 from revisions import schema
 from revisions.clock import Clock
+from revisions.errors import CommitInFlight
 
 SQLITE_BUSY_TIMEOUT_S = 60
 
@@ -183,3 +188,50 @@ def next_timestamp(connection: Connection, clock: Clock) -> int:
     if value is None:
         raise RuntimeError("The store is not initialised: run 'snowpath db upgrade'.")
     return int(value)
+
+
+def settle(engine: Engine, upto: int, wait_ms: int) -> int:
+    """Make reads at ``upto`` exact, and return the clock's last timestamp (at least ``upto``).
+
+    Writers hold the clock row from their first statement to their end (:func:`next_timestamp`),
+    so taking it here waits for the write in flight, whose timestamp may be ``upto`` or
+    earlier; moving the clock to ``upto`` then makes every later commit's timestamp greater,
+    whatever the writer's own clock says. ``upto`` must be in the past (the caller caps it).
+
+    :raises CommitInFlight: a write still holds the clock after ``wait_ms``.
+    """
+    clock_row = schema.store_clock
+    target = literal(upto, BigInteger)
+    stmt = (
+        clock_row.update()
+        .where(clock_row.c.id == 1)
+        .values(last_ts=case((target > clock_row.c.last_ts, target), else_=clock_row.c.last_ts))
+        .returning(clock_row.c.last_ts)
+    )
+    sqlite = engine.dialect.name == "sqlite"
+    try:
+        with engine.begin() as connection:
+            if sqlite:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(wait_ms)}")
+            else:
+                connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(wait_ms)}")
+            try:
+                return int(connection.execute(stmt).scalar_one())
+            finally:
+                if sqlite:
+                    connection.exec_driver_sql(
+                        f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}"
+                    )
+    except OperationalError as error:
+        if not _is_lock_timeout(error):
+            raise
+        raise CommitInFlight(
+            f"A commit at or before {upto} is still being written; "
+            f"a read at that time would not be final yet. Retry shortly."
+        ) from error
+
+
+def _is_lock_timeout(error: OperationalError) -> bool:
+    """PostgreSQL's lock_timeout (SQLSTATE 55P03) or SQLite's busy timeout."""
+    code = getattr(error.orig, "sqlstate", None)
+    return code == "55P03" or "database is locked" in str(error.orig)

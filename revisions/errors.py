@@ -23,6 +23,8 @@
         ├── VersionExists
         ├── StillReferenced             a deletion would leave dangling references
         └── MergeConflicts              .conflicts: list of revisions.merge.MergeConflict
+    Unavailable                         the store cannot answer now; a retry later may
+    └── CommitInFlight                  a read at a past time waited for a write too long
 """
 
 from __future__ import annotations
@@ -119,4 +121,12 @@ class CodeSystemExists(Conflict):
 
 
 class VersionExists(Conflict):
+    pass
+
+
+class Unavailable(StoreError):
+    """Not the caller's fault and not permanent: the same request may succeed later."""
+
+
+class CommitInFlight(Unavailable):
     pass

@@ -19,15 +19,16 @@ from revisions import authoring, branching, derived, merging
 from revisions.clock import Clock, SystemClock
 from revisions.codesystems import CodeSystems
 from revisions.merge import Resolution
-from revisions.reading import StoreReads
+from revisions.reading import READ_WAIT_MS, StoreReads
 from revisions.records import Branch, Change, Commit
 from revisions.transaction import Transaction, write
 
 
 class RevisionStore(StoreReads):
-    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
-        super().__init__(engine)
-        self.clock = clock or SystemClock()
+    def __init__(
+        self, engine: Engine, clock: Clock | None = None, *, read_wait_ms: int = READ_WAIT_MS
+    ) -> None:
+        super().__init__(engine, clock or SystemClock(), read_wait_ms=read_wait_ms)
         self.codesystems = CodeSystems(engine, self.clock)
 
     def _write(self, **options: Any) -> AbstractContextManager[Transaction]:
