@@ -231,6 +231,45 @@ def test_resolution_by_explicit_content(forked: RevisionStore) -> None:
     assert field(forked, A, "1", "module_id") == "agreed"
 
 
+def test_a_content_resolution_keeps_the_fields_it_does_not_name(forked: RevisionStore) -> None:
+    forked.commit(A, "u", "c", [change("1", module_id="child", parents=["2"], active=False)])
+    forked.commit("MAIN", "u", "c", [change("1", module_id="parent", concept_class="k1")])
+    content = {"concept_class": "Resolved"}
+    forked.rebase(A, "u", "sync", [Resolution("concept", "1", "CONTENT", content)])
+    got = forked.get(ReadPoint(A), "concept", "1").fields
+    # Named: as given. Changed on one side only: that side's. Changed on both: the source's.
+    assert got["concept_class"] == "Resolved"
+    assert got["parents"] == ["2"]
+    assert got["active"] is False
+    assert got["module_id"] == "parent"
+
+
+def test_a_content_resolution_of_a_deletion_goes_over_the_surviving_side(
+    forked: RevisionStore,
+) -> None:
+    forked.commit(A, "u", "c", [change("1", parents=["2"])])
+    forked.commit("MAIN", "u", "c", [delete("1")])
+    forked.rebase(A, "u", "sync", [Resolution("concept", "1", "CONTENT", {"active": False})])
+    got = forked.get(ReadPoint(A), "concept", "1").fields
+    assert (got["parents"], got["active"], got["module_id"]) == (["2"], False, "m0")
+
+
+def test_an_invalid_content_resolution_names_the_field_and_the_component(
+    forked: RevisionStore,
+) -> None:
+    from revisions.errors import InvalidComponent
+
+    _diverge(forked)
+    content = {"parents": "2"}
+    with pytest.raises(InvalidComponent) as raised:
+        forked.rebase(A, "u", "sync", [Resolution("concept", "1", "CONTENT", content)])
+    assert str(raised.value) == (
+        "Invalid CONTENT resolution for concept '1': 'parents' must be of type ids."
+    )
+    assert raised.value.violations == ["'parents' must be of type ids."]
+    assert field(forked, A, "1", "module_id") == "child"
+
+
 def test_resolution_on_promotion_by_target_keeps_the_parent(forked: RevisionStore) -> None:
     _diverge(forked)
     forked.promote(A, "u", "p", [Resolution("concept", "1", "TARGET")])

@@ -676,7 +676,7 @@ class StoreMachine(RuleBasedStateMachine):
             self.expect_conflicts(merge_call, path, outcome.conflicts, resolutions)
             for key in sorted(outcome.conflicts):
                 choice = per_key.get(key, rest)
-                resolved[key] = chosen_content(key, choice, source, target)
+                resolved[key] = chosen_content(key, choice, ancestor, source, target)
                 resolutions.append(Resolution(key[0], key[1], *choice))
             note(f"resolutions: {resolutions}")
             self.tick()
