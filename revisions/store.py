@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from revisions import authoring, branching, derived, merging
+from revisions import authoring, branches, branching, derived, merging
 from revisions.clock import Clock, SystemClock
 from revisions.codesystems import CodeSystems
 from revisions.merge import Resolution
@@ -120,6 +120,15 @@ class RevisionStore(StoreReads):
         step, path = merging.merge_step(source, target)
         with self._write(author=author, comment=comment) as tx:
             return step(tx, path, resolutions)
+
+    def check_merge(self, source: str, target: str) -> None:
+        """Refuse at once what :meth:`merge` would refuse whatever the branches hold: a
+        branch onto itself, branches that are not parent and child (:class:`InvalidMerge`),
+        an unknown branch (:class:`BranchNotFound`), a deleted one (:class:`BranchDeleted`)."""
+        merging.merge_step(source, target)
+        with self.reading() as connection:
+            for path in (source, target):
+                branches.load_live_chain(connection, path)
 
     def rebase(
         self, path: str, author: str, comment: str, resolutions: Sequence[Resolution] = ()

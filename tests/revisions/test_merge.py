@@ -579,3 +579,23 @@ def test_rebase_of_a_branch_with_a_layer_sees_its_own_changes(forked: RevisionSt
     forked.commit("MAIN/c", "u", "c", [change("1", module_id="child")])
     forked.commit("MAIN", "u", "c", [change("1", module_id="parent")])
     assert [c.component_id for c in conflicts_of(forked, "MAIN", "MAIN/c")] == ["1"]
+
+
+def test_check_merge_refuses_what_a_merge_would_refuse_before_it_runs(
+    forked: RevisionStore,
+) -> None:
+    from revisions.errors import BranchDeleted, BranchNotFound
+
+    forked.create_branch("MAIN", "b")
+    forked.create_branch("MAIN/b", "gone")
+    forked.delete_branch("MAIN/b/gone")
+    forked.check_merge(A, "MAIN")
+    forked.check_merge("MAIN", A)
+    with pytest.raises(InvalidMerge, match="onto itself"):
+        forked.check_merge(A, A)
+    with pytest.raises(InvalidMerge, match="direct parent"):
+        forked.check_merge(A, "MAIN/b")
+    with pytest.raises(BranchNotFound, match="'MAIN/nowhere'"):
+        forked.check_merge("MAIN/nowhere", "MAIN")
+    with pytest.raises(BranchDeleted):
+        forked.check_merge("MAIN/b/gone", "MAIN/b")
