@@ -28,7 +28,9 @@ def create_app(
     logging.basicConfig(level=settings.log_level)
     if store is None:
         store = RevisionStore(
-            make_engine(settings.database_url), read_wait_ms=settings.read_wait_ms
+            make_engine(settings.database_url),
+            read_wait_ms=settings.read_wait_ms,
+            write_wait_ms=settings.write_wait_ms,
         )
     if runner is None:
         runner = (

@@ -11,6 +11,8 @@
 - ``SNOWPATH_LOG_LEVEL`` (default ``INFO``): the Python logging level.
 - ``SNOWPATH_READ_WAIT_MS`` (default 5000): how long a read at a past time waits for a commit
   still in flight at or before that time before it answers 503 (docs/revision-store.md).
+- ``SNOWPATH_WRITE_WAIT_MS`` (default 10000): how long a write made by a request waits for
+  the write in flight (an import, a merge) before it answers 503; jobs wait up to an hour.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class Settings:
     queue: str
     log_level: str
     read_wait_ms: int = 5_000
+    write_wait_ms: int = 10_000
 
     @property
     def embedded(self) -> bool:
@@ -58,6 +61,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         queue=get("QUEUE") or "snowpath",
         log_level=(get("LOG_LEVEL") or "INFO").upper(),
         read_wait_ms=_non_negative_int("READ_WAIT_MS", get("READ_WAIT_MS"), 5_000),
+        write_wait_ms=_non_negative_int("WRITE_WAIT_MS", get("WRITE_WAIT_MS"), 10_000),
     )
 
 

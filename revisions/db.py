@@ -20,6 +20,8 @@ from __future__ import annotations
 import json
 import threading
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -41,7 +43,7 @@ from sqlalchemy.pool import StaticPool
 
 from revisions import schema
 from revisions.clock import Clock
-from revisions.errors import CommitInFlight
+from revisions.errors import CommitInFlight, StoreBusy
 
 SQLITE_BUSY_TIMEOUT_S = 60
 
@@ -174,8 +176,13 @@ def last_timestamp(connection: Connection) -> int:
     )
 
 
-def next_timestamp(connection: Connection, clock: Clock) -> int:
-    """Allocate a commit timestamp: max(now, last + 1). Must run first in a write transaction."""
+def next_timestamp(connection: Connection, clock: Clock, wait_ms: int | None = None) -> int:
+    """Allocate a commit timestamp: max(now, last + 1). Must run first in a write transaction.
+
+    With ``wait_ms``, waiting for the write in flight (which holds the clock row) is bounded:
+    :class:`StoreBusy` after that long. Without, PostgreSQL waits as long as it takes and
+    SQLite for its busy timeout.
+    """
     clock_row = schema.store_clock
     now = literal(clock.now_ms(), BigInteger)
     stmt = (
@@ -184,10 +191,39 @@ def next_timestamp(connection: Connection, clock: Clock) -> int:
         .values(last_ts=case((now > clock_row.c.last_ts, now), else_=clock_row.c.last_ts + 1))
         .returning(clock_row.c.last_ts)
     )
-    value = connection.execute(stmt).scalar()
+    try:
+        with _bounded_wait(connection, wait_ms):
+            value = connection.execute(stmt).scalar()
+    except OperationalError as error:
+        if wait_ms is None or not _is_lock_timeout(error):
+            raise
+        raise StoreBusy(
+            f"Another write (an import or a merge, say) has held the store for {wait_ms} ms; "
+            "this one was not made. Retry when it has finished."
+        ) from error
     if value is None:
         raise RuntimeError("The store is not initialised: run 'snowpath db upgrade'.")
     return int(value)
+
+
+@contextmanager
+def _bounded_wait(connection: Connection, wait_ms: int | None) -> Iterator[None]:
+    """Bound how long the next statements wait for a lock held by another transaction: for
+    the rest of the transaction on PostgreSQL (``lock_timeout``), until the block ends on
+    SQLite (``busy_timeout``, a connection setting put back afterwards)."""
+    if wait_ms is None:
+        yield
+        return
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(wait_ms)}")
+    else:
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(wait_ms)}")
+    try:
+        yield
+    finally:
+        if sqlite:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
 
 
 def settle(engine: Engine, upto: int, wait_ms: int) -> int:
@@ -208,20 +244,9 @@ def settle(engine: Engine, upto: int, wait_ms: int) -> int:
         .values(last_ts=case((target > clock_row.c.last_ts, target), else_=clock_row.c.last_ts))
         .returning(clock_row.c.last_ts)
     )
-    sqlite = engine.dialect.name == "sqlite"
     try:
-        with engine.begin() as connection:
-            if sqlite:
-                connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(wait_ms)}")
-            else:
-                connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(wait_ms)}")
-            try:
-                return int(connection.execute(stmt).scalar_one())
-            finally:
-                if sqlite:
-                    connection.exec_driver_sql(
-                        f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}"
-                    )
+        with engine.begin() as connection, _bounded_wait(connection, wait_ms):
+            return int(connection.execute(stmt).scalar_one())
     except OperationalError as error:
         if not _is_lock_timeout(error):
             raise

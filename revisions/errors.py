@@ -24,7 +24,8 @@
         ├── StillReferenced             a deletion would leave dangling references
         └── MergeConflicts              .conflicts: list of revisions.merge.MergeConflict
     Unavailable                         the store cannot answer now; a retry later may
-    └── CommitInFlight                  a read at a past time waited for a write too long
+    ├── CommitInFlight                  a read at a past time waited for a write too long
+    └── StoreBusy                       a write waited for another write too long
 """
 
 from __future__ import annotations
@@ -129,4 +130,8 @@ class Unavailable(StoreError):
 
 
 class CommitInFlight(Unavailable):
+    pass
+
+
+class StoreBusy(Unavailable):
     pass

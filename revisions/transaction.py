@@ -111,12 +111,15 @@ def write(
     author: str = SYSTEM,
     comment: str = "",
     derive: bool = False,
+    wait_ms: int | None = None,
 ) -> Iterator[Transaction]:
     """A write transaction (see the module docstring); ``derive`` builds what it left pending
-    after the commit (a failure there is logged, not raised: the write has committed)."""
+    after the commit (a failure there is logged, not raised: the write has committed);
+    ``wait_ms`` bounds the wait for a write in flight (:class:`~revisions.errors.StoreBusy`)."""
     check_author(author, comment)
     with engine.begin() as connection:
-        tx = Transaction(connection, db.next_timestamp(connection, clock), author, comment)
+        ts = db.next_timestamp(connection, clock, wait_ms)
+        tx = Transaction(connection, ts, author, comment)
         yield tx
     if derive and not tx.discarded:
         try:

@@ -1,6 +1,7 @@
 """A read at a past time ``T`` gives the same answer before, during and after any commit
-(docs/revision-store.md, "Exact past reads"), on SQLite and PostgreSQL, against a real slow
-commit held open in another process."""
+(docs/revision-store.md, "Exact past reads"), and a write behind a write in flight waits a
+bounded time, on SQLite and PostgreSQL, against a real slow commit held open in another
+process."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ import pytest
 from sqlalchemy import Engine
 
 from revisions import Create, ManualClock, ReadPoint, RevisionStore
-from revisions.errors import CommitInFlight
+from revisions.errors import CommitInFlight, StoreBusy
 from tests.revisions import workers
+
+pytestmark = pytest.mark.slow  # a process spawned per test
 
 HELD = 300  # concepts in the held load
 
@@ -119,3 +122,39 @@ def test_a_time_not_yet_past_reads_the_head_as_it_stands(
     store.commit("MAIN", "u", "now", [Create("concept", "a", {})])
     assert _total(store, future) == 1
     assert store.view(ReadPoint("MAIN", future)) == store.view(ReadPoint("MAIN"))
+
+
+# --- writes behind a write in flight -----------------------------------------------------------
+
+
+def test_a_write_behind_a_write_in_flight_answers_store_busy_after_its_wait(
+    engine: Engine, store: RevisionStore
+) -> None:
+    impatient = RevisionStore(engine, write_wait_ms=200)
+    with held_load(engine):
+        started = time.monotonic()
+        with pytest.raises(StoreBusy, match="held the store for 200 ms"):
+            impatient.commit("MAIN", "u", "c", [Create("concept", "waiting", {})])
+        assert time.monotonic() - started < 5
+    assert impatient.page(ReadPoint("MAIN"), "concept", limit=0).total == HELD
+    assert impatient.commit("MAIN", "u", "c", [Create("concept", "later", {})]) is not None
+
+
+def test_a_patient_store_waits_for_the_write_in_flight(
+    engine: Engine, store: RevisionStore
+) -> None:
+    patient = RevisionStore(engine, write_wait_ms=200).patient()
+    done: list[Any] = []
+    with held_load(engine) as release:
+        thread = threading.Thread(
+            target=lambda: done.append(
+                patient.commit("MAIN", "u", "c", [Create("concept", "w", {})])
+            )
+        )
+        thread.start()
+        thread.join(timeout=0.5)
+        assert thread.is_alive(), "the patient write gave up while the load was in flight"
+        release.set()
+        thread.join(timeout=30)
+    assert done[0] is not None
+    assert patient.page(ReadPoint("MAIN"), "concept", limit=0).total == HELD + 1
