@@ -9,6 +9,10 @@
   job (shared storage when workers run on other hosts).
 - ``SNOWPATH_QUEUE`` (default ``snowpath``): the rq queue jobs go to and workers drain.
 - ``SNOWPATH_LOG_LEVEL`` (default ``INFO``): the Python logging level.
+- ``SNOWPATH_MAX_JSON_BYTES`` (default 4 MiB): the largest JSON request body; a larger one
+  is refused with 413 while it is read (also a chunked one without ``Content-Length``).
+- ``SNOWPATH_MAX_UPLOAD_BYTES`` (default 1 GiB): the largest upload (``POST …/import``),
+  refused the same way, before it is on disk.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PREFIX = "SNOWPATH_"
+MAX_JSON_BYTES = 4 << 20  # a body of 10,000 ids or a concept with large extras fits
+MAX_UPLOAD_BYTES = 1 << 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +36,8 @@ class Settings:
     upload_dir: Path
     queue: str
     log_level: str
+    max_json_bytes: int = MAX_JSON_BYTES
+    max_upload_bytes: int = MAX_UPLOAD_BYTES
 
     @property
     def embedded(self) -> bool:
@@ -54,4 +62,15 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         upload_dir=Path(get("UPLOAD_DIR") or data_dir / "uploads"),
         queue=get("QUEUE") or "snowpath",
         log_level=(get("LOG_LEVEL") or "INFO").upper(),
+        max_json_bytes=_size(get("MAX_JSON_BYTES"), "MAX_JSON_BYTES", MAX_JSON_BYTES),
+        max_upload_bytes=_size(get("MAX_UPLOAD_BYTES"), "MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES),
     )
+
+
+def _size(value: str | None, name: str, default: int) -> int:
+    """A byte count setting: a positive integer."""
+    if value is None:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{PREFIX}{name} must be a positive number of bytes, not {value!r}.")
+    return int(value)
