@@ -5,6 +5,7 @@ characters, sizes (413 while reading), and media types (415). Data stored before
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -480,3 +481,10 @@ def test_a_chunked_upload_over_the_limit_is_413_before_it_is_all_sent(
     uploads = data_dir / "uploads"
     assert not uploads.exists() or list(uploads.iterdir()) == []
     assert httpx.get(f"http://{host}:{port}/MAIN/concepts?id=c").json()["total"] == 0
+
+
+def test_a_search_after_token_holding_nul_is_400(client: FlaskClient) -> None:
+    concept(client, "c")
+    token = base64.urlsafe_b64encode(orjson.dumps(["a\x00"])).decode().rstrip("=")
+    response = client.get(f"/MAIN/concepts?searchAfter={token}")
+    assert error(response, 400)["message"] == "searchAfter is not a token this server issued."
