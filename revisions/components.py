@@ -236,7 +236,7 @@ def fast_check(ctype: ComponentType) -> FastCheck:
     namespace: dict[str, Any] = {
         "known": frozenset(ctype.field_names),
         "ids_ok": _ids_ok,
-        "json_problems": json_problems,
+        "object_ok": _object_ok,
         **{f"default_{i}": f.default for i, f in enumerate(ctype.fields)},
     }
     exec(_check_source(ctype), namespace)  # the source is built from the type alone
@@ -289,7 +289,23 @@ def _value_test(field: Field, value: str) -> str:
         return f"(type({value}) is int or type({value}) is float)"
     if field.kind == "ids":
         return f"ids_ok({value})"
-    return f"type({value}) is dict and not json_problems({value})"
+    return f"object_ok({value})"
+
+
+def _object_ok(value: Any) -> bool:
+    """A dict meeting ``revisions.values``' rule; flat ones (the usual extras) without the
+    general walk, which cost 3 us a row."""
+    if type(value) is not dict:
+        return False
+    for key, item in value.items():
+        if type(key) is not str or not key.isprintable():
+            return False
+        kind = type(item)
+        if kind is str and "\x00" in item:
+            return False
+        if kind is dict or kind is list:
+            return not json_problems(value)
+    return True
 
 
 def _ids_ok(value: Any) -> bool:
