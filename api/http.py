@@ -4,8 +4,9 @@ envelopes, ETags, and the 201/202 + Location answers.
 :func:`guard` runs before every view and refuses, before anything is read or written, what
 docs/api.md lists under "Limits and refused input": a body over the route's size limit
 (413, enforced while reading too), a body of another media type than the route takes (415),
-and NUL in the URL, its query or an upload's form fields (400). :func:`body` refuses JSON
-nested deeper than ``revisions.values.MAX_DEPTH`` or holding what the store cannot hold.
+and NUL in the URL, its query, the ``X-Author`` header or an upload's form fields (400).
+:func:`body` refuses JSON nested deeper than ``revisions.values.MAX_DEPTH`` or holding what
+the store cannot hold.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ def guard() -> None:
     problem = text_problem(request.path)
     problems = [f"The URL path {problem}."] if problem else []
     problems += _text_problems(request.args)
+    problems += _text_problems({"X-Author": request.headers.get("X-Author", "")})
     if route is not None and route.body is not None and request.method in ("POST", "PUT"):
         _media_type(upload)
         if upload:

@@ -488,3 +488,11 @@ def test_a_search_after_token_holding_nul_is_400(client: FlaskClient) -> None:
     token = base64.urlsafe_b64encode(orjson.dumps(["a\x00"])).decode().rstrip("=")
     response = client.get(f"/MAIN/concepts?searchAfter={token}")
     assert error(response, 400)["message"] == "searchAfter is not a token this server issued."
+
+
+def test_nul_in_the_author_header_is_400_and_writes_nothing(client: FlaskClient) -> None:
+    response = client.post("/MAIN/concepts", json={"id": "c"}, headers={"X-Author": "a\x00b"})
+    assert error(response, 400)["violations"] == [
+        "'X-Author' must not contain the NUL character (U+0000)."
+    ]
+    assert concept_ids(client) == []
