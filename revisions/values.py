@@ -29,6 +29,7 @@ MAX_DEPTH = 32
 MAX_PROBLEMS = 20  # violations reported for one value; the rest would only repeat them
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CONTAINERS = (dict, list, tuple)
+_KEY_SHOWN = 64  # characters of a key a violation repeats (a key may be megabytes long)
 
 
 def text_problem(value: str, *, identifier: bool = False) -> str | None:
@@ -81,7 +82,8 @@ def _spelled(where: str, trail: Any) -> str:
         keys.append(key)
     path = where
     for key in reversed(keys):
-        path += f"[{key}]" if isinstance(key, int) else (f".{key}" if path else str(key))
+        name = str(key) if len(str(key)) <= _KEY_SHOWN else f"{str(key)[:_KEY_SHOWN]}…"
+        path += f"[{key}]" if isinstance(key, int) else (f".{name}" if path else name)
     return path or "$"
 
 

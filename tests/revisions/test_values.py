@@ -171,3 +171,10 @@ def test_a_parent_filter_with_a_control_character_matches_nothing(store: Revisio
     store.commit("MAIN", "u", "c", [concept("a"), concept("b", parents=["a"])])
     assert ids(store, "MAIN", filter_=Filter.of(contains={"parents": ["a\x06b"]})) == []
     assert store.descendants(MAIN, "a\x06b") == set()
+
+
+def test_a_long_key_is_shortened_in_the_violation() -> None:
+    key = "k" * 100_000 + "\x00"
+    [violation] = json_problems({key: 1}, "extras")
+    assert violation.startswith(f"'extras.{'k' * 64}…' is a key that must not contain")
+    assert len(violation) < 200
