@@ -4,6 +4,10 @@ An OCL concept becomes a concept plus one description per name (its ``name_type`
 ``SYNONYM`` when blank) and per description (type ``DEFINITION``, OCL's description type kept
 in extras). An OCL mapping becomes a mapping: to a concept of the same source through
 ``target_id``, to anything else through ``target_code_system``/``target_code``.
+
+Each OCL object must meet the store's rule for text and nesting (``revisions.values``):
+one that does not fails the import as invalid, naming the object and the field, before
+anything is read from or written to the store.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 import orjson
 
 from revisions.errors import InvalidRequest
+from revisions.values import json_problems
 
 Component = tuple[str, str, dict[str, Any]]  # (type, id, fields)
 BLANK = (None, "", "None", "none")
@@ -107,12 +112,19 @@ def mapping(data: dict[str, Any], source: str | None) -> Component:
     )
 
 
+def _checked(item: Any, where: str) -> Any:
+    """``item``, unless it holds text or nesting the store refuses (InvalidImport)."""
+    if problems := json_problems(item):
+        raise InvalidImport(f"{where}: {problems[0]}")
+    return item
+
+
 def _objects(data: dict[str, Any]) -> Iterator[Component]:
     source = _text(data.get("short_code")) or _text(data.get("id"))
-    for item in data.get("concepts") or []:
-        yield from concept(item)
-    for item in data.get("mappings") or []:
-        yield mapping(item, source)
+    for i, item in enumerate(data.get("concepts") or []):
+        yield from concept(_checked(item, f"concepts[{i}]"))
+    for i, item in enumerate(data.get("mappings") or []):
+        yield mapping(_checked(item, f"mappings[{i}]"), source)
 
 
 def read(path: Path) -> list[Component]:
@@ -153,6 +165,7 @@ def _json_lines(path: Path) -> list[Component]:
             except orjson.JSONDecodeError:
                 raise InvalidImport(f"Line {number} is not JSON.") from None
             kind = item.get("type") if isinstance(item, dict) else None
+            _checked(item, f"Line {number}")
             if kind == "Concept":
                 result += concept(item)
             elif kind == "Mapping":
