@@ -334,8 +334,19 @@ def test_the_size_limits_are_settings() -> None:
     assert (defaults.max_json_bytes, defaults.max_upload_bytes) == (4 << 20, 1 << 30)
     env = {"SNOWPATH_MAX_JSON_BYTES": "2048", "SNOWPATH_MAX_UPLOAD_BYTES": "4096"}
     assert (load(env).max_json_bytes, load(env).max_upload_bytes) == (2048, 4096)
-    with pytest.raises(ValueError, match="SNOWPATH_MAX_JSON_BYTES must be a positive number"):
+    with pytest.raises(ValueError, match="SNOWPATH_MAX_JSON_BYTES must be a whole number of at"):
         load({"SNOWPATH_MAX_JSON_BYTES": "4MB"})
+    with pytest.raises(ValueError, match="at least 1, not '0'"):
+        load({"SNOWPATH_MAX_UPLOAD_BYTES": "0"})
+
+
+def test_the_waits_are_settings() -> None:
+    defaults = load({})
+    assert (defaults.read_wait_ms, defaults.write_wait_ms) == (5_000, 10_000)
+    env = {"SNOWPATH_READ_WAIT_MS": "0", "SNOWPATH_WRITE_WAIT_MS": "250"}
+    assert (load(env).read_wait_ms, load(env).write_wait_ms) == (0, 250)
+    with pytest.raises(ValueError, match="SNOWPATH_WRITE_WAIT_MS must be a whole number"):
+        load({"SNOWPATH_WRITE_WAIT_MS": "-1"})
 
 
 # --- media types -----------------------------------------------------------------------------
