@@ -48,6 +48,7 @@ from revisions.registry import (
     to_version,
 )
 from revisions.transaction import Transaction, write
+from revisions.values import check_json, check_text
 
 CS, CV = schema.codesystems, schema.codesystem_versions
 
@@ -82,6 +83,8 @@ class CodeSystems:
         check_id(codesystem_id)
         if not isinstance(title, str) or not title.strip():
             raise InvalidRequest("A code system needs a title.")
+        check_text("title", title)
+        check_json("metadata", dict(metadata or {}))
         with self._write() as tx:
             connection = tx.connection
             if connection.execute(select(CS.c.id).where(CS.c.id == codesystem_id)).first():
@@ -148,8 +151,10 @@ class CodeSystems:
         if title is not None:
             if not isinstance(title, str) or not title.strip():
                 raise InvalidRequest("A code system needs a title.")
+            check_text("title", title)
             values["title"] = title
         if metadata is not None:
+            check_json("metadata", dict(metadata))
             values["metadata"] = dict(metadata)
         with self._write() as tx:
             connection = tx.connection
@@ -199,6 +204,7 @@ class CodeSystems:
         effective = normalize_effective_time(effective_time)
         if not isinstance(description, str):
             raise InvalidRequest("A version description must be text.")
+        check_text("description", description)
         with self._write(comment=f"Version {version} ({effective})") as tx:
             connection, ts = tx.connection, tx.ts
             row = load_row(connection, codesystem_id)

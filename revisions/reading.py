@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from revisions import branches, db, expressions, hierarchy, merge, read, schema, search
+from revisions import branches, db, expressions, hierarchy, merge, read, schema, search, values
 from revisions.clock import Clock, SystemClock
 from revisions.components import TYPES, ComponentType, component_type
 from revisions.errors import ComponentNotFound, InvalidRequest
@@ -43,6 +43,7 @@ from revisions.records import (
     ReadRange,
     Revision,
 )
+from revisions.values import storable_id
 from revisions.visibility import HeadViews, SegmentRows, View, view_of
 from snowpath import Expression
 
@@ -154,7 +155,10 @@ class StoreReads:
         ctype = component_type(type_name)
         self._settle(point)
         with self._probing() as connection:
-            view, found = self._lookup(connection, ctype, point, component_id)
+            if not storable_id(component_id):  # nothing stored has it (PostgreSQL: an error)
+                view, found = self._view(connection, point), None
+            else:
+                view, found = self._lookup(connection, ctype, point, component_id)
         if found is None:
             raise ComponentNotFound(
                 f"{type_name.capitalize()} '{component_id}' does not exist at this path."
@@ -190,6 +194,7 @@ class StoreReads:
         self._settle(point)
         with self._probing() as connection:
             view = self._view(connection, point)
+            ids = [i for i in ids if storable_id(i)]
             return read.get_many(connection, ctype, view, ids)
 
     def page(
@@ -268,6 +273,7 @@ class StoreReads:
         """
         if not 0 <= limit <= MAX_LIMIT:
             raise InvalidRequest(f"limit must be between 0 and {MAX_LIMIT}.")
+        values.check_text("term", text)
         self._settle(point)
         with self.reading() as connection:
             view = self._view(connection, point)

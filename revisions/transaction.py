@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from revisions import branches, db, derived, schema
+from revisions import branches, db, derived, schema, values
 from revisions.branches import BranchRow
 from revisions.clock import Clock
 from revisions.errors import InvalidRequest
@@ -135,6 +135,8 @@ def check_author(author: Any, comment: Any) -> None:
         raise InvalidRequest("A commit needs an author (1 to 200 characters).")
     if not isinstance(comment, str):
         raise InvalidRequest("A commit comment must be text.")
+    values.check_text("author", author)
+    values.check_text("comment", comment)
 
 
 # Built once: a statement built per call cost more in Python than its round trip.

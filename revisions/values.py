@@ -25,6 +25,8 @@ from typing import Any
 
 import orjson
 
+from revisions.errors import InvalidRequest
+
 MAX_DEPTH = 32
 MAX_PROBLEMS = 20  # violations reported for one value; the rest would only repeat them
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -72,6 +74,26 @@ def json_problems(value: Any, where: str = "", depth: int = 1) -> list[str]:
             elif isinstance(child, _CONTAINERS):
                 stack.append((child, (trail, key), level + 1))
     return problems[:MAX_PROBLEMS]
+
+
+def storable_id(value: Any) -> bool:
+    """Whether ``value`` could be the id of something stored (ids asked for by reads: one
+    that could not be is simply not there)."""
+    return isinstance(value, str) and text_problem(value, identifier=True) is None
+
+
+def check_text(name: str, value: Any) -> None:
+    """Refuse text the store cannot hold, naming it (:class:`InvalidRequest`); for the
+    store's own text fields (authors, comments, titles) that are not components."""
+    if isinstance(value, str) and (problem := text_problem(value)):
+        raise InvalidRequest(f"'{name}' {problem}.")
+
+
+def check_json(name: str, value: Any) -> None:
+    """Refuse a JSON value the store cannot hold (metadata), naming every place."""
+    problems = json_problems(value, name)
+    if problems:
+        raise InvalidRequest(" ".join(problems))
 
 
 def _spelled(where: str, trail: Any) -> str:

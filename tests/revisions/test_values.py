@@ -178,3 +178,51 @@ def test_a_long_key_is_shortened_in_the_violation() -> None:
     [violation] = json_problems({key: 1}, "extras")
     assert violation.startswith(f"'extras.{'k' * 64}…' is a key that must not contain")
     assert len(violation) < 200
+
+
+# --- the store's own text, and reads asking for what cannot be stored ----------------------------
+
+
+def test_a_commit_refuses_nul_in_its_author_or_comment(store: RevisionStore) -> None:
+    before = store.count_commits("MAIN")
+    with pytest.raises(InvalidRequest, match="'author' must not contain the NUL"):
+        store.commit("MAIN", "a\x00b", "c", [concept("1")])
+    with pytest.raises(InvalidRequest, match="'comment' must not contain the NUL"):
+        store.commit("MAIN", "u", "c\x00", [concept("1")])
+    assert store.count_commits("MAIN") == before
+
+
+def test_branch_metadata_refuses_nul_and_control_keys(store: RevisionStore) -> None:
+    with pytest.raises(InvalidRequest, match=r"'metadata\.k' must not contain the NUL"):
+        store.create_branch("MAIN", "a", {"k": "x\x00"})
+    store.create_branch("MAIN", "b", {"k": "tab\tok"})
+    with pytest.raises(InvalidRequest, match="is a key that must not contain control"):
+        store.update_metadata("MAIN/b", {"a\x06b": 1})
+    assert [b.path for b in store.list_branches()] == ["MAIN", "MAIN/b"]
+    assert store.get_branch("MAIN/b").metadata == {"k": "tab\tok"}
+
+
+def test_code_system_text_refuses_nul(store: RevisionStore) -> None:
+    with pytest.raises(InvalidRequest, match="'title' must not contain the NUL"):
+        store.codesystems.create("CS", "a\x00")
+    store.codesystems.create("CS", "fine")
+    with pytest.raises(InvalidRequest, match=r"'metadata\.x' must not contain the NUL"):
+        store.codesystems.update("CS", metadata={"x": "\x00"})
+    with pytest.raises(InvalidRequest, match="'description' must not contain the NUL"):
+        store.codesystems.create_version("CS", "v1", "20240101", "d\x00")
+    assert store.codesystems.get("CS").title == "fine"
+    assert store.codesystems.versions("CS") == []
+
+
+def test_reading_an_id_that_could_not_be_stored_finds_nothing(store: RevisionStore) -> None:
+    from revisions.errors import ComponentNotFound
+
+    store.commit("MAIN", "u", "c", [concept("a")])
+    with pytest.raises(ComponentNotFound):
+        store.get(MAIN, "concept", "a\x00b")
+    assert set(store.get_many(MAIN, "concept", ["a", "a\x00", "\x01"])) == {"a"}
+
+
+def test_a_search_for_text_with_nul_is_refused(store: RevisionStore) -> None:
+    with pytest.raises(InvalidRequest, match="'term' must not contain the NUL"):
+        store.search_concepts(MAIN, "heart\x00")
