@@ -128,7 +128,8 @@ def _objects(data: dict[str, Any]) -> Iterator[Component]:
 
 
 def read(path: Path) -> list[Component]:
-    """Components from an OCL export zip (``export.json``) or a JSON-lines file."""
+    """Components from an OCL export: a zip (its ``export.json``), the export's JSON itself
+    (a ``.json`` file, pretty-printed or on one line), or JSON lines of OCL objects."""
     with path.open("rb") as handle:
         kind = sniff(handle.read(8))
     try:
@@ -137,12 +138,13 @@ def read(path: Path) -> list[Component]:
                 names = [n for n in archive.namelist() if n.endswith(".json")]
                 if not names:
                     raise InvalidImport("The zip holds no JSON file (expected export.json).")
-                data = orjson.loads(
-                    archive.read("export.json" if "export.json" in names else names[0])
+                return _export(
+                    orjson.loads(
+                        archive.read("export.json" if "export.json" in names else names[0])
+                    )
                 )
-            if not isinstance(data, dict):
-                raise InvalidImport("export.json must hold one JSON object.")
-            return list(_objects(data))
+        if _one_document(path):
+            return _export(orjson.loads(path.read_bytes()))
         return _json_lines(path)
     except (
         zipfile.BadZipFile,
@@ -152,6 +154,32 @@ def read(path: Path) -> list[Component]:
         AttributeError,
     ) as error:
         raise InvalidImport(f"The file is not a valid OCL export: {error}") from None
+
+
+def _export(data: Any) -> list[Component]:
+    """The components of one JSON document: an export, or a single Concept or Mapping."""
+    if not isinstance(data, dict):
+        raise InvalidImport("An OCL export must be one JSON object.")
+    if data.get("type") == "Concept":
+        return concept(_checked(data, "The concept"))
+    if data.get("type") == "Mapping":
+        return [mapping(_checked(data, "The mapping"), _text(data.get("source")))]
+    if "concepts" not in data and "mappings" not in data:
+        raise InvalidImport("The JSON holds no 'concepts' or 'mappings': not an OCL export.")
+    return list(_objects(data))
+
+
+def _one_document(path: Path) -> bool:
+    """Whether a JSON file is one export document rather than JSON lines: its first line is
+    not a whole object (a pretty-printed export), or is an export (one holding ``concepts``
+    or ``mappings``, not a ``type`` of Concept or Mapping)."""
+    with path.open("rb") as handle:
+        first = handle.readline()
+    try:
+        item = orjson.loads(first)
+    except orjson.JSONDecodeError:
+        return True
+    return isinstance(item, dict) and item.get("type") not in ("Concept", "Mapping")
 
 
 def _json_lines(path: Path) -> list[Component]:
@@ -176,9 +204,12 @@ def _json_lines(path: Path) -> list[Component]:
 
 
 def sniff(head: bytes) -> str:
-    """``zip`` or ``jsonl`` from a file's first bytes, or :class:`InvalidImport`."""
+    """``zip`` or ``json`` (one export document or JSON lines) from a file's first bytes, or
+    :class:`InvalidImport`."""
     if head.startswith(b"PK\x03\x04"):
         return "zip"
     if head.lstrip()[:1] == b"{":
-        return "jsonl"
-    raise InvalidImport("Upload an OCL export zip or a JSON-lines file of OCL objects.")
+        return "json"
+    raise InvalidImport(
+        "Upload an OCL export zip, its export.json, or a JSON-lines file of OCL objects."
+    )
