@@ -171,20 +171,26 @@ def _body_tag(body: bytes | str) -> str:
 
 def created(endpoint: str, **values: Any) -> Response:
     """201, the absolute Location of the new resource, no body."""
-    response = Response(status=201)
-    response.headers["Location"] = url_for(endpoint, _external=True, **values)
-    return response
+    return _empty(201, url_for(endpoint, _external=True, **values))
 
 
 def accepted(endpoint: str, **values: Any) -> Response:
     """202 and the absolute Location of the job that does the work."""
-    response = Response(status=202)
-    response.headers["Location"] = url_for(endpoint, _external=True, **values)
-    return response
+    return _empty(202, url_for(endpoint, _external=True, **values))
 
 
 def no_content() -> Response:
-    return Response(status=204)
+    return _empty(204)
+
+
+def _empty(status: int, location: str | None = None) -> Response:
+    """A reply without a body, and so without a ``Content-Type`` (werkzeug would say
+    ``text/html`` of nothing)."""
+    response = Response(status=status)
+    del response.headers["Content-Type"]
+    if location is not None:
+        response.headers["Location"] = location
+    return response
 
 
 def etag_for(key: str) -> str:
