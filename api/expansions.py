@@ -49,7 +49,7 @@ BUDGET = 20_000
 WEIGHTS = {"parents": 1, "children": 1, "ancestors": 5, "descendants": 10}
 # The most concepts ancestors() or descendants() may list for one page, all items together
 # (each walk's answers are known only once it has run).
-MAX_RELATED = 100_000
+MAX_RELATED = 50_000
 
 
 class TooCostly(ExpandError):
@@ -126,8 +126,8 @@ def expand_concepts(
             data["mappings"] = _envelope(by_source.get(item.id, []), wanted["mappings"])
     for name in RELATIONS:
         if name in wanted:
-            related = _related(view, items, name)
-            envelopes = _concept_envelopes(view, related, wanted[name])
+            related, known = _related(view, items, name)
+            envelopes = _concept_envelopes(view, related, known, wanted[name])
             for item, data in zip(items, rendered, strict=True):
                 data[_KEYS.get(name, name)] = envelopes[item.id]
 
@@ -161,13 +161,18 @@ def _envelope(components: list[Component], options: Expansion) -> dict[str, Any]
     }
 
 
-def _related(view: View, items: list[Component], name: str) -> dict[str, list[str]]:
-    """Per item, the ids of its concepts of relation ``name``, in id order."""
+def _related(
+    view: View, items: list[Component], name: str
+) -> tuple[dict[str, list[str]], dict[str, Component]]:
+    """Per item, the ids of its concepts of relation ``name``, in id order; and those of
+    the concepts already read (children come with their content)."""
     ids = [item.id for item in items]
     if name == "parents":
-        return {item.id: sorted(item.fields["parents"] or []) for item in items}
+        return {item.id: sorted(item.fields["parents"] or []) for item in items}, {}
     if name == "children":
-        return store().children_of(view, ids)
+        children = store().child_concepts(view, ids)
+        known = {c.id: c for listed in children.values() for c in listed}
+        return {cid: [c.id for c in listed] for cid, listed in children.items()}, known
     walk = store().ancestors_of if name == "ancestors" else store().descendants_of
     found = walk(view, ids, most=MAX_RELATED)
     if found is None:
@@ -177,18 +182,19 @@ def _related(view: View, items: list[Component], name: str) -> dict[str, list[st
             f"through them with the '{'descendant' if name == 'ancestors' else 'ancestor'}' "
             "filter."
         )
-    return found
+    return found, {}
 
 
 def _concept_envelopes(
-    view: View, related: dict[str, list[str]], options: Expansion
+    view: View, related: dict[str, list[str]], known: dict[str, Component], options: Expansion
 ) -> dict[str, dict[str, Any]]:
-    """Per item, the envelope of its related concepts: the first ``limit`` of each read and
-    expanded together, once per distinct concept."""
+    """Per item, the envelope of its related concepts: the first ``limit`` of each read
+    (unless ``known``) and expanded together, once per distinct concept."""
     limit = _limit(options)
     chosen = {cid: ids[:limit] for cid, ids in related.items()}
     distinct = sorted({cid for ids in chosen.values() for cid in ids})
-    found = store().get_many(view, "concept", distinct)
+    unknown = [cid for cid in distinct if cid not in known]
+    found = {**known, **(store().get_many(view, "concept", unknown) if unknown else {})}
     concepts = [found[cid] for cid in distinct if cid in found]
     shown = [render.component(c) for c in concepts]
     if options.expand and concepts:

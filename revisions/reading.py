@@ -272,6 +272,12 @@ class StoreReads:
             view = point if isinstance(point, View) else view_of(connection, point)
             return hierarchy.children_of(connection, view, ids)
 
+    def child_concepts(self, point: Point, ids: Iterable[str]) -> dict[str, list[Component]]:
+        """Per id, the concepts naming it in ``parents`` (id order)."""
+        with self.reading() as connection:
+            view = point if isinstance(point, View) else view_of(connection, point)
+            return hierarchy.child_concepts(connection, view, ids)
+
     def ancestors_of(
         self, point: Point, ids: Iterable[str], most: int | None = None
     ) -> dict[str, list[str]] | None:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Connection,
     RowMapping,
     String,
+    and_,
     any_,
     bindparam,
     false,
@@ -53,14 +54,19 @@ def rows_referring(
     shadow: Any,
     *,
     deleted: bool = True,
+    revisions: Any = None,
 ) -> list[RowMapping]:
     """The visible rows of ``table`` whose ``column`` is in ``ids`` (see the module's
-    contract); ``deleted``: whether ``table`` has tombstones to leave out."""
+    contract); ``deleted``: whether ``table`` has tombstones to leave out. With
+    ``revisions`` (a component table; ``table`` then a derived one whose rows name a
+    revision by branch, id and start), each row is that revision's row with ``column``."""
     wanted = sorted(set(ids))
     if not wanted or not view.segments:
         return []
     dialect = connection.dialect.name
-    stmt = _statement(table, column, shadow, len(view.segments), view.exclude, dialect, deleted)
+    stmt = _statement(
+        table, column, shadow, len(view.segments), view.exclude, dialect, deleted, revisions
+    )
     params = segment_params(view)
     size = CHUNK.get(dialect, DEFAULT_CHUNK)
     found: list[RowMapping] = []
@@ -79,9 +85,11 @@ def _statement(
     exclude: tuple[Segment, ...],
     dialect: str,
     deleted: bool,
+    revisions: Any,
 ) -> Any:
     """Per segment depth: the rows valid there, referring to a bound id, not decided by a
-    shallower segment (one ``NOT EXISTS`` probe of ``shadow`` per shallower segment)."""
+    shallower segment (one ``NOT EXISTS`` probe of ``shadow`` per shallower segment); with
+    ``revisions``, the revision rows they name (one probe of its unique index each)."""
     if dialect == "postgresql":
         matches = table.c[column] == any_(bindparam("ids", type_=ARRAY(String)))
     else:
@@ -91,10 +99,20 @@ def _statement(
     where = [matches, *([] if excluded is None else [excluded])]
     if deleted:
         where.append(table.c.deleted == false())
-    parts = [
-        select(table).where(
-            valid_in(table, depth), *where, *not_decided_above(table, range(depth), hiding)
+    if revisions is None:
+        source, columns = table, [table]
+    else:
+        named = and_(
+            *(
+                revisions.c[name] == table.c[name]
+                for name in ("branch_id", "component_id", "start_ts")
+            )
         )
+        source, columns = table.join(revisions, named), [revisions, table.c[column]]
+    parts = [
+        select(*columns)
+        .select_from(source)
+        .where(valid_in(table, depth), *where, *not_decided_above(table, range(depth), hiding))
         for depth in range(segments)
     ]
     return parts[0] if len(parts) == 1 else union_all(*parts)
