@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +23,8 @@ from revisions import (
     Update,
     derived,
     hierarchy,
+    make_engine,
+    upgrade,
 )
 from revisions.errors import MergeConflicts, StoreError
 from revisions.merge import Resolution
@@ -258,3 +261,24 @@ def test_children_through_rebase_promotion_deletion_and_layers(
     assert "c02" in store.children_of(ReadPoint("MAIN/x"), ["c00"])["c00"]
     assert "c02" not in store.children_of(ReadPoint("MAIN/a/b"), ["c00"])["c00"]
     check_history(store, history)
+
+
+def test_the_migration_derives_the_edges_of_existing_rows(tmp_path: Path) -> None:
+    """A store written before migration 0009 gets every edge when it is migrated, then
+    keeps them (SQLite: a file of its own, migrated down and up)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0008")
+    clock = ManualClock(1_600_000_000_000)
+    store = RevisionStore(engine, clock)
+    store.initialize()
+    store.commit("MAIN", "u", "c", [concept("a"), concept("b", parents=["a"])])
+    store.create_branch("MAIN", "t")
+    store.commit("MAIN/t", "u", "c", [concept("c", parents=["a", "b"]), change("b", parents=[])])
+    upgrade(engine)
+    assert edges_table_difference(store) == []
+    assert store.children_of(ReadPoint("MAIN/t"), ["a", "b"]) == {"a": ["c"], "b": ["c"]}
+    assert store.children_of(ReadPoint("MAIN"), ["a", "b"]) == {"a": ["b"], "b": []}
+    store.commit("MAIN/t", "u", "c", [change("c", parents=["b"])])
+    assert edges_table_difference(store) == []
+    assert store.children_of(ReadPoint("MAIN/t"), ["a", "b"]) == {"a": [], "b": ["c"]}
+    engine.dispose()
