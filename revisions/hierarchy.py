@@ -6,12 +6,14 @@ to the concepts' own (:func:`revisions.referring.rows_referring`: a shallower re
 the child, a tombstone or one with other parents, hides a deeper edge). While a bulk load's
 edges are still being derived (:mod:`revisions.derived`), children are found as before the
 table existed, by testing the ``parents`` of every revision (:func:`scanned_children`): the
-same answers, slower. Parents come from the concepts themselves (by id).
+same answers, slower. :func:`child_concepts` reads each child's revision in the statement
+that finds it (the edge names the revision). Parents come from the concepts themselves.
 
 The transitive walks take many starting concepts at once: one breadth-first walk over the
 union, level by level (one statement per level and chunk of ids, not per concept), then
 each start's closure from the edges found, so a page of concepts costs about what its
-deepest member does.
+deepest member does. Given a bound, a walk gives up (None) as soon as its lists would hold
+more ids than that in all.
 """
 
 from __future__ import annotations
