@@ -108,3 +108,12 @@ def test_nested_expansions_of_a_page_equal_each_concepts_own(family: FlaskClient
     assert [child["pt"]["term"] for child in root["children"]["items"]] == ["A", "B"]
     assert [d["id"] for d in root["descendants"]["items"]] == ["a"]
     assert (root["descendants"]["limit"], root["descendants"]["total"]) == (1, 3)
+
+
+def test_the_budget_applies_to_one_concept_with_nested_walks(family: FlaskClient) -> None:
+    expand = "descendants(limit:10000,expand(descendants()))"
+    body = error(family.get(f"/MAIN/concepts/root?expand={expand}"), 400)
+    assert body["message"] == (
+        "The expansions cost 100,010 units per concept, 100,010 on a page of 1; the budget "
+        "is 20,000 units a request: lower the nested limits."
+    )
