@@ -281,7 +281,7 @@ class StoreReads:
     def ancestors_of(
         self, point: Point, ids: Iterable[str], most: int | None = None
     ) -> dict[str, list[str]] | None:
-        """Per id, :meth:`ancestors` in id order; None past ``most`` concepts reached."""
+        """Per id, :meth:`ancestors` in id order; None past ``most`` ids in all."""
         with self.reading() as connection:
             view = point if isinstance(point, View) else view_of(connection, point)
             return hierarchy.ancestors_of(connection, view, ids, most)
@@ -289,7 +289,7 @@ class StoreReads:
     def descendants_of(
         self, point: Point, ids: Iterable[str], most: int | None = None
     ) -> dict[str, list[str]] | None:
-        """Per id, :meth:`descendants` in id order; None past ``most`` concepts reached."""
+        """Per id, :meth:`descendants` in id order; None past ``most`` ids in all."""
         with self.reading() as connection:
             view = point if isinstance(point, View) else view_of(connection, point)
             return hierarchy.descendants_of(connection, view, ids, most)

@@ -35,33 +35,43 @@ def test_the_budget_refuses_nested_expansions_on_a_large_page(family: FlaskClien
     expand = "fsn(),pt(),children(expand(pt()))"
     body = error(family.get(f"/MAIN/concepts?limit=10000&expand={expand}"), 400)
     assert body["message"] == (
-        "The expansions cost 52 units per concept, 520,000 on a page of 10,000; the budget is "
-        "20,000 units a request: ask for at most 384 concepts per page with these expansions."
+        "The expansions cost 53 units per concept, 530,000 on a page of 10,000; the budget is "
+        "10,000 units a request: ask for at most 188 concepts per page with these expansions."
     )
 
 
 def test_the_largest_page_the_budget_names_is_allowed(family: FlaskClient) -> None:
     expand = "fsn(),pt(),children(expand(pt()))"
     most = expansions.largest_page(parse_expand(expand))
-    assert most == 384
+    assert most == 188
     data = ok(family.get(f"/MAIN/concepts?limit={most}&expand={expand}"))
     assert [item["pt"]["term"] for item in data["items"]] == ["A", "B", "C", "ROOT"]
     error(family.get(f"/MAIN/concepts?limit={most + 1}&expand={expand}"), 400)
 
 
 def test_a_smaller_nested_limit_lowers_the_cost(family: FlaskClient) -> None:
-    ok(family.get("/MAIN/concepts?limit=2000&expand=children(limit:5,expand(pt()))"))
+    ok(family.get("/MAIN/concepts?limit=1428&expand=children(limit:5,expand(pt()))"))
+    error(family.get("/MAIN/concepts?limit=1429&expand=children(limit:5,expand(pt()))"), 400)
 
 
-def test_two_kinds_of_expansion_fit_the_largest_page(family: FlaskClient) -> None:
-    data = ok(family.get("/MAIN/concepts?limit=10000&expand=descriptions(),mappings()"))
+def test_one_kind_of_expansion_fits_the_largest_page(family: FlaskClient) -> None:
+    data = ok(family.get("/MAIN/concepts?limit=10000&expand=fsn(),pt(),descriptions()"))
     assert data["items"][0]["descriptions"]["total"] == 1
+
+
+def test_two_kinds_of_expansion_fit_half_the_largest_page(family: FlaskClient) -> None:
+    ok(family.get("/MAIN/concepts?limit=5000&expand=descriptions(),mappings()"))
+    body = error(family.get("/MAIN/concepts?limit=5001&expand=descriptions(),mappings()"), 400)
+    assert body["message"].endswith(
+        "ask for at most 5,000 concepts per page with these expansions."
+    )
 
 
 def test_the_budget_applies_to_post_searches(family: FlaskClient) -> None:
     body = {"limit": 10_000, "expand": "descendants()"}
     message = error(family.post("/MAIN/concepts/search", json=body), 400)["message"]
     assert message.startswith("The expansions cost 10 units per concept, 100,000 on a page ")
+    assert "the budget is 10,000 units a request: ask for at most 1,000 concepts" in message
 
 
 def test_a_walk_past_its_bound_is_refused_naming_the_filter(
@@ -115,5 +125,5 @@ def test_the_budget_applies_to_one_concept_with_nested_walks(family: FlaskClient
     body = error(family.get(f"/MAIN/concepts/root?expand={expand}"), 400)
     assert body["message"] == (
         "The expansions cost 100,010 units per concept, 100,010 on a page of 1; the budget "
-        "is 20,000 units a request: lower the nested limits."
+        "is 10,000 units a request: lower the nested limits."
     )
