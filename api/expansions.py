@@ -51,7 +51,7 @@ BUDGET = 10_000
 WEIGHTS = {"parents": 1, "children": 2, "ancestors": 3, "descendants": 10}
 # The most concepts ancestors() or descendants() may list for one page, all items together
 # (each walk's answers are known only once it has run).
-MAX_RELATED = 50_000
+MAX_RELATED = 20_000
 
 
 class TooCostly(ExpandError):
