@@ -1,10 +1,22 @@
 """Concept expansions: ``fsn()``, ``pt()``, ``descriptions()``, ``mappings()``, ``parents()``,
-``children()``, ``ancestors()``, ``descendants()``.
+``children()``, ``ancestors()``, ``descendants()``; and their cost budget.
 
-Each expansion is computed for a whole page at once (one query per kind, not per concept).
-Collections use the list envelope with a ``limit`` option (default 50); concept collections
-take a nested ``expand(...)``. ``parents()`` is returned as ``parentConcepts`` so that the
-``parents`` field keeps its meaning (a list of ids).
+Each expansion is computed for a whole page at once: one indexed read per kind and chunk of
+ids (:mod:`revisions.referring`, :mod:`revisions.hierarchy`), never one per concept; a
+nested ``expand(...)`` is computed once for the union of the concepts every item lists, so
+its cost is that of one more page. Collections use the list envelope with a ``limit``
+option (default 50); concept collections take a nested ``expand(...)``. ``parents()`` is
+returned as ``parentConcepts`` so that the ``parents`` field keeps its meaning (a list of
+ids).
+
+**The budget** (docs/api.md, "Expansion budget"): :func:`validate` runs before anything is
+read, checks every name and option at every depth, and refuses (:class:`TooCostly`, a 400)
+a request whose :func:`cost` exceeds :data:`BUDGET`: per concept of the page, one unit for
+the descriptions (``fsn``, ``pt``, ``descriptions`` read them once), one for the mappings,
+and per concept collection its :data:`WEIGHTS` plus ``limit`` times the cost of its nested
+expansions per listed concept. Walks are bounded while they run as well: ``ancestors()``
+and ``descendants()`` refuse a page whose walk reaches more than :data:`MAX_REACHED`
+concepts (the size of an answer is known only then).
 """
 
 from __future__ import annotations
@@ -15,20 +27,83 @@ from api import render
 from api.expand import ExpandError, Expansion
 from api.paging import DEFAULT_LIMIT, MAX_LIMIT
 from api.services import store
-from revisions import Component, Filter, View
+from revisions import Component, View
 
 FSN_TYPES = frozenset({"FSN", "FULLY_SPECIFIED", "Fully Specified", "FULLY SPECIFIED"})
 DEFINITION_TYPES = frozenset({"DEFINITION", "Definition"})
-_CHUNK = 500
 _KEYS = {"parents": "parentConcepts"}
+RELATIONS = ("parents", "children", "ancestors", "descendants")
 # The options each expansion takes ("expand" = a nested expand(...)).
 OPTIONS: dict[str, tuple[str, ...]] = {
     "fsn": (),
     "pt": (),
     "descriptions": ("limit",),
     "mappings": ("limit",),
-    **dict.fromkeys(("parents", "children", "ancestors", "descendants"), ("limit", "expand")),
+    **dict.fromkeys(RELATIONS, ("limit", "expand")),
 }
+# The budget, in units (see the module docstring): a page of 10,000 with one kind of
+# expansion, 5,000 with two; set from the benchmark on the SNOMED-sized set (BENCHMARKS.md),
+# where twice these pages took up to 2.7 s on the shared 2-core machine.
+BUDGET = 10_000
+# Units per concept of the page for each concept collection, before its nested expansions:
+# children bring their own content (about three concepts per parent); a walk reads as many
+# levels as the hierarchy is deep.
+WEIGHTS = {"parents": 1, "children": 2, "ancestors": 3, "descendants": 10}
+# The most concepts ancestors() or descendants() may list for one page, all items together
+# (each walk's answers are known only once it has run).
+MAX_RELATED = 20_000
+
+
+class TooCostly(ExpandError):
+    """An expansion the budget refuses (a 400, like every malformed ``expand``)."""
+
+    def __init__(self, message: str) -> None:
+        ValueError.__init__(self, message)
+        self.message = message
+        self.position = 0
+
+
+def validate(wanted: dict[str, Expansion], page: int) -> None:
+    """Before reading: :class:`ExpandError` for unknown names or options, or option values
+    out of range, at any depth; :class:`TooCostly` over the budget on a page of ``page``."""
+    check(wanted)
+    spent = page * cost(wanted)
+    if spent > BUDGET:
+        most = largest_page(wanted)
+        advice = (
+            f"ask for at most {most:,} concepts per page with these expansions"
+            if most
+            else "lower the nested limits"
+        )
+        raise TooCostly(
+            f"The expansions cost {cost(wanted):,} units per concept, {spent:,} on a page of "
+            f"{page:,}; the budget is {BUDGET:,} units a request: {advice}."
+        )
+
+
+def check(wanted: dict[str, Expansion]) -> None:
+    """:class:`ExpandError` for unknown expansions, options or option values, at any depth."""
+    for name, expansion in wanted.items():
+        if name not in OPTIONS:
+            raise ExpandError(f"unknown expansion '{name}()' for concepts", 0)
+        expansion.check_options(name, OPTIONS[name])
+        _limit(expansion)
+        check(expansion.expand)
+
+
+def cost(wanted: dict[str, Expansion]) -> int:
+    """The budget units one concept of a page costs with ``wanted`` (checked)."""
+    units = int(bool({"fsn", "pt", "descriptions"} & wanted.keys())) + int("mappings" in wanted)
+    for name in RELATIONS:
+        if name in wanted:
+            units += WEIGHTS[name] + _limit(wanted[name]) * cost(wanted[name].expand)
+    return units
+
+
+def largest_page(wanted: dict[str, Expansion]) -> int:
+    """The largest page the budget allows with ``wanted`` (0: none)."""
+    units = cost(wanted)
+    return MAX_LIMIT if units == 0 else min(MAX_LIMIT, BUDGET // units)
 
 
 def expand_concepts(
@@ -38,7 +113,7 @@ def expand_concepts(
     check(wanted)
     ids = [item.id for item in items]
     if {"fsn", "pt", "descriptions"} & wanted.keys():
-        by_concept = _grouped(view, "description", "concept_id", ids)
+        by_concept = store().referring(view, "description", "concept_id", ids)
         for item, data in zip(items, rendered, strict=True):
             found = by_concept.get(item.id, [])
             if "fsn" in wanted and (fsn := _fsn(found)) is not None:
@@ -48,39 +123,19 @@ def expand_concepts(
             if "descriptions" in wanted:
                 data["descriptions"] = _envelope(found, wanted["descriptions"])
     if "mappings" in wanted:
-        by_source = _grouped(view, "mapping", "source_id", ids)
+        by_source = store().referring(view, "mapping", "source_id", ids)
         for item, data in zip(items, rendered, strict=True):
             data["mappings"] = _envelope(by_source.get(item.id, []), wanted["mappings"])
-    for name in ("parents", "children", "ancestors", "descendants"):
+    for name in RELATIONS:
         if name in wanted:
-            related = _related(view, items, name)
+            related, known = _related(view, items, name)
+            envelopes = _concept_envelopes(view, related, known, wanted[name])
             for item, data in zip(items, rendered, strict=True):
-                data[_KEYS.get(name, name)] = _concept_envelope(
-                    view, related[item.id], wanted[name]
-                )
+                data[_KEYS.get(name, name)] = envelopes[item.id]
 
 
-def check(wanted: dict[str, Expansion]) -> None:
-    """:class:`~api.expand.ExpandError` for unknown expansions or options, at any depth."""
-    for name, expansion in wanted.items():
-        if name not in OPTIONS:
-            raise ExpandError(f"unknown expansion '{name}()' for concepts", 0)
-        expansion.check_options(name, OPTIONS[name])
-        check(expansion.expand)
-
-
-def _grouped(view: View, type_name: str, field: str, ids: list[str]) -> dict[str, list[Component]]:
-    grouped: dict[str, list[Component]] = {}
-    for start in range(0, len(ids), _CHUNK):
-        wanted = Filter.of(**{field: tuple(ids[start : start + _CHUNK])})
-        after = None
-        while True:
-            page = store().page(view, type_name, wanted, after=after, limit=MAX_LIMIT)
-            for component in page.items:
-                grouped.setdefault(component.fields[field], []).append(component)
-            if (after := page.next_after) is None:
-                break
-    return grouped
+def _limit(expansion: Expansion) -> int:
+    return expansion.int_option("limit", DEFAULT_LIMIT, MAX_LIMIT)
 
 
 def _fsn(descriptions: list[Component]) -> Component | None:
@@ -99,7 +154,7 @@ def _pt(descriptions: list[Component]) -> Component | None:
 
 
 def _envelope(components: list[Component], options: Expansion) -> dict[str, Any]:
-    limit = options.int_option("limit", DEFAULT_LIMIT, MAX_LIMIT)
+    limit = _limit(options)
     return {
         "items": [render.component(c) for c in components[:limit]],
         "offset": 0,
@@ -108,35 +163,51 @@ def _envelope(components: list[Component], options: Expansion) -> dict[str, Any]
     }
 
 
-def _related(view: View, items: list[Component], name: str) -> dict[str, list[str]]:
+def _related(
+    view: View, items: list[Component], name: str
+) -> tuple[dict[str, list[str]], dict[str, Component]]:
+    """Per item, the ids of its concepts of relation ``name``, in id order; and those of
+    the concepts already read (children come with their content)."""
+    ids = [item.id for item in items]
     if name == "parents":
-        return {item.id: sorted(item.fields["parents"] or []) for item in items}
+        return {item.id: sorted(item.fields["parents"] or []) for item in items}, {}
     if name == "children":
-        ids = [item.id for item in items]
-        children: dict[str, list[str]] = {item.id: [] for item in items}
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            wanted = Filter.of(contains={"parents": chunk})
-            after = None
-            while True:
-                page = store().page(view, "concept", wanted, after=after, limit=MAX_LIMIT)
-                for child in page.items:
-                    for parent in child.fields["parents"] or []:
-                        if parent in children:
-                            children[parent].append(child.id)
-                if (after := page.next_after) is None:
-                    break
-        return children
-    walk = store().ancestors if name == "ancestors" else store().descendants
-    return {item.id: sorted(walk(view, item.id)) for item in items}
+        children = store().child_concepts(view, ids)
+        known = {c.id: c for listed in children.values() for c in listed}
+        return {cid: [c.id for c in listed] for cid, listed in children.items()}, known
+    walk = store().ancestors_of if name == "ancestors" else store().descendants_of
+    found = walk(view, ids, most=MAX_RELATED)
+    if found is None:
+        raise TooCostly(
+            f"{name}() of this page lists more than {MAX_RELATED:,} concepts in all, more "
+            f"than can be answered in bounded time: ask for fewer concepts per page, or page "
+            f"through them with the '{'descendant' if name == 'ancestors' else 'ancestor'}' "
+            "filter."
+        )
+    return found, {}
 
 
-def _concept_envelope(view: View, ids: list[str], options: Expansion) -> dict[str, Any]:
-    limit = options.int_option("limit", DEFAULT_LIMIT, MAX_LIMIT)
-    chosen = ids[:limit]
-    found = store().get_many(view, "concept", chosen)
-    concepts = [found[cid] for cid in chosen if cid in found]
-    rendered = [render.component(c) for c in concepts]
-    if options.expand:
-        expand_concepts(view, concepts, rendered, options.expand)
-    return {"items": rendered, "offset": 0, "limit": limit, "total": len(ids)}
+def _concept_envelopes(
+    view: View, related: dict[str, list[str]], known: dict[str, Component], options: Expansion
+) -> dict[str, dict[str, Any]]:
+    """Per item, the envelope of its related concepts: the first ``limit`` of each read
+    (unless ``known``) and expanded together, once per distinct concept."""
+    limit = _limit(options)
+    chosen = {cid: ids[:limit] for cid, ids in related.items()}
+    distinct = sorted({cid for ids in chosen.values() for cid in ids})
+    unknown = [cid for cid in distinct if cid not in known]
+    found = {**known, **(store().get_many(view, "concept", unknown) if unknown else {})}
+    concepts = [found[cid] for cid in distinct if cid in found]
+    shown = [render.component(c) for c in concepts]
+    if options.expand and concepts:
+        expand_concepts(view, concepts, shown, options.expand)
+    by_id = dict(zip((c.id for c in concepts), shown, strict=True))
+    return {
+        cid: {
+            "items": [by_id[i] for i in ids if i in by_id],
+            "offset": 0,
+            "limit": limit,
+            "total": len(related[cid]),
+        }
+        for cid, ids in chosen.items()
+    }

@@ -10,9 +10,10 @@ verdict and messages), so a bulk row obeys exactly the rules of a normal commit.
   dropped first and rebuilt after the rows are in: building an index or checking a key once
   for all rows is several times cheaper than doing it per row. It all happens in the
   caller's transaction, so a failure rolls the indexes back too. On PostgreSQL such a first
-  load also skips the triggers that fill search tables (``description_words``) and the
-  full-text index of the terms, and marks them pending instead: :mod:`revisions.derived`
-  builds them after the commit.
+  load also skips the triggers that fill derived tables (``description_words``,
+  ``concept_edges``) and the full-text index of the terms, and marks them pending instead:
+  :mod:`revisions.derived` builds them after the commit. On SQLite such a load fills
+  ``concept_edges`` in one statement after the rows are in.
 - **Existence**: when the branch sees nothing of a type yet (no own rows, no deeper
   segments), no id can exist already; otherwise ids are checked against the view in
   batches. Duplicates inside the load violate a unique index.
@@ -283,6 +284,19 @@ def _deferred_upkeep(connection: Connection, ctype: ComponentType, ts: int) -> I
         connection.exec_driver_sql(
             "INSERT INTO descriptions_fts(descriptions_fts) VALUES ('rebuild')"
         )
+    if saved and table.name == "concepts" and not postgres:
+        # The edges of the loaded rows, which the dropped trigger did not add (the table
+        # was empty, so these are all there are): one statement instead of one per row.
+        connection.exec_driver_sql(_SQLITE_EDGES)
+
+
+# Migration 0009's edges of every live concept revision, on SQLite.
+_SQLITE_EDGES = (
+    "INSERT INTO concept_edges (parent_id, branch_id, component_id, start_ts, end_ts) "
+    "SELECT DISTINCT p.value, c.branch_id, c.component_id, c.start_ts, c.end_ts "
+    "FROM concepts c, json_each(c.parents) AS p "
+    "WHERE NOT c.deleted AND json_type(c.parents) = 'array'"
+)
 
 
 def _upkeep(connection: Connection, table: str) -> list[tuple[str, str, str]]:

@@ -1,13 +1,17 @@
-"""Derived search structures a bulk load leaves to be built after its commit (PostgreSQL only).
+"""Derived structures a bulk load leaves to be built after its commit (PostgreSQL only).
 
 Two structures serve term search alone: ``description_words`` (migration 0006), a row per
 word of every active, live description revision, filled by triggers; and the full-text
-GIN index of the terms, ``ix_descriptions_term_tsv``. For a first load into an empty store
-they are most of the load's cost (a million descriptions: 4.4 M word rows, ~17 s to derive
-and ~20 s to index; the GIN ~8-9 s on one core, PostgreSQL builds GIN without parallel
-workers), and nothing but search needs them. So :class:`revisions.bulk.Loader` skips the
-trigger and leaves the index unbuilt in that case, records each in ``pending_derivations``
-in the load's own transaction, and :func:`derive` builds them afterwards.
+GIN index of the terms, ``ix_descriptions_term_tsv``. A third serves the hierarchy:
+``concept_edges`` (migration 0009), a row per parent of every live concept revision
+(:mod:`revisions.hierarchy` reads children through it; while it is pending, it finds them
+by testing every revision's ``parents``, as before the table existed). For a first load
+into an empty store the search structures are most of the load's cost (a million
+descriptions: 4.4 M word rows, ~17 s to derive and ~20 s to index; the GIN ~8-9 s on one
+core, PostgreSQL builds GIN without parallel workers), and nothing but search needs them.
+So :class:`revisions.bulk.Loader` skips the triggers and leaves the index unbuilt in that
+case, records each in ``pending_derivations`` in the load's own transaction, and
+:func:`derive` builds them afterwards.
 
 The contract:
 
@@ -36,6 +40,7 @@ from revisions.schema import pending_derivations
 
 WORDS = "description_words"
 TERM_INDEX = "ix_descriptions_term_tsv"
+EDGES = "concept_edges"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +53,12 @@ class Deferred:
 
 
 # What a first load into an empty table defers, per loaded table.
-DEFERRED = {"descriptions": (Deferred(WORDS, "description_words_add"), Deferred(TERM_INDEX))}
+DEFERRED = {
+    "descriptions": (Deferred(WORDS, "description_words_add"), Deferred(TERM_INDEX)),
+    "concepts": (Deferred(EDGES, "concept_edges_add"),),
+}
+# The table each structure is derived from (locked while it is built).
+SOURCES = {d.name: table for table, deferred in DEFERRED.items() for d in deferred}
 # The words of every active, live description revision, as migration 0006's trigger writes
 # them, and the index definitions of migrations 0003 and 0006 (the migrations keep their
 # own copies: migrations are frozen history).
@@ -70,6 +80,18 @@ _TERM_INDEX = (
 _INDEX = (
     "CREATE INDEX ix_description_words_word ON description_words "
     "(word, branch_id, concept_id) INCLUDE (start_ts, end_ts, rank, component_id)"
+)
+# The edges of every live concept revision, as migration 0009's trigger writes them, and
+# its index.
+_EDGES_OF = (
+    "INSERT INTO concept_edges (parent_id, branch_id, component_id, start_ts, end_ts) "
+    "SELECT DISTINCT p.parent, c.branch_id, c.component_id, c.start_ts, c.end_ts "
+    "FROM concepts c, jsonb_array_elements_text(c.parents) AS p(parent) "
+    "WHERE NOT c.deleted AND jsonb_typeof(c.parents) = 'array'"
+)
+_EDGES_INDEX = (
+    "CREATE UNIQUE INDEX uq_concept_edges_parent ON concept_edges "
+    "(parent_id, branch_id, component_id, start_ts) INCLUDE (end_ts)"
 )
 
 
@@ -107,8 +129,8 @@ def _derive_one(engine: Engine, name: str) -> str | None:
     """Build ``name`` and delete its row in one transaction; None if another process
     built it meanwhile."""
     with engine.begin() as connection:
-        # Descriptions first, then the row: the order a bulk load takes them in.
-        connection.exec_driver_sql("LOCK TABLE descriptions IN SHARE MODE")
+        # The source table first, then the row: the order a bulk load takes them in.
+        connection.exec_driver_sql(f"LOCK TABLE {SOURCES[name]} IN SHARE MODE")
         row = pending_derivations.c.name == name
         claimed = select(pending_derivations.c.name).where(row).with_for_update()
         if connection.execute(claimed).first() is None:
@@ -135,4 +157,13 @@ def _build_term_index(connection: Connection) -> None:
     connection.exec_driver_sql(_TERM_INDEX)
 
 
-_BUILDERS = {WORDS: _build_words, TERM_INDEX: _build_term_index}
+def _build_edges(connection: Connection) -> None:
+    """The edges table from scratch, like the words table."""
+    connection.exec_driver_sql("TRUNCATE concept_edges")
+    connection.exec_driver_sql("DROP INDEX IF EXISTS uq_concept_edges_parent")
+    connection.exec_driver_sql(_EDGES_OF)
+    connection.exec_driver_sql(_EDGES_INDEX)
+    connection.exec_driver_sql("ANALYZE concept_edges")
+
+
+_BUILDERS = {WORDS: _build_words, TERM_INDEX: _build_term_index, EDGES: _build_edges}

@@ -26,7 +26,18 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from revisions import branches, db, expressions, hierarchy, merge, read, schema, search, values
+from revisions import (
+    branches,
+    db,
+    expressions,
+    hierarchy,
+    merge,
+    read,
+    referring,
+    schema,
+    search,
+    values,
+)
 from revisions.clock import Clock, SystemClock
 from revisions.components import TYPES, ComponentType, component_type
 from revisions.errors import ComponentNotFound, InvalidRequest
@@ -306,6 +317,55 @@ class StoreReads:
         with self.reading() as connection:
             view = self._view(connection, point)
             return hierarchy.descendants(connection, view, concept_id)
+
+    def children_of(self, point: Point, ids: Iterable[str]) -> dict[str, list[str]]:
+        """Per id, the ids of the concepts naming it in ``parents`` (id order)."""
+        self._settle(point)
+        with self.reading() as connection:
+            view = self._view(connection, point)
+            return hierarchy.children_of(connection, view, ids)
+
+    def child_concepts(self, point: Point, ids: Iterable[str]) -> dict[str, list[Component]]:
+        """Per id, the concepts naming it in ``parents`` (id order)."""
+        self._settle(point)
+        with self.reading() as connection:
+            view = self._view(connection, point)
+            return hierarchy.child_concepts(connection, view, ids)
+
+    def ancestors_of(
+        self, point: Point, ids: Iterable[str], most: int | None = None
+    ) -> dict[str, list[str]] | None:
+        """Per id, :meth:`ancestors` in id order; None past ``most`` ids in all."""
+        self._settle(point)
+        with self.reading() as connection:
+            view = self._view(connection, point)
+            return hierarchy.ancestors_of(connection, view, ids, most)
+
+    def descendants_of(
+        self, point: Point, ids: Iterable[str], most: int | None = None
+    ) -> dict[str, list[str]] | None:
+        """Per id, :meth:`descendants` in id order; None past ``most`` ids in all."""
+        self._settle(point)
+        with self.reading() as connection:
+            view = self._view(connection, point)
+            return hierarchy.descendants_of(connection, view, ids, most)
+
+    def referring(
+        self, point: Point, type_name: str, field: str, ids: Iterable[str]
+    ) -> dict[str, list[Component]]:
+        """Per id in ``ids`` that has any, the components of ``type_name`` the view shows
+        whose reference ``field`` is that id (id order)."""
+        ctype = component_type(type_name)
+        self._settle(point)
+        with self.reading() as connection:
+            view = self._view(connection, point)
+            rows = referring.rows_referring(
+                connection, ctype.table, field, view, list(ids), ctype.table
+            )
+        found: dict[str, list[Component]] = {}
+        for row in sorted(rows, key=lambda r: r["component_id"]):
+            found.setdefault(row[field], []).append(read.to_component(ctype, view, row))
+        return found
 
     def compare(self, base: Point, compare: Point) -> Comparison:
         """New, changed and deleted component ids from ``base`` to ``compare``."""

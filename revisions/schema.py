@@ -183,6 +183,28 @@ pending_derivations = Table(
     "revisions.derived): while a table is named here, nothing reads it.",
 )
 
+concept_edges = Table(
+    "concept_edges",
+    metadata,
+    Column("parent_id", ComponentId, nullable=False),
+    Column("branch_id", BigInteger, nullable=False),
+    Column("component_id", ComponentId, nullable=False),
+    Column("start_ts", BigInteger, nullable=False),
+    Column("end_ts", BigInteger, nullable=True),
+    Index(
+        "uq_concept_edges_parent",
+        "parent_id",
+        "branch_id",
+        "component_id",
+        "start_ts",
+        unique=True,
+        postgresql_include=["end_ts"],
+    ),
+    comment="Derived from concepts (migration 0009, triggers): one row per parent of every "
+    "live concept revision, with the revision's branch, child id (component_id), start_ts and "
+    "end_ts. Children are read through its index under the visibility rule.",
+)
+
 # Database objects the migrations create per dialect that the metadata cannot describe:
 # SQLite's FTS5 table for descriptions (and its shadow tables), PostgreSQL's expression and
 # GIN indexes and its trigger-filled word tables. Autogenerate comparisons skip these names.
@@ -193,9 +215,13 @@ UNMODELLED_PREFIXES = (
     "description_words",
     "ix_description_words",
 )
-# PostgreSQL tables that triggers fill from a component table's rows (migration 0006).
-POSTGRES_DERIVED = {"descriptions": ("description_words",)}
-POSTGRES_DERIVED_TABLES = tuple(name for names in POSTGRES_DERIVED.values() for name in names)
+# PostgreSQL tables that triggers fill from a component table's rows (migrations 0006,
+# 0009; concept_edges is filled on SQLite too, and modelled above).
+POSTGRES_DERIVED = {"descriptions": ("description_words",), "concepts": ("concept_edges",)}
+# Those the metadata does not model (emptied by name where every table is).
+POSTGRES_DERIVED_TABLES = tuple(
+    name for names in POSTGRES_DERIVED.values() for name in names if name not in metadata.tables
+)
 
 
 def closed_only_index(table: str) -> str:

@@ -15,8 +15,8 @@ from api import http, render
 from api.auth import current_author, require_write
 from api.errors import Invalid
 from api.expand import Expansion, parse_expand
-from api.expansions import check as check_expansions
 from api.expansions import expand_concepts
+from api.expansions import validate as check_expansions
 from api.paging import PagingError, decode_token, encode_token, window
 from api.schemas import ConceptIn, DescriptionIn, MappingIn
 from api.services import read_point, store, write_branch
@@ -174,7 +174,9 @@ def _filter(kind: Kind, values: dict[str, Any], point: Any) -> tuple[Filter, str
     return built, (term if kind.type == "concept" else None)
 
 
-def _expansions(kind: Kind, values: dict[str, Any]) -> dict[str, Expansion]:
+def _expansions(kind: Kind, values: dict[str, Any], page: int = 1) -> dict[str, Expansion]:
+    """The expansions asked for, checked against the budget for a page of ``page`` before
+    anything is read (so a bad one is refused even when the page is empty)."""
     raw = values.get("expand")
     if raw is not None and not isinstance(raw, str):
         raise Invalid(["'expand' must be a string."])
@@ -182,7 +184,7 @@ def _expansions(kind: Kind, values: dict[str, Any]) -> dict[str, Expansion]:
     unknown = sorted(set(expansions) - set(kind.expansions))
     if unknown:
         raise Invalid([f"Unknown expansion '{name}()' for {kind.type}s." for name in unknown])
-    check_expansions(expansions)
+    check_expansions(expansions, page)
     return expansions
 
 
@@ -191,7 +193,7 @@ def search(path: str, plural: str, from_body: bool = False) -> Response:
     values = _args(kind, from_body)
     limit, offset = window(values.get("limit"), values.get("offset"))
     sort = parse_sort(kind.type, values.get("sort"))
-    expansions = _expansions(kind, values)
+    expansions = _expansions(kind, values, limit)
     view = store().view(read_point(path))
     etag = http.etag_for(view.key)
     if (cached := http.not_modified(etag)) is not None:

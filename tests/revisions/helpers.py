@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import json
+from collections import Counter
 from typing import Any
 
 from sqlalchemy import text
@@ -129,3 +131,25 @@ def broken_revision_chains(
         if same_chain and (row[6] is None or row[6] > following[5]):
             broken.append(row)
     return broken
+
+
+def edges_table_difference(store: RevisionStore) -> list[tuple]:
+    """``concept_edges`` (migration 0009) against the edges derived here, in Python, from
+    every concept revision row: one per distinct parent of each live revision."""
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT branch_id, component_id, start_ts, end_ts, deleted, parents FROM concepts")
+        ).all()
+        stored = connection.execute(
+            text("SELECT parent_id, branch_id, component_id, start_ts, end_ts FROM concept_edges")
+        ).all()
+    derived: list[tuple] = []
+    for branch_id, cid, start, end, deleted, parents in rows:
+        if isinstance(parents, str):  # SQLite hands JSON back as text here
+            parents = json.loads(parents)
+        if not deleted and isinstance(parents, list):
+            derived += [(p, branch_id, cid, start, end) for p in dict.fromkeys(parents)]
+    found = [tuple(row) for row in stored]
+    missing = sorted((Counter(derived) - Counter(found)).elements(), key=repr)
+    extra = sorted((Counter(found) - Counter(derived)).elements(), key=repr)
+    return [("missing", *row) for row in missing] + [("extra", *row) for row in extra]

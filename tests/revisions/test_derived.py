@@ -86,7 +86,7 @@ def test_a_first_load_leaves_the_words_pending_and_searches_exact(
     pg_store: RevisionStore, postgres_engine: Engine
 ) -> None:
     load(pg_store, derive=False)
-    assert pending_names(pg_store) == [derived.WORDS, derived.TERM_INDEX]
+    assert pending_names(pg_store) == [derived.EDGES, derived.WORDS, derived.TERM_INDEX]
     assert word_rows(pg_store) == 0
     assert term_index(pg_store) is None
     meanwhile = results(pg_store)
@@ -94,7 +94,7 @@ def test_a_first_load_leaves_the_words_pending_and_searches_exact(
     assert meanwhile["chr fem"] == [("a", 1)]
     assert meanwhile["of"] == [("c", 2), ("a", 2)]  # shorter term first
 
-    assert pg_store.derive() == [derived.WORDS, derived.TERM_INDEX]
+    assert pg_store.derive() == [derived.EDGES, derived.WORDS, derived.TERM_INDEX]
     assert pending_names(pg_store) == []
     assert word_rows(pg_store) == 8  # d1: 4 words, d2: 1, d3: 3 (d4 is inactive)
     assert words_table_difference(pg_store) == []

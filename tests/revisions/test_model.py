@@ -80,6 +80,7 @@ from revisions.errors import (
 from tests.conftest import empty_postgres
 from tests.revisions.helpers import (
     broken_revision_chains,
+    edges_table_difference,
     open_revisions,
     revision_rows,
     words_table_difference,
@@ -812,6 +813,13 @@ class StoreMachine(RuleBasedStateMachine):
     def words_table_equals_its_derivation(self) -> None:
         if self.engine.dialect.name == "postgresql":
             assert words_table_difference(self.store) == []
+
+    @invariant()
+    def edges_table_equals_its_derivation(self) -> None:
+        """``concept_edges`` (migration 0009) holds exactly the edges of the concept rows,
+        on both databases, after every step; the model's concepts have no parents, so any
+        edge would be a stray one."""
+        assert edges_table_difference(self.store) == []
 
     @invariant()
     def each_replaced_revision_is_closed(self) -> None:
