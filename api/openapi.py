@@ -22,6 +22,12 @@ _ERRORS = {
     "404": "Unknown branch, code system, version or component",
     "409": "Conflict (exists, still referenced, merge conflicts)",
 }
+# docs/api.md, "Limits and refused input"
+_BODY_ERRORS = {
+    "413": "Body larger than SNOWPATH_MAX_JSON_BYTES (default 4 MiB) or, for uploads, "
+    "SNOWPATH_MAX_UPLOAD_BYTES (default 1 GiB)",
+    "415": "Body not application/json (uploads: not multipart/form-data)",
+}
 _PATH_HELP = (
     "A path expression: MAIN/a/b, CODESYSTEM/task, a...b, path@timestamp or path^ "
     "(slashes are part of the value)."
@@ -105,7 +111,8 @@ def _responses(route: Route) -> dict[str, Any]:
             content["text/plain"] = {"schema": {"type": "string"}}
         ok["content"] = content
     responses: dict[str, Any] = {str(route.status): ok}
-    for status, description in _ERRORS.items():
+    errors = {**_ERRORS, **(_BODY_ERRORS if route.body is not None else {})}
+    for status, description in errors.items():
         responses[status] = {
             "description": description,
             "content": {"application/json": {"schema": Error}},

@@ -7,11 +7,19 @@ error body, which uses the conflict shape declared there.
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from api.render import CODESYSTEM_METADATA, CONFLICT
+from revisions.values import text_problem
 
-ID = validate.Length(min=1, max=100)
+
+def _identifier(value: str) -> None:
+    """The store's identifier rule (``revisions.values``): no control characters."""
+    if problem := text_problem(value, identifier=True):
+        raise ValidationError(f"An id {problem}.")
+
+
+ID = (validate.Length(min=1, max=100), _identifier)
 
 
 class StrictBoolean(fields.Boolean):

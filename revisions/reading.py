@@ -9,6 +9,12 @@ already resolved :class:`View`; what a read point sees is decided by
 :mod:`revisions.history`. Reads run on autocommit pools of their own
 (:func:`revisions.db.reading_engine`); a view never changes, so exact totals are cached per
 view and filter, and head views are kept while the store clock stands still.
+
+A read at a past time ``T`` gives the same answer before, during and after any commit: before
+resolving its view it is *settled* (:func:`revisions.db.settle`), which waits, at most
+``read_wait_ms``, for a write in flight that might still commit at or before ``T``. A time
+not yet past (``T`` at or after the clock's now) reads the head as it stands, like a read
+without a timestamp (docs/revision-store.md, "Exact past reads").
 """
 
 from __future__ import annotations
@@ -30,7 +36,9 @@ from revisions import (
     referring,
     schema,
     search,
+    values,
 )
+from revisions.clock import Clock, SystemClock
 from revisions.components import TYPES, ComponentType, component_type
 from revisions.errors import ComponentNotFound, InvalidRequest
 from revisions.filters import Filter
@@ -46,17 +54,24 @@ from revisions.records import (
     ReadRange,
     Revision,
 )
+from revisions.values import storable_id
 from revisions.visibility import HeadViews, SegmentRows, View, view_of
 from snowpath import Expression
 
 Point = ReadPoint | ReadRange | View
 MAX_LIMIT = 10_000
+READ_WAIT_MS = 5_000  # how long a read at a past time waits for a write in flight
 _COUNT_CACHE_SIZE = 2048
 
 
 class StoreReads:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self, engine: Engine, clock: Clock | None = None, *, read_wait_ms: int = READ_WAIT_MS
+    ) -> None:
         self.engine = engine
+        self.clock = clock or SystemClock()
+        self.read_wait_ms = read_wait_ms
+        self._settled = 0  # reads at or before this time are known to be final
         self._counts: OrderedDict[tuple, int] = OrderedDict()
         self._counts_lock = threading.Lock()
         self._segment_rows = SegmentRows()
@@ -112,8 +127,33 @@ class StoreReads:
         """Resolve a read point once, to reuse it for several reads."""
         if isinstance(point, View):
             return point
+        self._settle(point)
         with self._probing() as connection:
-            return view_of(connection, point)
+            return self._view(connection, point)
+
+    def _view(self, connection: Connection, point: Point) -> View:
+        """The view of ``point`` (settled first by the caller: see :meth:`_settle`)."""
+        return point if isinstance(point, View) else view_of(connection, point)
+
+    def _settle(self, *points: Point) -> None:
+        """Make reads at the past times ``points`` name final (see the module docstring).
+
+        Runs before the read's own connection starts: on SQLite a read's statements share
+        one snapshot, which must not predate the commit this may wait for. Once the
+        committed clock is known to have passed a time, nothing can commit at or before it.
+        """
+        for point in points:
+            if isinstance(point, ReadRange):
+                self._settle(point.left, point.right)
+            elif isinstance(point, ReadPoint) and point.timestamp is not None and not point.base:
+                ts = point.timestamp
+                if ts <= self._settled or ts >= self.clock.now_ms():
+                    continue
+                with self.reading() as connection:
+                    last = db.last_timestamp(connection)
+                if last < ts:
+                    last = db.settle(self.engine, ts, self.read_wait_ms)
+                self._settled = max(self._settled, last)
 
     def get(self, point: Point, type_name: str, component_id: str) -> Component:
         return self.lookup(point, type_name, component_id)[1]
@@ -124,8 +164,12 @@ class StoreReads:
         :raises ComponentNotFound: the view does not show ``component_id``.
         """
         ctype = component_type(type_name)
+        self._settle(point)
         with self._probing() as connection:
-            view, found = self._lookup(connection, ctype, point, component_id)
+            if not storable_id(component_id):  # nothing stored has it (PostgreSQL: an error)
+                view, found = self._view(connection, point), None
+            else:
+                view, found = self._lookup(connection, ctype, point, component_id)
         if found is None:
             raise ComponentNotFound(
                 f"{type_name.capitalize()} '{component_id}' does not exist at this path."
@@ -140,7 +184,7 @@ class StoreReads:
         if isinstance(point, View):
             return point, read.lookup(connection, ctype, point, component_id)[1]
         if not (isinstance(point, ReadPoint) and point.timestamp is None and not point.base):
-            view = view_of(connection, point)
+            view = self._view(connection, point)
             return view, read.lookup(connection, ctype, view, component_id)[1]
         cached = self._heads.get(point.path)
         if cached is not None:
@@ -158,8 +202,10 @@ class StoreReads:
 
     def get_many(self, point: Point, type_name: str, ids: Iterable[str]) -> dict[str, Component]:
         ctype = component_type(type_name)
+        self._settle(point)
         with self._probing() as connection:
-            view = point if isinstance(point, View) else view_of(connection, point)
+            view = self._view(connection, point)
+            ids = [i for i in ids if storable_id(i)]
             return read.get_many(connection, ctype, view, ids)
 
     def page(
@@ -179,8 +225,9 @@ class StoreReads:
             raise InvalidRequest(f"limit must be between 0 and {MAX_LIMIT}.")
         read.check_order(ctype, order)
         filter_ = filter_ or Filter()
+        self._settle(point)
         with self._probing() as connection:
-            view = point if isinstance(point, View) else view_of(connection, point)
+            view = self._view(connection, point)
             items, next_after = (
                 ([], after)
                 if limit == 0
@@ -195,8 +242,9 @@ class StoreReads:
             known = self._cached_count(ctype, point, filter_)
             if known is not None:
                 return known
+        self._settle(point)
         with self.reading() as connection:
-            view = point if isinstance(point, View) else view_of(connection, point)
+            view = self._view(connection, point)
             return self._count(connection, ctype, view, filter_)
 
     def _cached_count(self, ctype: Any, view: View, filter_: Filter) -> int | None:
@@ -236,8 +284,10 @@ class StoreReads:
         """
         if not 0 <= limit <= MAX_LIMIT:
             raise InvalidRequest(f"limit must be between 0 and {MAX_LIMIT}.")
+        values.check_text("term", text)
+        self._settle(point)
         with self.reading() as connection:
-            view = point if isinstance(point, View) else view_of(connection, point)
+            view = self._view(connection, point)
             chosen, total, more = search.concept_page(
                 connection,
                 view,
@@ -256,42 +306,48 @@ class StoreReads:
 
     def ancestors(self, point: Point, concept_id: str) -> set[str]:
         """Ids of every concept above ``concept_id`` through ``parents``."""
+        self._settle(point)
         with self.reading() as connection:
-            view = point if isinstance(point, View) else view_of(connection, point)
+            view = self._view(connection, point)
             return hierarchy.ancestors(connection, view, concept_id)
 
     def descendants(self, point: Point, concept_id: str) -> set[str]:
         """Ids of every concept below ``concept_id`` through ``parents``."""
+        self._settle(point)
         with self.reading() as connection:
-            view = point if isinstance(point, View) else view_of(connection, point)
+            view = self._view(connection, point)
             return hierarchy.descendants(connection, view, concept_id)
 
     def children_of(self, point: Point, ids: Iterable[str]) -> dict[str, list[str]]:
         """Per id, the ids of the concepts naming it in ``parents`` (id order)."""
+        self._settle(point)
         with self.reading() as connection:
-            view = point if isinstance(point, View) else view_of(connection, point)
+            view = self._view(connection, point)
             return hierarchy.children_of(connection, view, ids)
 
     def child_concepts(self, point: Point, ids: Iterable[str]) -> dict[str, list[Component]]:
         """Per id, the concepts naming it in ``parents`` (id order)."""
+        self._settle(point)
         with self.reading() as connection:
-            view = point if isinstance(point, View) else view_of(connection, point)
+            view = self._view(connection, point)
             return hierarchy.child_concepts(connection, view, ids)
 
     def ancestors_of(
         self, point: Point, ids: Iterable[str], most: int | None = None
     ) -> dict[str, list[str]] | None:
         """Per id, :meth:`ancestors` in id order; None past ``most`` concepts reached."""
+        self._settle(point)
         with self.reading() as connection:
-            view = point if isinstance(point, View) else view_of(connection, point)
+            view = self._view(connection, point)
             return hierarchy.ancestors_of(connection, view, ids, most)
 
     def descendants_of(
         self, point: Point, ids: Iterable[str], most: int | None = None
     ) -> dict[str, list[str]] | None:
         """Per id, :meth:`descendants` in id order; None past ``most`` concepts reached."""
+        self._settle(point)
         with self.reading() as connection:
-            view = point if isinstance(point, View) else view_of(connection, point)
+            view = self._view(connection, point)
             return hierarchy.descendants_of(connection, view, ids, most)
 
     def referring(
@@ -300,8 +356,9 @@ class StoreReads:
         """Per id in ``ids`` that has any, the components of ``type_name`` the view shows
         whose reference ``field`` is that id (id order)."""
         ctype = component_type(type_name)
+        self._settle(point)
         with self.reading() as connection:
-            view = point if isinstance(point, View) else view_of(connection, point)
+            view = self._view(connection, point)
             rows = referring.rows_referring(
                 connection, ctype.table, field, view, list(ids), ctype.table
             )
@@ -313,9 +370,10 @@ class StoreReads:
     def compare(self, base: Point, compare: Point) -> Comparison:
         """New, changed and deleted component ids from ``base`` to ``compare``."""
         result = Comparison()
+        self._settle(base, compare)
         with self.reading() as connection:
-            left = base if isinstance(base, View) else view_of(connection, base)
-            right = compare if isinstance(compare, View) else view_of(connection, compare)
+            left = self._view(connection, base)
+            right = self._view(connection, compare)
             for ctype in TYPES.values():
                 for cid, (old, new) in sorted(merge.diff(connection, ctype, left, right).items()):
                     part = (
@@ -343,6 +401,7 @@ class StoreReads:
     def history(self, point: Point, type_name: str, component_id: str) -> list[Revision]:
         """Every revision of one component that the read point's chain has seen, oldest first."""
         ctype = component_type(type_name)
+        self._settle(point)
         with self.reading() as connection:
-            view = point if isinstance(point, View) else view_of(connection, point)
+            view = self._view(connection, point)
             return component_history(connection, ctype, view, component_id)
