@@ -19,8 +19,12 @@ from revisions.transaction import Transaction
 from revisions.visibility import head_view
 
 
-def commit_changes(tx: Transaction, path: str, changes: Sequence[Change]) -> Commit | None:
-    """Apply ``changes`` on branch ``path``; None (the write discarded) if nothing changed."""
+def commit_changes(
+    tx: Transaction, path: str, changes: Sequence[Change], *, force: bool = False
+) -> Commit | None:
+    """Apply ``changes`` on branch ``path``; None (the write discarded) if nothing changed.
+    Released components are not deleted (:class:`~revisions.errors.ReleasedComponent`)
+    unless ``force``."""
     chain = tx.lock(path)
     commit.check_writable(chain[-1])
     plan = commit.Plan(tx.connection, head_view(tx.connection, chain))
@@ -29,6 +33,8 @@ def commit_changes(tx: Transaction, path: str, changes: Sequence[Change]) -> Com
     if not keys:
         tx.discard()
         return None
+    if not force:
+        commit.check_released_kept(plan, keys)
     commit.check_references(plan, keys)
     count = commit.write(plan, chain[-1].id, tx.ts, keys)
     return tx.record(chain[-1], CommitKind.CONTENT, count)

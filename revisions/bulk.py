@@ -234,12 +234,17 @@ def _copy_writer(
     return count
 
 
-def copy_rows(connection: Connection, ctype: ComponentType, rows: Iterable[list[Any]]) -> int:
-    """Write ``rows`` (in :func:`columns` order, JSON values encoded) into ``ctype``'s table
-    with one ``COPY`` (PostgreSQL); how many. A violated constraint raises SQLAlchemy's
-    ``IntegrityError``, as an INSERT would."""
+def copy_rows(
+    connection: Connection,
+    ctype: ComponentType,
+    rows: Iterable[list[Any]],
+    names: list[str] | None = None,
+) -> int:
+    """Write ``rows`` (in the order of ``names``, default :func:`columns`, JSON values
+    encoded) into ``ctype``'s table with one ``COPY`` (PostgreSQL); how many. A violated
+    constraint raises SQLAlchemy's ``IntegrityError``, as an INSERT would."""
     raw = connection.connection.driver_connection
-    sql = f"COPY {ctype.table.name} ({', '.join(columns(ctype))}) FROM STDIN"
+    sql = f"COPY {ctype.table.name} ({', '.join(names or columns(ctype))}) FROM STDIN"
     count = 0
     try:
         with raw.cursor() as cursor, cursor.copy(sql) as copy:

@@ -33,6 +33,7 @@ from revisions.errors import (
     ComponentExists,
     ComponentNotFound,
     MissingReference,
+    ReleasedComponent,
     StillReferenced,
 )
 from revisions.read import CHUNK, Filter, page, visible_rows
@@ -198,6 +199,27 @@ def check_references(plan: Plan, keys: list[Key]) -> None:
                     )
 
 
+def was_released(view: View, row: RowMapping | None) -> bool:
+    """Whether the component ``row`` shows (its visible revision in ``view``) is released:
+    a version includes that revision, or the component was released before it was written.
+    A tombstone or nothing is not."""
+    if row is None or row["deleted"]:
+        return False
+    return bool(row["released"]) or view.release_of(row["branch_id"], row["start_ts"]) is not None
+
+
+def check_released_kept(plan: Plan, keys: list[Key]) -> None:
+    """Released components are inactivated, not deleted (Snow Owl's rule): a commit that
+    deletes one, itself or by cascade, is refused."""
+    for key in keys:
+        if plan.state[key] is None and was_released(plan.view, plan.original.get(key)):
+            type_name, cid = key
+            raise ReleasedComponent(
+                f"{type_name.capitalize()} '{cid}' is released and cannot be deleted: "
+                "inactivate it instead (set 'active' to false)."
+            )
+
+
 def write(plan: Plan, branch_id: int, ts: int, keys: list[Key]) -> int:
     """Write the planned state of ``keys`` as revisions at ``ts``; returns how many."""
     by_type: dict[str, list[str]] = {}
@@ -218,10 +240,15 @@ def write_type(plan: Plan, ctype: ComponentType, branch_id: int, ts: int, ids: l
     rows = []
     for cid in ids:
         content = plan.state[(ctype.name, cid)]
+        original = plan.original.get((ctype.name, cid))
         if content is not None:
-            rows.append({**_blank(ctype), **content, "component_id": cid, "deleted": False})
-        elif cid in deeper or not _is_own(plan.original.get((ctype.name, cid)), branch_id):
-            rows.append({**_blank(ctype), "component_id": cid, "deleted": True})
+            released = was_released(plan.view, original)
+            rows.append(
+                {**_blank(ctype), **content, "component_id": cid, "deleted": False}
+                | {"released": released}
+            )
+        elif cid in deeper or not _is_own(original, branch_id):
+            rows.append({**_blank(ctype), "component_id": cid, "deleted": True, "released": False})
     insert_rows(plan.connection, table, branch_id, ts, rows)
 
 
@@ -289,6 +316,7 @@ def _copy_rows(
             if value is not None and name in json_names:
                 value = dumps(value).decode()  # also what orjson refuses, stored earlier
             values.append(value)
+        values.append(row["released"])
         return values
 
-    bulk.copy_rows(connection, ctype, map(encoded, rows))
+    bulk.copy_rows(connection, ctype, map(encoded, rows), [*bulk.columns(ctype), "released"])

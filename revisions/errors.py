@@ -22,6 +22,7 @@
         ├── CodeSystemExists
         ├── VersionExists
         ├── StillReferenced             a deletion would leave dangling references
+        ├── ReleasedComponent           a released component is inactivated, not deleted
         └── MergeConflicts              .conflicts: list of revisions.merge.MergeConflict
     Unavailable                         the store cannot answer now; a retry later may
     ├── CommitInFlight                  a read at a past time waited for a write too long
@@ -100,6 +101,10 @@ class ComponentExists(Conflict):
 
 
 class StillReferenced(Conflict):
+    pass
+
+
+class ReleasedComponent(Conflict):
     pass
 
 

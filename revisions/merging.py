@@ -177,7 +177,7 @@ def settle(
     see without its own row, its own row is closed rather than rewritten, so later changes
     below stay visible: a merge never leaves a stale copy.
     """
-    fallback = View(after.segments[1:], (), after.paths)
+    fallback = View(after.segments[1:], (), after.paths, after.releases)
     written = 0
     by_type: dict[str, list[str]] = {}
     for type_name, cid in wanted:
@@ -201,8 +201,14 @@ def settle(
                 if own:
                     close.append(cid)
                 blank = dict.fromkeys(ctype.field_names)
+                # Released if the branch showed it released, or will show it released below.
+                released = desired is not None and (
+                    commit.was_released(before, row)
+                    or commit.was_released(fallback, below.get(cid))
+                )
                 rows.append(
                     {**blank, **(desired or {}), "component_id": cid, "deleted": desired is None}
+                    | {"released": released}
                 )
                 written += 1
         commit.close_own(connection, ctype.table, branch_id, ts, close)

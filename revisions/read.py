@@ -137,7 +137,7 @@ def to_component(ctype: ComponentType, view: View, row: Mapping[str, Any]) -> Co
         view.paths.get(branch_id, str(branch_id)),
         start_ts,
         row["rev_id"],
-        effective is not None,
+        row["released"] or effective is not None,
         effective,
     )
 

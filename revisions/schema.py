@@ -240,6 +240,9 @@ def _revision_table(name: str, *columns: Column, indexes: tuple[Index, ...] = ()
         Column("start_ts", BigInteger, nullable=False),
         Column("end_ts", BigInteger, nullable=True),
         Column("deleted", Boolean, nullable=False, default=False),
+        # Sticky: the component was released (a version included one of its revisions)
+        # before this revision was written; see revisions.commit.was_released.
+        Column("released", Boolean, nullable=False, default=False, server_default=false()),
         *columns,
         Index(
             f"uq_{name}_branch_component_start",

@@ -100,11 +100,18 @@ class RevisionStore(StoreReads):
     # --- writes ----------------------------------------------------------------------------
 
     def commit(
-        self, path: str, author: str, comment: str, changes: Sequence[Change]
+        self,
+        path: str,
+        author: str,
+        comment: str,
+        changes: Sequence[Change],
+        *,
+        force: bool = False,
     ) -> Commit | None:
-        """Apply ``changes`` atomically on branch ``path``; None if nothing changed."""
+        """Apply ``changes`` atomically on branch ``path``; None if nothing changed. A
+        released component is not deleted unless ``force`` (an administrator's call)."""
         with self._write(author=author, comment=comment) as tx:
-            return authoring.commit_changes(tx, path, changes)
+            return authoring.commit_changes(tx, path, changes, force=force)
 
     def bulk_load(
         self,

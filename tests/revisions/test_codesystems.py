@@ -16,7 +16,7 @@ from revisions.errors import (
     VersionExists,
     VersionNotFound,
 )
-from tests.revisions.helpers import change, concept, field, ids
+from tests.revisions.helpers import change, concept, delete, description, field, ids
 
 
 @pytest.fixture
@@ -178,13 +178,71 @@ def test_released_is_as_of_the_read_time(icd: RevisionStore) -> None:
     assert (before.released, before.effective_time) == (False, None)
 
 
-def test_task_changes_are_unreleased_until_versioned(icd: RevisionStore) -> None:
-    icd.commit("MAIN/ICD10", "u", "c", [concept("A")])
+def test_an_edited_released_concept_stays_released_without_an_effective_time(
+    icd: RevisionStore,
+) -> None:
+    """As in Snow Owl: released once, released for good; the effective time is cleared until
+    the next version includes the change."""
+    icd.commit("MAIN/ICD10", "u", "c", [concept("A"), concept("B")])
     icd.codesystems.create_version("ICD10", "v1", "20200101")
     icd.create_branch("MAIN/ICD10", "task")
     icd.commit("MAIN/ICD10/task", "u", "c", [change("A", module_id="x")])
-    assert icd.get(ReadPoint("MAIN/ICD10/task"), "concept", "A").released is False
-    assert icd.get(ReadPoint("MAIN/ICD10"), "concept", "A").released is True
+    edited = icd.get(ReadPoint("MAIN/ICD10/task"), "concept", "A")
+    assert (edited.released, edited.effective_time) == (True, None)
+    assert icd.get(ReadPoint("MAIN/ICD10"), "concept", "A").effective_time == "20200101"
+    icd.promote("MAIN/ICD10/task", "u", "p")
+    promoted = icd.get(ReadPoint("MAIN/ICD10"), "concept", "A")
+    assert (promoted.released, promoted.effective_time) == (True, None)
+    icd.codesystems.create_version("ICD10", "v2", "20210101")
+    again = icd.get(ReadPoint("MAIN/ICD10"), "concept", "A")
+    assert (again.released, again.effective_time) == (True, "20210101")
+
+
+def test_new_content_is_unreleased_until_versioned(icd: RevisionStore) -> None:
+    icd.codesystems.create_version("ICD10", "v0", "20190101")
+    icd.commit("MAIN/ICD10", "u", "c", [concept("N")])
+    fresh = icd.get(ReadPoint("MAIN/ICD10"), "concept", "N")
+    assert (fresh.released, fresh.effective_time) == (False, None)
+
+
+def test_a_released_component_is_not_deleted(icd: RevisionStore) -> None:
+    from revisions.errors import ReleasedComponent
+
+    icd.commit("MAIN/ICD10", "u", "c", [concept("A"), description("d", "A")])
+    icd.codesystems.create_version("ICD10", "v1", "20200101")
+    before = icd.count_commits("MAIN/ICD10")
+    with pytest.raises(ReleasedComponent, match=r"Concept 'A' is released .* inactivate it"):
+        icd.commit("MAIN/ICD10", "u", "c", [delete("A")])
+    with pytest.raises(ReleasedComponent, match="Description 'd' is released"):
+        icd.commit("MAIN/ICD10", "u", "c", [delete("d", "description")])
+    assert icd.count_commits("MAIN/ICD10") == before
+    assert ids(icd, "MAIN/ICD10", "description") == ["d"]
+
+
+def test_an_edited_released_component_is_not_deleted_either(icd: RevisionStore) -> None:
+    from revisions.errors import ReleasedComponent
+
+    icd.commit("MAIN/ICD10", "u", "c", [concept("A")])
+    icd.codesystems.create_version("ICD10", "v1", "20200101")
+    icd.commit("MAIN/ICD10", "u", "c", [change("A", active=False)])
+    with pytest.raises(ReleasedComponent):
+        icd.commit("MAIN/ICD10", "u", "c", [delete("A")])
+
+
+def test_force_deletes_a_released_component_and_its_descriptions(icd: RevisionStore) -> None:
+    icd.commit("MAIN/ICD10", "u", "c", [concept("A"), description("d", "A")])
+    icd.codesystems.create_version("ICD10", "v1", "20200101")
+    icd.commit("MAIN/ICD10", "admin", "c", [delete("A")], force=True)
+    assert ids(icd, "MAIN/ICD10") == []
+    assert ids(icd, "MAIN/ICD10", "description") == []
+
+
+def test_unreleased_content_is_deleted_as_before(icd: RevisionStore) -> None:
+    icd.commit("MAIN/ICD10", "u", "c", [concept("A")])
+    icd.codesystems.create_version("ICD10", "v1", "20200101")
+    icd.commit("MAIN/ICD10", "u", "c", [concept("B"), description("d", "B")])
+    icd.commit("MAIN/ICD10", "u", "c", [delete("B")])
+    assert ids(icd, "MAIN/ICD10") == ["A"]
 
 
 def test_extension_working_branch_lives_under_the_base_version(store: RevisionStore) -> None:

@@ -1,0 +1,51 @@
+"""Released content over HTTP, as in Snow Owl: an edit keeps ``released`` and clears
+``effectiveTime``; a delete is refused with 409 telling to inactivate instead."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+AUTHOR = {"X-Author": "u"}
+
+
+@pytest.fixture
+def released(client: FlaskClient) -> FlaskClient:
+    assert client.post("/codesystems", json={"id": "CS", "title": "cs"}).status_code == 201
+    for body in (
+        {"id": "A"},
+        {"id": "d", "conceptId": "A", "term": "Heart", "type": "FSN"},
+    ):
+        kind = "descriptions" if "term" in body else "concepts"
+        assert client.post(f"/CS/{kind}", json=body, headers=AUTHOR).status_code == 201
+    version = {"version": "v1", "effectiveTime": "20240101"}
+    assert client.post("/codesystems/CS/versions", json=version).status_code == 201
+    return client
+
+
+def test_an_edit_keeps_released_and_clears_the_effective_time(released: FlaskClient) -> None:
+    before = released.get("/CS/concepts/A").get_json()
+    assert (before["released"], before["effectiveTime"]) == (True, "20240101")
+    response = released.put("/CS/concepts/A", json={"conceptClass": "Finding"}, headers=AUTHOR)
+    assert response.status_code == 204
+    after = released.get("/CS/concepts/A").get_json()
+    assert (after["released"], after["conceptClass"]) == (True, "Finding")
+    assert "effectiveTime" not in after  # absent fields are left out
+
+
+def test_deleting_a_released_concept_is_409_and_deletes_nothing(released: FlaskClient) -> None:
+    response = released.delete("/CS/concepts/A", headers=AUTHOR)
+    assert response.status_code == 409
+    assert response.get_json()["message"] == (
+        "Concept 'A' is released and cannot be deleted: inactivate it instead "
+        "(set 'active' to false)."
+    )
+    assert released.get("/CS/concepts/A").status_code == 200
+    assert released.get("/CS/descriptions/d").status_code == 200
+
+
+def test_inactivating_a_released_concept_is_the_way(released: FlaskClient) -> None:
+    response = released.put("/CS/concepts/A", json={"active": False}, headers=AUTHOR)
+    assert response.status_code == 204
+    concept = released.get("/CS/concepts/A").get_json()
+    assert (concept["active"], concept["released"]) == (False, True)
