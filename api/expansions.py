@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
+
 from api import render
 from api.expand import ExpandError, Expansion
 from api.paging import DEFAULT_LIMIT, MAX_LIMIT
@@ -114,11 +116,12 @@ def expand_concepts(
     ids = [item.id for item in items]
     if {"fsn", "pt", "descriptions"} & wanted.keys():
         by_concept = store().referring(view, "description", "concept_id", ids)
+        languages = wanted_languages(view) if {"fsn", "pt"} & wanted.keys() else []
         for item, data in zip(items, rendered, strict=True):
             found = by_concept.get(item.id, [])
-            if "fsn" in wanted and (fsn := _fsn(found)) is not None:
+            if "fsn" in wanted and (fsn := _fsn(found, languages)) is not None:
                 data["fsn"] = render.component(fsn)
-            if "pt" in wanted and (pt := _pt(found)) is not None:
+            if "pt" in wanted and (pt := _pt(found, languages)) is not None:
                 data["pt"] = render.component(pt)
             if "descriptions" in wanted:
                 data["descriptions"] = _envelope(found, wanted["descriptions"])
@@ -138,19 +141,70 @@ def _limit(expansion: Expansion) -> int:
     return expansion.int_option("limit", DEFAULT_LIMIT, MAX_LIMIT)
 
 
-def _fsn(descriptions: list[Component]) -> Component | None:
+def _fsn(descriptions: list[Component], languages: list[str]) -> Component | None:
+    """The fully specified name in the best language: then preferred first, then by id."""
     found = [d for d in descriptions if d.fields["active"] and d.fields["type"] in FSN_TYPES]
-    found.sort(key=lambda d: (not d.fields["preferred"], d.id))
+    found.sort(
+        key=lambda d: (
+            language_rank(d.fields["language_code"], languages),
+            not d.fields["preferred"],
+            d.id,
+        )
+    )
     return found[0] if found else None
 
 
-def _pt(descriptions: list[Component]) -> Component | None:
-    """The preferred name: preferred before not, synonyms before FSNs, then by id."""
+def _pt(descriptions: list[Component], languages: list[str]) -> Component | None:
+    """The preferred term in the best language: a synonym (any name but an FSN) before an
+    FSN, then preferred before not, then by id."""
     names = [
         d for d in descriptions if d.fields["active"] and d.fields["type"] not in DEFINITION_TYPES
     ]
-    names.sort(key=lambda d: (not d.fields["preferred"], d.fields["type"] in FSN_TYPES, d.id))
+    names.sort(
+        key=lambda d: (
+            language_rank(d.fields["language_code"], languages),
+            d.fields["type"] in FSN_TYPES,
+            not d.fields["preferred"],
+            d.id,
+        )
+    )
     return names[0] if names else None
+
+
+def wanted_languages(view: View) -> list[str]:
+    """The languages ``pt()`` and ``fsn()`` look for, best first: the request's
+    ``Accept-Language`` by q-value (``*`` and q=0 left out), then the default locale of the
+    code system the path belongs to (its metadata's ``language``), then ``en``."""
+    asked = [tag for tag, quality in request.accept_languages if quality > 0 and tag != "*"]
+    return [*asked, codesystem_language(view), "en"]
+
+
+def codesystem_language(view: View) -> str:
+    """The ``language`` of the deepest code system whose working branch holds the view's
+    branch ("en" when none says)."""
+    path = view.paths.get(view.segments[0].branch_id, "") if view.segments else ""
+    best, depth = "en", -1
+    for codesystem in store().codesystems.list():
+        home = codesystem.branch_path
+        if (path == home or path.startswith(home + "/")) and home.count("/") > depth:
+            language = codesystem.metadata.get("language")
+            best = language if isinstance(language, str) and language else "en"
+            depth = home.count("/")
+    return best
+
+
+def language_rank(code: str | None, languages: list[str]) -> int:
+    """Where a description's language comes in ``languages`` (lower is better): the same
+    tag ranks first, then the same primary language (``fr-CA`` for ``fr``, ``fr`` for
+    ``fr-CA``); a language not listed ranks last."""
+    tag = (code or "").lower()
+    primary = tag.split("-", 1)[0]
+    for index, listed in enumerate(language.lower() for language in languages):
+        if tag == listed:
+            return 2 * index
+        if primary == listed.split("-", 1)[0]:
+            return 2 * index + 1
+    return 2 * len(languages)
 
 
 def _envelope(components: list[Component], options: Expansion) -> dict[str, Any]:

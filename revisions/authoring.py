@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from revisions import bulk, commit
+from revisions import bulk, commit, registry
 from revisions.components import component_type
 from revisions.errors import ComponentExists
 from revisions.records import Change, Commit, CommitKind
@@ -35,6 +35,9 @@ def commit_changes(
         return None
     if not force:
         commit.check_released_kept(plan, keys)
+    if any(key[0] == "description" for key in keys):
+        allowed = registry.description_types(tx.connection, chain)
+        commit.check_description_types(plan, keys, allowed)
     commit.check_references(plan, keys)
     count = commit.write(plan, chain[-1].id, tx.ts, keys)
     return tx.record(chain[-1], CommitKind.CONTENT, count)

@@ -32,12 +32,14 @@ from revisions.errors import (
     BranchReadOnly,
     ComponentExists,
     ComponentNotFound,
+    InvalidComponent,
     MissingReference,
     ReleasedComponent,
     StillReferenced,
 )
 from revisions.read import CHUNK, Filter, page, visible_rows
 from revisions.records import Change, Create, Delete, Update
+from revisions.registry import type_key
 from revisions.values import dumps
 from revisions.visibility import View, beneath_own
 
@@ -217,6 +219,23 @@ def check_released_kept(plan: Plan, keys: list[Key]) -> None:
             raise ReleasedComponent(
                 f"{type_name.capitalize()} '{cid}' is released and cannot be deleted: "
                 "inactivate it instead (set 'active' to false)."
+            )
+
+
+def check_description_types(plan: Plan, keys: list[Key], allowed: list[str]) -> None:
+    """Every written description's ``type`` is one the branch's code system takes
+    (:func:`revisions.registry.description_types`; compared by ``type_key``)."""
+    known = {type_key(t) for t in allowed}
+    for key in keys:
+        content = plan.state[key]
+        described = key[0] == "description" and content is not None
+        if described and type_key(content["type"] or "") not in known:
+            raise InvalidComponent(
+                f"Invalid description '{key[1]}'.",
+                violations=[
+                    f"'type' must be one of {', '.join(allowed)} on this code system, "
+                    f"not {content['type']!r}."
+                ],
             )
 
 

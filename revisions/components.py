@@ -9,6 +9,7 @@ them against the branch view it writes to (see ``revisions.commit``).
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dc_field
@@ -38,6 +39,8 @@ class Field:
     default: Any = None
     max_length: int | None = None
     identifier: bool = False  # holds an id: the identifier rule of ``revisions.values``
+    pattern: re.Pattern[str] | None = None  # a str value must match it whole
+    shape: str = ""  # what ``pattern`` asks for, in words ("a language tag such as en")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,9 @@ class ComponentType:
 
 
 _ID = schema.ID_LENGTH
+# A BCP 47 language tag as descriptions use them: a 2-3 letter language, then subtags of 1-8
+# letters or digits (region, script, variant: en-GB, zh-Hant-TW, de-CH-1996).
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 
 CONCEPT = ComponentType(
     "concept",
@@ -101,7 +107,14 @@ DESCRIPTION = ComponentType(
     (
         Field("concept_id", "str", required=True, max_length=_ID, identifier=True),
         Field("term", "str", required=True),
-        Field("language_code", "str", default="en", max_length=20),
+        Field(
+            "language_code",
+            "str",
+            default="en",
+            max_length=20,
+            pattern=LANGUAGE_TAG,
+            shape="a language tag such as 'en', 'fr' or 'en-GB'",
+        ),
         Field("type", "str", default="SYNONYM", max_length=255),
         Field("preferred", "bool", default=False),
         Field("active", "bool", default=True),
@@ -191,6 +204,8 @@ def _field_violation(field: Field, value: Any) -> str | None:
         return f"'{field.name}' must be a list of ids."
     if field.max_length and len(value) > field.max_length:
         return f"'{field.name}' must be at most {field.max_length} characters."
+    if field.pattern is not None and not field.pattern.fullmatch(value):
+        return f"'{field.name}' must be {field.shape}, not {value!r}."
     if field.required and field.kind == "str" and not value.strip():
         return f"'{field.name}' must not be blank."
     return _text_violation(field, value)
@@ -238,6 +253,7 @@ def fast_check(ctype: ComponentType) -> FastCheck:
         "ids_ok": _ids_ok,
         "object_ok": _object_ok,
         **{f"default_{i}": f.default for i, f in enumerate(ctype.fields)},
+        **{f"pattern_{i}": f.pattern for i, f in enumerate(ctype.fields) if f.pattern},
     }
     exec(_check_source(ctype), namespace)  # the source is built from the type alone
     return namespace["check"]
@@ -261,6 +277,8 @@ def _check_source(ctype: ComponentType) -> str:
         value = f"v{i}"
         lines.append(f"    {value} = get({field.name!r}, default_{i})")
         test = _value_test(field, value)
+        if field.pattern is not None:
+            test = f"{test} and pattern_{i}.fullmatch({value}) is not None"
         if field.required:
             lines.append(f"    if {value} is None or not ({test}):")
         else:

@@ -103,6 +103,32 @@ def latest_version_row(connection: Connection, codesystem_id: str) -> RowMapping
     )
 
 
+# The description types a code system takes unless its metadata lists its own
+# (``descriptionTypes``): Snow Owl's three and OCL's name types. Compared by
+# :func:`type_key`, so "Fully Specified" is FULLY_SPECIFIED.
+DESCRIPTION_TYPES = ("FSN", "SYNONYM", "DEFINITION", "FULLY_SPECIFIED", "SHORT", "INDEX_TERM")
+
+
+def type_key(name: str) -> str:
+    """A description type as compared: upper case, spaces as underscores."""
+    return name.strip().upper().replace(" ", "_")
+
+
+def description_types(connection: Connection, chain: list[branches.BranchRow]) -> list[str]:
+    """The description types allowed on the branch ``chain[-1]`` (root first): those of
+    the deepest code system whose working branch is on the chain (its metadata's
+    ``descriptionTypes``), else :data:`DESCRIPTION_TYPES`."""
+    depth = {row.id: i for i, row in enumerate(chain)}
+    rows = connection.execute(
+        select(CS.c.branch_id, CS.c.metadata).where(CS.c.branch_id.in_(list(depth)))
+    ).all()
+    for _, metadata in sorted(rows, key=lambda r: depth[r.branch_id], reverse=True):
+        listed = (metadata or {}).get("descriptionTypes")
+        if isinstance(listed, list) and listed and all(isinstance(t, str) for t in listed):
+            return listed
+    return list(DESCRIPTION_TYPES)
+
+
 def branch_path(connection: Connection, branch_id: int) -> str:
     return branches.load_by_id(connection, branch_id).path
 
