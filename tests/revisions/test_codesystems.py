@@ -323,3 +323,36 @@ def test_upgrade_must_move_forward_within_the_same_base(extension: RevisionStore
         extension.codesystems.upgrade("EXT", "BASE/v1", "u", "c")
     with pytest.raises(InvalidRequest, match="extends nothing"):
         extension.codesystems.upgrade("BASE", "BASE/v2", "u", "c")
+
+
+def test_a_code_system_lists_the_description_types_it_takes(store: RevisionStore) -> None:
+    from revisions.errors import InvalidComponent
+
+    store.codesystems.create("SCT", "snomed", metadata={"descriptionTypes": ["900000000000003001"]})
+    store.create_branch("MAIN/SCT", "task")
+    store.commit("MAIN/SCT/task", "u", "c", [concept("A")])
+    fsn = description("d1", "A", type="900000000000003001")
+    store.commit("MAIN/SCT/task", "u", "c", [fsn])
+    with pytest.raises(InvalidComponent) as raised:
+        store.commit("MAIN/SCT/task", "u", "c", [description("d2", "A", type="SYNONYM")])
+    assert raised.value.violations == [
+        "'type' must be one of 900000000000003001 on this code system, not 'SYNONYM'."
+    ]
+    store.commit("MAIN", "u", "c", [concept("B"), description("d3", "B", type="SYNONYM")])
+    assert ids(store, "MAIN", "description") == ["d3"]
+
+
+def test_a_language_code_must_be_a_language_tag(store: RevisionStore) -> None:
+    from revisions.errors import InvalidComponent
+
+    store.commit("MAIN", "u", "c", [concept("A")])
+    with pytest.raises(InvalidComponent, match="Invalid description 'd'"):
+        store.commit("MAIN", "u", "c", [description("d", "A", language_code="en_GB")])
+    store.commit("MAIN", "u", "c", [description("d", "A", language_code="zh-Hant-TW")])
+    with pytest.raises(InvalidComponent):
+        store.bulk_load(
+            "MAIN",
+            "u",
+            "c",
+            {"description": [("e", {"concept_id": "A", "term": "t", "language_code": "1"})]},
+        )
