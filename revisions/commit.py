@@ -99,24 +99,47 @@ class Plan:
 
 
 def replay(plan: Plan, changes: Sequence[Change]) -> None:
-    """Apply ``changes`` in order to ``plan``, checking existence and field rules."""
+    """Apply ``changes`` in order to ``plan``, checking existence and field rules.
+
+    A single change raises its own error (:class:`ComponentExists`, :class:`ComponentNotFound`
+    or :class:`InvalidComponent`). Several are all tried, each against the state the earlier
+    valid ones left, and every failure is reported at once: :class:`InvalidComponent` with
+    one violation per failing change, ``changes[i] (type 'id'): why``.
+    """
     plan.load((c.type, c.id) for c in changes if c.type in TYPES)
-    for change in changes:
-        ctype = component_type(change.type)
-        key = (ctype.name, change.id)
-        current = plan.current(key)
-        if isinstance(change, Create):
-            if current is not None:
-                raise ComponentExists(f"{ctype.name.capitalize()} '{change.id}' already exists.")
-            plan.put(key, validate(ctype, change.id, change.fields))
-        elif isinstance(change, Update):
-            if current is None:
-                raise _not_found(ctype, change.id)
-            plan.put(key, validate(ctype, change.id, {**current, **change.fields}))
-        elif isinstance(change, Delete):
-            if current is None:
-                raise _not_found(ctype, change.id)
-            _delete_with_dependents(plan, ctype, [change.id])
+    violations: list[str] = []
+    for index, change in enumerate(changes):
+        try:
+            _apply(plan, change)
+        except (ComponentExists, ComponentNotFound, InvalidComponent) as error:
+            if len(changes) == 1:
+                raise
+            reasons = getattr(error, "violations", None) or [error.message]
+            violations += [f"changes[{index}] ({change.type} '{change.id}'): {r}" for r in reasons]
+    if violations:
+        failing = len({v.split(" ", 1)[0] for v in violations})
+        raise InvalidComponent(
+            f"{failing} of {len(changes)} changes cannot be made; nothing was written.",
+            violations=violations,
+        )
+
+
+def _apply(plan: Plan, change: Change) -> None:
+    ctype = component_type(change.type)
+    key = (ctype.name, change.id)
+    current = plan.current(key)
+    if isinstance(change, Create):
+        if current is not None:
+            raise ComponentExists(f"{ctype.name.capitalize()} '{change.id}' already exists.")
+        plan.put(key, validate(ctype, change.id, change.fields))
+    elif isinstance(change, Update):
+        if current is None:
+            raise _not_found(ctype, change.id)
+        plan.put(key, validate(ctype, change.id, {**current, **change.fields}))
+    elif isinstance(change, Delete):
+        if current is None:
+            raise _not_found(ctype, change.id)
+        _delete_with_dependents(plan, ctype, [change.id])
 
 
 def _not_found(ctype: ComponentType, cid: str) -> ComponentNotFound:
