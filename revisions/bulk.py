@@ -295,7 +295,7 @@ def _deferred_upkeep(connection: Connection, ctype: ComponentType, ts: int) -> I
         connection.exec_driver_sql(_SQLITE_EDGES)
 
 
-# Migration 0009's edges of every live concept revision, on SQLite.
+# Migration 0010's edges of every live concept revision, on SQLite.
 _SQLITE_EDGES = (
     "INSERT INTO concept_edges (parent_id, branch_id, component_id, start_ts, end_ts) "
     "SELECT DISTINCT p.value, c.branch_id, c.component_id, c.start_ts, c.end_ts "

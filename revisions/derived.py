@@ -3,7 +3,7 @@
 Two structures serve term search alone: ``description_words`` (migration 0006), a row per
 word of every active, live description revision, filled by triggers; and the full-text
 GIN index of the terms, ``ix_descriptions_term_tsv``. A third serves the hierarchy:
-``concept_edges`` (migration 0009), a row per parent of every live concept revision
+``concept_edges`` (migration 0010), a row per parent of every live concept revision
 (:mod:`revisions.hierarchy` reads children through it; while it is pending, it finds them
 by testing every revision's ``parents``, as before the table existed). For a first load
 into an empty store the search structures are most of the load's cost (a million
@@ -81,7 +81,7 @@ _INDEX = (
     "CREATE INDEX ix_description_words_word ON description_words "
     "(word, branch_id, concept_id) INCLUDE (start_ts, end_ts, rank, component_id)"
 )
-# The edges of every live concept revision, as migration 0009's trigger writes them, and
+# The edges of every live concept revision, as migration 0010's trigger writes them, and
 # its index.
 _EDGES_OF = (
     "INSERT INTO concept_edges (parent_id, branch_id, component_id, start_ts, end_ts) "

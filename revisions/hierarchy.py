@@ -1,6 +1,6 @@
 """Parents and children of concepts within one view: direct, and transitive.
 
-Children are read through ``concept_edges`` (migration 0009: a row per parent of every live
+Children are read through ``concept_edges`` (migration 0010: a row per parent of every live
 concept revision, kept by triggers), with the visibility rule applied to its rows exactly as
 to the concepts' own (:func:`revisions.referring.rows_referring`: a shallower revision of
 the child, a tombstone or one with other parents, hides a deeper edge). While a bulk load's

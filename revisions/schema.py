@@ -200,7 +200,7 @@ concept_edges = Table(
         unique=True,
         postgresql_include=["end_ts"],
     ),
-    comment="Derived from concepts (migration 0009, triggers): one row per parent of every "
+    comment="Derived from concepts (migration 0010, triggers): one row per parent of every "
     "live concept revision, with the revision's branch, child id (component_id), start_ts and "
     "end_ts. Children are read through its index under the visibility rule.",
 )
@@ -216,7 +216,7 @@ UNMODELLED_PREFIXES = (
     "ix_description_words",
 )
 # PostgreSQL tables that triggers fill from a component table's rows (migrations 0006,
-# 0009; concept_edges is filled on SQLite too, and modelled above).
+# 0010; concept_edges is filled on SQLite too, and modelled above).
 POSTGRES_DERIVED = {"descriptions": ("description_words",), "concepts": ("concept_edges",)}
 # Those the metadata does not model (emptied by name where every table is).
 POSTGRES_DERIVED_TABLES = tuple(

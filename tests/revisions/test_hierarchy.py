@@ -264,10 +264,10 @@ def test_children_through_rebase_promotion_deletion_and_layers(
 
 
 def test_the_migration_derives_the_edges_of_existing_rows(tmp_path: Path) -> None:
-    """A store written before migration 0009 gets every edge when it is migrated, then
+    """A store written before migration 0010 gets every edge when it is migrated, then
     keeps them (SQLite: a file of its own, migrated down and up)."""
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    upgrade(engine, "0008")
+    upgrade(engine, "0009")
     clock = ManualClock(1_600_000_000_000)
     store = RevisionStore(engine, clock)
     store.initialize()

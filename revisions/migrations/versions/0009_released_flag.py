@@ -7,8 +7,8 @@ released concept read back as unreleased. The commit that writes a revision of a
 component now sets ``released``. ``ADD COLUMN`` with a constant default rewrites no rows on
 PostgreSQL 11+ or SQLite.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0009
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

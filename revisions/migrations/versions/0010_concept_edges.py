@@ -15,8 +15,8 @@ ever updated to set ``end_ts``), the closed revision's edges get its ``end_ts``,
 through the index by its parents. A first bulk load into an empty store leaves the table to
 ``revisions.derived`` (PostgreSQL) or fills it in one statement after the load (SQLite).
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
@@ -60,7 +60,7 @@ def upgrade() -> None:
         sa.Column("component_id", _id(), nullable=False),
         sa.Column("start_ts", sa.BigInteger(), nullable=False),
         sa.Column("end_ts", sa.BigInteger(), nullable=True),
-        comment="Derived from concepts (migration 0009, triggers): one row per parent of every "
+        comment="Derived from concepts (migration 0010, triggers): one row per parent of every "
         "live concept revision, with the revision's branch, child id (component_id), start_ts "
         "and end_ts. Children are read through its index under the visibility rule.",
     )
