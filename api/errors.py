@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 from api.expand import ExpandError
 from api.paging import PagingError
 from api.render import conflicts
+from exporter.errors import QueueUnavailable
 from revisions import errors as store
 from revisions.errors import CodeSystemNotFound, VersionNotFound
 from snowpath import PathError
@@ -57,6 +58,7 @@ STATUS: list[tuple[type[Exception], int]] = [
     (store.NotFound, 404),
     (store.InvalidRequest, 400),
     (store.Conflict, 409),
+    (QueueUnavailable, 503),
 ]
 
 
