@@ -241,10 +241,18 @@ def get(
 ) -> Job:
     """The job as every process sees it: a stale one (module docstring) becomes FAILED, and
     so does one that ``runner``'s queue has lost."""
+    return _judge(store, job_id, runner, stale_after_s)[0]
+
+
+def _judge(
+    store: RevisionStore, job_id: str, runner: Runner | None, stale_after_s: float = STALE_AFTER_S
+) -> tuple[Job, bool]:
+    """:func:`get`, and whether the runner could be asked (False: do not ask it again)."""
     job = read(store, job_id)
-    if is_stale(job, store.clock.now_ms(), stale_after_s) or is_lost(job, runner):
+    lost = is_lost(job, runner)
+    if lost or is_stale(job, store.clock.now_ms(), stale_after_s):
         job = reap(store, job)
-    return job
+    return job, lost is not None
 
 
 def sweep(store: RevisionStore, runner: Runner | None = None) -> list[Job]:
@@ -253,8 +261,14 @@ def sweep(store: RevisionStore, runner: Runner | None = None) -> list[Job]:
     with store.engine.connect() as connection:
         ids = connection.execute(select(J.c.id).where(J.c.state.in_(UNFINISHED))).scalars()
         unfinished = list(ids)
-    judged = [get(store, job_id, runner=runner) for job_id in unfinished]
-    return [job for job in judged if job.state is JobState.FAILED]
+    failed = []
+    for job_id in unfinished:
+        job, answered = _judge(store, job_id, runner)
+        if not answered:
+            runner = None  # Redis is down: one wait for it is enough at start
+        if job.state is JobState.FAILED:
+            failed.append(job)
+    return failed
 
 
 def read(store: RevisionStore, job_id: str) -> Job:
@@ -281,10 +295,12 @@ def is_stale(job: Job, now_ms: int, stale_after_s: float = STALE_AFTER_S) -> boo
     return now_ms - last_sign > stale_after_s * 1000
 
 
-def is_lost(job: Job, runner: Runner | None) -> bool:
-    """Whether ``job`` waits, ownerless, for a queue that no longer has it."""
-    ownerless = job.state is JobState.SCHEDULED and job.owner is None
-    return ownerless and runner is not None and runner.lost(job.id)
+def is_lost(job: Job, runner: Runner | None) -> bool | None:
+    """Whether ``job`` waits, ownerless, for a queue that no longer has it; None when the
+    queue cannot be asked."""
+    if job.state is not JobState.SCHEDULED or job.owner is not None or runner is None:
+        return False
+    return runner.lost(job.id)
 
 
 def reap(store: RevisionStore, judged: Job) -> Job:
@@ -427,8 +443,9 @@ class Runner(Protocol):
 
     def submit(self, job_id: str) -> None: ...
 
-    def lost(self, job_id: str) -> bool:
-        """Whether the queue no longer holds a job submitted to it and not yet claimed."""
+    def lost(self, job_id: str) -> bool | None:
+        """Whether the queue no longer holds a job submitted to it and not yet claimed; None
+        when the queue cannot be asked now."""
         ...
 
 
@@ -553,7 +570,7 @@ class ThreadRunner:
         finally:
             self.heartbeat.release(job_id)
 
-    def lost(self, job_id: str) -> bool:
+    def lost(self, job_id: str) -> bool | None:
         return False  # its jobs always have an owner: is_stale judges them
 
     def shutdown(self) -> None:
@@ -572,7 +589,7 @@ class RqRunner:
         from rq import Queue
 
         # Bounded waits: an unreachable Redis must answer a request soon, not hang it.
-        redis = Redis.from_url(redis_url, socket_connect_timeout=5, socket_timeout=10)
+        redis = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
         self.queue = Queue(queue, connection=redis)
 
     def submit(self, job_id: str) -> None:
@@ -584,9 +601,9 @@ class RqRunner:
         except RedisError as error:
             raise QueueUnavailable(f"The job queue cannot be reached: {error}") from error
 
-    def lost(self, job_id: str) -> bool:
+    def lost(self, job_id: str) -> bool | None:
         """True when Redis has no rq job of that id, or rq gave it up (failed, stopped,
-        canceled) before our claim; False when Redis cannot be asked (the next read will)."""
+        canceled) before our claim; None when Redis cannot be asked (the next read will)."""
         from redis import RedisError
         from rq.exceptions import NoSuchJobError
         from rq.job import Job as RqJob
@@ -599,5 +616,5 @@ class RqRunner:
             return True
         except RedisError as error:
             log.info("Could not ask the job queue about job %s: %s", job_id, error)
-            return False
+            return None
         return status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)

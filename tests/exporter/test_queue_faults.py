@@ -35,7 +35,7 @@ from tests import services
 from tests.api.test_import import example
 from tests.exporter.conftest import free_port
 from tests.exporter.slow_jobs import KIND
-from tests.exporter.test_jobs import in_progress_under, poll
+from tests.exporter.test_jobs import dead_owner, in_progress_under, poll
 
 pytestmark = pytest.mark.redis
 
@@ -75,6 +75,17 @@ def test_a_job_whose_queue_cannot_be_asked_is_left_as_it_is(store: RevisionStore
     job = jobs.create(store, KIND, {"release": "never"})
     unreachable = RqRunner(closed_port_url(), "q")
     assert jobs.get(store, job.id, runner=unreachable).state is JobState.SCHEDULED
+
+
+def test_the_start_sweep_with_the_queue_unreachable_keeps_queued_jobs_and_fails_dead_ones(
+    store: RevisionStore,
+) -> None:
+    queued = [jobs.create(store, KIND, {"release": "never"}) for _ in range(3)]
+    dead = jobs.create(store, KIND, {"release": "never"}, owner=dead_owner())
+    failed = jobs.sweep(store, RqRunner(closed_port_url(), "q"))
+    assert [job.id for job in failed] == [dead.id]
+    assert jobs.read(store, dead.id).error == jobs.STOPPED_QUEUED
+    assert {jobs.read(store, job.id).state for job in queued} == {JobState.SCHEDULED}
 
 
 @pytest.fixture
