@@ -104,6 +104,8 @@ def serve(host: str, port: int, workers: int, threads: int, read_timeout: int) -
     # Jobs of a server that died are reported FAILED, and their uploads deleted.
     queue = None if settings.redis_url is None else RqRunner(settings.redis_url, settings.queue)
     uploads.sweep_all(store, queue, settings.upload_dir)
+    if queue is not None:
+        queue.close()
     store.engine.dispose()
     base = f"http://{host}:{port}"
     mode = "embedded (SQLite, in-process jobs)" if settings.embedded else "production (rq jobs)"

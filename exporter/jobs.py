@@ -618,3 +618,7 @@ class RqRunner:
             log.info("Could not ask the job queue about job %s: %s", job_id, error)
             return None
         return status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
+
+    def close(self) -> None:
+        """Close its Redis connections (a forked child must not share them)."""
+        self.queue.connection.close()

@@ -45,6 +45,8 @@ def work(
 
     store = RevisionStore(make_engine(database_url))
     configure(store)
-    uploads.sweep_all(store, jobs.RqRunner(redis_url, queue), upload_dir)
+    runner = jobs.RqRunner(redis_url, queue)
+    uploads.sweep_all(store, runner, upload_dir)
+    runner.close()
     connection = Redis.from_url(redis_url)
     SimpleWorker([Queue(queue, connection=connection)], connection=connection).work(burst=burst)

@@ -11,11 +11,12 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import redis
 
+from exporter.jobs import RqRunner
 from tests import services
 
 
@@ -60,3 +61,27 @@ def private_redis() -> Iterator[str]:
         client.close()
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.fixture
+def rq_runner() -> Iterator[Callable[[str, str], RqRunner]]:
+    """Make RqRunners that are closed when the test ends (an unclosed Redis socket is a
+    ResourceWarning, an error here)."""
+    made: list[RqRunner] = []
+
+    def make(url: str, queue: str = "q") -> RqRunner:
+        made.append(RqRunner(url, queue))
+        return made[-1]
+
+    yield make
+    for runner in made:
+        runner.close()
+
+
+def flushdb(url: str) -> None:
+    """Empty the Redis database at ``url`` (a private one: see the module docstring)."""
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()

@@ -15,13 +15,12 @@ import signal
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
 import pytest
-import redis
 from sqlalchemy import Engine, func, select
 
 from api import create_app
@@ -33,11 +32,12 @@ from revisions import RevisionStore, make_engine
 from revisions.schema import metadata
 from tests import services
 from tests.api.test_import import example
-from tests.exporter.conftest import free_port
+from tests.exporter.conftest import flushdb, free_port
 from tests.exporter.slow_jobs import KIND
 from tests.exporter.test_jobs import dead_owner, in_progress_under, poll
 
 pytestmark = pytest.mark.redis
+MakeRunner = Callable[..., RqRunner]
 
 
 def job_rows(store: RevisionStore) -> int:
@@ -53,16 +53,16 @@ def closed_port_url() -> str:
 
 
 def test_a_merge_that_a_flushed_redis_lost_is_reported_failed_by_the_server(
-    store: RevisionStore, private_redis: str
+    store: RevisionStore, private_redis: str, rq_runner: MakeRunner
 ) -> None:
     store.create_branch("MAIN", "a")
-    runner = RqRunner(private_redis, f"lost-{uuid.uuid4().hex}")
+    runner = rq_runner(private_redis, f"lost-{uuid.uuid4().hex}")
     client = create_app(load({}), store=store, runner=runner).test_client()
     location = client.post("/merges", json={"source": "MAIN/a", "target": "MAIN"}).location
     job_id = location.rsplit("/", 1)[1]
     assert client.get(location).get_json()["status"] == "SCHEDULED"  # still in Redis: waits
     assert jobs.read(store, job_id).owner is None
-    redis.Redis.from_url(private_redis).flushdb()
+    flushdb(private_redis)
     body = client.get(location).get_json()
     assert body["status"] == "FAILED"
     assert body["apiError"] == {"status": "500", "message": jobs.LOST_QUEUED}
@@ -71,18 +71,20 @@ def test_a_merge_that_a_flushed_redis_lost_is_reported_failed_by_the_server(
     assert client.get(f"/jobs/{job_id}").get_json()["error"] == jobs.LOST_QUEUED
 
 
-def test_a_job_whose_queue_cannot_be_asked_is_left_as_it_is(store: RevisionStore) -> None:
+def test_a_job_whose_queue_cannot_be_asked_is_left_as_it_is(
+    store: RevisionStore, rq_runner: MakeRunner
+) -> None:
     job = jobs.create(store, KIND, {"release": "never"})
-    unreachable = RqRunner(closed_port_url(), "q")
+    unreachable = rq_runner(closed_port_url(), "q")
     assert jobs.get(store, job.id, runner=unreachable).state is JobState.SCHEDULED
 
 
 def test_the_start_sweep_with_the_queue_unreachable_keeps_queued_jobs_and_fails_dead_ones(
-    store: RevisionStore,
+    store: RevisionStore, rq_runner: MakeRunner
 ) -> None:
     queued = [jobs.create(store, KIND, {"release": "never"}) for _ in range(3)]
     dead = jobs.create(store, KIND, {"release": "never"}, owner=dead_owner())
-    failed = jobs.sweep(store, RqRunner(closed_port_url(), "q"))
+    failed = jobs.sweep(store, rq_runner(closed_port_url(), "q"))
     assert [job.id for job in failed] == [dead.id]
     assert jobs.read(store, dead.id).error == jobs.STOPPED_QUEUED
     assert {jobs.read(store, job.id).state for job in queued} == {JobState.SCHEDULED}
@@ -116,16 +118,20 @@ def upload_file(folder: Path, name: str) -> Path:
 
 @pytest.mark.postgres
 def test_a_worker_started_after_redis_was_flushed_fails_the_lost_job_and_cleans_leftovers(
-    worker_env: tuple[str, dict[str, str]], pg: RevisionStore, private_redis: str, tmp_path: Path
+    worker_env: tuple[str, dict[str, str]],
+    pg: RevisionStore,
+    private_redis: str,
+    rq_runner: MakeRunner,
+    tmp_path: Path,
 ) -> None:
     _, env = worker_env
     uploads = Path(env["SNOWPATH_UPLOAD_DIR"])
-    runner = RqRunner(private_redis, env["SNOWPATH_QUEUE"])
+    runner = rq_runner(private_redis, env["SNOWPATH_QUEUE"])
     release = tmp_path / "release"
     release.touch()
     lost_file = upload_file(uploads, "lost.upload")
     lost = jobs.start(pg, runner, KIND, {"release": str(release), "file": str(lost_file)})
-    redis.Redis.from_url(private_redis).flushdb()
+    flushdb(private_redis)
     fresh = jobs.start(pg, runner, KIND, {"release": str(release)})
     kept_file = upload_file(uploads, "held.upload")  # a live process holds its job
     held = jobs.create(pg, KIND, {"file": str(kept_file)}, owner=processes.this_process())
@@ -150,10 +156,10 @@ def test_a_worker_started_after_redis_was_flushed_fails_the_lost_job_and_cleans_
 
 
 def test_a_job_the_queue_cannot_take_leaves_no_row_and_no_upload(
-    store: RevisionStore, tmp_path: Path
+    store: RevisionStore, rq_runner: MakeRunner, tmp_path: Path
 ) -> None:
     upload = upload_file(tmp_path, "x.upload")
-    runner = RqRunner(closed_port_url(), "q")
+    runner = rq_runner(closed_port_url(), "q")
     with pytest.raises(QueueUnavailable, match="cannot be reached"):
         jobs.start(store, runner, KIND, {"release": "never", "file": str(upload)})
     assert job_rows(store) == 0
@@ -176,12 +182,15 @@ def hold_the_store(engine: Engine) -> Iterator[None]:
 
 @pytest.mark.postgres
 def test_an_import_whose_worker_was_killed_is_failed_and_its_upload_deleted(
-    worker_env: tuple[str, dict[str, str]], pg: RevisionStore, private_redis: str
+    worker_env: tuple[str, dict[str, str]],
+    pg: RevisionStore,
+    private_redis: str,
+    rq_runner: MakeRunner,
 ) -> None:
     _, env = worker_env
     uploads = Path(env["SNOWPATH_UPLOAD_DIR"])
     pg.initialize()
-    runner = RqRunner(private_redis, env["SNOWPATH_QUEUE"])
+    runner = rq_runner(private_redis, env["SNOWPATH_QUEUE"])
     settings = load({"SNOWPATH_UPLOAD_DIR": str(uploads)})
     client = create_app(settings, store=pg, runner=runner).test_client()
     concept = example()["concepts"][0]
