@@ -101,11 +101,7 @@ def serve(host: str, port: int, workers: int, threads: int, read_timeout: int) -
     store.initialize()
     if settings.embedded and load_demo(store):
         click.echo("Loaded the demo code system DEMO.")
-    # Jobs of a server that died are reported FAILED, and their uploads deleted.
-    queue = None if settings.redis_url is None else RqRunner(settings.redis_url, settings.queue)
-    uploads.sweep_all(store, queue, settings.upload_dir)
-    if queue is not None:
-        queue.close()
+    _sweep(store, settings)
     store.engine.dispose()
     base = f"http://{host}:{port}"
     mode = "embedded (SQLite, in-process jobs)" if settings.embedded else "production (rq jobs)"
@@ -113,6 +109,19 @@ def serve(host: str, port: int, workers: int, threads: int, read_timeout: int) -
     for example in EXAMPLES:
         click.echo(f"  {base}{example}")
     server.Server(settings, f"{host}:{port}", workers, threads, read_timeout).run()
+
+
+def _sweep(store: RevisionStore, settings: Settings) -> None:
+    """Jobs of a server that died are reported FAILED, lost rq jobs too, and leftover
+    uploads deleted (exporter.uploads)."""
+    if settings.redis_url is None:
+        uploads.sweep_all(store, None, settings.upload_dir)
+        return
+    queue = RqRunner(settings.redis_url, settings.queue)
+    try:
+        uploads.sweep_all(store, queue, settings.upload_dir)
+    finally:
+        queue.close()
 
 
 EXAMPLES = (
