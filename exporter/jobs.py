@@ -599,7 +599,9 @@ class RqRunner:
             # A deterministic rq job id: submitting the same job twice queues it once.
             self.queue.enqueue("exporter.worker.run", job_id, job_id=job_id, job_timeout=3600)
         except RedisError as error:
-            raise QueueUnavailable(f"The job queue cannot be reached: {error}") from error
+            # Where Redis is stays in the log: the message goes to the client.
+            log.warning("Could not queue job %s: %s", job_id, error)
+            raise QueueUnavailable("The job queue cannot be reached; try again later.") from error
 
     def lost(self, job_id: str) -> bool | None:
         """True when Redis has no rq job of that id, or rq gave it up (failed, stopped,
