@@ -54,7 +54,8 @@ class WaitressWorker(Worker):
         while self.alive and loop.is_alive() and self.ppid == os.getppid():
             self.notify()
             loop.join(timeout=1.0)
-        # Stop taking connections, let requests in progress finish (bounded), then exit.
+        # Let the requests in progress finish (bounded), then exit: waitress's loop, a daemon
+        # thread, ends with the process.
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=self.cfg.graceful_timeout)
 
 
