@@ -2,8 +2,9 @@
 
 - ``snowpath db upgrade``: migrate the configured database to the newest schema.
 - ``snowpath status``: what the store holds (branches, heads, component counts).
-- ``snowpath serve``: serve the HTTP API (gunicorn); the embedded default migrates itself
-  and loads a demo code system on first start.
+- ``snowpath serve``: serve the HTTP API (gunicorn processes running waitress, see
+  :mod:`api.server`); the embedded default migrates itself and loads a demo code system on
+  first start.
 - ``snowpath worker``: run background jobs from Redis (production mode).
 """
 
@@ -13,13 +14,13 @@ import sys
 from datetime import UTC, datetime
 
 import click
-from flask import Flask
-from gunicorn.app.base import BaseApplication
 from sqlalchemy.engine import make_url
 
-from api import create_app
+from api import server
 from api.demo import load_demo
 from api.settings import Settings, load
+from exporter import uploads
+from exporter.jobs import RqRunner
 from exporter.worker import work
 from revisions import ReadPoint, RevisionStore, make_engine, upgrade
 from revisions.db import schema_is_current
@@ -74,10 +75,27 @@ def status() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
-def serve(host: str, port: int, workers: int) -> None:
-    """Serve the API with gunicorn. The embedded default migrates its database and loads a
-    demo code system on first start; production databases need 'snowpath db upgrade'."""
+@click.option(
+    "--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Processes."
+)
+@click.option(
+    "--threads",
+    default=server.THREADS,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Request threads of each process.",
+)
+@click.option(
+    "--read-timeout",
+    default=server.READ_TIMEOUT_S,
+    show_default=True,
+    type=click.IntRange(1, 3600),
+    help="Seconds a connection may stay silent before it is closed.",
+)
+def serve(host: str, port: int, workers: int, threads: int, read_timeout: int) -> None:
+    """Serve the API (gunicorn processes running waitress). The embedded default migrates its
+    database and loads a demo code system on first start; production databases need
+    'snowpath db upgrade'."""
     settings = load()
     store = _store(settings)
     if settings.embedded:
@@ -87,13 +105,27 @@ def serve(host: str, port: int, workers: int) -> None:
     store.initialize()
     if settings.embedded and load_demo(store):
         click.echo("Loaded the demo code system DEMO.")
+    _sweep(store, settings)
     store.engine.dispose()
     base = f"http://{host}:{port}"
     mode = "embedded (SQLite, in-process jobs)" if settings.embedded else "production (rq jobs)"
     click.echo(f"Snowpath on {base} [{mode}], store {store.engine.url.render_as_string()}")
     for example in EXAMPLES:
         click.echo(f"  {base}{example}")
-    Server(settings, f"{host}:{port}", workers).run()
+    server.Server(settings, f"{host}:{port}", workers, threads, read_timeout).run()
+
+
+def _sweep(store: RevisionStore, settings: Settings) -> None:
+    """Jobs of a server that died are reported FAILED, lost rq jobs too, and leftover
+    uploads deleted (exporter.uploads)."""
+    if settings.redis_url is None:
+        uploads.sweep_all(store, None, settings.upload_dir)
+        return
+    queue = RqRunner(settings.redis_url, settings.queue)
+    try:
+        uploads.sweep_all(store, queue, settings.upload_dir)
+    finally:
+        queue.close()
 
 
 EXAMPLES = (
@@ -102,22 +134,6 @@ EXAMPLES = (
     "/MAIN/DEMO/2024/concepts?limit=5",
     "/docs",
 )
-
-
-class Server(BaseApplication):
-    """gunicorn running the app factory in each worker process."""
-
-    def __init__(self, settings: Settings, bind: str, workers: int) -> None:
-        self.settings = settings
-        self.options = {"bind": bind, "workers": workers, "accesslog": None, "timeout": 120}
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Flask:
-        return create_app(self.settings)
 
 
 @main.command()
@@ -129,7 +145,13 @@ def worker(burst: bool) -> None:
         raise click.ClickException(
             "Set SNOWPATH_REDIS_URL: the embedded mode runs jobs in-process."
         )
-    work(settings.database_url, settings.redis_url, burst=burst, queue=settings.queue)
+    work(
+        settings.database_url,
+        settings.redis_url,
+        upload_dir=settings.upload_dir,
+        burst=burst,
+        queue=settings.queue,
+    )
 
 
 def _print_status(store: RevisionStore) -> None:

@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from api.expand import ExpandError
 from api.paging import PagingError
 from api.render import conflicts
+from exporter.errors import QueueUnavailable
 from revisions import errors as store
 from revisions.errors import CodeSystemNotFound, VersionNotFound
 from snowpath import PathError
@@ -72,6 +73,7 @@ STATUS: list[tuple[type[Exception], int]] = [
     (store.InvalidRequest, 400),
     (store.Conflict, 409),
     (store.Unavailable, 503),
+    (QueueUnavailable, 503),
 ]
 RETRY_AFTER_S = 5  # what a 503 tells clients to wait before they try again
 

@@ -287,8 +287,10 @@ MERGE = Shape(
         Prop(
             "apiError",
             fields.Dict(),
-            "item.error if item.error and item.state.value == 'FAILED' else None",
-            lambda error: {"status": "400", "message": error},
+            "item if item.error and item.state.value == 'FAILED' else None",
+            # The request's fault (a store error) is 400; the server's (a dead worker, a lost
+            # queue entry, a bug: Job.server_failed) is 500.
+            lambda job: {"status": "500" if job.server_failed else "400", "message": job.error},
         ),
     ],
 )

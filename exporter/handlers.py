@@ -48,12 +48,11 @@ def upgrade(store: RevisionStore, params: dict[str, Any]) -> dict[str, Any]:
 
 @handler("import")
 def import_file(store: RevisionStore, params: dict[str, Any]) -> dict[str, Any]:
-    """Create or update every component of an uploaded OCL export on a branch."""
-    path = Path(params["file"])
-    components = ocl.read(path)
+    """Create or update every component of an uploaded OCL export on a branch (the upload is
+    deleted when the job ends, however it ends: exporter.jobs)."""
+    components = ocl.read(Path(params["file"]))
     changes = upserts(store, params["branch"], components)
     commit = store.commit(params["branch"], params["author"], params["commitComment"], changes)
-    path.unlink(missing_ok=True)
     return {
         "timestamp": commit.timestamp if commit else None,
         "changes": commit.changes if commit else 0,

@@ -25,9 +25,28 @@ on this host, its process no longer exists (or, for this very process, no longer
 job); for any other owner (or none), its heartbeat is older than ``STALE_AFTER_S``. The
 owner's process decides wherever it can be checked because a heartbeat can be held up
 (SQLite's single writer lock, taken by a long import) while the job is fine. An rq job
-that is ``SCHEDULED`` has no owner and is never stale: it is safe in Redis. :func:`get`
-reports a stale job ``FAILED`` and persists that with an UPDATE conditional on the row
-being as judged, so a job that finished meanwhile keeps its outcome.
+that is ``SCHEDULED`` has no owner and is never stale: it is safe in Redis, unless Redis
+lost it (emptied, replaced): then it is *lost*, which only the runner can tell
+(:meth:`RqRunner.lost`). :func:`get` reports a stale or lost job ``FAILED`` and persists
+that with an UPDATE conditional on the row being as judged, so a job that finished
+meanwhile keeps its outcome; :func:`sweep` does the same for every unfinished job (at
+server and worker start).
+
+Starting a job (:func:`start`, :func:`starting`). The row is written first, owned by the
+submitting process (so a submitter that dies leaves a job that is reaped, not one that
+waits forever), then the caller writes what the job needs (an upload), then the runner
+takes it; an rq job is then let go (no owner: it is in Redis). If any of this fails, the
+row and its upload are deleted: a request that is refused leaves nothing behind. A queue
+that cannot be reached raises :class:`~exporter.errors.QueueUnavailable`.
+
+Files. A job owns the upload named by ``params["file"]``: it is deleted when the job ends,
+whatever the end (completed, failed, reaped, lost, never submitted). Because the row exists
+before its file, a file of the upload folder that no unfinished job names is a leftover
+(:mod:`exporter.uploads` removes those at start).
+
+Failures. ``FAILED`` with a store error (an invalid file, a branch gone) is the request's
+fault; ``FAILED`` with one of :data:`SERVER_FAILURES` (a dead worker, a lost queue entry, a
+bug) is the server's (:attr:`Job.server_failed`), and the API reports it as such.
 """
 
 from __future__ import annotations
@@ -35,17 +54,20 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import Connection, and_, delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from exporter import processes
+from exporter.errors import QueueUnavailable
 from revisions import RevisionStore, schema
 from revisions.db import SQLITE_BUSY_TIMEOUT_S
 from revisions.errors import MergeConflicts, NotFound, StoreError
@@ -60,6 +82,13 @@ STALE_AFTER_S = 30.0
 REAP_LOCK_WAIT_S = 1.0
 STOPPED_RUNNING = "The worker running this job stopped before it finished."
 STOPPED_QUEUED = "The process holding this job in its queue stopped before running it."
+LOST_QUEUED = (
+    "The job queue no longer holds this job (Redis was emptied or replaced, or a worker "
+    "could not start it); nothing of it was done."
+)
+UNEXPECTED = "The job failed unexpectedly; see the log."
+# What the server, not the request, is to blame for: the API reports these as 500-class.
+SERVER_FAILURES = frozenset({STOPPED_RUNNING, STOPPED_QUEUED, LOST_QUEUED, UNEXPECTED})
 
 
 class JobState(StrEnum):
@@ -68,6 +97,9 @@ class JobState(StrEnum):
     COMPLETED = "COMPLETED"
     CONFLICTS = "CONFLICTS"
     FAILED = "FAILED"
+
+
+UNFINISHED = (JobState.SCHEDULED.value, JobState.IN_PROGRESS.value)
 
 
 class JobNotFound(NotFound):
@@ -87,6 +119,11 @@ class Job:
     finished_ts: int | None
     heartbeat_ts: int | None
     owner: str | None
+
+    @property
+    def server_failed(self) -> bool:
+        """FAILED through no fault of its request: a dead worker, a lost queue entry, a bug."""
+        return self.state is JobState.FAILED and self.error in SERVER_FAILURES
 
 
 class Outcome(Exception):
@@ -111,24 +148,127 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def create(store: RevisionStore, kind: str, params: dict[str, Any]) -> Job:
+def create(
+    store: RevisionStore, kind: str, params: dict[str, Any], *, owner: str | None = None
+) -> Job:
+    """A SCHEDULED job row (no runner yet: :func:`start` is how requests start jobs)."""
     job_id = str(uuid.uuid4())
     now = store.clock.now_ms()
     with store.engine.begin() as connection:
         connection.execute(
             J.insert().values(
-                id=job_id, kind=kind, state=JobState.SCHEDULED.value, params=params, created_ts=now
+                id=job_id,
+                kind=kind,
+                state=JobState.SCHEDULED.value,
+                params=params,
+                created_ts=now,
+                owner=owner,
+                heartbeat_ts=None if owner is None else now,
             )
         )
-    return get(store, job_id)
+    return read(store, job_id)
 
 
-def get(store: RevisionStore, job_id: str, *, stale_after_s: float = STALE_AFTER_S) -> Job:
-    """The job as every process sees it: a stale one (module docstring) becomes FAILED."""
-    job = read(store, job_id)
-    if is_stale(job, store.clock.now_ms(), stale_after_s):
-        job = reap(store, job)
+@contextmanager
+def starting(
+    store: RevisionStore, runner: Runner, kind: str, params: dict[str, Any]
+) -> Iterator[Job]:
+    """Create a job, let the ``with`` block prepare what it needs (write its upload), then
+    hand it to ``runner``. If the block or the hand-over fails, the job and its upload are
+    deleted and the error goes on (module docstring, "Starting a job")."""
+    job = create(store, kind, params, owner=processes.this_process())
+    Heartbeat.mark(job.id)  # held by this process while it submits
+    try:
+        yield job
+        runner.submit(job.id)
+        if not runner.in_process:
+            _let_go(store, job.id)
+    except BaseException:
+        _delete(store, job)
+        raise
+    finally:
+        Heartbeat.unmark(job.id)
+
+
+def start(store: RevisionStore, runner: Runner, kind: str, params: dict[str, Any]) -> Job:
+    """Create a job and hand it to ``runner`` (:func:`starting` with nothing to prepare)."""
+    with starting(store, runner, kind, params) as job:
+        pass
     return job
+
+
+def _let_go(store: RevisionStore, job_id: str) -> None:
+    """The job is in the rq queue: no longer this process's (unless a worker took it)."""
+    with store.engine.begin() as connection:
+        connection.execute(
+            update(J)
+            .where(
+                J.c.id == job_id,
+                J.c.state == JobState.SCHEDULED.value,
+                J.c.owner == processes.this_process(),
+            )
+            .values(owner=None, heartbeat_ts=None)
+        )
+
+
+def _delete(store: RevisionStore, job: Job) -> None:
+    try:
+        with store.engine.begin() as connection:
+            connection.execute(
+                delete(J).where(J.c.id == job.id, J.c.state == JobState.SCHEDULED.value)
+            )
+    finally:
+        discard_upload(job)
+
+
+def discard_upload(job: Job) -> None:
+    """Delete the upload the job owns, if any (module docstring, "Files")."""
+    name = job.params.get("file")
+    if not name:
+        return
+    try:
+        Path(name).unlink(missing_ok=True)
+    except OSError as failure:  # the start sweep of exporter.uploads gets it later
+        log.warning("Could not delete the upload of job %s: %s", job.id, failure)
+
+
+def get(
+    store: RevisionStore,
+    job_id: str,
+    *,
+    runner: Runner | None = None,
+    stale_after_s: float = STALE_AFTER_S,
+) -> Job:
+    """The job as every process sees it: a stale one (module docstring) becomes FAILED, and
+    so does one that ``runner``'s queue has lost."""
+    return _judge(store, job_id, runner, stale_after_s)[0]
+
+
+def _judge(
+    store: RevisionStore, job_id: str, runner: Runner | None, stale_after_s: float = STALE_AFTER_S
+) -> tuple[Job, bool]:
+    """:func:`get`, and whether the runner could be asked (False: do not ask it again)."""
+    job = read(store, job_id)
+    lost = is_lost(job, runner)
+    if lost or is_stale(job, store.clock.now_ms(), stale_after_s):
+        job = reap(store, job)
+    return job, lost is not None
+
+
+def sweep(store: RevisionStore, runner: Runner | None = None) -> list[Job]:
+    """Judge every unfinished job as :func:`get` does (at server and worker start); the
+    jobs it reported FAILED."""
+    with store.engine.connect() as connection:
+        ids = connection.execute(select(J.c.id).where(J.c.state.in_(UNFINISHED))).scalars()
+        unfinished = list(ids)
+    failed = []
+    for job_id in unfinished:
+        job, answered = _judge(store, job_id, runner)
+        if not answered:
+            runner = None  # Redis is down: one wait for it is enough at start
+        if job.state is JobState.FAILED:
+            failed.append(job)
+    return failed
 
 
 def read(store: RevisionStore, job_id: str) -> Job:
@@ -143,7 +283,7 @@ def read(store: RevisionStore, job_id: str) -> Job:
 def is_stale(job: Job, now_ms: int, stale_after_s: float = STALE_AFTER_S) -> bool:
     """Whether the process that holds ``job`` is gone (the rule in the module docstring)."""
     if job.state is JobState.SCHEDULED and job.owner is None:
-        return False  # on the rq queue: Redis keeps it until a worker claims it
+        return False  # on the rq queue: Redis keeps it until a worker claims it (is_lost)
     if job.state not in (JobState.SCHEDULED, JobState.IN_PROGRESS):
         return False
     if job.owner == processes.this_process():
@@ -155,10 +295,21 @@ def is_stale(job: Job, now_ms: int, stale_after_s: float = STALE_AFTER_S) -> boo
     return now_ms - last_sign > stale_after_s * 1000
 
 
+def is_lost(job: Job, runner: Runner | None) -> bool | None:
+    """Whether ``job`` waits, ownerless, for a queue that no longer has it; None when the
+    queue cannot be asked."""
+    if job.state is not JobState.SCHEDULED or job.owner is not None or runner is None:
+        return False
+    return runner.lost(job.id)
+
+
 def reap(store: RevisionStore, judged: Job) -> Job:
     """Record FAILED for a job judged stale, if its row is still exactly as judged (state,
     owner, heartbeat); returns the row as it then is. A busy database leaves it as read."""
-    error = STOPPED_RUNNING if judged.state is JobState.IN_PROGRESS else STOPPED_QUEUED
+    if judged.state is JobState.IN_PROGRESS:
+        error = STOPPED_RUNNING
+    else:
+        error = STOPPED_QUEUED if judged.owner is not None else LOST_QUEUED
     try:
         with _writing(store, REAP_LOCK_WAIT_S) as connection:
             reaped = connection.execute(
@@ -176,6 +327,7 @@ def reap(store: RevisionStore, judged: Job) -> Job:
         return judged
     if reaped:
         log.warning("Job %s (%s, owner %s): %s", judged.id, judged.kind, judged.owner, error)
+        discard_upload(judged)
     return read(store, judged.id)
 
 
@@ -255,6 +407,13 @@ def run_job(
 
 
 def _run_claimed(store: RevisionStore, job: Job) -> JobState:
+    try:
+        return _run_handler(store, job)
+    finally:
+        discard_upload(job)
+
+
+def _run_handler(store: RevisionStore, job: Job) -> JobState:
     job_id = job.id
     try:
         result = HANDLERS[job.kind](store, job.params)
@@ -270,14 +429,24 @@ def _run_claimed(store: RevisionStore, job: Job) -> JobState:
         return JobState.FAILED
     except Exception:
         log.exception("Job %s (%s) failed", job_id, job.kind)
-        _finish(store, job_id, JobState.FAILED, None, "The job failed unexpectedly; see the log.")
+        _finish(store, job_id, JobState.FAILED, None, UNEXPECTED)
         return JobState.FAILED
     _finish(store, job_id, JobState.COMPLETED, result)
     return JobState.COMPLETED
 
 
 class Runner(Protocol):
+    """Runs jobs by id. ``in_process``: a submitted job waits in this process (and is owned
+    by it); otherwise in a queue outside it, which :meth:`lost` asks about."""
+
+    in_process: bool
+
     def submit(self, job_id: str) -> None: ...
+
+    def lost(self, job_id: str) -> bool | None:
+        """Whether the queue no longer holds a job submitted to it and not yet claimed; None
+        when the queue cannot be asked now."""
+        ...
 
 
 class Heartbeat:
@@ -286,7 +455,9 @@ class Heartbeat:
     "database is locked" while a long import holds the lock, is skipped: the job goes on,
     and the next beat tries again."""
 
-    _held: ClassVar[set[str]] = set()  # job ids held by every Heartbeat of this process
+    # Job ids held in this process, by every Heartbeat and by jobs being started (counted:
+    # a starting job is held twice for a moment when a ThreadRunner takes it).
+    _held: ClassVar[Counter[str]] = Counter()
     _held_lock = threading.Lock()
 
     def __init__(self, store: RevisionStore, interval_s: float = HEARTBEAT_INTERVAL_S) -> None:
@@ -300,11 +471,23 @@ class Heartbeat:
     def holds(cls, job_id: str) -> bool:
         """Whether some heartbeat of this process holds the job."""
         with cls._held_lock:
-            return job_id in cls._held
+            return cls._held[job_id] > 0
+
+    @classmethod
+    def mark(cls, job_id: str) -> None:
+        """Count the job as held by this process (until :meth:`unmark`)."""
+        with cls._held_lock:
+            cls._held[job_id] += 1
+
+    @classmethod
+    def unmark(cls, job_id: str) -> None:
+        with cls._held_lock:
+            cls._held[job_id] -= 1
+            if cls._held[job_id] <= 0:
+                del cls._held[job_id]
 
     def hold(self, job_id: str) -> None:
-        with Heartbeat._held_lock:
-            Heartbeat._held.add(job_id)
+        Heartbeat.mark(job_id)
         with self._lock:
             self.jobs.add(job_id)
             if self._thread is None:
@@ -315,9 +498,10 @@ class Heartbeat:
 
     def release(self, job_id: str) -> None:
         with self._lock:
+            if job_id not in self.jobs:
+                return
             self.jobs.discard(job_id)
-        with Heartbeat._held_lock:
-            Heartbeat._held.discard(job_id)
+        Heartbeat.unmark(job_id)
 
     def close(self) -> None:
         self._stopped.set()
@@ -350,6 +534,8 @@ class Heartbeat:
 class ThreadRunner:
     """Runs jobs on a small in-process thread pool (the embedded mode). A submitted job is
     owned by this process at once: it waits in this process's memory, and dies with it."""
+
+    in_process = True
 
     def __init__(
         self,
@@ -384,20 +570,57 @@ class ThreadRunner:
         finally:
             self.heartbeat.release(job_id)
 
+    def lost(self, job_id: str) -> bool | None:
+        return False  # its jobs always have an owner: is_stale judges them
+
     def shutdown(self) -> None:
         self.pool.shutdown(wait=True)
         self.heartbeat.close()
 
 
 class RqRunner:
-    """Puts job ids on an rq queue; ``snowpath worker`` processes run them."""
+    """Puts job ids on an rq queue; ``snowpath worker`` processes run them. A Redis that
+    cannot be reached is :class:`~exporter.errors.QueueUnavailable`."""
+
+    in_process = False
 
     def __init__(self, redis_url: str, queue: str = QUEUE) -> None:
         from redis import Redis
         from rq import Queue
 
-        self.queue = Queue(queue, connection=Redis.from_url(redis_url))
+        # Bounded waits: an unreachable Redis must answer a request soon, not hang it.
+        redis = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
+        self.queue = Queue(queue, connection=redis)
 
     def submit(self, job_id: str) -> None:
-        # A deterministic rq job id: submitting the same job twice queues it once.
-        self.queue.enqueue("exporter.worker.run", job_id, job_id=job_id, job_timeout=3600)
+        from redis import RedisError
+
+        try:
+            # A deterministic rq job id: submitting the same job twice queues it once.
+            self.queue.enqueue("exporter.worker.run", job_id, job_id=job_id, job_timeout=3600)
+        except RedisError as error:
+            # Where Redis is stays in the log: the message goes to the client.
+            log.warning("Could not queue job %s: %s", job_id, error)
+            raise QueueUnavailable("The job queue cannot be reached; try again later.") from error
+
+    def lost(self, job_id: str) -> bool | None:
+        """True when Redis has no rq job of that id, or rq gave it up (failed, stopped,
+        canceled) before our claim; None when Redis cannot be asked (the next read will)."""
+        from redis import RedisError
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job as RqJob
+        from rq.job import JobStatus
+
+        try:
+            queued = RqJob.fetch(job_id, connection=self.queue.connection)
+            status = queued.get_status(refresh=False)
+        except NoSuchJobError:
+            return True
+        except RedisError as error:
+            log.info("Could not ask the job queue about job %s: %s", job_id, error)
+            return None
+        return status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
+
+    def close(self) -> None:
+        """Close its Redis connections (a forked child must not share them)."""
+        self.queue.connection.close()

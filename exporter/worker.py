@@ -1,16 +1,19 @@
 """The rq side of jobs: the function rq workers call, and the worker loop itself.
 
-``snowpath worker`` calls :func:`work`, which configures the store once and then drains the
-queue with rq's ``SimpleWorker`` (jobs run in the worker process; the store's connection
-pool is reused across jobs). rq calls :func:`run` with a job id only.
+``snowpath worker`` calls :func:`work`, which configures the store once, reports the jobs
+that died or were lost FAILED and deletes leftover uploads (:mod:`exporter.uploads`), then
+drains the queue with rq's ``SimpleWorker`` (jobs run in the worker process; the store's
+connection pool is reused across jobs). rq calls :func:`run` with a job id only.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from redis import Redis
 from rq import Queue, SimpleWorker
 
-from exporter import jobs
+from exporter import jobs, uploads
 from revisions import RevisionStore, make_engine
 
 _store: RevisionStore | None = None
@@ -30,11 +33,20 @@ def run(job_id: str) -> str | None:
 
 
 def work(
-    database_url: str, redis_url: str, *, burst: bool = False, queue: str = jobs.QUEUE
+    database_url: str,
+    redis_url: str,
+    *,
+    upload_dir: Path,
+    burst: bool = False,
+    queue: str = jobs.QUEUE,
 ) -> None:
     """Run jobs from the queue until stopped (or until it is empty, with ``burst``)."""
     from exporter import handlers  # noqa: F401 - registers the job kinds
 
-    configure(RevisionStore(make_engine(database_url)))
+    store = RevisionStore(make_engine(database_url))
+    configure(store)
+    runner = jobs.RqRunner(redis_url, queue)
+    uploads.sweep_all(store, runner, upload_dir)
+    runner.close()
     connection = Redis.from_url(redis_url)
     SimpleWorker([Queue(queue, connection=connection)], connection=connection).work(burst=burst)

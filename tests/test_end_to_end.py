@@ -91,8 +91,16 @@ def _ids(http: httpx.Client, path: str) -> dict[str, str | None]:
     return {c["id"]: c.get("moduleId") for c in response.json()["items"]}
 
 
-def test_author_merge_resolve_version_and_read_every_path_form(server: str) -> None:
-    http = httpx.Client(base_url=server, headers={"X-Author": "e2e"}, timeout=30)
+@pytest.fixture
+def http(server: str) -> Iterator[httpx.Client]:
+    """A client of the server, closed at the end: the server keeps connections alive."""
+    with httpx.Client(base_url=server, headers={"X-Author": "e2e"}, timeout=30) as client:
+        yield client
+
+
+def test_author_merge_resolve_version_and_read_every_path_form(
+    server: str, http: httpx.Client
+) -> None:
     created = http.post("/codesystems", json={"id": "E2E", "title": "End to end"})
     assert created.status_code == 201
     assert created.headers["Location"] == f"{server}/codesystems/E2E"

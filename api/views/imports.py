@@ -1,8 +1,14 @@
-"""``POST /{path}/import``: upload an OCL export zip or JSON lines; a job imports it."""
+"""``POST /{path}/import``: upload an OCL export zip or JSON lines; a job imports it.
+
+The job is created before its upload is written (``exporter.jobs.starting``): a refused or
+failed upload deletes both, and a file no unfinished job names is a leftover.
+"""
 
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
+from typing import IO
 
 from flask import Response, request
 
@@ -24,18 +30,6 @@ def upload(path: str) -> Response:
     folder = services().settings.upload_dir
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{uuid.uuid4().hex}.upload"
-    partial = target.with_suffix(".part")
-    size, limit = len(head), services().settings.max_upload_bytes  # api.http.guard applies it
-    with partial.open("wb") as out:
-        out.write(head)
-        while chunk := upload.stream.read(1 << 20):
-            size += len(chunk)
-            if size > limit:
-                out.close()
-                partial.unlink()
-                raise Invalid([f"The upload is larger than {limit} bytes."])
-            out.write(chunk)
-    partial.rename(target)
     comment = request.form.get("commitComment") or f"Import {upload.filename}"
     params = {
         "branch": branch,
@@ -43,6 +37,18 @@ def upload(path: str) -> Response:
         "author": current_author(),
         "commitComment": comment,
     }
-    job = jobs.create(store(), "import", params)
-    services().runner.submit(job.id)
+    limit = services().settings.max_upload_bytes  # api.http.guard applies it while reading
+    with jobs.starting(store(), services().runner, "import", params) as job:
+        _save(upload.stream, head, target, limit)
     return http.accepted("job_get", job_id=job.id)
+
+
+def _save(stream: IO[bytes], head: bytes, target: Path, limit: int) -> None:
+    size = len(head)
+    with target.open("wb") as out:
+        out.write(head)
+        while chunk := stream.read(1 << 20):
+            size += len(chunk)
+            if size > limit:
+                raise Invalid([f"The upload is larger than {limit} bytes."])
+            out.write(chunk)

@@ -44,20 +44,19 @@ def create_merge() -> Response:
         "author": current_author(),
         "resolutions": resolutions_json(data["resolutions"]),
     }
-    job = jobs.create(store(), "merge", params)
-    services().runner.submit(job.id)
+    job = jobs.start(store(), services().runner, "merge", params)
     return http.accepted("merge_get", merge_id=job.id)
 
 
 def get_merge(merge_id: str) -> Response:
-    job = jobs.get(store(), merge_id)
+    job = jobs.get(store(), merge_id, runner=services().runner)
     if job.kind != "merge":
         raise jobs.JobNotFound(f"Merge '{merge_id}' does not exist.")
     return http.json(render.MERGE.render(job))
 
 
 def get_job(job_id: str) -> Response:
-    return http.json(render.JOB.render(jobs.get(store(), job_id)))
+    return http.json(render.JOB.render(jobs.get(store(), job_id, runner=services().runner)))
 
 
 def compare() -> Response:

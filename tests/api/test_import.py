@@ -5,14 +5,30 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import orjson
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
+from api.settings import load
+from revisions import RevisionStore
 from tests.api.conftest import wait_for
+from tests.api.helpers import error
+from tests.api.test_merges_api import job_count, unreachable_queue
 
 EXAMPLE = Path(__file__).parent.parent / "data" / "ocl_full_example.json"
+
+
+@pytest.fixture(autouse=True)
+def uploads(app: Flask, tmp_path: Path) -> Path:
+    """The app's upload folder, the test's own."""
+    folder = tmp_path / "uploads"
+    settings = load({"SNOWPATH_UPLOAD_DIR": str(folder)})
+    app.extensions["snowpath"] = replace(app.extensions["snowpath"], settings=settings)
+    return folder
 
 
 def example() -> dict:
@@ -109,3 +125,31 @@ def test_import_to_a_version_or_timestamp_is_refused(client: FlaskClient) -> Non
     response = upload(client, "MAIN@1600000000000", zipped(example()))
     assert response.status_code == 400
     assert "point in time" in response.get_json()["message"]
+
+
+# --- the upload is deleted, whatever the outcome ---------------------------------------------
+
+
+def test_a_completed_import_deletes_its_upload(client: FlaskClient, uploads: Path) -> None:
+    job = wait_for(client, upload(client, "MAIN", zipped(example())).headers["Location"])
+    assert job["state"] == "COMPLETED"
+    assert list(uploads.iterdir()) == []
+
+
+def test_an_invalid_file_fails_the_job_and_deletes_its_upload(
+    client: FlaskClient, uploads: Path
+) -> None:
+    job = wait_for(client, upload(client, "MAIN", b'{"type": "Concept"}').headers["Location"])
+    assert job["state"] == "FAILED"
+    assert "id" in job["error"]
+    assert list(uploads.iterdir()) == []
+
+
+def test_an_import_with_the_queue_unreachable_is_503_and_keeps_no_job_and_no_file(
+    app: Flask, client: FlaskClient, store: RevisionStore, uploads: Path
+) -> None:
+    unreachable_queue(app)
+    body = error(upload(client, "MAIN", zipped(example())), 503)
+    assert "queue cannot be reached" in body["message"]
+    assert job_count(store) == 0
+    assert list(uploads.iterdir()) == []

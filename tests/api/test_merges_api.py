@@ -3,11 +3,20 @@ resource, conflicts in the documented shape, and resolutions."""
 
 from __future__ import annotations
 
-import pytest
-from flask.testing import FlaskClient
+import socket
+from dataclasses import replace
 
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from exporter import jobs
+from exporter.jobs import RqRunner
+from revisions import RevisionStore
 from tests.api.conftest import wait_for
 from tests.api.helpers import ISO, branch, concept, description, error, ids, merge, ok, update
+from tests.exporter.test_jobs import dead_owner, set_row
 
 MERGE_FIELDS = {"id", "source", "target", "status", "scheduledDate", "startDate", "endDate"}
 CONFLICT_FIELDS = {"componentId", "componentType", "type", "conflictingAttributes", "message"}
@@ -285,3 +294,53 @@ def test_a_job_that_is_not_a_merge_is_not_a_merge(client: FlaskClient) -> None:
     job_id = location.rsplit("/", 1)[1]
     wait_for(client, location)
     error(client.get(f"/merges/{job_id}"), 404)
+
+
+# --- faults: an unreachable queue, a dead worker ---------------------------------------------
+
+
+def unreachable_queue(app: Flask) -> None:
+    """Serve ``app`` with rq on a loopback port where nothing listens."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    built = app.extensions["snowpath"]
+    app.extensions["snowpath"] = replace(built, runner=RqRunner(f"redis://127.0.0.1:{port}/0"))
+
+
+def job_count(store: RevisionStore) -> int:
+    with store.engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(jobs.J)).scalar_one()
+
+
+def test_a_merge_with_the_queue_unreachable_is_503_and_keeps_no_job(
+    app: Flask, client: FlaskClient, store: RevisionStore
+) -> None:
+    branch(client, "MAIN", "a")
+    unreachable_queue(app)
+    body = error(client.post("/merges", json={"source": "MAIN/a", "target": "MAIN"}), 503)
+    assert body["message"] == "The job queue cannot be reached; try again later."
+    assert "127.0.0.1" not in str(body)  # where Redis is stays in the log
+    assert job_count(store) == 0
+
+
+def test_a_merge_whose_worker_died_reports_a_server_error(
+    client: FlaskClient, store: RevisionStore
+) -> None:
+    branch(client, "MAIN", "a")
+    job = jobs.create(store, "merge", {"source": "MAIN/a", "target": "MAIN"})
+    set_row(store, job.id, state="IN_PROGRESS", owner=dead_owner())  # its worker was killed
+    done = ok(client.get(f"/merges/{job.id}"))
+    assert done["status"] == "FAILED"
+    assert done["apiError"] == {"status": "500", "message": jobs.STOPPED_RUNNING}
+
+
+def test_a_merge_the_store_refuses_reports_a_client_error(client: FlaskClient) -> None:
+    branch(client, "MAIN", "a")
+    branch(client, "MAIN", "b")
+    response = client.post("/merges", json={"source": "MAIN/a", "target": "MAIN/b"})
+    assert response.status_code == 202
+    done = wait_for(client, response.headers["Location"])
+    assert done["status"] == "FAILED"
+    assert done["apiError"]["status"] == "400"
+    assert "MAIN/a" in done["apiError"]["message"]

@@ -1,5 +1,11 @@
 """The run command for real: ``snowpath serve`` in its own process, on the embedded default,
-answering the example URLs it prints over HTTP."""
+answering the example URLs it prints over HTTP, whatever slow clients do, and cleaning up
+after a server that died.
+
+Slow clients are real sockets: they send a request's headers and part of its body, or
+nothing at all, and then wait. The server (gunicorn processes running waitress,
+``api.server``) must go on answering others at once and close them after its read timeout.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +15,17 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+
+from exporter import jobs, processes
+from revisions import RevisionStore, make_engine
+from tests.exporter.test_jobs import dead_owner
+
+Serve = Callable[..., tuple[str, list[str]]]
 
 
 def free_port() -> int:
@@ -22,43 +34,59 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
-    port = free_port()
-    env = {**os.environ, "SNOWPATH_DATA_DIR": str(tmp_path / "var")}
+def embedded_env(data_dir: Path) -> dict[str, str]:
+    env = {**os.environ, "SNOWPATH_DATA_DIR": str(data_dir)}
     env.pop("SNOWPATH_DATABASE_URL", None)
     env.pop("SNOWPATH_REDIS_URL", None)
-    command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers", "1"]
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    lines: list[str] = []
-    deadline = time.monotonic() + 60
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if "Booting worker" in line:
-            break
-    base = f"http://127.0.0.1:{port}"
-    try:
+    env.pop("SNOWPATH_UPLOAD_DIR", None)
+    return env
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Serve]:
+    """Start ``snowpath serve --workers 1`` (and the given options) on the embedded default
+    under ``tmp_path/var``; its base URL and the lines it printed before it answered."""
+    started: list[subprocess.Popen] = []
+
+    def start(*options: str) -> tuple[str, list[str]]:
+        port = free_port()
+        command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port)]
+        process = subprocess.Popen(
+            [*command, "--workers", "1", *options],
+            env=embedded_env(tmp_path / "var"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        started.append(process)
+        lines: list[str] = []
+        deadline = time.monotonic() + 60
+        assert process.stdout is not None
         while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if "Booting worker" in line:
+                break
+        base = f"http://127.0.0.1:{port}"
+        while True:
             try:
                 httpx.get(base + "/branches/MAIN", timeout=2)
-                break
+                return base, lines
             except httpx.TransportError:
+                assert time.monotonic() < deadline, "".join(lines)
                 time.sleep(0.2)
-        yield base, lines
-    finally:
+
+    yield start
+    for process in started:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
-        process.stdout.close()
+        process.stdout.close()  # type: ignore[union-attr]
 
 
-def test_serve_loads_the_demo_and_every_printed_url_answers(served: tuple[str, list[str]]) -> None:
-    base, lines = served
+def test_serve_loads_the_demo_and_every_printed_url_answers(serve: Serve) -> None:
+    base, lines = serve()
     assert any("Loaded the demo code system DEMO" in line for line in lines)
     urls = [line.strip() for line in lines if line.strip().startswith(base)]
     assert len(urls) >= 3
@@ -69,3 +97,98 @@ def test_serve_loads_the_demo_and_every_printed_url_answers(served: tuple[str, l
     assert search["total"] >= 2
     assert all("fsn" in item for item in search["items"])
     assert "tuberculosis" in search["items"][0]["fsn"]["term"].lower()
+
+
+# --- slow clients ----------------------------------------------------------------------------
+
+BODY_HEADERS = (
+    b"POST /merges HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    b"Content-Length: 10000\r\n\r\n{"
+)
+
+
+def slow_clients(base: str, count: int) -> list[socket.socket]:
+    """``count`` connections: half sent headers and the start of a body, half sent nothing."""
+    port = int(base.rsplit(":", 1)[1])
+    clients = []
+    for i in range(count):
+        client = socket.create_connection(("127.0.0.1", port))
+        if i % 2 == 0:
+            client.sendall(BODY_HEADERS)
+        clients.append(client)
+    return clients
+
+
+def timed_get(url: str) -> tuple[float, httpx.Response]:
+    started = time.monotonic()
+    response = httpx.get(url, timeout=10)
+    return time.monotonic() - started, response
+
+
+def closed_by_server(client: socket.socket, within_s: float) -> bool:
+    client.settimeout(within_s)
+    try:
+        return client.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
+
+
+def test_fifty_slow_clients_do_not_hold_up_a_normal_request(serve: Serve) -> None:
+    base, _ = serve()
+    clients = slow_clients(base, 50)
+    try:
+        for _ in range(3):  # dribbling on: one more byte of each body between the reads
+            for client in clients[::2]:
+                client.sendall(b" ")
+            seconds, response = timed_get(base + "/DEMO/concepts/A15")
+            assert response.status_code == 200
+            assert response.json()["id"] == "A15"
+            assert seconds < 1.0
+    finally:
+        for client in clients:
+            client.close()
+
+
+def test_silent_connections_are_closed_after_the_read_timeout(serve: Serve) -> None:
+    base, _ = serve("--read-timeout", "2")
+    clients = slow_clients(base, 10)
+    opened = time.monotonic()
+    try:
+        assert not any(closed_by_server(client, 0.5) for client in clients[:2])  # not at once
+        assert all(closed_by_server(client, 10) for client in clients)
+        assert time.monotonic() - opened >= 2
+        response = httpx.get(base + "/branches/MAIN", timeout=10)
+        assert (response.status_code, response.json()["path"]) == (200, "MAIN")
+    finally:
+        for client in clients:
+            client.close()
+
+
+# --- after a server that died ----------------------------------------------------------------
+
+
+def test_serve_fails_dead_jobs_and_deletes_leftover_uploads_at_start(
+    serve: Serve, tmp_path: Path
+) -> None:
+    var = tmp_path / "var"
+    uploads = var / "uploads"
+    uploads.mkdir(parents=True)
+    store = RevisionStore(make_engine(f"sqlite:///{var / 'snowpath.db'}"))
+    env = embedded_env(var)
+    subprocess.run([sys.executable, "-m", "api.cli", "db", "upgrade"], env=env, check=True)
+    files = {name: uploads / name for name in ("dead.upload", "held.upload", "stray.upload")}
+    for path in files.values():
+        path.write_bytes(b"{}")
+    dead = jobs.create(store, "import", {"file": str(files["dead.upload"])}, owner=dead_owner())
+    held = jobs.create(
+        store, "import", {"file": str(files["held.upload"])}, owner=processes.this_process()
+    )
+    try:
+        serve()
+        assert jobs.read(store, dead.id).state is jobs.JobState.FAILED
+        assert jobs.read(store, held.id).state is jobs.JobState.SCHEDULED
+        assert sorted(path.name for path in uploads.iterdir()) == ["held.upload"]
+    finally:
+        store.engine.dispose()

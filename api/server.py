@@ -1,0 +1,91 @@
+"""How ``snowpath serve`` serves HTTP: gunicorn's processes, each running waitress.
+
+gunicorn's arbiter binds the socket and keeps ``workers`` processes alive (restarts a dead
+one, stops them on SIGTERM). Each process runs :class:`WaitressWorker`: waitress reads every
+request whole (headers and body, spooled to a temporary file past 512 KiB) in its I/O loop
+before it hands it to one of ``threads`` threads, so a client that sends its headers and then
+dribbles its body, or nothing, holds a socket and a buffer, never a thread. A connection
+that stays silent ``read_timeout`` seconds is closed (waitress's ``channel_timeout``).
+gunicorn's own sync workers read the body on the thread that serves it, and three such
+clients froze the server (issue 16); docs/api.md, "Serving", has the measurements.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+from gunicorn.workers.base import Worker
+from waitress import create_server
+
+from api import create_app
+from api.settings import Settings
+
+THREADS = 4  # waitress's default; the request threads of each process
+READ_TIMEOUT_S = 60  # as nginx's client_body_timeout: silence between two reads
+# Open connections per process before waitress stops accepting (it resumes as they close):
+# slow clients are cheap here, so well above waitress's 100.
+CONNECTION_LIMIT = 1000
+
+
+class WaitressWorker(Worker):
+    """A gunicorn worker process whose HTTP is waitress's on the arbiter's sockets. The main
+    thread tells the arbiter it is alive and watches for the signal to stop; waitress's loop
+    runs on a thread of its own."""
+
+    def run(self) -> None:
+        threads, read_timeout = self.app.threads, self.app.read_timeout  # the Server below
+        server = create_server(
+            self.wsgi,
+            sockets=[listener.sock for listener in self.sockets],
+            threads=threads,
+            channel_timeout=read_timeout,
+            # Silent connections are looked for this often; waitress's 30 s would let a short
+            # timeout run up to 30 s late.
+            cleanup_interval=max(1, min(30, read_timeout // 2)),
+            connection_limit=CONNECTION_LIMIT,
+            ident="snowpath",
+        )
+        loop = threading.Thread(target=server.run, name="waitress", daemon=True)
+        loop.start()
+        while self.alive and loop.is_alive() and self.ppid == os.getppid():
+            self.notify()
+            loop.join(timeout=1.0)
+        # Let the requests in progress finish (bounded), then exit: waitress's loop, a daemon
+        # thread, ends with the process.
+        server.task_dispatcher.shutdown(cancel_pending=True, timeout=self.cfg.graceful_timeout)
+
+
+class Server(BaseApplication):
+    """gunicorn running the app factory in each :class:`WaitressWorker` process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        bind: str,
+        workers: int,
+        threads: int = THREADS,
+        read_timeout: int = READ_TIMEOUT_S,
+    ) -> None:
+        self.settings = settings
+        self.options: dict[str, Any] = {
+            "bind": bind,
+            "workers": workers,
+            "worker_class": f"{__name__}.WaitressWorker",
+            "accesslog": None,
+            # How long the arbiter waits for a worker's sign of life (given every second by
+            # its main thread, whatever its requests do) before it replaces the process.
+            "timeout": 30,
+        }
+        self.threads, self.read_timeout = threads, read_timeout
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return create_app(self.settings)
