@@ -416,7 +416,8 @@ def _run_claimed(store: RevisionStore, job: Job) -> JobState:
 def _run_handler(store: RevisionStore, job: Job) -> JobState:
     job_id = job.id
     try:
-        result = HANDLERS[job.kind](store, job.params)
+        # A job's writes wait for the write in flight (an import) instead of giving up.
+        result = HANDLERS[job.kind](store.patient(), job.params)
     except Outcome as outcome:
         _finish(store, job_id, outcome.state, outcome.result, outcome.error)
         return outcome.state

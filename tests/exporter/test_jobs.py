@@ -29,6 +29,7 @@ from api.settings import load
 from exporter import jobs, processes
 from exporter.jobs import Job, JobState, RqRunner, ThreadRunner
 from revisions import ManualClock, RevisionStore, SystemClock, make_engine
+from revisions.store import PATIENT_WAIT_MS
 from tests import services
 from tests.exporter.slow_jobs import KIND
 
@@ -386,3 +387,16 @@ def test_a_job_of_a_killed_snowpath_worker_is_reported_failed(
         worker.kill()
         worker.wait()
         store.engine.dispose()
+
+
+def test_jobs_write_through_the_patient_store(store: RevisionStore) -> None:
+    """A merge queued behind an import waits for it: handlers get ``store.patient()``."""
+    impatient = RevisionStore(store.engine, store.clock, write_wait_ms=1)
+    seen: list[int | None] = []
+    jobs.HANDLERS["probe-wait"] = lambda given, params: seen.append(given.write_wait_ms) or {}
+    try:
+        job = jobs.create(impatient, "probe-wait", {})
+        assert jobs.run_job(impatient, job.id) is jobs.JobState.COMPLETED
+    finally:
+        del jobs.HANDLERS["probe-wait"]
+    assert seen == [PATIENT_WAIT_MS]
