@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from revisions import authoring, branches, branching, derived, merging
 from revisions.clock import Clock, SystemClock
 from revisions.codesystems import CodeSystems
+from revisions.commit import check_writable
 from revisions.merge import Resolution
 from revisions.reading import READ_WAIT_MS, StoreReads
 from revisions.records import Branch, Change, Commit
@@ -156,11 +157,12 @@ class RevisionStore(StoreReads):
     def check_merge(self, source: str, target: str) -> None:
         """Refuse at once what :meth:`merge` would refuse whatever the branches hold: a
         branch onto itself, branches that are not parent and child (:class:`InvalidMerge`),
-        an unknown branch (:class:`BranchNotFound`), a deleted one (:class:`BranchDeleted`)."""
+        an unknown branch (:class:`BranchNotFound`), a deleted one (:class:`BranchDeleted`),
+        a version on either side (:class:`BranchReadOnly`: a merge writes both)."""
         merging.merge_step(source, target)
         with self.reading() as connection:
             for path in (source, target):
-                branches.load_live_chain(connection, path)
+                check_writable(branches.load_live_chain(connection, path)[-1])
 
     def rebase(
         self, path: str, author: str, comment: str, resolutions: Sequence[Resolution] = ()

@@ -35,8 +35,7 @@ def create_merge() -> Response:
     require_write()
     data = http.load(MergeIn())
     source, target = branch_path(data["source"]), branch_path(data["target"])
-    store().get_branch(source)
-    store().get_branch(target)
+    store().check_merge(source, target)  # 400/404 now rather than a FAILED job later
     params = {
         "source": source,
         "target": target,

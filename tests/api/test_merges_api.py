@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from exporter import jobs
 from exporter.jobs import RqRunner
-from revisions import RevisionStore
+from revisions import RevisionStore, schema
 from tests.api.conftest import wait_for
 from tests.api.helpers import ISO, branch, concept, description, error, ids, merge, ok, update
 from tests.exporter.test_jobs import dead_owner, set_row
@@ -249,14 +249,20 @@ def test_a_merge_side_must_be_a_branch(conflicting: FlaskClient, path: str) -> N
 
 
 def _refused(client: FlaskClient, source: str, target: str) -> None:
-    """Refused now (400) or as a FAILED merge that says why; never COMPLETED."""
+    """Refused at once, before a job is queued, saying why (issue 17)."""
+    before = jobs_of(client)
     response = client.post("/merges", json={"source": source, "target": target})
-    if response.status_code == 202:
-        done = wait_for(client, response.headers["Location"])
-        assert done["status"] == "FAILED"
-        assert done["apiError"]["message"]
-    else:
-        error(response, 400)
+    body = error(response, 400)
+    assert "Location" not in response.headers
+    assert body["message"]
+    assert jobs_of(client) == before
+
+
+def jobs_of(client: FlaskClient) -> int:
+    """How many jobs the store holds."""
+    engine = client.application.extensions["snowpath"].store.engine
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(schema.jobs)).scalar_one()
 
 
 def test_a_merge_between_unrelated_branches_is_refused(client: FlaskClient) -> None:
@@ -337,10 +343,19 @@ def test_a_merge_whose_worker_died_reports_a_server_error(
 
 def test_a_merge_the_store_refuses_reports_a_client_error(client: FlaskClient) -> None:
     branch(client, "MAIN", "a")
-    branch(client, "MAIN", "b")
-    response = client.post("/merges", json={"source": "MAIN/a", "target": "MAIN/b"})
+    concept(client, "100", path="MAIN/a")
+    resolution = {
+        "componentType": "concept",
+        "componentId": "100",
+        "resolution": "CONTENT",
+        "content": {"parents": "not a list"},
+    }
+    body = {"source": "MAIN/a", "target": "MAIN", "resolutions": [resolution]}
+    response = client.post("/merges", json=body)
     assert response.status_code == 202
     done = wait_for(client, response.headers["Location"])
     assert done["status"] == "FAILED"
     assert done["apiError"]["status"] == "400"
-    assert "MAIN/a" in done["apiError"]["message"]
+    assert done["apiError"]["message"] == (
+        "Invalid CONTENT resolution for concept '100': 'parents' must be of type ids."
+    )
