@@ -18,12 +18,13 @@ import io
 from typing import Any
 
 import orjson
-from flask import Response, request, url_for
+from flask import Flask, Response, request, url_for
 from marshmallow import Schema, ValidationError
+from werkzeug.exceptions import HTTPException
 
 from api.errors import Invalid, InvalidJson, NotAcceptable, UnsupportedMediaType, too_large
 from api.openapi import Route
-from api.services import services
+from api.services import Services, services
 from revisions.values import dumps, json_problems, text_problem, too_deep
 
 JSON = "application/json;charset=UTF-8"
@@ -33,9 +34,8 @@ _LIST_TYPES = ("application/json", "text/csv", "text/plain")
 def guard() -> None:
     """Before every view (see the module docstring): limit, media type, NUL in the URL."""
     route = _routes(services().routes).get(request.endpoint or "")
-    settings = services().settings
     upload = route is not None and route.form
-    limit = settings.max_upload_bytes if upload else settings.max_json_bytes
+    limit = body_limit(services(), request.endpoint)
     request.max_content_length = limit  # werkzeug stops reading there (413), chunked too
     if (request.content_length or 0) > limit:
         raise too_large(limit)
@@ -51,6 +51,25 @@ def guard() -> None:
             problems += _text_problems({f"{key}.filename": f.filename or "" for key, f in files})
     if problems:
         raise Invalid(problems)
+
+
+def body_limit(services: Services, endpoint: str | None) -> int:
+    """The most bytes a request body to ``endpoint`` may hold: uploads (form routes)
+    ``SNOWPATH_MAX_UPLOAD_BYTES``, anything else ``SNOWPATH_MAX_JSON_BYTES``."""
+    route = _routes(services.routes).get(endpoint or "")
+    upload = route is not None and route.form
+    settings = services.settings
+    return settings.max_upload_bytes if upload else settings.max_json_bytes
+
+
+def body_limit_of(app: Flask, method: str, path: str) -> int:
+    """:func:`body_limit` for a request not yet handed to ``app`` (the server reads bodies
+    before Flask sees them: ``api.server``); an unknown route gets the JSON limit."""
+    try:
+        endpoint, _ = app.url_map.bind("localhost").match(path, method=method)
+    except HTTPException:
+        endpoint = None
+    return body_limit(app.extensions["snowpath"], endpoint)
 
 
 @functools.cache

@@ -12,16 +12,23 @@ clients froze the server (issue 16); docs/api.md, "Serving", has the measurement
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
 from typing import Any
 
+import orjson
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.workers.base import Worker
 from waitress import create_server
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
+from waitress.task import ErrorTask
 
 from api import create_app
+from api.errors import error_body
+from api.http import body_limit_of
 from api.settings import Settings
 
 THREADS = 4  # waitress's default; the request threads of each process
@@ -31,6 +38,44 @@ READ_TIMEOUT_S = 60  # as nginx's client_body_timeout: silence between two reads
 CONNECTION_LIMIT = 1000
 
 
+class _ErrorTask(ErrorTask):
+    """What waitress answers itself (a body over the limit, a malformed request) in the API's
+    error shape, as JSON, instead of its plain text."""
+
+    def execute(self) -> None:
+        error = self.request.error
+        message, developer = error.reason, error.body or error.reason
+        if error.code == 413:
+            limit = self.request.adj.max_request_body_size  # the route's (_Parser)
+            message = developer = (
+                f"The request body is larger than {limit} bytes, the limit of this endpoint."
+            )
+        body = orjson.dumps(error_body(error.code, message, developer))
+        self.status = f"{error.code} {error.reason.upper()}"  # as werkzeug spells it
+        self.response_headers.append(("Content-Type", "application/json;charset=UTF-8"))
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+class _Parser(HTTPRequestParser):
+    """Once a request's headers are read, its body is held to its route's limit
+    (:func:`api.http.body_limit_of`), while it is read: a chunked upload over it is refused
+    before the rest arrives, a JSON body at the JSON limit, not the upload limit."""
+
+    app: Flask  # set per worker process
+
+    def parse_header(self, header_plus: bytes) -> None:
+        super().parse_header(header_plus)
+        self.adj = copy.copy(self.adj)  # the server's, shared by every request
+        self.adj.max_request_body_size = body_limit_of(self.app, self.command, self.path)
+
+
+class _Channel(HTTPChannel):
+    error_task_class = _ErrorTask
+    parser_class = _Parser
+
+
 class WaitressWorker(Worker):
     """A gunicorn worker process whose HTTP is waitress's on the arbiter's sockets. The main
     thread tells the arbiter it is alive and watches for the signal to stop; waitress's loop
@@ -38,17 +83,26 @@ class WaitressWorker(Worker):
 
     def run(self) -> None:
         threads, read_timeout = self.app.threads, self.app.read_timeout  # the Server below
+        settings = self.app.settings
+        _Parser.app = self.wsgi
         server = create_server(
             self.wsgi,
             sockets=[listener.sock for listener in self.sockets],
             threads=threads,
             channel_timeout=read_timeout,
+            # The largest body any route takes; each request gets its route's (_Parser).
+            max_request_body_size=max(settings.max_upload_bytes, settings.max_json_bytes),
             # Silent connections are looked for this often; waitress's 30 s would let a short
             # timeout run up to 30 s late.
             cleanup_interval=max(1, min(30, read_timeout // 2)),
             connection_limit=CONNECTION_LIMIT,
             ident="snowpath",
         )
+        # One waitress server per listening socket (several: a MultiSocketServer's map) makes
+        # the channels; ours answer waitress's own errors in the API's shape.
+        for listener in list(getattr(server, "map", {}).values()) or [server]:
+            if hasattr(listener, "channel_class"):
+                listener.channel_class = _Channel
         loop = threading.Thread(target=server.run, name="waitress", daemon=True)
         loop.start()
         while self.alive and loop.is_alive() and self.ppid == os.getppid():

@@ -420,17 +420,19 @@ def test_a_chunked_json_body_of_exactly_the_limit_is_accepted(limited: FlaskClie
 # --- a real server: an upload refused while it is still being sent ----------------------------
 
 UPLOAD_LIMIT = 64 * 1024
+JSON_LIMIT = 4 * 1024
 
 
 @pytest.fixture
 def small_server(tmp_path: Path) -> Iterator[tuple[str, int, Path]]:
-    """``snowpath serve`` (embedded) whose uploads may hold :data:`UPLOAD_LIMIT` bytes: its
-    host, port and data folder."""
+    """``snowpath serve`` (embedded) whose uploads may hold :data:`UPLOAD_LIMIT` bytes and
+    JSON bodies :data:`JSON_LIMIT`: its host, port and data folder."""
     port = free_port()
     env = {
         **os.environ,
         "SNOWPATH_DATA_DIR": str(tmp_path / "var"),
         "SNOWPATH_MAX_UPLOAD_BYTES": str(UPLOAD_LIMIT),
+        "SNOWPATH_MAX_JSON_BYTES": str(JSON_LIMIT),
     }
     env.pop("SNOWPATH_DATABASE_URL", None)
     env.pop("SNOWPATH_REDIS_URL", None)
@@ -491,6 +493,34 @@ def test_a_chunked_upload_over_the_limit_is_413_before_it_is_all_sent(
     )
     uploads = data_dir / "uploads"
     assert not uploads.exists() or list(uploads.iterdir()) == []
+    assert httpx.get(f"http://{host}:{port}/MAIN/concepts?id=c").json()["total"] == 0
+
+
+def test_a_chunked_json_body_over_the_json_limit_is_413_before_it_is_all_sent(
+    small_server: tuple[str, int, Path],
+) -> None:
+    """The server holds each route to its own limit while reading, not to the largest."""
+    host, port, _ = small_server
+    head = (
+        f"POST /MAIN/concepts HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    ).encode()
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(head + _chunk(b'{"id": "c", "extras": {"k": "'))
+        for _ in range(JSON_LIMIT // 1024 + 1):  # past the JSON limit, far below the upload's
+            sock.sendall(_chunk(b"x" * 1024))
+        response = b""
+        while not response.rstrip().endswith(b"}"):
+            received = sock.recv(65536)
+            if not received:
+                break
+            response += received
+    status, _, rest = response.partition(b"\r\n")
+    assert status == b"HTTP/1.1 413 REQUEST ENTITY TOO LARGE", response
+    body = orjson.loads(rest.partition(b"\r\n\r\n")[2])
+    assert body["message"] == (
+        f"The request body is larger than {JSON_LIMIT} bytes, the limit of this endpoint."
+    )
     assert httpx.get(f"http://{host}:{port}/MAIN/concepts?id=c").json()["total"] == 0
 
 
