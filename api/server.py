@@ -46,7 +46,7 @@ class _ErrorTask(ErrorTask):
         error = self.request.error
         message, developer = error.reason, error.body or error.reason
         if error.code == 413:
-            limit = self.request.adj.max_request_body_size  # the route's (_Parser)
+            limit = self.request.adj.max_request_body_size - 1  # the route's (_Parser)
             message = developer = (
                 f"The request body is larger than {limit} bytes, the limit of this endpoint."
             )
@@ -68,7 +68,8 @@ class _Parser(HTTPRequestParser):
     def parse_header(self, header_plus: bytes) -> None:
         super().parse_header(header_plus)
         self.adj = copy.copy(self.adj)  # the server's, shared by every request
-        self.adj.max_request_body_size = body_limit_of(self.app, self.command, self.path)
+        # waitress refuses a body that reaches its limit; ours accept one of exactly the limit.
+        self.adj.max_request_body_size = body_limit_of(self.app, self.command, self.path) + 1
 
 
 class _Channel(HTTPChannel):
@@ -91,7 +92,7 @@ class WaitressWorker(Worker):
             threads=threads,
             channel_timeout=read_timeout,
             # The largest body any route takes; each request gets its route's (_Parser).
-            max_request_body_size=max(settings.max_upload_bytes, settings.max_json_bytes),
+            max_request_body_size=max(settings.max_upload_bytes, settings.max_json_bytes) + 1,
             # Silent connections are looked for this often; waitress's 30 s would let a short
             # timeout run up to 30 s late.
             cleanup_interval=max(1, min(30, read_timeout // 2)),

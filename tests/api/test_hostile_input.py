@@ -524,6 +524,20 @@ def test_a_chunked_json_body_over_the_json_limit_is_413_before_it_is_all_sent(
     assert httpx.get(f"http://{host}:{port}/MAIN/concepts?id=c").json()["total"] == 0
 
 
+def test_the_server_takes_a_json_body_of_exactly_the_limit_and_refuses_one_more_byte(
+    small_server: tuple[str, int, Path],
+) -> None:
+    host, port, _ = small_server
+    url = f"http://{host}:{port}/MAIN/concepts"
+    headers = {"Content-Type": "application/json", "X-Author": "u"}
+    assert httpx.post(url, content=_padded(JSON_LIMIT), headers=headers).status_code == 201
+    over = httpx.post(url, content=_padded(JSON_LIMIT + 1).replace(b'"c"', b'"d"'), headers=headers)
+    assert over.status_code == 413
+    assert over.json()["message"] == (
+        f"The request body is larger than {JSON_LIMIT} bytes, the limit of this endpoint."
+    )
+
+
 def test_a_search_after_token_holding_nul_is_400(client: FlaskClient) -> None:
     concept(client, "c")
     token = base64.urlsafe_b64encode(orjson.dumps(["a\x00"])).decode().rstrip("=")
