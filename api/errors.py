@@ -45,6 +45,10 @@ class NotAcceptable(ValueError):
     pass
 
 
+class PreconditionFailed(ValueError):
+    """An ``If-Match`` that the resource's current representation does not satisfy."""
+
+
 STATUS: list[tuple[type[Exception], int]] = [
     (PathError, 400),
     (ExpandError, 400),
@@ -52,6 +56,8 @@ STATUS: list[tuple[type[Exception], int]] = [
     (InvalidJson, 400),
     (Invalid, 400),
     (NotAcceptable, 406),
+    (PreconditionFailed, 412),
+    (store.Changed, 412),
     (CodeSystemNotFound, 404),
     (VersionNotFound, 404),
     (store.NotFound, 404),

@@ -264,16 +264,27 @@ def get(path: str, plural: str, component_id: str) -> Response:
     if extra:
         raise Invalid([f"Unknown parameter '{name}'." for name in sorted(extra)])
     expansions = _expansions(kind, values)
-    # One connection resolves the path and reads the component; a 304 still saves the
-    # rendering and the body.
+    # One connection resolves the path and reads the component.
     view, item = store().lookup(read_point(path), kind.type, component_id)
+    if not expansions:
+        # The tag of the representation itself: it changes only when this component does,
+        # and it is the one If-Match takes on a PUT or DELETE (docs/api.md).
+        return http.json(render.component(item))
+    # Expanded, the tag is the view's: a 304 saves the expansion reads.
     etag = http.etag_for(view.key)
     if (cached := http.not_modified(etag)) is not None:
         return cached
     rendered = [render.component(item)]
-    if expansions:
-        expand_concepts(view, [item], rendered, expansions)
+    expand_concepts(view, [item], rendered, expansions)
     return http.json(rendered[0], headers={"ETag": etag})
+
+
+def _expected(path: str, kind: Kind, component_id: str) -> dict[tuple[str, str], int] | None:
+    """The revision an ``If-Match`` write expects to replace (None without the header)."""
+    current = http.precondition(
+        lambda: store().get(read_point(path), kind.type, component_id), render.component
+    )
+    return None if current is None else {(kind.type, component_id): current.revision}
 
 
 def update(path: str, plural: str, component_id: str) -> Response:
@@ -289,6 +300,7 @@ def update(path: str, plural: str, component_id: str) -> Response:
         current_author(),
         comment or f"Update {kind.type} {component_id}",
         [Update(kind.type, component_id, data)],
+        expected=_expected(path, kind, component_id),
     )
     return http.no_content()
 
@@ -298,7 +310,10 @@ def delete(path: str, plural: str, component_id: str) -> Response:
     kind = KINDS[plural]
     branch = write_branch(path)
     comment = request.args.get("commitComment") or f"Delete {kind.type} {component_id}"
-    store().commit(branch, current_author(), comment, [Delete(kind.type, component_id)])
+    expected = _expected(path, kind, component_id)
+    store().commit(
+        branch, current_author(), comment, [Delete(kind.type, component_id)], expected=expected
+    )
     return http.no_content()
 
 
