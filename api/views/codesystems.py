@@ -13,7 +13,7 @@ from api.schemas import CodeSystemIn, CodeSystemUpdate, UpgradeIn, VersionIn
 from api.services import new_codesystem_id, services, store
 from api.views.merges import resolutions_json
 from exporter import jobs
-from revisions.registry import CodeSystem
+from revisions.registry import CodeSystem, parse_extension_of
 
 
 def _paged(items: list[dict], columns: tuple[str, ...]) -> Response:
@@ -96,6 +96,7 @@ def upgrade(codesystem_id: str) -> Response:
     require_write()
     data = http.load(UpgradeIn())
     store().codesystems.get(codesystem_id)
+    parse_extension_of(data["extension_of"])  # a 400 now, not a failed job later
     params = {
         "codesystem": codesystem_id,
         "extensionOf": data["extension_of"],

@@ -18,7 +18,7 @@ from api.expand import Expansion, parse_expand
 from api.expansions import check as check_expansions
 from api.expansions import expand_concepts
 from api.paging import PagingError, decode_token, encode_token, window
-from api.schemas import ConceptIn, DescriptionIn, MappingIn
+from api.schemas import RESERVED_COMPONENT_IDS, ConceptIn, DescriptionIn, MappingIn
 from api.services import read_point, store, write_branch
 from api.sorting import SCORE, decode_key, encode_key, parse_sort
 from revisions import Create, Delete, Filter, Order, Update
@@ -142,7 +142,9 @@ def _filter(kind: Kind, values: dict[str, Any], point: Any) -> tuple[Filter, str
         elif param.kind == "eq":
             equals[param.field] = _text(name, value)
         elif param.kind == "ids":
-            listed = value if isinstance(value, list) else [value]
+            if not isinstance(value, list):  # a search body's id is a list, as documented
+                raise Invalid([f"'{name}' must be a list of ids."])
+            listed = value
             wanted = {_text(name, v) for v in listed}
             ids = wanted if ids is None else ids & wanted
         elif param.kind == "contains":
@@ -247,6 +249,8 @@ def create(path: str, plural: str) -> Response:
     data = http.load(kind.schema())
     comment = data.pop("commit_comment", None)
     component_id = data.pop("id", None) or uuid.uuid4().hex
+    if component_id in RESERVED_COMPONENT_IDS:  # …/search is another route (api.routes)
+        raise Invalid([f"'id': '{component_id}' is reserved (a URL segment)."])
     branch = write_branch(path)
     store().commit(
         branch,
