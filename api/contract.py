@@ -25,7 +25,9 @@ from snowpath import MAX_NAME_LENGTH, RESERVED_NAMES
 # snowpath.grammar.check_name: letters, digits, '.', '_', '~', '-'; no '...'; no final '.'.
 # Each unit is at most two dots and one other character, so both hold by construction.
 _NAME = r"(?:\.{0,2}[A-Za-z0-9_~-])+"
-_POINT = rf"{_NAME}(?:/{_NAME})*(?:@[0-9]{{1,13}}|\^)?"
+_AT = r"(?:@[1-9][0-9]{0,13}|\^)?"  # epoch ms (no leading 0), or the base
+_POINT = rf"{_NAME}(?:/{_NAME})*{_AT}"
+_RANGE_SIDE = rf"MAIN(?:/{_NAME})*"  # range sides are absolute plain paths
 
 
 def _classes(word: str) -> str:
@@ -83,12 +85,12 @@ BRANCHES_PATH: dict[str, Any] = {
 # Any path expression (reads): snowpath.parse.
 READ_PATH: dict[str, Any] = {
     "type": "string",
-    "pattern": rf"^{_POINT}(?:\.\.\.{_POINT})?$",
-    "not": NO_RESERVED,
+    "pattern": rf"^(?:{_POINT}|{_RANGE_SIDE}\.\.\.{_RANGE_SIDE})$",
+    "not": {"anyOf": [NO_RESERVED, {"pattern": r"(?:^|\.\.\.)MAIN\^"}]},
     "description": (
-        "A path expression: MAIN/a/b, CODESYSTEM/task, a...b, path@timestamp (epoch ms, not "
-        "before the branch existed) or path^ (a branch's base; MAIN has none). Slashes are "
-        "part of the value."
+        "A path expression: MAIN/a/b, CODESYSTEM/task, a...b, path@timestamp (epoch ms or "
+        "an ISO 8601 instant, not before the branch existed) or path^ (a branch's base; MAIN "
+        "has none). Slashes are part of the value."
     ),
 }
 # revisions.registry.normalize_effective_time (a real date; days past 28 are left out here
