@@ -1,6 +1,7 @@
 """The OpenAPI 3 document, generated from a route table (:class:`Route` rows, the table is
-``api.routes``) and the marshmallow schemas, and the interactive page (``docs.html``:
-self-contained, no external scripts) that reads it."""
+``api.routes``) and the marshmallow schemas, with the rules the server enforces beyond them
+(``api.contract``: patterns, lengths, required fields, If-Match and its 412), and the
+interactive page (``docs.html``: self-contained, no external scripts) that reads it."""
 
 from __future__ import annotations
 
@@ -23,10 +24,6 @@ _ERRORS = {
     "404": "Unknown branch, code system, version or component",
     "409": "Conflict (exists, still referenced, merge conflicts)",
 }
-_PATH_HELP = (
-    "A path expression: MAIN/a/b, CODESYSTEM/task, a...b, path@timestamp or path^ "
-    "(slashes are part of the value)."
-)
 
 
 @dataclass(frozen=True)
