@@ -10,7 +10,7 @@ import logging
 
 from flask import Flask
 
-from api import errors, routes
+from api import errors, http, routes
 from api.services import Services
 from api.settings import Settings, load
 from exporter import handlers  # noqa: F401 - registers the job kinds
@@ -27,7 +27,11 @@ def create_app(
     settings = settings or load()
     logging.basicConfig(level=settings.log_level)
     if store is None:
-        store = RevisionStore(make_engine(settings.database_url))
+        store = RevisionStore(
+            make_engine(settings.database_url),
+            read_wait_ms=settings.read_wait_ms,
+            write_wait_ms=settings.write_wait_ms,
+        )
     if runner is None:
         runner = (
             ThreadRunner(store)
@@ -40,5 +44,6 @@ def create_app(
     table = tuple(routes.ROUTES)
     app.extensions["snowpath"] = Services(store, runner, settings, table, routes.RESERVED_IDS)
     errors.register(app)
+    app.before_request(http.guard)
     routes.register(app)
     return app

@@ -29,7 +29,11 @@ def _store(settings: Settings) -> RevisionStore:
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return RevisionStore(make_engine(settings.database_url))
+    return RevisionStore(
+        make_engine(settings.database_url),
+        read_wait_ms=settings.read_wait_ms,
+        write_wait_ms=settings.write_wait_ms,
+    )
 
 
 def _iso(ms: int) -> str:

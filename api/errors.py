@@ -13,9 +13,9 @@ from dataclasses import asdict
 from typing import Any
 
 import orjson
-from flask import Flask, Response
+from flask import Flask, Response, request
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from api.expand import ExpandError
 from api.paging import PagingError
@@ -49,6 +49,18 @@ class PreconditionFailed(ValueError):
     """An ``If-Match`` that the resource's current representation does not satisfy."""
 
 
+class UnsupportedMediaType(ValueError):
+    """The body's media type is not one the endpoint takes (JSON, or multipart uploads)."""
+
+
+class TooLarge(ValueError):
+    """The body is larger than the endpoint's limit (``SNOWPATH_MAX_*_BYTES``)."""
+
+
+def too_large(limit: int | None) -> TooLarge:
+    return TooLarge(f"The request body is larger than {limit} bytes, the limit of this endpoint.")
+
+
 STATUS: list[tuple[type[Exception], int]] = [
     (PathError, 400),
     (ExpandError, 400),
@@ -58,12 +70,16 @@ STATUS: list[tuple[type[Exception], int]] = [
     (NotAcceptable, 406),
     (PreconditionFailed, 412),
     (store.Changed, 412),
+    (UnsupportedMediaType, 415),
+    (TooLarge, 413),
     (CodeSystemNotFound, 404),
     (VersionNotFound, 404),
     (store.NotFound, 404),
     (store.InvalidRequest, 400),
     (store.Conflict, 409),
+    (store.Unavailable, 503),
 ]
+RETRY_AFTER_S = 5  # what a 503 tells clients to wait before they try again
 
 
 def error_body(status: int, message: str, developer: str | None = None, **extra: Any) -> dict:
@@ -100,7 +116,10 @@ def render(error: Exception) -> Response:
         return json_error(409, str(error), conflicts=conflicts(records))
     status = _status_of(error)
     assert status is not None
-    return json_error(status, str(error))
+    response = json_error(status, str(error))
+    if status == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
 
 
 def _violations(violations: list[str], developer: str | None = None) -> Response:
@@ -138,6 +157,11 @@ def register(app: Flask) -> None:
             if key.lower() == "allow":
                 response.headers[key] = value
         return response
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(_error: RequestEntityTooLarge) -> Response:
+        # werkzeug's, raised while it reads past request.max_content_length (api.http.guard)
+        return render(too_large(request.max_content_length))
 
     @app.errorhandler(Exception)
     def _any(error: Exception) -> Response:

@@ -1,9 +1,18 @@
 """Request and response plumbing shared by every view: JSON bodies, media types, list
-envelopes, ETags, and the 201/202 + Location answers."""
+envelopes, ETags, and the 201/202 + Location answers.
+
+:func:`guard` runs before every view and refuses, before anything is read or written, what
+docs/api.md lists under "Limits and refused input": a body over the route's size limit
+(413, enforced while reading too), a body of another media type than the route takes (415),
+and NUL in the URL, its query, the ``X-Author`` header or an upload's form fields (400).
+:func:`body` refuses JSON nested deeper than ``revisions.values.MAX_DEPTH`` or holding what
+the store cannot hold.
+"""
 
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 from collections.abc import Callable
@@ -13,21 +22,107 @@ import orjson
 from flask import Response, request, url_for
 from marshmallow import Schema, ValidationError
 
-from api.errors import Invalid, InvalidJson, NotAcceptable, PreconditionFailed
+from api.errors import (
+    Invalid,
+    InvalidJson,
+    NotAcceptable,
+    PreconditionFailed,
+    UnsupportedMediaType,
+    too_large,
+)
+from api.openapi import Route
+from api.services import services
+from revisions.values import dumps, json_problems, text_problem, too_deep
 
 JSON = "application/json;charset=UTF-8"
 _LIST_TYPES = ("application/json", "text/csv", "text/plain")
 
 
+def guard() -> None:
+    """Before every view (see the module docstring): limit, media type, NUL in the URL."""
+    route = _routes(services().routes).get(request.endpoint or "")
+    settings = services().settings
+    upload = route is not None and route.form
+    limit = settings.max_upload_bytes if upload else settings.max_json_bytes
+    request.max_content_length = limit  # werkzeug stops reading there (413), chunked too
+    if (request.content_length or 0) > limit:
+        raise too_large(limit)
+    problem = text_problem(request.path)
+    problems = [f"The URL path {problem}."] if problem else []
+    problems += _text_problems(request.args)
+    problems += _text_problems({"X-Author": request.headers.get("X-Author", "")})
+    if route is not None and route.body is not None and request.method in ("POST", "PUT"):
+        _media_type(upload)
+        if upload:
+            problems += _text_problems(request.form)
+            files = request.files.items(multi=True)
+            problems += _text_problems({f"{key}.filename": f.filename or "" for key, f in files})
+    if problems:
+        raise Invalid(problems)
+
+
+@functools.cache
+def _routes(routes: tuple[Route, ...]) -> dict[str, Route]:
+    return {route.endpoint: route for route in routes}
+
+
+def _text_problems(values: Any) -> list[str]:
+    """NUL in the keys or values of a (multi-)dict, as violations naming the key."""
+    items = values.items(multi=True) if hasattr(values, "getlist") else values.items()
+    return [
+        f"'{key}' {problem}."
+        for key, value in items
+        if (problem := text_problem(key) or text_problem(value))
+    ]
+
+
+def _media_type(upload: bool) -> None:
+    """415 unless the body is JSON (``application/json``, ``*/*+json``), or for an upload
+    ``multipart/form-data``. A bodiless request without a type passes: the view says what
+    is missing. Refusing form and text types closes writes from other sites' pages, which a
+    browser may send cross-site without asking."""
+    kind = request.mimetype
+    if upload:
+        if kind != "multipart/form-data":
+            raise UnsupportedMediaType(
+                "Upload the file as multipart/form-data in the field 'file'"
+                f"{f', not {kind}' if kind else ''}."
+            )
+        return
+    if kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json")):
+        return
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if kind or request.content_length or chunked:
+        raise UnsupportedMediaType(
+            f"Send the body as application/json{f', not {kind}' if kind else ''}."
+        )
+
+
+def _cut_at_the_limit(raw: bytes) -> bool:
+    """Whether a body without Content-Length went on past the limit: werkzeug stops reading
+    there without saying whether more was coming; one more byte from the server says it."""
+    limit = request.max_content_length
+    if request.content_length is not None or limit is None or len(raw) < limit:
+        return False
+    return bool(request.environ["wsgi.input"].read(1))
+
+
 def body() -> dict[str, Any]:
-    """The request's JSON object, or :class:`InvalidJson`."""
+    """The request's JSON object, or :class:`InvalidJson` / :class:`Invalid` (nested too
+    deep, or holding text the store refuses: see ``revisions.values``)."""
     raw = request.get_data(cache=True)
+    if _cut_at_the_limit(raw):
+        raise too_large(request.max_content_length)
     try:
         data = orjson.loads(raw or b"null")
     except orjson.JSONDecodeError as error:
+        if "depth" in str(error):  # orjson's own limit, far beyond ours
+            raise Invalid([too_deep("$")]) from None
         raise InvalidJson(f"The body is not valid JSON: {error}") from None
     if not isinstance(data, dict):
         raise InvalidJson("The body must be a JSON object.")
+    if problems := json_problems(data):
+        raise Invalid(problems)
     return data
 
 
@@ -61,7 +156,7 @@ def json(data: Any, status: int = 200, headers: dict[str, str] | None = None) ->
     """A JSON response. A GET answers only clients that accept JSON, and carries an ETag
     (the view-derived one in ``headers``, else a hash of the body) honoured by
     If-None-Match."""
-    body = orjson.dumps(data)
+    body = dumps(data)
     if request.method in ("GET", "HEAD") and status == 200:
         media_type(("application/json",))
         return _conditional(body, JSON, headers or {})
@@ -84,7 +179,7 @@ def _body_tag(body: bytes | str) -> str:
 
 def representation_tag(data: Any) -> str:
     """The entity tag a GET of one resource answers for its JSON ``data`` (unquoted)."""
-    return _body_tag(orjson.dumps(data))
+    return _body_tag(dumps(data))  # the bytes json() sends
 
 
 Record = TypeVar("Record")
@@ -110,20 +205,26 @@ def precondition(read: Callable[[], Record], represent: Callable[[Record], Any])
 
 def created(endpoint: str, **values: Any) -> Response:
     """201, the absolute Location of the new resource, no body."""
-    response = Response(status=201)
-    response.headers["Location"] = url_for(endpoint, _external=True, **values)
-    return response
+    return _empty(201, url_for(endpoint, _external=True, **values))
 
 
 def accepted(endpoint: str, **values: Any) -> Response:
     """202 and the absolute Location of the job that does the work."""
-    response = Response(status=202)
-    response.headers["Location"] = url_for(endpoint, _external=True, **values)
-    return response
+    return _empty(202, url_for(endpoint, _external=True, **values))
 
 
 def no_content() -> Response:
-    return Response(status=204)
+    return _empty(204)
+
+
+def _empty(status: int, location: str | None = None) -> Response:
+    """A reply without a body, and so without a ``Content-Type`` (werkzeug would say
+    ``text/html`` of nothing)."""
+    response = Response(status=status)
+    del response.headers["Content-Type"]
+    if location is not None:
+        response.headers["Location"] = location
+    return response
 
 
 def etag_for(key: str) -> str:
@@ -220,5 +321,5 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict | list):
-        return orjson.dumps(value).decode()
+        return dumps(value).decode()
     return str(value)

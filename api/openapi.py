@@ -24,6 +24,12 @@ _ERRORS = {
     "404": "Unknown branch, code system, version or component",
     "409": "Conflict (exists, still referenced, merge conflicts)",
 }
+# docs/api.md, "Limits and refused input"
+_BODY_ERRORS = {
+    "413": "Body larger than SNOWPATH_MAX_JSON_BYTES (default 4 MiB) or, for uploads, "
+    "SNOWPATH_MAX_UPLOAD_BYTES (default 1 GiB)",
+    "415": "Body not application/json (uploads: not multipart/form-data)",
+}
 
 
 @dataclass(frozen=True)
@@ -181,7 +187,7 @@ def _responses(route: Route) -> dict[str, Any]:
             for name, target, parameters in route.links
         }
     responses: dict[str, Any] = {str(route.status): ok}
-    errors = dict(_ERRORS)
+    errors = {**_ERRORS, **(_BODY_ERRORS if route.body is not None else {})}
     if route.method in ("PUT", "DELETE") and route.status == 204:
         errors["412"] = "If-Match names another state of the resource; nothing was changed"
     if "<component:" in route.rule:

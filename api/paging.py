@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from revisions.reading import MAX_LIMIT  # the store's limit is the API's
+from revisions.values import json_problems
 
 _DIGITS = re.compile(r"[0-9]{1,9}")
 DEFAULT_LIMIT = 50
@@ -42,8 +43,10 @@ def decode_token(token: str | None, length: int) -> list[Any] | None:
     except (binascii.Error, ValueError, orjson.JSONDecodeError):
         raise PagingError("searchAfter is not a token this server issued.") from None
     valid = isinstance(key, list) and len(key) == length
-    if not valid or not all(
-        isinstance(v, str | int | float) and not isinstance(v, bool) for v in key
+    if (
+        not valid
+        or json_problems(key)
+        or not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in key)
     ):
         raise PagingError("searchAfter is not a token this server issued.")
     return key

@@ -16,13 +16,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 from marshmallow import fields
 
 from api.shapes import Prop, Shape, camel
 from revisions import Component, Revision
 from revisions.components import TYPES, ComponentType
 from revisions.components import Field as StoreField
+from revisions.values import dumps
 
 
 def iso(ms: int) -> str:
@@ -31,7 +31,7 @@ def iso(ms: int) -> str:
 
 def _text(value: Any) -> Any:
     """A conflicting value as the API shows it: scalars as they are, the rest as JSON text."""
-    return value if isinstance(value, str | bool | int | float) else orjson.dumps(value).decode()
+    return value if isinstance(value, str | bool | int | float) else dumps(value).decode()
 
 
 # --- components -----------------------------------------------------------------------------

@@ -12,8 +12,16 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from api.render import CODESYSTEM_METADATA, CONFLICT
 from revisions.branches import check_name
 from revisions.errors import InvalidBranchName
+from revisions.values import text_problem
 
-ID = validate.Length(min=1, max=100)
+
+def _identifier(value: str) -> None:
+    """The store's identifier rule (``revisions.values``): no control characters."""
+    if problem := text_problem(value, identifier=True):
+        raise ValidationError(f"An id {problem}.")
+
+
+ID = (validate.Length(min=1, max=100), _identifier)
 # URL segments the route table keeps (api.routes: ``…/concepts/search`` and
 # ``/branches/{path}/children``), so no component or branch may be named so.
 RESERVED_COMPONENT_IDS = frozenset({"search"})

@@ -9,6 +9,14 @@
   job (shared storage when workers run on other hosts).
 - ``SNOWPATH_QUEUE`` (default ``snowpath``): the rq queue jobs go to and workers drain.
 - ``SNOWPATH_LOG_LEVEL`` (default ``INFO``): the Python logging level.
+- ``SNOWPATH_READ_WAIT_MS`` (default 5000): how long a read at a past time waits for a commit
+  still in flight at or before that time before it answers 503 (docs/revision-store.md).
+- ``SNOWPATH_WRITE_WAIT_MS`` (default 10000): how long a write made by a request waits for
+  the write in flight (an import, a merge) before it answers 503; jobs wait up to an hour.
+- ``SNOWPATH_MAX_JSON_BYTES`` (default 4 MiB): the largest JSON request body; a larger one
+  is refused with 413 while it is read (also a chunked one without ``Content-Length``).
+- ``SNOWPATH_MAX_UPLOAD_BYTES`` (default 1 GiB): the largest upload (``POST …/import``),
+  refused the same way, before it is on disk.
 """
 
 from __future__ import annotations
@@ -19,6 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PREFIX = "SNOWPATH_"
+MAX_JSON_BYTES = 4 << 20  # a body of 10,000 ids or a concept with large extras fits
+MAX_UPLOAD_BYTES = 1 << 30
+READ_WAIT_MS = 5_000
+WRITE_WAIT_MS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +42,10 @@ class Settings:
     upload_dir: Path
     queue: str
     log_level: str
+    read_wait_ms: int = READ_WAIT_MS
+    write_wait_ms: int = WRITE_WAIT_MS
+    max_json_bytes: int = MAX_JSON_BYTES
+    max_upload_bytes: int = MAX_UPLOAD_BYTES
 
     @property
     def embedded(self) -> bool:
@@ -54,4 +70,19 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         upload_dir=Path(get("UPLOAD_DIR") or data_dir / "uploads"),
         queue=get("QUEUE") or "snowpath",
         log_level=(get("LOG_LEVEL") or "INFO").upper(),
+        read_wait_ms=_whole(get("READ_WAIT_MS"), "READ_WAIT_MS", READ_WAIT_MS, 0),
+        write_wait_ms=_whole(get("WRITE_WAIT_MS"), "WRITE_WAIT_MS", WRITE_WAIT_MS, 0),
+        max_json_bytes=_whole(get("MAX_JSON_BYTES"), "MAX_JSON_BYTES", MAX_JSON_BYTES, 1),
+        max_upload_bytes=_whole(get("MAX_UPLOAD_BYTES"), "MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES, 1),
     )
+
+
+def _whole(text: str | None, name: str, default: int, minimum: int) -> int:
+    """A whole-number setting of at least ``minimum``; ``default`` when unset."""
+    if text is None:
+        return default
+    if not text.isdigit() or int(text) < minimum:
+        raise ValueError(
+            f"{PREFIX}{name} must be a whole number of at least {minimum}, not {text!r}."
+        )
+    return int(text)

@@ -4,6 +4,10 @@ An OCL concept becomes a concept plus one description per name (its ``name_type`
 ``SYNONYM`` when blank) and per description (type ``DEFINITION``, OCL's description type kept
 in extras). An OCL mapping becomes a mapping: to a concept of the same source through
 ``target_id``, to anything else through ``target_code_system``/``target_code``.
+
+Each OCL object must meet the store's rule for text and nesting (``revisions.values``):
+one that does not fails the import as invalid, naming the object and the field, before
+anything is read from or written to the store.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 import orjson
 
 from revisions.errors import InvalidRequest
+from revisions.values import json_problems
 
 Component = tuple[str, str, dict[str, Any]]  # (type, id, fields)
 BLANK = (None, "", "None", "none")
@@ -107,16 +112,24 @@ def mapping(data: dict[str, Any], source: str | None) -> Component:
     )
 
 
+def _checked(item: Any, where: str) -> Any:
+    """``item``, unless it holds text or nesting the store refuses (InvalidImport)."""
+    if problems := json_problems(item):
+        raise InvalidImport(f"{where}: {problems[0]}")
+    return item
+
+
 def _objects(data: dict[str, Any]) -> Iterator[Component]:
     source = _text(data.get("short_code")) or _text(data.get("id"))
-    for item in data.get("concepts") or []:
-        yield from concept(item)
-    for item in data.get("mappings") or []:
-        yield mapping(item, source)
+    for i, item in enumerate(data.get("concepts") or []):
+        yield from concept(_checked(item, f"concepts[{i}]"))
+    for i, item in enumerate(data.get("mappings") or []):
+        yield mapping(_checked(item, f"mappings[{i}]"), source)
 
 
 def read(path: Path) -> list[Component]:
-    """Components from an OCL export zip (``export.json``) or a JSON-lines file."""
+    """Components from an OCL export: a zip (its ``export.json``), the export's JSON itself
+    (a ``.json`` file, pretty-printed or on one line), or JSON lines of OCL objects."""
     with path.open("rb") as handle:
         kind = sniff(handle.read(8))
     try:
@@ -125,12 +138,13 @@ def read(path: Path) -> list[Component]:
                 names = [n for n in archive.namelist() if n.endswith(".json")]
                 if not names:
                     raise InvalidImport("The zip holds no JSON file (expected export.json).")
-                data = orjson.loads(
-                    archive.read("export.json" if "export.json" in names else names[0])
+                return _export(
+                    orjson.loads(
+                        archive.read("export.json" if "export.json" in names else names[0])
+                    )
                 )
-            if not isinstance(data, dict):
-                raise InvalidImport("export.json must hold one JSON object.")
-            return list(_objects(data))
+        if _one_document(path):
+            return _export(orjson.loads(path.read_bytes()))
         return _json_lines(path)
     except (
         zipfile.BadZipFile,
@@ -140,6 +154,32 @@ def read(path: Path) -> list[Component]:
         AttributeError,
     ) as error:
         raise InvalidImport(f"The file is not a valid OCL export: {error}") from None
+
+
+def _export(data: Any) -> list[Component]:
+    """The components of one JSON document: an export, or a single Concept or Mapping."""
+    if not isinstance(data, dict):
+        raise InvalidImport("An OCL export must be one JSON object.")
+    if data.get("type") == "Concept":
+        return concept(_checked(data, "The concept"))
+    if data.get("type") == "Mapping":
+        return [mapping(_checked(data, "The mapping"), _text(data.get("source")))]
+    if "concepts" not in data and "mappings" not in data:
+        raise InvalidImport("The JSON holds no 'concepts' or 'mappings': not an OCL export.")
+    return list(_objects(data))
+
+
+def _one_document(path: Path) -> bool:
+    """Whether a JSON file is one export document rather than JSON lines: its first line is
+    not a whole object (a pretty-printed export), or is an export (one holding ``concepts``
+    or ``mappings``, not a ``type`` of Concept or Mapping)."""
+    with path.open("rb") as handle:
+        first = handle.readline()
+    try:
+        item = orjson.loads(first)
+    except orjson.JSONDecodeError:
+        return True
+    return isinstance(item, dict) and item.get("type") not in ("Concept", "Mapping")
 
 
 def _json_lines(path: Path) -> list[Component]:
@@ -153,6 +193,7 @@ def _json_lines(path: Path) -> list[Component]:
             except orjson.JSONDecodeError:
                 raise InvalidImport(f"Line {number} is not JSON.") from None
             kind = item.get("type") if isinstance(item, dict) else None
+            _checked(item, f"Line {number}")
             if kind == "Concept":
                 result += concept(item)
             elif kind == "Mapping":
@@ -163,9 +204,12 @@ def _json_lines(path: Path) -> list[Component]:
 
 
 def sniff(head: bytes) -> str:
-    """``zip`` or ``jsonl`` from a file's first bytes, or :class:`InvalidImport`."""
+    """``zip`` or ``json`` (one export document or JSON lines) from a file's first bytes, or
+    :class:`InvalidImport`."""
     if head.startswith(b"PK\x03\x04"):
         return "zip"
     if head.lstrip()[:1] == b"{":
-        return "jsonl"
-    raise InvalidImport("Upload an OCL export zip or a JSON-lines file of OCL objects.")
+        return "json"
+    raise InvalidImport(
+        "Upload an OCL export zip, its export.json, or a JSON-lines file of OCL objects."
+    )

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from revisions import branches, schema
+from revisions import branches, schema, values
 from revisions.branches import BranchRow, Layer
 from revisions.clock import Clock
 from revisions.errors import Changed, InvalidRequest
@@ -44,6 +44,7 @@ def create(
     layer_list: tuple[Layer, ...] = (),
 ) -> BranchRow:
     """Insert branch ``name`` under ``parent`` at ``tx.ts`` with its ``CREATE`` commit."""
+    values.check_json("metadata", dict(metadata or {}))
     row = branches.insert(
         tx.connection,
         parent,
@@ -83,6 +84,7 @@ def update_metadata(
     """Replace the branch's metadata (if the branch is ``expected``, when given)."""
     if not isinstance(metadata, Mapping):
         raise InvalidRequest("Branch metadata must be an object.")
+    values.check_json("metadata", dict(metadata))
     row = tx.lock(path)[-1]
     _check_expected(tx, row, expected)
     branches.set_metadata(tx.connection, row.id, dict(metadata))

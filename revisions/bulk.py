@@ -29,12 +29,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-import orjson
 import psycopg
 from sqlalchemy import Connection, exists, select, text
 from sqlalchemy.exc import IntegrityError
 
-from revisions import derived
+from revisions import derived, values
 from revisions.components import TYPES, ComponentType, fast_check, stored_as_json, validate
 from revisions.errors import ComponentExists, MissingReference
 from revisions.read import CHUNK, visible_rows
@@ -118,7 +117,7 @@ class Loader:
             "names": ctype.field_names,
             "branch_id": self.branch_id,
             "ts": self.ts,
-            "dumps": orjson.dumps,
+            "dumps": values.dumps,  # orjson, and what it refuses (stored before the limits)
             "own": self.loaded.get(ctype.name),
         }
         for i, ref in enumerate(ctype.references):

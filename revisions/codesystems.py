@@ -16,6 +16,7 @@ are found as in a rebase and resolved the same way.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, select
@@ -48,6 +49,7 @@ from revisions.registry import (
     to_version,
 )
 from revisions.transaction import Transaction, write
+from revisions.values import check_json, check_text
 
 CS, CV = schema.codesystems, schema.codesystem_versions
 
@@ -55,10 +57,16 @@ CS, CV = schema.codesystems, schema.codesystem_versions
 class CodeSystems:
     """Code systems on the store's engine and clock (``RevisionStore.codesystems``)."""
 
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    def __init__(self, engine: Engine, clock: Clock, write_wait_ms: int | None = None) -> None:
         self.engine = engine
         self.clock = clock
+        self.write_wait_ms = write_wait_ms
         self._reader = db.reading_engine(engine)
+
+    def _write(self, **options: Any) -> AbstractContextManager[Transaction]:
+        """A write transaction on the store's engine and clock, its wait bounded as the
+        store's (see :class:`revisions.RevisionStore`)."""
+        return write(self.engine, self.clock, wait_ms=self.write_wait_ms, **options)
 
     def _reading(self) -> Connection:
         return self._reader.connect()
@@ -76,7 +84,9 @@ class CodeSystems:
         check_id(codesystem_id)
         if not isinstance(title, str) or not title.strip():
             raise InvalidRequest("A code system needs a title.")
-        with write(self.engine, self.clock) as tx:
+        check_text("title", title)
+        check_json("metadata", dict(metadata or {}))
+        with self._write() as tx:
             connection = tx.connection
             if connection.execute(select(CS.c.id).where(CS.c.id == codesystem_id)).first():
                 raise CodeSystemExists(f"Code system '{codesystem_id}' already exists.")
@@ -144,10 +154,12 @@ class CodeSystems:
         if title is not None:
             if not isinstance(title, str) or not title.strip():
                 raise InvalidRequest("A code system needs a title.")
+            check_text("title", title)
             values["title"] = title
         if metadata is not None:
+            check_json("metadata", dict(metadata))
             values["metadata"] = dict(metadata)
-        with write(self.engine, self.clock) as tx:
+        with self._write() as tx:
             connection = tx.connection
             load_row(connection, codesystem_id)
             _check_expected(connection, codesystem_id, expected)
@@ -162,7 +174,7 @@ class CodeSystems:
         Refused while other code systems extend one of its versions. The revisions stay.
         ``expected`` as for :meth:`update`.
         """
-        with write(self.engine, self.clock) as tx:
+        with self._write() as tx:
             connection, ts = tx.connection, tx.ts
             row = load_row(connection, codesystem_id)
             _check_expected(connection, codesystem_id, expected)
@@ -198,7 +210,8 @@ class CodeSystems:
         effective = normalize_effective_time(effective_time)
         if not isinstance(description, str):
             raise InvalidRequest("A version description must be text.")
-        with write(self.engine, self.clock, comment=f"Version {version} ({effective})") as tx:
+        check_text("description", description)
+        with self._write(comment=f"Version {version} ({effective})") as tx:
             connection, ts = tx.connection, tx.ts
             row = load_row(connection, codesystem_id)
             working = tx.lock_id(row["branch_id"])
@@ -270,7 +283,7 @@ class CodeSystems:
         resolutions: Sequence[Resolution] = (),
     ) -> CodeSystem:
         """Move an extension onto a newer version of its base (see the module docstring)."""
-        with write(self.engine, self.clock, author=author, comment=comment) as tx:
+        with self._write(author=author, comment=comment) as tx:
             connection = tx.connection
             row = load_row(connection, codesystem_id)
             old_tag, new_tag = self._upgrade_tags(connection, row, extension_of)

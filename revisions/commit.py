@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, RowMapping, insert, update
 
 from revisions import branches, bulk
@@ -39,6 +38,7 @@ from revisions.errors import (
 )
 from revisions.read import CHUNK, Filter, page, visible_rows
 from revisions.records import Change, Create, Delete, Update
+from revisions.values import dumps
 from revisions.visibility import View, beneath_own
 
 Key = tuple[str, str]  # (component type, id)
@@ -298,7 +298,7 @@ def _copy_rows(
         for name in ctype.field_names:
             value = row.get(name)
             if value is not None and name in json_names:
-                value = orjson.dumps(value).decode()
+                value = dumps(value).decode()  # also what orjson refuses, stored earlier
             values.append(value)
         return values
 

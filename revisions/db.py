@@ -10,6 +10,9 @@
 - :func:`next_timestamp` is the first statement of every write transaction: it hands out a
   commit timestamp strictly greater than every earlier one, and its row lock serialises
   writers across processes and hosts until the transaction ends.
+- :func:`settle` is its counterpart for reads at a past time: it waits (bounded) for the
+  write in flight, if any, and moves the clock past that time, so no commit can ever again
+  become visible at or before it.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from __future__ import annotations
 import json
 import threading
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -33,10 +38,12 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 
 from revisions import schema
 from revisions.clock import Clock
+from revisions.errors import CommitInFlight, StoreBusy
 
 SQLITE_BUSY_TIMEOUT_S = 60
 
@@ -169,8 +176,13 @@ def last_timestamp(connection: Connection) -> int:
     )
 
 
-def next_timestamp(connection: Connection, clock: Clock) -> int:
-    """Allocate a commit timestamp: max(now, last + 1). Must run first in a write transaction."""
+def next_timestamp(connection: Connection, clock: Clock, wait_ms: int | None = None) -> int:
+    """Allocate a commit timestamp: max(now, last + 1). Must run first in a write transaction.
+
+    With ``wait_ms``, waiting for the write in flight (which holds the clock row) is bounded:
+    :class:`StoreBusy` after that long. Without, PostgreSQL waits as long as it takes and
+    SQLite for its busy timeout.
+    """
     clock_row = schema.store_clock
     now = literal(clock.now_ms(), BigInteger)
     stmt = (
@@ -179,7 +191,72 @@ def next_timestamp(connection: Connection, clock: Clock) -> int:
         .values(last_ts=case((now > clock_row.c.last_ts, now), else_=clock_row.c.last_ts + 1))
         .returning(clock_row.c.last_ts)
     )
-    value = connection.execute(stmt).scalar()
+    try:
+        with _bounded_wait(connection, wait_ms):
+            value = connection.execute(stmt).scalar()
+    except OperationalError as error:
+        if wait_ms is None or not _is_lock_timeout(error):
+            raise
+        raise StoreBusy(
+            f"Another write (an import or a merge, say) has held the store for {wait_ms} ms; "
+            "this one was not made. Retry when it has finished."
+        ) from error
     if value is None:
         raise RuntimeError("The store is not initialised: run 'snowpath db upgrade'.")
     return int(value)
+
+
+@contextmanager
+def _bounded_wait(connection: Connection, wait_ms: int | None) -> Iterator[None]:
+    """Bound how long the next statements wait for a lock held by another transaction: for
+    the rest of the transaction on PostgreSQL (``lock_timeout``), until the block ends on
+    SQLite (``busy_timeout``, a connection setting put back afterwards)."""
+    if wait_ms is None:
+        yield
+        return
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(wait_ms)}")
+    else:
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(wait_ms)}")
+    try:
+        yield
+    finally:
+        if sqlite:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
+
+
+def settle(engine: Engine, upto: int, wait_ms: int) -> int:
+    """Make reads at ``upto`` exact, and return the clock's last timestamp (at least ``upto``).
+
+    Writers hold the clock row from their first statement to their end (:func:`next_timestamp`),
+    so taking it here waits for the write in flight, whose timestamp may be ``upto`` or
+    earlier; moving the clock to ``upto`` then makes every later commit's timestamp greater,
+    whatever the writer's own clock says. ``upto`` must be in the past (the caller caps it).
+
+    :raises CommitInFlight: a write still holds the clock after ``wait_ms``.
+    """
+    clock_row = schema.store_clock
+    target = literal(upto, BigInteger)
+    stmt = (
+        clock_row.update()
+        .where(clock_row.c.id == 1)
+        .values(last_ts=case((target > clock_row.c.last_ts, target), else_=clock_row.c.last_ts))
+        .returning(clock_row.c.last_ts)
+    )
+    try:
+        with engine.begin() as connection, _bounded_wait(connection, wait_ms):
+            return int(connection.execute(stmt).scalar_one())
+    except OperationalError as error:
+        if not _is_lock_timeout(error):
+            raise
+        raise CommitInFlight(
+            f"A commit at or before {upto} is still being written; "
+            f"a read at that time would not be final yet. Retry shortly."
+        ) from error
+
+
+def _is_lock_timeout(error: OperationalError) -> bool:
+    """PostgreSQL's lock_timeout (SQLSTATE 55P03) or SQLite's busy timeout."""
+    code = getattr(error.orig, "sqlstate", None)
+    return code == "55P03" or "database is locked" in str(error.orig)

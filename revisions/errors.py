@@ -24,6 +24,9 @@
         ├── VersionExists
         ├── StillReferenced             a deletion would leave dangling references
         └── MergeConflicts              .conflicts: list of revisions.merge.MergeConflict
+    Unavailable                         the store cannot answer now; a retry later may
+    ├── CommitInFlight                  a read at a past time waited for a write too long
+    └── StoreBusy                       a write waited for another write too long
 """
 
 from __future__ import annotations
@@ -125,4 +128,16 @@ class CodeSystemExists(Conflict):
 
 
 class VersionExists(Conflict):
+    pass
+
+
+class Unavailable(StoreError):
+    """Not the caller's fault and not permanent: the same request may succeed later."""
+
+
+class CommitInFlight(Unavailable):
+    pass
+
+
+class StoreBusy(Unavailable):
     pass

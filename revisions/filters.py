@@ -9,6 +9,9 @@ visible revision of their component, so a filter always judges what the view sho
 - ``effective_time``: released with that version's effective time (see ``View.releases``);
 - ``term``: descriptions whose term contains every word of the text as a word prefix
   (full-text index: FTS5 on SQLite, a ``simple`` tsvector on PostgreSQL).
+
+A value holding NUL is refused (:class:`InvalidRequest` naming the field): no stored text
+holds one (``revisions.values``), and PostgreSQL cannot even take it as a parameter.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
     and_,
@@ -36,6 +40,7 @@ from sqlalchemy.dialects.postgresql import JSONB, TSQUERY
 
 from revisions.components import ComponentType
 from revisions.errors import InvalidRequest
+from revisions.values import text_problem
 from revisions.visibility import View
 
 LIST_FIELDS = ("parents",)
@@ -57,6 +62,15 @@ class Filter:
     contains: tuple[tuple[str, tuple[str, ...]], ...] = ()
     effective_time: str | None = None
     term: str | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse a value no stored text can equal (see the module docstring)."""
+        named: list[tuple[str, Any]] = [("id", self.ids or ()), *self.equals, *self.contains]
+        named += [("effective_time", self.effective_time), ("term", self.term)]
+        for name, value in named:
+            for text in value if isinstance(value, tuple) else (value,):
+                if isinstance(text, str) and (problem := text_problem(text)):
+                    raise InvalidRequest(f"The filter '{name}' {problem}.")
 
     @classmethod
     def of(
@@ -110,13 +124,11 @@ class Filter:
 
 def _list_has(col: Any, value: str, dialect: str) -> ColumnElement[bool]:
     if dialect == "postgresql":
-        return col.op("@>")(func.cast(literal(f'["{_json_escape(value)}"]'), JSONB))
+        # A real encoder: control characters, quotes and backslashes all escaped.
+        document = orjson.dumps([value]).decode()
+        return col.op("@>")(func.cast(literal(document), JSONB))
     each = func.json_each(col).table_valued("value")
     return exists(select(literal(1)).select_from(each).where(each.c.value == value))
-
-
-def _json_escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def released_as(t: Any, view: View, effective: str) -> ColumnElement[bool]:

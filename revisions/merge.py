@@ -182,7 +182,7 @@ def apply_resolutions(sides: Sides, resolutions: Iterable[Resolution]) -> dict[K
     for key in sorted(sides.source_changed | sides.target_changed):
         source, target = sides.source.get(key), sides.target.get(key)
         if key in chosen:
-            final[key] = _apply_resolution(chosen[key], source, target)
+            final[key] = _apply_resolution(chosen[key], sides.base.get(key), source, target)
             continue
         if key not in sides.target_changed:
             final[key] = source
@@ -237,21 +237,46 @@ def check_resolved_references(
         )
 
 
-def _apply_resolution(resolution: Resolution, source: Content, target: Content) -> Content:
+def _apply_resolution(
+    resolution: Resolution, old: Content, source: Content, target: Content
+) -> Content:
     kind = resolution.resolution
     if kind == "SOURCE":
         return source
     if kind == "TARGET":
         return target
-    if kind == "CONTENT" and resolution.content is not None:
+    if kind == "CONTENT" and isinstance(resolution.content, Mapping):
         ctype = TYPES.get(resolution.component_type)
         if ctype is None:
             raise InvalidComponent(f"Unknown component type '{resolution.component_type}'.")
-        return validate(ctype, resolution.component_id, resolution.content)
+        given = {**resolved_base(old, source, target), **resolution.content}
+        try:
+            return validate(ctype, resolution.component_id, given)
+        except InvalidComponent as error:
+            raise InvalidComponent(
+                f"Invalid CONTENT resolution for {ctype.name} '{resolution.component_id}': "
+                + " ".join(error.violations),
+                violations=error.violations,
+            ) from None
     raise InvalidComponent(
         f"Invalid resolution '{kind}' for {resolution.component_type} "
         f"'{resolution.component_id}': use SOURCE, TARGET or CONTENT with content."
     )
+
+
+def resolved_base(old: Content, source: Content, target: Content) -> dict[str, Any]:
+    """What a ``CONTENT`` resolution's fields are merged over, as an update's fields are
+    merged over the current content: the side that still has the component when the other
+    deleted it; else every field as the three-way merge would take it, and for a field
+    changed on both sides differently, the source's value (the side being merged in)."""
+    if source is None or target is None:
+        return dict(source or target or {})
+    merged: dict[str, Any] = {}
+    for name in source:
+        before = _MISSING if old is None else old.get(name, _MISSING)
+        s, t = source[name], target.get(name, _MISSING)
+        merged[name] = t if s == before and t is not _MISSING else s
+    return merged
 
 
 def _missing_references(

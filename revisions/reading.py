@@ -9,6 +9,12 @@ already resolved :class:`View`; what a read point sees is decided by
 :mod:`revisions.history`. Reads run on autocommit pools of their own
 (:func:`revisions.db.reading_engine`); a view never changes, so exact totals are cached per
 view and filter, and head views are kept while the store clock stands still.
+
+A read at a past time ``T`` gives the same answer before, during and after any commit: before
+resolving its view it is *settled* (:func:`revisions.db.settle`), which waits, at most
+``read_wait_ms``, for a write in flight that might still commit at or before ``T``. A time
+not yet past (``T`` at or after the clock's now) reads the head as it stands, like a read
+without a timestamp (docs/revision-store.md, "Exact past reads").
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from revisions import branches, db, expressions, hierarchy, merge, read, schema, search
+from revisions import branches, db, expressions, hierarchy, merge, read, schema, search, values
+from revisions.clock import Clock, SystemClock
 from revisions.components import TYPES, ComponentType, component_type
 from revisions.errors import ComponentNotFound, InvalidRequest
 from revisions.filters import Filter
@@ -36,17 +43,24 @@ from revisions.records import (
     ReadRange,
     Revision,
 )
+from revisions.values import storable_id
 from revisions.visibility import HeadViews, SegmentRows, View, view_of
 from snowpath import Expression
 
 Point = ReadPoint | ReadRange | View
 MAX_LIMIT = 10_000
+READ_WAIT_MS = 5_000  # how long a read at a past time waits for a write in flight
 _COUNT_CACHE_SIZE = 2048
 
 
 class StoreReads:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self, engine: Engine, clock: Clock | None = None, *, read_wait_ms: int = READ_WAIT_MS
+    ) -> None:
         self.engine = engine
+        self.clock = clock or SystemClock()
+        self.read_wait_ms = read_wait_ms
+        self._settled = 0  # reads at or before this time are known to be final
         self._counts: OrderedDict[tuple, int] = OrderedDict()
         self._counts_lock = threading.Lock()
         self._segment_rows = SegmentRows()
@@ -102,8 +116,33 @@ class StoreReads:
         """Resolve a read point once, to reuse it for several reads."""
         if isinstance(point, View):
             return point
+        self._settle(point)
         with self._probing() as connection:
-            return view_of(connection, point)
+            return self._view(connection, point)
+
+    def _view(self, connection: Connection, point: Point) -> View:
+        """The view of ``point`` (settled first by the caller: see :meth:`_settle`)."""
+        return point if isinstance(point, View) else view_of(connection, point)
+
+    def _settle(self, *points: Point) -> None:
+        """Make reads at the past times ``points`` name final (see the module docstring).
+
+        Runs before the read's own connection starts: on SQLite a read's statements share
+        one snapshot, which must not predate the commit this may wait for. Once the
+        committed clock is known to have passed a time, nothing can commit at or before it.
+        """
+        for point in points:
+            if isinstance(point, ReadRange):
+                self._settle(point.left, point.right)
+            elif isinstance(point, ReadPoint) and point.timestamp is not None and not point.base:
+                ts = point.timestamp
+                if ts <= self._settled or ts >= self.clock.now_ms():
+                    continue
+                with self.reading() as connection:
+                    last = db.last_timestamp(connection)
+                if last < ts:
+                    last = db.settle(self.engine, ts, self.read_wait_ms)
+                self._settled = max(self._settled, last)
 
     def get(self, point: Point, type_name: str, component_id: str) -> Component:
         return self.lookup(point, type_name, component_id)[1]
@@ -114,8 +153,12 @@ class StoreReads:
         :raises ComponentNotFound: the view does not show ``component_id``.
         """
         ctype = component_type(type_name)
+        self._settle(point)
         with self._probing() as connection:
-            view, found = self._lookup(connection, ctype, point, component_id)
+            if not storable_id(component_id):  # nothing stored has it (PostgreSQL: an error)
+                view, found = self._view(connection, point), None
+            else:
+                view, found = self._lookup(connection, ctype, point, component_id)
         if found is None:
             raise ComponentNotFound(
                 f"{type_name.capitalize()} '{component_id}' does not exist at this path."
@@ -130,7 +173,7 @@ class StoreReads:
         if isinstance(point, View):
             return point, read.lookup(connection, ctype, point, component_id)[1]
         if not (isinstance(point, ReadPoint) and point.timestamp is None and not point.base):
-            view = view_of(connection, point)
+            view = self._view(connection, point)
             return view, read.lookup(connection, ctype, view, component_id)[1]
         cached = self._heads.get(point.path)
         if cached is not None:
@@ -148,8 +191,10 @@ class StoreReads:
 
     def get_many(self, point: Point, type_name: str, ids: Iterable[str]) -> dict[str, Component]:
         ctype = component_type(type_name)
+        self._settle(point)
         with self._probing() as connection:
-            view = point if isinstance(point, View) else view_of(connection, point)
+            view = self._view(connection, point)
+            ids = [i for i in ids if storable_id(i)]
             return read.get_many(connection, ctype, view, ids)
 
     def page(
@@ -169,8 +214,9 @@ class StoreReads:
             raise InvalidRequest(f"limit must be between 0 and {MAX_LIMIT}.")
         read.check_order(ctype, order)
         filter_ = filter_ or Filter()
+        self._settle(point)
         with self._probing() as connection:
-            view = point if isinstance(point, View) else view_of(connection, point)
+            view = self._view(connection, point)
             items, next_after = (
                 ([], after)
                 if limit == 0
@@ -185,8 +231,9 @@ class StoreReads:
             known = self._cached_count(ctype, point, filter_)
             if known is not None:
                 return known
+        self._settle(point)
         with self.reading() as connection:
-            view = point if isinstance(point, View) else view_of(connection, point)
+            view = self._view(connection, point)
             return self._count(connection, ctype, view, filter_)
 
     def _cached_count(self, ctype: Any, view: View, filter_: Filter) -> int | None:
@@ -226,8 +273,10 @@ class StoreReads:
         """
         if not 0 <= limit <= MAX_LIMIT:
             raise InvalidRequest(f"limit must be between 0 and {MAX_LIMIT}.")
+        values.check_text("term", text)
+        self._settle(point)
         with self.reading() as connection:
-            view = point if isinstance(point, View) else view_of(connection, point)
+            view = self._view(connection, point)
             chosen, total, more = search.concept_page(
                 connection,
                 view,
@@ -246,22 +295,25 @@ class StoreReads:
 
     def ancestors(self, point: Point, concept_id: str) -> set[str]:
         """Ids of every concept above ``concept_id`` through ``parents``."""
+        self._settle(point)
         with self.reading() as connection:
-            view = point if isinstance(point, View) else view_of(connection, point)
+            view = self._view(connection, point)
             return hierarchy.ancestors(connection, view, concept_id)
 
     def descendants(self, point: Point, concept_id: str) -> set[str]:
         """Ids of every concept below ``concept_id`` through ``parents``."""
+        self._settle(point)
         with self.reading() as connection:
-            view = point if isinstance(point, View) else view_of(connection, point)
+            view = self._view(connection, point)
             return hierarchy.descendants(connection, view, concept_id)
 
     def compare(self, base: Point, compare: Point) -> Comparison:
         """New, changed and deleted component ids from ``base`` to ``compare``."""
         result = Comparison()
+        self._settle(base, compare)
         with self.reading() as connection:
-            left = base if isinstance(base, View) else view_of(connection, base)
-            right = compare if isinstance(compare, View) else view_of(connection, compare)
+            left = self._view(connection, base)
+            right = self._view(connection, compare)
             for ctype in TYPES.values():
                 for cid, (old, new) in sorted(merge.diff(connection, ctype, left, right).items()):
                     part = (
@@ -289,6 +341,7 @@ class StoreReads:
     def history(self, point: Point, type_name: str, component_id: str) -> list[Revision]:
         """Every revision of one component that the read point's chain has seen, oldest first."""
         ctype = component_type(type_name)
+        self._settle(point)
         with self.reading() as connection:
-            view = point if isinstance(point, View) else view_of(connection, point)
+            view = self._view(connection, point)
             return component_history(connection, ctype, view, component_id)

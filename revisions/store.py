@@ -9,30 +9,56 @@ systems (:attr:`RevisionStore.codesystems`) write through the same path.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import Engine
 
-from revisions import authoring, branching, derived, merging
+from revisions import authoring, branches, branching, derived, merging
 from revisions.clock import Clock, SystemClock
 from revisions.codesystems import CodeSystems
 from revisions.merge import Resolution
-from revisions.reading import StoreReads
+from revisions.reading import READ_WAIT_MS, StoreReads
 from revisions.records import Branch, Change, Commit
 from revisions.transaction import Transaction, write
 
+PATIENT_WAIT_MS = 3_600_000  # how long a job's write waits for the write in flight
+
 
 class RevisionStore(StoreReads):
-    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
-        super().__init__(engine)
-        self.clock = clock or SystemClock()
-        self.codesystems = CodeSystems(engine, self.clock)
+    """The store. ``read_wait_ms`` bounds how long a read at a past time waits for a commit
+    in flight (:class:`~revisions.errors.CommitInFlight`); ``write_wait_ms`` how long a write
+    waits for the write in flight (:class:`~revisions.errors.StoreBusy`); None leaves it to
+    the database (PostgreSQL: no bound; SQLite: its 60 s busy timeout). Background jobs
+    write through :meth:`patient`, which waits up to an hour."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock | None = None,
+        *,
+        read_wait_ms: int = READ_WAIT_MS,
+        write_wait_ms: int | None = None,
+    ) -> None:
+        super().__init__(engine, clock or SystemClock(), read_wait_ms=read_wait_ms)
+        self.write_wait_ms = write_wait_ms
+        self.codesystems = CodeSystems(engine, self.clock, write_wait_ms)
 
     def _write(self, **options: Any) -> AbstractContextManager[Transaction]:
         """A write transaction (:func:`revisions.transaction.write`) on this store."""
-        return write(self.engine, self.clock, **options)
+        return write(self.engine, self.clock, wait_ms=self.write_wait_ms, **options)
+
+    def patient(self) -> RevisionStore:
+        """This store (same engine, clock and caches) with writes that wait up to an hour
+        for the write in flight: for jobs, which no client is waiting on."""
+        if self.write_wait_ms == PATIENT_WAIT_MS:
+            return self
+        twin = copy.copy(self)
+        twin.write_wait_ms = PATIENT_WAIT_MS
+        twin.codesystems = CodeSystems(self.engine, self.clock, PATIENT_WAIT_MS)
+        return twin
 
     # --- setup -----------------------------------------------------------------------------
 
@@ -134,6 +160,15 @@ class RevisionStore(StoreReads):
         step, path = merging.merge_step(source, target)
         with self._write(author=author, comment=comment) as tx:
             return step(tx, path, resolutions)
+
+    def check_merge(self, source: str, target: str) -> None:
+        """Refuse at once what :meth:`merge` would refuse whatever the branches hold: a
+        branch onto itself, branches that are not parent and child (:class:`InvalidMerge`),
+        an unknown branch (:class:`BranchNotFound`), a deleted one (:class:`BranchDeleted`)."""
+        merging.merge_step(source, target)
+        with self.reading() as connection:
+            for path in (source, target):
+                branches.load_live_chain(connection, path)
 
     def rebase(
         self, path: str, author: str, comment: str, resolutions: Sequence[Resolution] = ()

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from revisions import branches, db, derived, schema
+from revisions import branches, db, derived, schema, values
 from revisions.branches import BranchRow
 from revisions.clock import Clock
 from revisions.errors import InvalidRequest
@@ -111,12 +111,15 @@ def write(
     author: str = SYSTEM,
     comment: str = "",
     derive: bool = False,
+    wait_ms: int | None = None,
 ) -> Iterator[Transaction]:
     """A write transaction (see the module docstring); ``derive`` builds what it left pending
-    after the commit (a failure there is logged, not raised: the write has committed)."""
+    after the commit (a failure there is logged, not raised: the write has committed);
+    ``wait_ms`` bounds the wait for a write in flight (:class:`~revisions.errors.StoreBusy`)."""
     check_author(author, comment)
     with engine.begin() as connection:
-        tx = Transaction(connection, db.next_timestamp(connection, clock), author, comment)
+        ts = db.next_timestamp(connection, clock, wait_ms)
+        tx = Transaction(connection, ts, author, comment)
         yield tx
     if derive and not tx.discarded:
         try:
@@ -132,6 +135,8 @@ def check_author(author: Any, comment: Any) -> None:
         raise InvalidRequest("A commit needs an author (1 to 200 characters).")
     if not isinstance(comment, str):
         raise InvalidRequest("A commit comment must be text.")
+    values.check_text("author", author)
+    values.check_text("comment", comment)
 
 
 # Built once: a statement built per call cost more in Python than its round trip.

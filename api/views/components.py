@@ -22,7 +22,9 @@ from api.schemas import RESERVED_COMPONENT_IDS, ConceptIn, DescriptionIn, Mappin
 from api.services import read_point, store, write_branch
 from api.sorting import SCORE, decode_key, encode_key, parse_sort
 from revisions import Create, Delete, Filter, Order, Update
+from revisions.components import TYPES
 from revisions.registry import normalize_effective_time
+from revisions.values import text_problem
 
 
 @dataclass(frozen=True)
@@ -121,10 +123,20 @@ def _bool(name: str, value: Any) -> bool:
     raise Invalid([f"'{name}' must be true or false."])
 
 
-def _text(name: str, value: Any) -> str:
+def _text(name: str, value: Any, identifier: bool = False) -> str:
     if not isinstance(value, str) or not value:
         raise Invalid([f"'{name}' must be a non-empty string."])
+    if problem := text_problem(value, identifier=identifier):
+        raise Invalid([f"'{name}' {problem}."])
     return value
+
+
+def _names_ids(kind: Kind, param: Param) -> bool:
+    """Whether the parameter's values are component ids (the identifier rule applies)."""
+    if param.kind in ("ids", "contains", "tree"):
+        return True
+    fields = {f.name: f for f in TYPES[kind.type].fields}
+    return param.kind == "eq" and fields[param.field].identifier
 
 
 def _filter(kind: Kind, values: dict[str, Any], point: Any) -> tuple[Filter, str | None]:
@@ -137,24 +149,25 @@ def _filter(kind: Kind, values: dict[str, Any], point: Any) -> tuple[Filter, str
         if name not in values or values[name] is None:
             continue
         value = values[name]
+        identifier = _names_ids(kind, param)
         if param.kind == "bool":
             equals[param.field] = _bool(name, value)
         elif param.kind == "eq":
-            equals[param.field] = _text(name, value)
+            equals[param.field] = _text(name, value, identifier)
         elif param.kind == "ids":
             if not isinstance(value, list):  # a search body's id is a list, as documented
                 raise Invalid([f"'{name}' must be a list of ids."])
             listed = value
-            wanted = {_text(name, v) for v in listed}
+            wanted = {_text(name, v, identifier) for v in listed}
             ids = wanted if ids is None else ids & wanted
         elif param.kind == "contains":
-            contains[param.field] = [_text(name, value)]
+            contains[param.field] = [_text(name, value, identifier)]
         elif param.kind == "effective":
             effective = normalize_effective_time(_text(name, value))
         elif param.kind == "term":
             term = _text(name, value)
         elif param.kind == "tree":
-            relatives = getattr(store(), param.field)(point, _text(name, value))
+            relatives = getattr(store(), param.field)(point, _text(name, value, identifier))
             ids = relatives if ids is None else ids & relatives
     filter_term = term if kind.type == "description" else None
     built = Filter.of(

@@ -12,8 +12,6 @@ from api.errors import Invalid
 from api.services import services, store, write_branch
 from exporter import jobs, ocl
 
-MAX_UPLOAD = 1 << 30  # 1 GiB
-
 
 def upload(path: str) -> Response:
     require_write()
@@ -27,15 +25,15 @@ def upload(path: str) -> Response:
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{uuid.uuid4().hex}.upload"
     partial = target.with_suffix(".part")
-    size = len(head)
+    size, limit = len(head), services().settings.max_upload_bytes  # api.http.guard applies it
     with partial.open("wb") as out:
         out.write(head)
         while chunk := upload.stream.read(1 << 20):
             size += len(chunk)
-            if size > MAX_UPLOAD:
+            if size > limit:
                 out.close()
                 partial.unlink()
-                raise Invalid([f"The upload is larger than {MAX_UPLOAD} bytes."])
+                raise Invalid([f"The upload is larger than {limit} bytes."])
             out.write(chunk)
     partial.rename(target)
     comment = request.form.get("commitComment") or f"Import {upload.filename}"

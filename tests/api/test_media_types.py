@@ -211,3 +211,19 @@ def test_a_json_body_with_charset_is_accepted(client: FlaskClient) -> None:
 def test_the_openapi_document_is_json_and_the_docs_are_html(client: FlaskClient) -> None:
     assert client.get("/openapi.json").headers["Content-Type"] == JSON
     assert client.get("/docs").mimetype == "text/html"
+
+
+def test_empty_201_202_and_204_replies_carry_no_content_type(client: FlaskClient) -> None:
+    created = client.post("/MAIN/concepts", json={"id": "c1"}, headers={"X-Author": "u"})
+    assert (created.status_code, created.data) == (201, b"")
+    assert "Content-Type" not in created.headers
+    assert created.headers["Location"].endswith("/MAIN/concepts/c1")
+    merge = client.post("/merges", json={"source": "MAIN", "target": "MAIN/nowhere"})
+    assert merge.status_code == 404  # a merge 202 is covered by the merges tests
+    client.post("/branches", json={"parent": "MAIN", "name": "a"})
+    accepted = client.post("/merges", json={"source": "MAIN/a", "target": "MAIN"})
+    assert (accepted.status_code, accepted.data) == (202, b"")
+    assert "Content-Type" not in accepted.headers
+    deleted = client.delete("/MAIN/concepts/c1", headers={"X-Author": "u"})
+    assert (deleted.status_code, deleted.data) == (204, b"")
+    assert "Content-Type" not in deleted.headers

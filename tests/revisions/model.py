@@ -272,16 +272,31 @@ _ABSENT = object()  # a field of a component the ancestor did not have: no value
 
 
 def chosen_content(
-    key: Key, choice: tuple[str, Content | None], source: Snapshot, target: Snapshot
+    key: Key,
+    choice: tuple[str, Content | None],
+    ancestor: Snapshot,
+    source: Snapshot,
+    target: Snapshot,
 ) -> Content | None:
-    """What a resolution (SOURCE, TARGET or CONTENT with fields) makes of ``key``."""
+    """What a resolution makes of ``key``: SOURCE, TARGET, or CONTENT, whose fields go over
+    the component as the merge would have it (field by field, the source's value where both
+    sides changed a field; the surviving side where one side deleted it), as an update's go
+    over the current content."""
     kind, fields = choice
     if kind == "SOURCE":
         return source.get(key)
     if kind == "TARGET":
         return target.get(key)
     assert fields is not None
-    return complete(key[0], fields)
+    old, mine, other = ancestor.get(key), source.get(key), target.get(key)
+    if mine is None or other is None:
+        under = dict(mine or other or {})
+    else:
+        unchanged = {name: _ABSENT if old is None else old[name] for name in mine}
+        under = {
+            name: other[name] if mine[name] == unchanged[name] else mine[name] for name in mine
+        }
+    return complete(key[0], {**under, **fields})
 
 
 # --- generated changes -----------------------------------------------------------------------

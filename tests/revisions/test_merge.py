@@ -231,6 +231,45 @@ def test_resolution_by_explicit_content(forked: RevisionStore) -> None:
     assert field(forked, A, "1", "module_id") == "agreed"
 
 
+def test_a_content_resolution_keeps_the_fields_it_does_not_name(forked: RevisionStore) -> None:
+    forked.commit(A, "u", "c", [change("1", module_id="child", parents=["2"], active=False)])
+    forked.commit("MAIN", "u", "c", [change("1", module_id="parent", concept_class="k1")])
+    content = {"concept_class": "Resolved"}
+    forked.rebase(A, "u", "sync", [Resolution("concept", "1", "CONTENT", content)])
+    got = forked.get(ReadPoint(A), "concept", "1").fields
+    # Named: as given. Changed on one side only: that side's. Changed on both: the source's.
+    assert got["concept_class"] == "Resolved"
+    assert got["parents"] == ["2"]
+    assert got["active"] is False
+    assert got["module_id"] == "parent"
+
+
+def test_a_content_resolution_of_a_deletion_goes_over_the_surviving_side(
+    forked: RevisionStore,
+) -> None:
+    forked.commit(A, "u", "c", [change("1", parents=["2"])])
+    forked.commit("MAIN", "u", "c", [delete("1")])
+    forked.rebase(A, "u", "sync", [Resolution("concept", "1", "CONTENT", {"active": False})])
+    got = forked.get(ReadPoint(A), "concept", "1").fields
+    assert (got["parents"], got["active"], got["module_id"]) == (["2"], False, "m0")
+
+
+def test_an_invalid_content_resolution_names_the_field_and_the_component(
+    forked: RevisionStore,
+) -> None:
+    from revisions.errors import InvalidComponent
+
+    _diverge(forked)
+    content = {"parents": "2"}
+    with pytest.raises(InvalidComponent) as raised:
+        forked.rebase(A, "u", "sync", [Resolution("concept", "1", "CONTENT", content)])
+    assert str(raised.value) == (
+        "Invalid CONTENT resolution for concept '1': 'parents' must be of type ids."
+    )
+    assert raised.value.violations == ["'parents' must be of type ids."]
+    assert field(forked, A, "1", "module_id") == "child"
+
+
 def test_resolution_on_promotion_by_target_keeps_the_parent(forked: RevisionStore) -> None:
     _diverge(forked)
     forked.promote(A, "u", "p", [Resolution("concept", "1", "TARGET")])
@@ -540,3 +579,23 @@ def test_rebase_of_a_branch_with_a_layer_sees_its_own_changes(forked: RevisionSt
     forked.commit("MAIN/c", "u", "c", [change("1", module_id="child")])
     forked.commit("MAIN", "u", "c", [change("1", module_id="parent")])
     assert [c.component_id for c in conflicts_of(forked, "MAIN", "MAIN/c")] == ["1"]
+
+
+def test_check_merge_refuses_what_a_merge_would_refuse_before_it_runs(
+    forked: RevisionStore,
+) -> None:
+    from revisions.errors import BranchDeleted, BranchNotFound
+
+    forked.create_branch("MAIN", "b")
+    forked.create_branch("MAIN/b", "gone")
+    forked.delete_branch("MAIN/b/gone")
+    forked.check_merge(A, "MAIN")
+    forked.check_merge("MAIN", A)
+    with pytest.raises(InvalidMerge, match="onto itself"):
+        forked.check_merge(A, A)
+    with pytest.raises(InvalidMerge, match="direct parent"):
+        forked.check_merge(A, "MAIN/b")
+    with pytest.raises(BranchNotFound, match="'MAIN/nowhere'"):
+        forked.check_merge("MAIN/nowhere", "MAIN")
+    with pytest.raises(BranchDeleted):
+        forked.check_merge("MAIN/b/gone", "MAIN/b")

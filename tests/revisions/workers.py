@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from revisions import Create, RevisionStore, make_engine
@@ -36,3 +37,19 @@ def promote(url: str, path: str, barrier: Any) -> str:
         outcome = "conflicts:" + ",".join(c.component_id for c in error.conflicts)
     engine.dispose()
     return outcome
+
+
+def hold_a_load(url: str, path: str, count: int, started: Any, release: Any) -> None:
+    """Bulk-load ``count`` concepts into ``path`` on the system clock, but before the load's
+    transaction ends set ``started`` and wait (at most 60 s) for ``release``: a commit that
+    took its timestamp and is not visible yet, like a long import."""
+
+    def concepts() -> Iterator[tuple[str, dict[str, Any]]]:
+        for i in range(count):
+            yield f"held{i:05}", {}
+        started.set()
+        release.wait(timeout=60)
+
+    engine = make_engine(url)
+    RevisionStore(engine).bulk_load(path, "importer", "held load", {"concept": concepts()})
+    engine.dispose()
