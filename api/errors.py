@@ -46,6 +46,10 @@ class NotAcceptable(ValueError):
     pass
 
 
+class PreconditionFailed(ValueError):
+    """An ``If-Match`` that the resource's current representation does not satisfy."""
+
+
 class UnsupportedMediaType(ValueError):
     """The body's media type is not one the endpoint takes (JSON, or multipart uploads)."""
 
@@ -65,6 +69,8 @@ STATUS: list[tuple[type[Exception], int]] = [
     (InvalidJson, 400),
     (Invalid, 400),
     (NotAcceptable, 406),
+    (PreconditionFailed, 412),
+    (store.Changed, 412),
     (UnsupportedMediaType, 415),
     (TooLarge, 413),
     (CodeSystemNotFound, 404),

@@ -15,14 +15,22 @@ import csv
 import functools
 import hashlib
 import io
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import orjson
 from flask import Flask, Response, request, url_for
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
-from api.errors import Invalid, InvalidJson, NotAcceptable, UnsupportedMediaType, too_large
+from api.errors import (
+    Invalid,
+    InvalidJson,
+    NotAcceptable,
+    PreconditionFailed,
+    UnsupportedMediaType,
+    too_large,
+)
 from api.openapi import Route
 from api.services import Services, services
 from revisions.values import dumps, json_problems, text_problem, too_deep
@@ -186,6 +194,32 @@ def _conditional(body: bytes | str, content_type: str, headers: dict[str, str]) 
 def _body_tag(body: bytes | str) -> str:
     data = body.encode() if isinstance(body, str) else body
     return hashlib.blake2b(data, digest_size=12).hexdigest()
+
+
+def representation_tag(data: Any) -> str:
+    """The entity tag a GET of one resource answers for its JSON ``data`` (unquoted)."""
+    return _body_tag(dumps(data))  # the bytes json() sends
+
+
+Record = TypeVar("Record")
+
+
+def precondition(read: Callable[[], Record], represent: Callable[[Record], Any]) -> Record | None:
+    """``If-Match`` on a PUT or DELETE (RFC 9110 §13.1.1): the current record (``read()``;
+    its errors, such as 404, stand) when the tag of its representation (``represent``, as
+    its GET renders it) is listed by strong comparison or the header is ``*``; else
+    :class:`PreconditionFailed`. None without the header. The caller hands the record to
+    the store as the state its write expects, so the check holds against the state the
+    write replaces (the store compares again under its lock)."""
+    if "If-Match" not in request.headers:
+        return None
+    current = read()
+    tags = request.if_match
+    if not (tags.star_tag or tags.contains(representation_tag(represent(current)))):
+        raise PreconditionFailed(
+            "If-Match does not match the current ETag of this resource; read it again."
+        )
+    return current
 
 
 def created(endpoint: str, **values: Any) -> Response:

@@ -1,6 +1,7 @@
 """The OpenAPI 3 document, generated from a route table (:class:`Route` rows, the table is
-``api.routes``) and the marshmallow schemas, and the interactive page (``docs.html``:
-self-contained, no external scripts) that reads it."""
+``api.routes``) and the marshmallow schemas, with the rules the server enforces beyond them
+(``api.contract``: patterns, lengths, required fields, If-Match and its 412), and the
+interactive page (``docs.html``: self-contained, no external scripts) that reads it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from api import contract
 from api.schemas import Error
 
 _PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
@@ -28,10 +30,6 @@ _BODY_ERRORS = {
     "SNOWPATH_MAX_UPLOAD_BYTES (default 1 GiB)",
     "415": "Body not application/json (uploads: not multipart/form-data)",
 }
-_PATH_HELP = (
-    "A path expression: MAIN/a/b, CODESYSTEM/task, a...b, path@timestamp or path^ "
-    "(slashes are part of the value)."
-)
 
 
 @dataclass(frozen=True)
@@ -50,6 +48,11 @@ class Route:
     query: tuple[str, ...] = ()
     lists: bool = False  # answers text/csv and text/plain too
     tags: tuple[str, ...] = field(default_factory=tuple)
+    kind: str = ""  # the component type of a component route (its sort and expand rules)
+    expansions: tuple[str, ...] = ()  # what its expand takes
+    description: str = ""  # rules JSON Schema cannot state, in words
+    # OpenAPI links of the success response: (name, operationId, ((parameter, expression), …))
+    links: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = ()
 
 
 def _openapi_path(rule: str) -> str:
@@ -58,17 +61,16 @@ def _openapi_path(rule: str) -> str:
 
 def _operation(route: Route) -> dict[str, Any]:
     params = [
-        {
-            "name": name,
-            "in": "path",
-            "required": True,
-            "schema": {"type": "string", "minLength": 1},
-            **({"description": _PATH_HELP} if name == "path" else {}),
-        }
+        {"name": name, "in": "path", "required": True, "schema": _path_schema(route, name)}
         for name in _PARAM.findall(route.rule)
     ]
     params += [
-        {"name": name, "in": "query", "required": False, "schema": _query_schema(name)}
+        {
+            "name": name,
+            "in": "query",
+            "required": name == "branch",
+            "schema": _query_schema(name, route),
+        }
         for name in route.query
     ]
     operation: dict[str, Any] = {
@@ -78,22 +80,91 @@ def _operation(route: Route) -> dict[str, Any]:
         "parameters": params,
         "responses": _responses(route),
     }
+    if route.description:
+        operation["description"] = route.description
+    if route.method in ("PUT", "DELETE") and route.status == 204:
+        params.append(_IF_MATCH)
     if route.body is not None:
         media = "multipart/form-data" if route.form else "application/json"
-        operation["requestBody"] = {"required": True, "content": {media: {"schema": route.body}}}
+        schema: Any = route.body
+        if route.method == "POST" and route.kind and route.status == 201:
+            schema = _create_body(route)
+        operation["requestBody"] = {"required": True, "content": {media: {"schema": schema}}}
     if route.method == "GET" and route.response is not None:
         operation["responses"]["304"] = {"description": "Not modified (If-None-Match)"}
     return operation
 
 
-def _query_schema(name: str) -> dict[str, Any]:
+_IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": (
+        "The ETag of this resource's GET (without expand), several separated by commas, or "
+        "*: the change is made only if the resource is still that one (412 otherwise)."
+    ),
+}
+
+
+def _path_schema(route: Route, name: str) -> dict[str, Any]:
+    segment: dict[str, Any] = {"type": "string", "minLength": 1, "pattern": "^[^/]+$"}
+    if name == "component_id":  # any id may be read; …/search is another route
+        return {**segment, "not": {"enum": ["search"]}}
+    if name != "path":
+        return segment
+    if route.rule.startswith("/branches"):
+        if route.endpoint == "branch_delete":
+            return {
+                **contract.BRANCHES_PATH,
+                "not": {"anyOf": [contract.BRANCHES_PATH["not"], {"enum": ["MAIN"]}]},
+            }
+        return contract.BRANCHES_PATH
+    return contract.READ_PATH if route.method == "GET" else contract.BRANCH_PATH
+
+
+def _query_schema(name: str, route: Route) -> dict[str, Any]:
     if name == "id":
-        return {"type": "array", "items": {"type": "string"}}
-    if name in ("limit", "offset"):
-        return {"type": "integer", "minimum": 0, "maximum": 10000}
+        return {"type": "array", "items": {"type": "string", "minLength": 1}}
+    if name == "limit":
+        return contract.LIMIT
+    if name == "offset":
+        return contract.OFFSET
+    if name == "searchAfter":
+        return contract.SEARCH_AFTER
+    if name == "branch":
+        return contract.BRANCH_PATH
+    if name == "effectiveTime":
+        return contract.EFFECTIVE_TIME
+    if name == "sort" and route.kind:
+        return {"type": "string", "enum": contract.sort_values(route.kind)}
+    if name == "expand":
+        return contract.expand(route.expansions)
     if name in ("active",):
         return {"type": "boolean"}
-    return {"type": "string"}
+    if name == "commitComment":
+        return {"type": "string"}
+    return {"type": "string", "minLength": 1}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    if "enum" in schema:  # enum values with null, and no type to contradict it
+        return {"enum": [*schema["enum"], None], "nullable": True}
+    return {**schema, "nullable": True}
+
+
+def _create_body(route: Route) -> dict[str, Any]:
+    """A component's create body: its schema, with the fields a new one must have."""
+    schema: dict[str, Any] = {
+        "allOf": [route.body],
+        "required": contract.required_fields(route.kind),
+    }
+    if route.kind == "mapping":  # revisions.components: a target id or a target code
+        schema["anyOf"] = [
+            {"required": [name], "properties": {name: {"type": "string"}}}
+            for name in ("targetId", "targetCode")
+        ]
+    return schema
 
 
 def _responses(route: Route) -> dict[str, Any]:
@@ -110,8 +181,17 @@ def _responses(route: Route) -> dict[str, Any]:
             content["text/csv"] = {"schema": {"type": "string"}}
             content["text/plain"] = {"schema": {"type": "string"}}
         ok["content"] = content
+    if route.links:
+        ok["links"] = {
+            name: {"operationId": target, "parameters": dict(parameters)}
+            for name, target, parameters in route.links
+        }
     responses: dict[str, Any] = {str(route.status): ok}
     errors = {**_ERRORS, **(_BODY_ERRORS if route.body is not None else {})}
+    if route.method in ("PUT", "DELETE") and route.status == 204:
+        errors["412"] = "If-Match names another state of the resource; nothing was changed"
+    if "<component:" in route.rule:
+        errors["405"] = "Method not allowed: …/search is the search by body (POST only)"
     for status, description in errors.items():
         responses[status] = {
             "description": description,
@@ -121,7 +201,9 @@ def _responses(route: Route) -> dict[str, Any]:
 
 
 @cache
-def document(routes: tuple[Route, ...]) -> dict[str, Any]:
+def document(
+    routes: tuple[Route, ...], reserved_ids: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     """The document of ``routes`` (the app's route table, ``api.routes.ROUTES``)."""
     spec = APISpec(
         title="Snowpath native API",
@@ -135,7 +217,41 @@ def document(routes: tuple[Route, ...]) -> dict[str, Any]:
         paths.setdefault(_openapi_path(route.rule), {})[route.method.lower()] = _operation(route)
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    built = spec.to_dict()
+    _state_rules(built["components"]["schemas"], routes, reserved_ids)
+    return built
+
+
+def _state_rules(
+    schemas: dict[str, Any], routes: tuple[Route, ...], reserved_ids: frozenset[str]
+) -> None:
+    """Add to the generated body schemas the rules the server enforces beyond them."""
+    rules: dict[str, dict[str, Any]] = {
+        "BranchIn": {"name": contract.BRANCH_NAME, "parent": contract.BRANCH_PATH},
+        "MergeIn": {"source": contract.BRANCH_PATH, "target": contract.BRANCH_PATH},
+        "CompareIn": {"base": contract.READ_PATH, "compare": contract.READ_PATH},
+        "CodeSystemIn": {
+            "id": contract.codesystem_id(reserved_ids),
+            "title": contract.NON_BLANK,
+            "branchPath": contract.WORKING_BRANCH,
+            "extensionOf": contract.EXTENSION_OF,
+        },
+        "CodeSystemUpdate": {"title": contract.NON_BLANK},
+        "VersionIn": {"version": contract.BRANCH_NAME, "effectiveTime": contract.EFFECTIVE_TIME},
+        "UpgradeIn": {"extensionOf": contract.EXTENSION_OF},
+    }
+    for route in routes:
+        if route.kind and route.endpoint.endswith("_create"):
+            rules[f"{route.kind.capitalize()}In"] = contract.component_fields(route.kind)
+        if route.kind and route.endpoint.endswith("_search"):  # the GET's rules, in a body
+            # null is taken as absent
+            search = {name: _nullable(_query_schema(name, route)) for name in route.query}
+            rules[f"{route.kind.capitalize()}Search"] = search
+    for name, properties in rules.items():
+        for prop, rule in properties.items():
+            declared = schemas[name]["properties"]
+            # an enum stands alone: the declared type would refuse its null
+            declared[prop] = rule if "enum" in rule else {**declared[prop], **rule}
 
 
 def docs_page() -> str:

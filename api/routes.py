@@ -11,11 +11,21 @@ from __future__ import annotations
 from functools import partial
 
 from flask import Flask
+from werkzeug.routing import BaseConverter, PathConverter
 
 from api import render
 from api import schemas as s
 from api.openapi import Route
 from api.views import branches, codesystems, components, docs, imports, merges
+
+_CREATED_COMPONENT = {"path": "$request.path.path", "component_id": "$request.body#/id"}
+
+
+def _links(
+    prefix: str, names: tuple[str, ...], parameters: dict[str, str]
+) -> tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]:
+    """OpenAPI links from a create to what reads, changes and deletes what it created."""
+    return tuple((name, f"{prefix}_{name}", tuple(parameters.items())) for name in names)
 
 
 def _component_routes(plural: str, kind: components.Kind) -> list[Route]:
@@ -23,6 +33,7 @@ def _component_routes(plural: str, kind: components.Kind) -> list[Route]:
     shape = render.COMPONENTS[one]
     schema_out, schema_list = shape.schema, shape.list_schema
     base = f"/<path:path>/{plural}"
+    item = f"{base}/<component:component_id>"
     params = (*kind.params, "limit", "offset", "searchAfter", "expand", "sort")
     tag = (plural,)
     return [
@@ -36,6 +47,8 @@ def _component_routes(plural: str, kind: components.Kind) -> list[Route]:
             query=params,
             lists=True,
             tags=tag,
+            kind=one,
+            expansions=kind.expansions,
         ),
         Route(
             f"{base}/search",
@@ -47,6 +60,8 @@ def _component_routes(plural: str, kind: components.Kind) -> list[Route]:
             response=schema_list,
             lists=True,
             tags=tag,
+            kind=one,
+            expansions=kind.expansions,
         ),
         Route(
             base,
@@ -57,9 +72,12 @@ def _component_routes(plural: str, kind: components.Kind) -> list[Route]:
             body=kind.schema,
             status=201,
             tags=tag,
+            kind=one,
+            expansions=kind.expansions,
+            links=_links(one, ("get", "update", "delete", "history"), _CREATED_COMPONENT),
         ),
         Route(
-            f"{base}/<component_id>",
+            item,
             f"{one}_get",
             partial(components.get, plural=plural),
             "GET",
@@ -67,9 +85,11 @@ def _component_routes(plural: str, kind: components.Kind) -> list[Route]:
             response=schema_out,
             query=("expand",),
             tags=tag,
+            kind=one,
+            expansions=kind.expansions,
         ),
         Route(
-            f"{base}/<component_id>",
+            item,
             f"{one}_update",
             partial(components.update, plural=plural),
             "PUT",
@@ -77,9 +97,11 @@ def _component_routes(plural: str, kind: components.Kind) -> list[Route]:
             body=kind.schema,
             status=204,
             tags=tag,
+            kind=one,
+            expansions=kind.expansions,
         ),
         Route(
-            f"{base}/<component_id>",
+            item,
             f"{one}_delete",
             partial(components.delete, plural=plural),
             "DELETE",
@@ -87,9 +109,11 @@ def _component_routes(plural: str, kind: components.Kind) -> list[Route]:
             status=204,
             query=("commitComment",),
             tags=tag,
+            kind=one,
+            expansions=kind.expansions,
         ),
         Route(
-            f"{base}/<component_id>/history",
+            f"{item}/history",
             f"{one}_history",
             partial(components.history, plural=plural),
             "GET",
@@ -97,6 +121,8 @@ def _component_routes(plural: str, kind: components.Kind) -> list[Route]:
             response=render.REVISION.list_schema,
             lists=True,
             tags=tag,
+            kind=one,
+            expansions=kind.expansions,
         ),
     ]
 
@@ -124,7 +150,7 @@ ROUTES: list[Route] = [
         tags=("branches",),
     ),
     Route(
-        "/branches/<path:path>/children",
+        "/branches/<branch:path>/children",
         "branch_children",
         branches.children,
         "GET",
@@ -135,7 +161,7 @@ ROUTES: list[Route] = [
         tags=("branches",),
     ),
     Route(
-        "/branches/<path:path>",
+        "/branches/<branch:path>",
         "branch_get",
         branches.get,
         "GET",
@@ -144,7 +170,7 @@ ROUTES: list[Route] = [
         tags=("branches",),
     ),
     Route(
-        "/branches/<path:path>",
+        "/branches/<branch:path>",
         "branch_update",
         branches.update,
         "PUT",
@@ -154,7 +180,7 @@ ROUTES: list[Route] = [
         tags=("branches",),
     ),
     Route(
-        "/branches/<path:path>",
+        "/branches/<branch:path>",
         "branch_delete",
         branches.delete,
         "DELETE",
@@ -231,6 +257,11 @@ ROUTES: list[Route] = [
         body=s.CodeSystemIn,
         status=201,
         tags=("codesystems",),
+        links=_links(
+            "codesystem",
+            ("get", "update", "delete"),
+            {"codesystem_id": "$request.body#/id"},
+        ),
     ),
     Route(
         "/codesystems/<codesystem_id>",
@@ -280,6 +311,11 @@ ROUTES: list[Route] = [
         body=s.VersionIn,
         status=201,
         tags=("codesystems",),
+        links=_links(
+            "version",
+            ("get",),
+            {"codesystem_id": "$request.path.codesystem_id", "version": "$request.body#/version"},
+        ),
     ),
     Route(
         "/codesystems/<codesystem_id>/versions/<version>",
@@ -352,6 +388,25 @@ def _first_segments(routes: list[Route]) -> frozenset[str]:
 RESERVED_IDS = _first_segments(ROUTES) | _KEPT_SEGMENTS
 
 
+class BranchPathConverter(PathConverter):
+    """A branch's path in ``/branches/…``: never ending in ``/children``, which is the
+    collection of the branch above (so ``PUT …/children`` is a 405, not a write to a branch
+    named ``children``; ``api.schemas`` refuses that name)."""
+
+    regex = r"[^/](?:(?!/children$).)*?"
+
+
+class ComponentIdConverter(BaseConverter):
+    """A component id in a URL: one segment, never ``search`` (``…/concepts/search`` is the
+    search by body, POST only; ``api.schemas`` refuses that id)."""
+
+    regex = r"(?!search$)[^/]+"
+
+
+CONVERTERS = {"branch": BranchPathConverter, "component": ComponentIdConverter}
+
+
 def register(app: Flask) -> None:
+    app.url_map.converters.update(CONVERTERS)
     for route in ROUTES:
         app.add_url_rule(route.rule, route.endpoint, route.view, methods=[route.method])

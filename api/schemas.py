@@ -10,6 +10,8 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from api.render import CODESYSTEM_METADATA, CONFLICT
+from revisions.branches import check_name
+from revisions.errors import InvalidBranchName
 from revisions.values import text_problem
 
 
@@ -20,6 +22,10 @@ def _identifier(value: str) -> None:
 
 
 ID = (validate.Length(min=1, max=100), _identifier)
+# URL segments the route table keeps (api.routes: ``…/concepts/search`` and
+# ``/branches/{path}/children``), so no component or branch may be named so.
+RESERVED_COMPONENT_IDS = frozenset({"search"})
+RESERVED_BRANCH_NAMES = frozenset({"children"})
 
 
 class StrictBoolean(fields.Boolean):
@@ -108,9 +114,19 @@ class ImportForm(Schema):
 # --- branches, merges, compare, commits --------------------------------------------------
 
 
+def branch_name(name: str) -> None:
+    """The store's rule for branch names (revisions.branches.check_name), as a violation."""
+    if name.lower() in RESERVED_BRANCH_NAMES:
+        raise ValidationError(f"'{name}' is reserved (a URL segment) and cannot name a branch.")
+    try:
+        check_name(name)
+    except InvalidBranchName as error:
+        raise ValidationError(error.message) from None
+
+
 class BranchIn(Strict):
     parent = fields.Str(required=True)
-    name = fields.Str(required=True)
+    name = fields.Str(required=True, validate=branch_name)
     metadata = fields.Dict(keys=fields.Str(), load_default=dict)
 
 

@@ -20,14 +20,22 @@ from revisions.visibility import head_view
 
 
 def commit_changes(
-    tx: Transaction, path: str, changes: Sequence[Change], *, force: bool = False
+    tx: Transaction,
+    path: str,
+    changes: Sequence[Change],
+    expected: Mapping[tuple[str, str], int] | None = None,
+    *,
+    force: bool = False,
 ) -> Commit | None:
     """Apply ``changes`` on branch ``path``; None (the write discarded) if nothing changed.
+    ``expected``: the revision each (type, id) must show, checked under the branch lock.
     Released components are not deleted (:class:`~revisions.errors.ReleasedComponent`)
     unless ``force``."""
     chain = tx.lock(path)
     commit.check_writable(chain[-1])
     plan = commit.Plan(tx.connection, head_view(tx.connection, chain))
+    if expected:
+        commit.check_expected(plan, expected)
     commit.replay(plan, changes)
     keys = plan.changed()
     if not keys:

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 from revisions import branches, schema, values
 from revisions.branches import BranchRow, Layer
 from revisions.clock import Clock
-from revisions.errors import InvalidRequest
+from revisions.errors import Changed, InvalidRequest
 from revisions.records import Branch, CommitKind
 from revisions.transaction import Transaction, write
 
@@ -78,18 +78,29 @@ def create_branch(
     return branches.to_branch(tx.connection, row, new=parent_row)
 
 
-def update_metadata(tx: Transaction, path: str, metadata: Mapping[str, Any]) -> Branch:
-    """Replace the branch's metadata."""
+def update_metadata(
+    tx: Transaction, path: str, metadata: Mapping[str, Any], expected: Branch | None = None
+) -> Branch:
+    """Replace the branch's metadata (if the branch is ``expected``, when given)."""
     if not isinstance(metadata, Mapping):
         raise InvalidRequest("Branch metadata must be an object.")
     values.check_json("metadata", dict(metadata))
     row = tx.lock(path)[-1]
+    _check_expected(tx, row, expected)
     branches.set_metadata(tx.connection, row.id, dict(metadata))
     return branches.to_branch(tx.connection, branches.load_by_id(tx.connection, row.id))
 
 
-def delete_branch(tx: Transaction, path: str) -> None:
+def delete_branch(tx: Transaction, path: str, expected: Branch | None = None) -> None:
     """Soft-delete the branch and everything below it; ``MAIN`` cannot be deleted."""
     if path == branches.ROOT:
         raise InvalidRequest("MAIN cannot be deleted.")
-    branches.mark_deleted(tx.connection, tx.lock(path)[-1], tx.ts)
+    row = tx.lock(path)[-1]
+    _check_expected(tx, row, expected)
+    branches.mark_deleted(tx.connection, row, tx.ts)
+
+
+def _check_expected(tx: Transaction, row: BranchRow, expected: Branch | None) -> None:
+    """The caller's precondition, against the record of the branch as locked."""
+    if expected is not None and branches.to_branch(tx.connection, row) != expected:
+        raise Changed(f"Branch '{row.path}' has changed since it was read.")

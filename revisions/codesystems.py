@@ -27,6 +27,7 @@ from revisions.clock import Clock
 from revisions.errors import (
     BranchDeleted,
     BranchExists,
+    Changed,
     CodeSystemExists,
     Conflict,
     InvalidRequest,
@@ -145,8 +146,10 @@ class CodeSystems:
         *,
         title: str | None = None,
         metadata: Mapping[str, Any] | None = None,
+        expected: CodeSystem | None = None,
     ) -> CodeSystem:
-        """Change the title and/or replace the metadata."""
+        """Change the title and/or replace the metadata; with ``expected``, only if the
+        code system, read inside the write, is that one (else ``Changed``)."""
         values: dict[str, Any] = {}
         if title is not None:
             if not isinstance(title, str) or not title.strip():
@@ -159,19 +162,22 @@ class CodeSystems:
         with self._write() as tx:
             connection = tx.connection
             load_row(connection, codesystem_id)
+            _check_expected(connection, codesystem_id, expected)
             connection.execute(
                 CS.update().where(CS.c.id == codesystem_id).values(updated_ts=tx.ts, **values)
             )
             return to_codesystem(connection, load_row(connection, codesystem_id))
 
-    def delete(self, codesystem_id: str) -> None:
+    def delete(self, codesystem_id: str, *, expected: CodeSystem | None = None) -> None:
         """Remove the code system and its versions; its branches are marked deleted.
 
         Refused while other code systems extend one of its versions. The revisions stay.
+        ``expected`` as for :meth:`update`.
         """
         with self._write() as tx:
             connection, ts = tx.connection, tx.ts
             row = load_row(connection, codesystem_id)
+            _check_expected(connection, codesystem_id, expected)
             dependants = (
                 connection.execute(select(CS.c.id).where(CS.c.extension_of == codesystem_id))
                 .scalars()
@@ -321,3 +327,15 @@ class CodeSystems:
             branches.load_by_id(connection, old["branch_id"]),
             branches.load_by_id(connection, new["branch_id"]),
         )
+
+
+def _check_expected(
+    connection: Connection, codesystem_id: str, expected: CodeSystem | None
+) -> None:
+    """A caller's precondition, checked inside the write against the row under a row lock
+    (PostgreSQL; SQLite's writer lock is global), so against the state the write replaces."""
+    if expected is None:
+        return
+    row = connection.execute(select(CS).where(CS.c.id == codesystem_id).with_for_update())
+    if to_codesystem(connection, row.mappings().one()) != expected:
+        raise Changed(f"Code system '{codesystem_id}' has changed since it was read.")

@@ -13,7 +13,7 @@ a deeper segment (an ancestor or layer) would otherwise still show it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, insert, update
@@ -30,6 +30,7 @@ from revisions.components import (
 )
 from revisions.errors import (
     BranchReadOnly,
+    Changed,
     ComponentExists,
     ComponentNotFound,
     InvalidComponent,
@@ -96,6 +97,16 @@ class Plan:
             if before != content:
                 result.append(key)
         return result
+
+
+def check_expected(plan: Plan, expected: Mapping[Key, int]) -> None:
+    """Each (type, id) still shows the revision ``expected`` names (a caller's precondition,
+    checked under the branch lock, so against exactly the state this commit replaces)."""
+    plan.load(expected)
+    for key, revision in expected.items():
+        row = plan.original[key]
+        if row is None or row["deleted"] or row["rev_id"] != revision:
+            raise Changed(f"{key[0].capitalize()} '{key[1]}' has changed since it was read.")
 
 
 def replay(plan: Plan, changes: Sequence[Change]) -> None:

@@ -16,6 +16,7 @@
     │   ├── BranchReadOnly
     │   ├── MissingReference            a component points at one not visible in the view
     │   └── InvalidMerge                e.g. unrelated branches, a branch onto itself
+    ├── Changed                         not the state the write was told to expect
     └── Conflict
         ├── BranchExists
         ├── ComponentExists
@@ -86,6 +87,11 @@ class MissingReference(InvalidRequest):
 
 class InvalidMerge(InvalidRequest):
     pass
+
+
+class Changed(StoreError):
+    """A write given the state it expects (``expected=``) found another: someone changed
+    the resource first. Nothing is written."""
 
 
 class Conflict(StoreError):

@@ -88,15 +88,19 @@ class RevisionStore(StoreReads):
                 tx, parent, name, metadata, read_only=read_only, layers=layers
             )
 
-    def update_metadata(self, path: str, metadata: Mapping[str, Any]) -> Branch:
-        """Replace the branch's metadata."""
+    def update_metadata(
+        self, path: str, metadata: Mapping[str, Any], *, expected: Branch | None = None
+    ) -> Branch:
+        """Replace the branch's metadata; with ``expected``, only if the branch's record,
+        read under its lock, is that one (else :class:`~revisions.errors.Changed`)."""
         with self._write() as tx:
-            return branching.update_metadata(tx, path, metadata)
+            return branching.update_metadata(tx, path, metadata, expected)
 
-    def delete_branch(self, path: str) -> None:
-        """Soft-delete the branch and everything below it; ``MAIN`` cannot be deleted."""
+    def delete_branch(self, path: str, *, expected: Branch | None = None) -> None:
+        """Soft-delete the branch and everything below it; ``MAIN`` cannot be deleted.
+        ``expected`` as for :meth:`update_metadata`."""
         with self._write() as tx:
-            branching.delete_branch(tx, path)
+            branching.delete_branch(tx, path, expected)
 
     # --- writes ----------------------------------------------------------------------------
 
@@ -107,12 +111,18 @@ class RevisionStore(StoreReads):
         comment: str,
         changes: Sequence[Change],
         *,
+        expected: Mapping[tuple[str, str], int] | None = None,
         force: bool = False,
     ) -> Commit | None:
-        """Apply ``changes`` atomically on branch ``path``; None if nothing changed. A
-        released component is not deleted unless ``force`` (an administrator's call)."""
+        """Apply ``changes`` atomically on branch ``path``; None if nothing changed.
+
+        ``expected``: ``{(type, id): revision}`` that the branch must show under its lock
+        (the ``revision`` of a :class:`~revisions.records.Component` read earlier), else
+        :class:`~revisions.errors.Changed` and nothing is written. A released component is
+        not deleted unless ``force`` (an administrator's call).
+        """
         with self._write(author=author, comment=comment) as tx:
-            return authoring.commit_changes(tx, path, changes, force=force)
+            return authoring.commit_changes(tx, path, changes, expected, force=force)
 
     def bulk_load(
         self,

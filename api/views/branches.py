@@ -10,6 +10,7 @@ from api.errors import Invalid
 from api.paging import window
 from api.schemas import BranchIn, BranchUpdate
 from api.services import branch_path, store
+from revisions import Branch
 from revisions.errors import BranchNotFound, InvalidRequest
 
 
@@ -45,14 +46,21 @@ def children(path: str) -> Response:
     return _listing(store().children(branch_path(path)))
 
 
+def _expected(target: str) -> Branch | None:
+    """The branch an ``If-Match`` write expects to replace (None without the header)."""
+    return http.precondition(lambda: store().get_branch(target), render.BRANCH.render)
+
+
 def update(path: str) -> Response:
     require_write()
     data = http.load(BranchUpdate())
-    store().update_metadata(branch_path(path), data["metadata"])
+    target = branch_path(path)
+    store().update_metadata(target, data["metadata"], expected=_expected(target))
     return http.no_content()
 
 
 def delete(path: str) -> Response:
     require_write()
-    store().delete_branch(branch_path(path))
+    target = branch_path(path)
+    store().delete_branch(target, expected=_expected(target))
     return http.no_content()

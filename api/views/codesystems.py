@@ -13,6 +13,7 @@ from api.schemas import CodeSystemIn, CodeSystemUpdate, UpgradeIn, VersionIn
 from api.services import new_codesystem_id, services, store
 from api.views.merges import resolutions_json
 from exporter import jobs
+from revisions.registry import CodeSystem, parse_extension_of
 
 
 def _paged(items: list[dict], columns: tuple[str, ...]) -> Response:
@@ -48,19 +49,28 @@ def get(codesystem_id: str) -> Response:
     return http.json(render.CODESYSTEM.render(store().codesystems.get(codesystem_id)))
 
 
+def _expected(codesystem_id: str) -> CodeSystem | None:
+    """The code system an ``If-Match`` write expects to replace (None without the header)."""
+    return http.precondition(
+        lambda: store().codesystems.get(codesystem_id), render.CODESYSTEM.render
+    )
+
+
 def update(codesystem_id: str) -> Response:
     require_write()
     data = http.load(CodeSystemUpdate())
-    current = store().codesystems.get(codesystem_id)
+    expected = _expected(codesystem_id)
+    # The metadata merge reads the record the precondition matched, when there is one.
+    current = expected or store().codesystems.get(codesystem_id)
     title = data.pop("title", None)
     metadata = {**current.metadata, **data} if data else None
-    store().codesystems.update(codesystem_id, title=title, metadata=metadata)
+    store().codesystems.update(codesystem_id, title=title, metadata=metadata, expected=expected)
     return http.no_content()
 
 
 def delete(codesystem_id: str) -> Response:
     require_write()
-    store().codesystems.delete(codesystem_id)
+    store().codesystems.delete(codesystem_id, expected=_expected(codesystem_id))
     return http.no_content()
 
 
@@ -86,6 +96,7 @@ def upgrade(codesystem_id: str) -> Response:
     require_write()
     data = http.load(UpgradeIn())
     store().codesystems.get(codesystem_id)
+    parse_extension_of(data["extension_of"])  # a 400 now, not a failed job later
     params = {
         "codesystem": codesystem_id,
         "extensionOf": data["extension_of"],

@@ -18,7 +18,7 @@ from api.expand import Expansion, parse_expand
 from api.expansions import expand_concepts
 from api.expansions import validate as check_expansions
 from api.paging import PagingError, decode_token, encode_token, window
-from api.schemas import ConceptIn, DescriptionIn, MappingIn
+from api.schemas import RESERVED_COMPONENT_IDS, ConceptIn, DescriptionIn, MappingIn
 from api.services import read_point, store, write_branch
 from api.sorting import SCORE, decode_key, encode_key, parse_sort
 from revisions import Create, Delete, Filter, Order, Update
@@ -155,7 +155,9 @@ def _filter(kind: Kind, values: dict[str, Any], point: Any) -> tuple[Filter, str
         elif param.kind == "eq":
             equals[param.field] = _text(name, value, identifier)
         elif param.kind == "ids":
-            listed = value if isinstance(value, list) else [value]
+            if not isinstance(value, list):  # a search body's id is a list, as documented
+                raise Invalid([f"'{name}' must be a list of ids."])
+            listed = value
             wanted = {_text(name, v, identifier) for v in listed}
             ids = wanted if ids is None else ids & wanted
         elif param.kind == "contains":
@@ -262,6 +264,8 @@ def create(path: str, plural: str) -> Response:
     data = http.load(kind.schema())
     comment = data.pop("commit_comment", None)
     component_id = data.pop("id", None) or uuid.uuid4().hex
+    if component_id in RESERVED_COMPONENT_IDS:  # …/search is another route (api.routes)
+        raise Invalid([f"'id': '{component_id}' is reserved (a URL segment)."])
     branch = write_branch(path)
     store().commit(
         branch,
@@ -279,16 +283,27 @@ def get(path: str, plural: str, component_id: str) -> Response:
     if extra:
         raise Invalid([f"Unknown parameter '{name}'." for name in sorted(extra)])
     expansions = _expansions(kind, values)
-    # One connection resolves the path and reads the component; a 304 still saves the
-    # rendering and the body.
+    # One connection resolves the path and reads the component.
     view, item = store().lookup(read_point(path), kind.type, component_id)
+    if not expansions:
+        # The tag of the representation itself: it changes only when this component does,
+        # and it is the one If-Match takes on a PUT or DELETE (docs/api.md).
+        return http.json(render.component(item))
+    # Expanded, the tag is the view's: a 304 saves the expansion reads.
     etag = http.etag_for(view.key)
     if (cached := http.not_modified(etag)) is not None:
         return cached
     rendered = [render.component(item)]
-    if expansions:
-        expand_concepts(view, [item], rendered, expansions)
+    expand_concepts(view, [item], rendered, expansions)
     return http.json(rendered[0], headers={"ETag": etag})
+
+
+def _expected(path: str, kind: Kind, component_id: str) -> dict[tuple[str, str], int] | None:
+    """The revision an ``If-Match`` write expects to replace (None without the header)."""
+    current = http.precondition(
+        lambda: store().get(read_point(path), kind.type, component_id), render.component
+    )
+    return None if current is None else {(kind.type, component_id): current.revision}
 
 
 def update(path: str, plural: str, component_id: str) -> Response:
@@ -304,6 +319,7 @@ def update(path: str, plural: str, component_id: str) -> Response:
         current_author(),
         comment or f"Update {kind.type} {component_id}",
         [Update(kind.type, component_id, data)],
+        expected=_expected(path, kind, component_id),
     )
     return http.no_content()
 
@@ -313,7 +329,10 @@ def delete(path: str, plural: str, component_id: str) -> Response:
     kind = KINDS[plural]
     branch = write_branch(path)
     comment = request.args.get("commitComment") or f"Delete {kind.type} {component_id}"
-    store().commit(branch, current_author(), comment, [Delete(kind.type, component_id)])
+    expected = _expected(path, kind, component_id)
+    store().commit(
+        branch, current_author(), comment, [Delete(kind.type, component_id)], expected=expected
+    )
     return http.no_content()
 
 

@@ -10,7 +10,7 @@ from api.services import services
 
 
 def openapi() -> Response:
-    return http.json(document(services().routes))
+    return http.json(document(services().routes, services().reserved_ids))
 
 
 def page() -> Response:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from tests.api.conftest import wait_for
 from tests.api.helpers import (
@@ -247,3 +249,120 @@ def test_the_x_author_header_is_the_author_of_the_commit(client: FlaskClient) ->
 def test_a_write_without_x_author_is_anonymous(client: FlaskClient) -> None:
     concept(client, "100")
     assert ok(client.get("/commits?branch=MAIN"))["items"][0]["author"] == "anonymous"
+
+
+# --- methods: 405 with a right Allow (api/routes.py) -----------------------------------------
+
+
+def _allowed(response: TestResponse) -> set[str]:
+    assert response.status_code == 405, response.get_data(as_text=True)
+    assert response.get_json()["status"] == "405"
+    return {m.strip() for m in response.headers["Allow"].split(",")}
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "POST", "PATCH"])
+def test_branch_children_allow_only_get(client: FlaskClient, method: str) -> None:
+    response = client.open("/branches/MAIN/children", method=method)
+    assert _allowed(response) == {"GET", "HEAD", "OPTIONS"}
+
+
+def test_put_to_a_branch_s_children_is_405_not_a_write(client: FlaskClient) -> None:
+    branch(client, "MAIN", "a")
+    response = client.put("/branches/MAIN/a/children", json={"metadata": {"x": 1}})
+    assert _allowed(response) == {"GET", "HEAD", "OPTIONS"}
+    assert ok(client.get("/branches/MAIN/a"))["metadata"] == {}
+
+
+@pytest.mark.parametrize("plural", ["concepts", "descriptions", "mappings"])
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_the_search_route_allows_only_post(client: FlaskClient, plural: str, method: str) -> None:
+    response = client.open(f"/MAIN/{plural}/search", method=method)
+    assert _allowed(response) == {"POST", "OPTIONS"}
+
+
+def test_options_lists_exactly_the_documented_methods(client: FlaskClient) -> None:
+    document = ok(client.get("/openapi.json"))
+    urls = {
+        "/branches/{path}/children": "/branches/MAIN/children",
+        "/{path}/concepts/search": "/MAIN/concepts/search",
+        "/{path}/concepts/{component_id}": "/MAIN/concepts/100",
+        "/branches/{path}": "/branches/MAIN",
+    }
+    for template, url in urls.items():
+        response = client.open(url, method="OPTIONS")
+        listed = {m.strip() for m in response.headers["Allow"].split(",")} - {"HEAD", "OPTIONS"}
+        assert listed == {m.upper() for m in document["paths"][template]}, template
+
+
+def test_a_component_id_search_is_refused_with_violations(client: FlaskClient) -> None:
+    response = client.post("/MAIN/concepts", json={"id": "search"})
+    assert response.status_code == 400
+    assert response.get_json()["violations"] == ["'id': 'search' is reserved (a URL segment)."]
+
+
+# --- invalid branch names: 400 with violations -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("bad name!", "invalid character ' '"),
+        ("HEAD", "reserved"),
+        ("latest", "reserved"),
+        ("children", "reserved (a URL segment)"),
+        ("a...b", "'...'"),
+        ("a.", "end with '.'"),
+        ("", "missing branch name"),
+        ("x" * 101, "longer than 100"),
+    ],
+)
+def test_an_invalid_branch_name_is_400_with_violations(
+    client: FlaskClient, name: str, says: str
+) -> None:
+    response = client.post("/branches", json={"parent": "MAIN", "name": name})
+    assert response.status_code == 400
+    data = response.get_json()
+    assert data["message"] == "1 Validation error"
+    [violation] = data["violations"]
+    assert violation.startswith("'name': ")
+    assert says in violation
+    assert [b["path"] for b in ok(client.get("/branches"))["items"]] == ["MAIN"]
+
+
+# --- a request that follows the document is accepted -----------------------------------------
+
+
+def test_a_request_that_follows_the_document_is_accepted(client: FlaskClient) -> None:
+    """Values chosen at the edges of what /openapi.json allows, each accepted."""
+    codesystem(client, "..a~_-Z9")  # a code system id: the branch name pattern
+    branch(client, "MAIN", "..x.y_~-" + "z" * 92)  # 100 characters, dots inside
+    concept(client, "x" * 100, path="MAIN")  # the longest id
+    response = client.get(
+        "/MAIN/concepts",
+        query_string={
+            "limit": 0,
+            "offset": 10_000,
+            "sort": "conceptClass:desc",
+            "expand": "pt(),fsn()",
+        },
+    )
+    assert ok(response)["limit"] == 0
+    version(client, "..a~_-Z9", "v.1", "2024-02-28")
+    body = {"id": None, "effectiveTime": "20240228", "limit": 10_000, "offset": 0, "sort": None}
+    assert ok(client.post("/MAIN/concepts/search", json=body))["total"] == 0
+
+
+def test_a_search_body_s_id_must_be_a_list(client: FlaskClient) -> None:
+    response = client.post("/MAIN/concepts/search", json={"id": "100"})
+    assert response.status_code == 400
+    assert response.get_json()["violations"] == ["'id' must be a list of ids."]
+
+
+def test_an_upgrade_to_a_malformed_extension_is_400_and_queues_nothing(
+    client: FlaskClient,
+) -> None:
+    codesystem(client, "CS")
+    response = client.post("/codesystems/CS/upgrade", json={"extensionOf": ""})
+    assert response.status_code == 400
+    assert "extensionOf must be" in response.get_json()["message"]
+    assert "Location" not in response.headers

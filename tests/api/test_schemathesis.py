@@ -1,17 +1,131 @@
-"""A bounded schemathesis run against ``/openapi.json``: for generated requests to every
-operation, no 5xx and every response matches the documented schema."""
+"""Generated requests from ``/openapi.json`` with every schemathesis check: the engine's
+examples, coverage, fuzzing and stateful phases (links inferred from ``Location``), in
+positive and negative modes, against the app over the per-test store.
+
+What the contract promises: no 5xx; status codes, media types, headers and bodies as
+documented; a request that follows the document is accepted and one that breaks it is
+refused; an undocumented method is a 405 with a right ``Allow``; what was created is
+readable until it is deleted. ``SNOWPATH_SCHEMATHESIS_PROFILE=long`` (``.ci/long``) runs
+many more examples per operation; docs/testing.md gives the figures.
+"""
 
 from __future__ import annotations
+
+import os
+from typing import Any
 
 import pytest
 import schemathesis
 from flask import Flask
-from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
+from schemathesis.checks import CheckContext, Failure, Response
+from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import events, from_schema
 
 from revisions import Create, RevisionStore
 
 pytestmark = pytest.mark.slow
+
+PROFILES = {
+    # examples per operation in the fuzzing phase; steps of the stateful phase
+    "ci": {"max-examples": 25, "max-steps": 10},
+    "long": {"max-examples": 1000, "max-steps": 50},
+}
+# Statuses a request that follows the document may still get because of the server's state,
+# not its shape: an unknown resource (404), an existing one or a merge conflict (409), a
+# stale If-Match (412). A 400 only for the rules below, which JSON Schema cannot state and
+# the operations' descriptions state in words (api/contract.py); any other 400 fails.
+STATE_STATUSES = ["2XX", "404", "409", "412"]
+UNSTATABLE = {
+    "offset + limit must be at most": "two parameters together",
+    "Use either offset or searchAfter": "two parameters together",
+    "searchAfter is not a token this server issued": "a token from a previous page",
+    "is given twice": "each expansion at most once (no pattern without look-ahead)",
+    "Referenced components are not visible": "references to existing content",
+    "has been deleted and cannot accept": "a branch deleted meanwhile",
+    "MAIN cannot be deleted": "a code system's relative path naming MAIN",
+    "has no base point": "the base of a branch that has none",
+    "before the branch existed": "a timestamp before the branch existed",
+    "must be after the latest version": "version order",
+    "'id' cannot be changed": "the body's id and the URL's",
+    "A mapping needs 'target_id' or 'target_code'": "a partial update and the stored mapping",
+    "A term search needs at least one letter or digit": "Unicode letters and digits",
+    "is a key that must not contain control characters": "object keys (no propertyNames in 3.0)",
+    "nests deeper than": "the depth of free-form JSON",
+    # Statable, not yet stated: identifiers (ids, references, id query parameters) refuse
+    # control characters (revisions.values); the document has no pattern for them yet.
+    "must not contain control characters": "identifiers: to be stated as patterns",
+}
+# A refusal of invalid data may also be a stale If-Match (nothing is written either way).
+REJECTIONS = ["400", "404", "405", "406", "409", "412", "413", "415", "422"]
+
+
+@schemathesis.check
+def positive_data_acceptance_but_unstatable(
+    ctx: CheckContext, response: Response, case: schemathesis.Case
+) -> bool | None:
+    """schemathesis' positive_data_acceptance, except a 400 that names one of UNSTATABLE."""
+    try:
+        return checks.positive_data_acceptance(ctx, response, case)
+    except Failure:
+        body = response.json() if response.status_code == 400 else {}
+        said = " ".join([body.get("message", ""), *body.get("violations", [])])
+        if any(rule in said for rule in UNSTATABLE):
+            return None
+        if case.operation.path.endswith("/import") and response.status_code == 400:
+            return None  # whether the file is an OCL export: its content, not the form
+        raise
+
+
+@schemathesis.check
+def use_after_free_but_soft_deleted_branches(
+    ctx: CheckContext, response: Response, case: schemathesis.Case
+) -> bool | None:
+    """schemathesis' use_after_free, except that a deleted branch stays readable, marked
+    deleted, with no live children (DESIGN.md §4: a recursive soft delete; docs/api.md)."""
+    try:
+        return checks.use_after_free(ctx, response, case)
+    except Failure:
+        if case.operation.path.startswith("/branches/{path}"):
+            body = response.json()
+            items = body.get("items", [body])
+            if all(item.get("deleted") is True for item in items):
+                return None
+        raise
+
+
+def _config(profile: str) -> SchemathesisConfig:
+    limits = PROFILES[profile]
+    generation = {
+        "mode": "all",
+        "max-examples": limits["max-examples"],
+        "deterministic": profile == "ci",
+        "database": "none",
+        # NUL is refused in all text (docs/api.md, "Limits and refused input"), a rule the
+        # document does not state yet: left out of generated text until it does.
+        "allow-x00": False,
+    }
+    checks = {
+        # Run as the *_but_* checks below, with these settings.
+        "positive_data_acceptance": {"enabled": False, "expected-statuses": STATE_STATUSES},
+        "use_after_free": {"enabled": False},
+        "negative_data_rejection": {"expected-statuses": REJECTIONS},
+        # No operation declares security, so this check has nothing to look at.
+        "ignored_auth": {"enabled": True},
+    }
+    return SchemathesisConfig.from_dict(
+        {
+            "suppress-health-check": ["all"],
+            "generation": generation,
+            "checks": checks,
+            "phases": {
+                "stateful": {
+                    "max-steps": limits["max-steps"],
+                    "inference": {"algorithms": ["location-headers", "dependency-analysis"]},
+                }
+            },
+        }
+    )
 
 
 @pytest.fixture
@@ -29,41 +143,33 @@ def api_schema(app: Flask, store: RevisionStore) -> schemathesis.BaseSchema:
         ],
     )
     store.codesystems.create_version("CS", "v1", "20240101")
-    return schemathesis.openapi.from_wsgi("/openapi.json", app)
+    profile = os.environ.get("SNOWPATH_SCHEMATHESIS_PROFILE", "ci")
+    return schemathesis.openapi.from_wsgi("/openapi.json", app, config=_config(profile))
 
 
-EXAMPLES_PER_OPERATION = 25
-# What the contract promises: no 5xx, and status codes, media types and bodies as documented.
-# (Positive-data acceptance is left out: rules such as offset + limit <= 10,000 or branch
-# name syntax are not expressible in the schema, so valid-looking requests may get a 400.)
-CHECKS = [
-    checks.not_a_server_error,
-    checks.status_code_conformance,
-    checks.content_type_conformance,
-    checks.response_schema_conformance,
-]
+def _failures(schema: schemathesis.BaseSchema) -> tuple[list[str], int]:
+    """Every failure and error the engine reports, as text; the number of scenarios."""
+    found: list[str] = []
+    scenarios = 0
+    for event in from_schema(schema).execute():
+        if isinstance(event, events.ScenarioFinished):
+            scenarios += 1
+            for check in event.recorder.checks.values():
+                for result in check:
+                    if result.failure_info is not None:
+                        found.append(_describe(result))
+        elif isinstance(event, events.NonFatalError | events.FatalError):
+            found.append(f"error: {event.info.format() if hasattr(event, 'info') else event}")
+    return sorted(set(found)), scenarios
 
 
-def test_no_server_errors_and_responses_match_the_schema(
-    api_schema: schemathesis.BaseSchema,
-) -> None:
-    # schemathesis' pytest plugin does not run under pytest 9, so its strategies are driven
-    # with hypothesis directly: one bounded, derandomised run per operation.
-    checked = 0
-    for result in api_schema.get_all_operations():
-        operation = result.ok()
+def _describe(result: Any) -> str:
+    failure = result.failure_info.failure
+    code = result.failure_info.code_sample
+    return f"{result.name}: {failure.title} | {failure.message}\n    {code}"
 
-        @given(case=operation.as_strategy())
-        @settings(
-            max_examples=EXAMPLES_PER_OPERATION,
-            deadline=None,
-            derandomize=True,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-        def check(case: schemathesis.Case) -> None:
-            case.call_and_validate(checks=CHECKS)
 
-        check()
-        checked += 1
-    assert checked >= 40
+def test_generated_requests_pass_every_check(api_schema: schemathesis.BaseSchema) -> None:
+    failures, scenarios = _failures(api_schema)
+    assert failures == [], "\n".join(failures)
+    assert scenarios >= 40
