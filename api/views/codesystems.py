@@ -104,6 +104,5 @@ def upgrade(codesystem_id: str) -> Response:
         "author": current_author(),
         "resolutions": resolutions_json(data["resolutions"]),
     }
-    job = jobs.create(store(), "upgrade", params)
-    services().runner.submit(job.id)
+    job = jobs.start(store(), services().runner, "upgrade", params)
     return http.accepted("job_get", job_id=job.id)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from exporter import jobs
 from exporter.jobs import RqRunner
-from revisions import RevisionStore, schema
+from revisions import RevisionStore
 from tests.api.conftest import wait_for
 from tests.api.helpers import ISO, branch, concept, description, error, ids, merge, ok, update
 from tests.exporter.test_jobs import dead_owner, set_row
@@ -250,19 +250,13 @@ def test_a_merge_side_must_be_a_branch(conflicting: FlaskClient, path: str) -> N
 
 def _refused(client: FlaskClient, source: str, target: str) -> None:
     """Refused at once, before a job is queued, saying why (issue 17)."""
-    before = jobs_of(client)
+    store = client.application.extensions["snowpath"].store
+    before = job_count(store)
     response = client.post("/merges", json={"source": source, "target": target})
     body = error(response, 400)
     assert "Location" not in response.headers
     assert body["message"]
-    assert jobs_of(client) == before
-
-
-def jobs_of(client: FlaskClient) -> int:
-    """How many jobs the store holds."""
-    engine = client.application.extensions["snowpath"].store.engine
-    with engine.connect() as connection:
-        return connection.execute(select(func.count()).select_from(schema.jobs)).scalar_one()
+    assert job_count(store) == before
 
 
 def test_a_merge_between_unrelated_branches_is_refused(client: FlaskClient) -> None:
@@ -327,6 +321,20 @@ def test_a_merge_with_the_queue_unreachable_is_503_and_keeps_no_job(
     body = error(client.post("/merges", json={"source": "MAIN/a", "target": "MAIN"}), 503)
     assert body["message"] == "The job queue cannot be reached; try again later."
     assert "127.0.0.1" not in str(body)  # where Redis is stays in the log
+    assert job_count(store) == 0
+
+
+def test_an_upgrade_with_the_queue_unreachable_is_503_and_keeps_no_job(
+    app: Flask, client: FlaskClient, store: RevisionStore
+) -> None:
+    client.post("/codesystems", json={"id": "B", "title": "t"})
+    client.post("/codesystems/B/versions", json={"version": "v1", "effectiveTime": "20200101"})
+    client.post("/codesystems/B/versions", json={"version": "v2", "effectiveTime": "20210101"})
+    client.post("/codesystems", json={"id": "E", "title": "t", "extensionOf": "B/v1"})
+    unreachable_queue(app)
+    response = client.post("/codesystems/E/upgrade", json={"extensionOf": "B/v2"})
+    assert error(response, 503)["message"] == "The job queue cannot be reached; try again later."
+    assert response.headers["Retry-After"] == "5"
     assert job_count(store) == 0
 
 
