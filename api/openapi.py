@@ -192,6 +192,12 @@ def _responses(route: Route) -> dict[str, Any]:
         errors["412"] = "If-Match names another state of the resource; nothing was changed"
     if "<component:" in route.rule:
         errors["405"] = "Method not allowed: …/search is the search by body (POST only)"
+    if route.method != "GET" or "<path" in route.rule:
+        errors["503"] = (
+            "Not yet: retry after Retry-After seconds. A read at a past time waits for a "
+            "commit still in flight at or before it (SNOWPATH_READ_WAIT_MS), a write for "
+            "the write in flight (SNOWPATH_WRITE_WAIT_MS); or the job queue is unreachable"
+        )
     for status, description in errors.items():
         responses[status] = {
             "description": description,
