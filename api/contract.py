@@ -179,6 +179,6 @@ def expand(names: Iterable[str]) -> dict[str, Any]:
             "descriptions(limit:5). A request's expansions must fit the expansion budget "
             "(units per concept of the page: one for the descriptions, one for the mappings, "
             "more for concept collections and their nested limits; api.expansions.BUDGET): "
-            "past it, 400 naming the largest page allowed (docs/api.md, \"Expansion budget\")."
+            'past it, 400 naming the largest page allowed (docs/api.md, "Expansion budget").'
         ),
     }

@@ -168,6 +168,7 @@ COMPARISON = Shape(
 
 # --- code systems and versions --------------------------------------------------------------
 
+# Metadata kept as given; descriptionTypes (a list) besides: revisions.registry.description_types
 CODESYSTEM_METADATA = (
     "url",
     "description",
@@ -189,6 +190,14 @@ CODESYSTEM = Shape(
         Prop("createdAt", fields.Str(), "item.created_ts", iso),
         Prop("updatedAt", fields.Str(), "item.updated_ts", iso),
         *(Prop(name, fields.Str(), f"item.metadata.get({name!r})") for name in CODESYSTEM_METADATA),
+        Prop(
+            "descriptionTypes",
+            fields.List(
+                fields.Str(),
+                metadata={"description": "the description types the code system takes"},
+            ),
+            "item.metadata.get('descriptionTypes')",
+        ),
     ],
 )
 

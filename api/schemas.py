@@ -161,7 +161,8 @@ class CompareIn(Strict):
 
 
 def _metadata() -> dict[str, fields.Field]:
-    return {name: fields.Str() for name in CODESYSTEM_METADATA}
+    types = fields.List(fields.Str(validate=validate.Length(1, 255)), validate=validate.Length(1))
+    return {**{name: fields.Str() for name in CODESYSTEM_METADATA}, "descriptionTypes": types}
 
 
 CodeSystemIn = Strict.from_dict(

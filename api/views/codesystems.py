@@ -29,7 +29,7 @@ def _paged(items: list[dict], columns: tuple[str, ...]) -> Response:
 def create() -> Response:
     require_write()
     data = http.load(CodeSystemIn())
-    metadata = {k: data[k] for k in CODESYSTEM_METADATA if k in data}
+    metadata = {k: data[k] for k in (*CODESYSTEM_METADATA, "descriptionTypes") if k in data}
     codesystem = store().codesystems.create(
         new_codesystem_id(data["id"]),
         data["title"],

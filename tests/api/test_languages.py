@@ -99,3 +99,20 @@ def test_a_description_type_must_be_one_the_code_system_takes(client: FlaskClien
     ]
     body["type"] = "Fully Specified"  # OCL's spelling of FULLY_SPECIFIED
     assert client.post("/MAIN/descriptions", json=body, headers=AUTHOR).status_code == 201
+
+
+def test_a_code_system_names_its_description_types(client: FlaskClient) -> None:
+    body = {"id": "SCT", "title": "snomed", "descriptionTypes": ["FSN", "SYNONYM", "ACRONYM"]}
+    assert client.post("/codesystems", json=body).status_code == 201
+    assert client.get("/codesystems/SCT").get_json()["descriptionTypes"] == [
+        "FSN",
+        "SYNONYM",
+        "ACRONYM",
+    ]
+    _describe(client, "SCT", ("d1", "MI", "en", "ACRONYM", False))
+    refused = {"id": "d2", "conceptId": "A", "term": "t", "type": "DEFINITION"}
+    response = client.post("/SCT/descriptions", json=refused, headers=AUTHOR)
+    assert response.status_code == 400
+    assert "FSN, SYNONYM, ACRONYM" in response.get_json()["violations"][0]
+    update = client.put("/codesystems/SCT", json={"descriptionTypes": []})
+    assert update.status_code == 400  # at least one
