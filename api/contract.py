@@ -147,6 +147,8 @@ def component_fields(type_name: str) -> dict[str, Any]:
             rule["maxLength"] = field.max_length
         if field.required and field.kind == "str":
             rule["pattern"] = r"\S"
+        if field.pattern is not None:  # e.g. a language tag
+            rule["pattern"] = f"^{field.pattern.pattern}$"
         if rule:
             properties[camel(field.name)] = rule
     return properties

@@ -253,6 +253,17 @@ def _state_rules(
             # null is taken as absent
             search = {name: _nullable(_query_schema(name, route)) for name in route.query}
             rules[f"{route.kind.capitalize()}Search"] = search
+    # A concept's inline descriptions and mappings: their type's rules, their concept implied.
+    for name, kind, own in (
+        ("InlineDescriptionIn", "description", "conceptId"),
+        ("InlineMappingIn", "mapping", "sourceId"),
+    ):
+        if name in schemas:
+            rules[name] = contract.component_fields(kind)
+            required = [f for f in contract.required_fields(kind) if f != own]
+            schemas[name]["required"] = required
+            if kind == "mapping":  # a target id or a target code (revisions.components)
+                schemas[name]["anyOf"] = [{"required": ["targetId"]}, {"required": ["targetCode"]}]
     for name, properties in rules.items():
         for prop, rule in properties.items():
             declared = schemas[name]["properties"]

@@ -16,7 +16,7 @@ from werkzeug.routing import BaseConverter, PathConverter
 from api import render
 from api import schemas as s
 from api.openapi import Route
-from api.views import branches, codesystems, components, docs, imports, merges
+from api.views import branches, codesystems, commits, components, docs, imports, merges
 
 _CREATED_COMPONENT = {"path": "$request.path.path", "component_id": "$request.body#/id"}
 
@@ -68,8 +68,9 @@ def _component_routes(plural: str, kind: components.Kind) -> list[Route]:
             f"{one}_create",
             partial(components.create, plural=plural),
             "POST",
-            f"Create a {one}",
-            body=kind.schema,
+            f"Create a {one}"
+            + (" (with its descriptions and mappings)" if kind.create_schema else ""),
+            body=kind.creates_with,
             status=201,
             tags=tag,
             kind=one,
@@ -227,6 +228,24 @@ ROUTES: list[Route] = [
         query=("branch", "limit", "searchAfter"),
         lists=True,
         tags=("commits",),
+    ),
+    Route(
+        "/<path:path>/commits",
+        "commit_create",
+        commits.create,
+        "POST",
+        "Make many changes of any component types in one commit, all or none",
+        body=s.CommitIn,
+        response=render.COMMIT.schema,
+        tags=("commits",),
+        description=(
+            "Each change: action create, update or delete; type concept, description or "
+            "mapping; id (optional for a create: a random one); fields as in that type's "
+            "POST (create) or PUT (update, any subset). Applied in order, each seeing the "
+            "ones before; if any fails, every failing one is named in violations "
+            "(changes[i]) and nothing is written. 200 with the commit; 204 when nothing "
+            "changed."
+        ),
     ),
     Route(
         "/jobs/<job_id>",

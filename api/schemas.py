@@ -38,6 +38,7 @@ class StrictBoolean(fields.Boolean):
 
 
 Bool = StrictBoolean
+MAX_CHANGES = 10_000  # changes in one commit request (as a page's limit)
 
 
 class Strict(Schema):
@@ -87,6 +88,51 @@ class MappingIn(Strict):
     external_id = fields.Str(data_key="externalId", allow_none=True)
     extras = fields.Dict(keys=fields.Str(), allow_none=True)
     commit_comment = fields.Str(data_key="commitComment", load_only=True)
+
+
+class InlineDescriptionIn(DescriptionIn):
+    """A description in its new concept's body (its ``conceptId`` may be left out)."""
+
+    class Meta(Strict.Meta):
+        exclude = ("commit_comment",)
+
+
+class InlineMappingIn(MappingIn):
+    """A mapping in its new concept's body (its ``sourceId`` may be left out)."""
+
+    class Meta(Strict.Meta):
+        exclude = ("commit_comment",)
+
+
+class ConceptCreateIn(ConceptIn):
+    """A new concept with its descriptions and mappings inline, made in one commit (Snow
+    Owl's create); each takes the new concept's id as its ``conceptId``/``sourceId``."""
+
+    descriptions = fields.List(fields.Nested(InlineDescriptionIn))
+    mappings = fields.List(fields.Nested(InlineMappingIn))
+
+
+CHANGE_ACTIONS = ("create", "update", "delete")
+COMPONENT_TYPES = ("concept", "description", "mapping")
+
+
+class ChangeIn(Strict):
+    """One change of a commit: its ``fields`` are those of the type's create (for
+    ``create``) or update (``update``), in API names; ``delete`` takes none."""
+
+    action = fields.Str(required=True, validate=validate.OneOf(CHANGE_ACTIONS))
+    type = fields.Str(required=True, validate=validate.OneOf(COMPONENT_TYPES))
+    id = fields.Str(validate=ID)
+    fields_ = fields.Dict(data_key="fields", attribute="fields", keys=fields.Str())
+
+
+class CommitIn(Strict):
+    """``POST /{path}/commits``: many changes of any types, all made or none."""
+
+    commit_comment = fields.Str(data_key="commitComment", load_default="")
+    changes = fields.List(
+        fields.Nested(ChangeIn), required=True, validate=validate.Length(1, MAX_CHANGES)
+    )
 
 
 def search_body(type_name: str, params: tuple[str, ...]) -> type[Schema]:

@@ -3,6 +3,7 @@ update, delete, history. One set of views serves the three kinds (see :data:`KIN
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,11 +19,19 @@ from api.expand import Expansion, parse_expand
 from api.expansions import expand_concepts
 from api.expansions import validate as check_expansions
 from api.paging import PagingError, decode_token, encode_token, window
-from api.schemas import RESERVED_COMPONENT_IDS, ConceptIn, DescriptionIn, MappingIn
+from api.schemas import (
+    RESERVED_COMPONENT_IDS,
+    ConceptCreateIn,
+    ConceptIn,
+    DescriptionIn,
+    MappingIn,
+)
 from api.services import read_point, store, write_branch
+from api.shapes import camel
 from api.sorting import SCORE, decode_key, encode_key, parse_sort
 from revisions import Create, Delete, Filter, Order, Update
 from revisions.components import TYPES
+from revisions.errors import InvalidComponent
 from revisions.registry import normalize_effective_time
 from revisions.values import text_problem
 
@@ -41,6 +50,11 @@ class Kind:
     schema: Callable[[], Schema]
     params: dict[str, Param]
     expansions: tuple[str, ...] = ()
+    create_schema: Callable[[], Schema] | None = None  # when a create takes more (inline)
+
+    @property
+    def creates_with(self) -> Callable[[], Schema]:
+        return self.create_schema or self.schema
 
 
 COMMON = {"id": Param("ids"), "active": Param("bool", "active")}
@@ -68,6 +82,7 @@ KINDS = {
             "ancestors",
             "descendants",
         ),
+        ConceptCreateIn,
     ),
     "descriptions": Kind(
         "description",
@@ -259,21 +274,66 @@ def _listed(
 
 
 def create(path: str, plural: str) -> Response:
+    """A new component; a concept with its ``descriptions`` and ``mappings`` inline, all in
+    one commit, so no reader sees the concept without its names."""
     require_write()
     kind = KINDS[plural]
-    data = http.load(kind.schema())
+    data = http.load(kind.creates_with())
     comment = data.pop("commit_comment", None)
-    component_id = data.pop("id", None) or uuid.uuid4().hex
-    if component_id in RESERVED_COMPONENT_IDS:  # …/search is another route (api.routes)
-        raise Invalid([f"'id': '{component_id}' is reserved (a URL segment)."])
+    component_id = new_id(data.pop("id", None))
+    inline = [
+        Create("description", new_id(d.pop("id", None)), {**d, "concept_id": component_id})
+        for d in data.pop("descriptions", ())
+        if _owned(d, "concept_id", component_id, "descriptions")
+    ] + [
+        Create("mapping", new_id(m.pop("id", None)), {**m, "source_id": component_id})
+        for m in data.pop("mappings", ())
+        if _owned(m, "source_id", component_id, "mappings")
+    ]
     branch = write_branch(path)
-    store().commit(
-        branch,
-        current_author(),
-        comment or f"Create {kind.type} {component_id}",
-        [Create(kind.type, component_id, data)],
-    )
+    try:
+        store().commit(
+            branch,
+            current_author(),
+            comment or f"Create {kind.type} {component_id}",
+            [Create(kind.type, component_id, data), *inline],
+        )
+    except InvalidComponent as error:
+        raise _named_inline(error, inline) from None
     return http.created(f"{kind.type}_get", path=path, component_id=component_id)
+
+
+def _named_inline(error: InvalidComponent, inline: list[Create]) -> InvalidComponent:
+    """The store names a commit's failing changes ``changes[i] (type 'id')``; a create with
+    inline components names them as its body does: ``descriptions[0] (description 'd')``."""
+    labels = ["the concept"]
+    for name in ("description", "mapping"):
+        labels += [f"{name}s[{i}]" for i, _ in enumerate(c for c in inline if c.type == name)]
+
+    def named(violation: str) -> str:
+        found = _CHANGE.match(violation)
+        return violation if found is None else labels[int(found[1])] + violation[found.end() :]
+
+    error.violations = [named(v) for v in error.violations]
+    return error
+
+
+_CHANGE = re.compile(r"changes\[(\d+)\]")
+
+
+def new_id(given: str | None) -> str:
+    """The id of a component to create: the one given (unless it is a URL segment of the
+    API, :data:`RESERVED_COMPONENT_IDS`), else a random hex id."""
+    if given in RESERVED_COMPONENT_IDS:  # …/search is another route (api.routes)
+        raise Invalid([f"'id': '{given}' is reserved (a URL segment)."])
+    return given or uuid.uuid4().hex
+
+
+def _owned(fields: dict, name: str, concept_id: str, where: str) -> bool:
+    """An inline component names its concept only as the concept being created."""
+    if fields.get(name, concept_id) != concept_id:
+        raise Invalid([f"'{where}': '{camel(name)}' must be the new concept's id or left out."])
+    return True
 
 
 def get(path: str, plural: str, component_id: str) -> Response:

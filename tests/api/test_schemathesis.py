@@ -55,6 +55,17 @@ UNSTATABLE = {
     # Statable, not yet stated: identifiers (ids, references, id query parameters) refuse
     # control characters (revisions.values); the document has no pattern for them yet.
     "must not contain control characters": "identifiers: to be stated as patterns",
+    "on this code system": "the code system's description types",
+    "must be the new concept's id or left out": "an inline component's concept",
+    "Cannot merge": "which branches are parent and child",
+    "is read-only": "which branches are versions",
+    # A commit's changes: each change's fields follow its type and action, stated in words
+    # (one schema per type and action is not stated yet).
+    "changes[": "a change's fields, by its type and action",
+    # Among several changes (a commit, a concept with inline components) an id already taken
+    # or one not there is a violation of the whole request (400), not a 409 or 404.
+    "already exists.": "ids already taken, among other changes",
+    "does not exist on this branch.": "ids not there, among other changes",
 }
 # A refusal of invalid data may also be a stale If-Match (nothing is written either way).
 REJECTIONS = ["400", "404", "405", "406", "409", "412", "413", "415", "422"]
