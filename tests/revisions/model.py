@@ -169,12 +169,14 @@ def apply_one(state: Snapshot, change: Change) -> str | None:
 
 
 def apply_changes(snapshot: Snapshot, changes: list[Change]) -> tuple[Snapshot, str | None]:
-    """The snapshot after a commit of ``changes``, or the error that refuses the commit."""
+    """The snapshot after a commit of ``changes``, or the error that refuses the commit: a
+    lone change's own error; among several, every change is tried (a failing one leaves the
+    state as it was) and any failure refuses them all as "invalid" (the store names each);
+    then a dangling reference."""
     state = dict(snapshot)
-    for change in changes:
-        error = apply_one(state, change)
-        if error:
-            return snapshot, error
+    errors = [error for change in changes if (error := apply_one(state, change))]
+    if errors:
+        return snapshot, errors[0] if len(changes) == 1 else "invalid"
     if dangling(state):
         return snapshot, "missing reference"
     return state, None

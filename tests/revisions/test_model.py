@@ -73,6 +73,7 @@ from revisions.errors import (
     BranchExists,
     ComponentExists,
     ComponentNotFound,
+    InvalidComponent,
     InvalidReadPoint,
     MergeConflicts,
     MissingReference,
@@ -144,6 +145,7 @@ AUTHOR = "model"
 ERRORS = {
     "exists": ComponentExists,
     "not found": ComponentNotFound,
+    "invalid": InvalidComponent,
     "missing reference": MissingReference,
 }
 
