@@ -230,10 +230,9 @@ def _streamed_page(
     shown. About as many rows are read as the page shows; the per-segment scans probed
     every row of a deeper segment once per shallower one, which made a page on a
     three-segment view 2-2.5x the unversioned baseline."""
-    stmt = _stream_statement(ctype, len(view.segments), after is not None)
+    stmt = _stream_statement(ctype, len(view.segments))
     params = segment_params(view)
-    if after is not None:
-        params["after"] = after
+    params["after"] = "" if after is None else after  # ids are never empty
     shown: list[Mapping[str, Any]] = []
     result = connection.execute(stmt, params).mappings()
     try:
@@ -261,14 +260,19 @@ def _batches(result: Any, first: int) -> Iterator[Mapping[str, Any]]:
 
 
 @functools.cache
-def _stream_statement(ctype: ComponentType, segments: int, has_after: bool) -> Any:
+def _stream_statement(ctype: ComponentType, segments: int) -> Any:
     """Every segment's rows valid at its time (tombstones included: they decide too), after
-    the bound id, tagged with their depth, in id order; no limit (the reader stops)."""
+    the bound id, tagged with their depth, in id order; no limit (the reader stops).
+
+    The bound is there on the first page too (the empty id): with a range on the id, each
+    segment is read in the order of its ``(branch_id, component_id, start_ts)`` index; with
+    only the time's range SQLite may pick the ``(branch_id, start_ts)`` index and sort the
+    whole segment (it did on a store without ``ANALYZE`` statistics).
+    """
     table = ctype.table
-    later = [table.c.component_id > bindparam("after")] if has_after else []
     parts = [
         select(table, literal_column(str(depth)).label("depth")).where(
-            valid_in(table, depth), *later
+            valid_in(table, depth), table.c.component_id > bindparam("after")
         )
         for depth in range(segments)
     ]
