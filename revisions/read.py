@@ -191,7 +191,7 @@ def page(
     continue from (None when nothing follows)."""
     if not view.segments or limit <= 0:
         return [], None
-    if _streams(connection, filter_, order):
+    if _streams(connection, filter_, order, limit):
         return _streamed_page(connection, ctype, view, after, limit)
     after_blank = order is not None and after is not None and after[0] is None
     stmt = _page_statement(
@@ -211,13 +211,22 @@ def page(
     return items, (last.id if order is None else (last.fields[order.field], last.id))
 
 
-def _streams(connection: Connection, filter_: Filter, order: Order | None) -> bool:
+def _streams(connection: Connection, filter_: Filter, order: Order | None, limit: int) -> bool:
     """Whether a page is read as one stream of every segment's rows (:func:`_streamed_page`):
-    on SQLite, in id order, unfiltered. A filter needs the per-segment scans, which test it
-    in SQL; PostgreSQL's driver fetches a whole result, so it needs their limits."""
-    return connection.dialect.name == "sqlite" and order is None and filter_ == _NO_FILTER
+    on SQLite, in id order, unfiltered, up to :data:`STREAMED_MOST` items. A filter needs the
+    per-segment scans, which test it in SQL; PostgreSQL's driver fetches a whole result, so
+    it needs their limits; and for large pages the stream's rows, decided one by one in
+    Python, cost more than the scans' probes (10,000 concepts: 308 ms against 263 ms; 1,000:
+    15 ms against 21 ms; 200: 1.4 ms against 6.0 ms)."""
+    return (
+        connection.dialect.name == "sqlite"
+        and order is None
+        and limit <= STREAMED_MOST
+        and filter_ == _NO_FILTER
+    )
 
 
+STREAMED_MOST = 1_000
 _NO_FILTER = Filter()
 
 

@@ -22,6 +22,7 @@ import pytest
 from revisions import ManualClock, ReadPoint, RevisionStore, make_engine
 from revisions.components import TYPES
 from revisions.read import _stream_statement
+from revisions.visibility import deciding
 from tests.revisions.helpers import change, concept, delete, ids
 from tests.revisions.random_content import CONCEPTS, DESCRIPTIONS, MAPPINGS, Content
 
@@ -137,3 +138,20 @@ def test_reads_leave_their_connection_as_they_found_it(sqlite_store: RevisionSto
         assert [c.id for c in sqlite_store.page(ReadPoint("MAIN"), "concept").items] == ["a", "b"]
     assert traced, "the reads used the traced connection"
     assert not [sql for sql in traced if "PRAGMA" in sql.upper()], traced
+
+
+def test_deciding_takes_each_components_shallowest_row_whatever_the_order_of_its_rows() -> None:
+    rows = [("a", 2), ("a", 0), ("a", 1), ("b", 1), ("c", 0), ("c", 2)]
+    stream = [{"component_id": cid, "depth": depth} for cid, depth in rows]
+    decided = [(row["component_id"], row["depth"]) for row in deciding(stream)]
+    assert decided == [("a", 0), ("b", 1), ("c", 0)]
+
+
+def test_deciding_reads_one_row_past_the_component_it_yields() -> None:
+    def stream() -> Iterator[dict]:
+        yield {"component_id": "a", "depth": 1}
+        yield {"component_id": "a", "depth": 0}
+        yield {"component_id": "b", "depth": 0}
+        raise AssertionError("read past the first row of the next component")
+
+    assert next(deciding(stream())) == {"component_id": "a", "depth": 0}
