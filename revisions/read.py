@@ -5,6 +5,9 @@ order, limited) of the rows valid at its time, minus the ids a shallower segment
 (``NOT EXISTS``), and the union of those in id order, limited again. Its cost does not grow
 with paging depth or history length. Statements are built once per shape and bind the
 view's branch ids and times by name, so the database sees the same SQL text every time.
+On SQLite a page of up to 1,000 in id order without a filter is one stream instead: every
+segment's valid rows merged in id order, the shallowest of each component's rows deciding
+(:func:`~revisions.visibility.deciding`), read until the page is full (no probe per row).
 
 A page in the order of a content field (:class:`~revisions.records.Order`) has the same
 shape, each segment sorting its matching rows by (blank, value, id) after the key of the
@@ -64,7 +67,7 @@ def _by_ids_statement(
     the ids travel as one array, so the SQL text never changes and the server can keep
     the statement prepared. Elsewhere they are an expanding ``IN`` list (``ids``), or with
     ``single`` one bound id (``id``): SQLAlchemy renders an expanding list anew at every
-    execution, a fifth of a read by id on SQLite.
+    execution (a read by id on SQLite went from 2.12x to 1.90x the unversioned baseline).
     """
     table = ctype.table
     if dialect == "postgresql":
