@@ -214,8 +214,10 @@ def _task(s: Session, proj_ids: list[str]) -> Edits:
     s.store.commit(TASK, AUTHOR, "task 3", updates(updated[half:], active=False))
     s.add(
         "commit deleting concepts on the task (cascading)",
-        "",
+        "≤ 0.5 s",
         f"{len(deleted)} concepts: {profile.elapsed:.2f} s",
+        profile.elapsed <= 0.5,
+        target=True,
     )
     s.diagnose(profile, "the deleting commit", 1.0)
     return Edits(proj_ids, updated, deleted, past.timestamp)  # type: ignore[union-attr]

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, RowMapping, insert, update
 
 from revisions import branches, bulk
 from revisions.components import (
+    CONCEPT,
     TYPES,
     ComponentType,
     Reference,
@@ -38,14 +39,15 @@ from revisions.errors import (
     ReleasedComponent,
     StillReferenced,
 )
-from revisions.read import CHUNK, Filter, page, visible_rows
+from revisions.hierarchy import children_of
+from revisions.read import CHUNK, visible_rows
 from revisions.records import Change, Create, Delete, Update
+from revisions.referring import rows_referring
 from revisions.registry import type_key
 from revisions.values import dumps
 from revisions.visibility import View, beneath_own
 
 Key = tuple[str, str]  # (component type, id)
-_ALL = 10_000
 
 
 def check_writable(branch: branches.BranchRow) -> None:
@@ -171,18 +173,7 @@ def referring_ids(
     plan: Plan, ctype: ComponentType, ref: Reference, targets: list[str]
 ) -> list[str]:
     """Ids of ``ctype`` components that point at ``targets`` through ``ref`` (after the plan)."""
-    found: set[str] = set()
-    for start in range(0, len(targets), CHUNK):
-        chunk = tuple(targets[start : start + CHUNK])
-        wanted = (
-            Filter.of(contains={ref.field: chunk}) if ref.many else Filter.of(**{ref.field: chunk})
-        )
-        after = None
-        while True:
-            items, after = page(plan.connection, ctype, plan.view, wanted, after, _ALL)
-            found.update(item.id for item in items)
-            if after is None:
-                break
+    found = _holders_in_view(plan, ctype, ref, targets)
     plan.load((ctype.name, cid) for cid in found)
     targets_set = set(targets)
     return sorted(
@@ -192,6 +183,24 @@ def referring_ids(
         and content is not None
         and targets_set.intersection(ref.ids(content))
     )
+
+
+def _holders_in_view(
+    plan: Plan, ctype: ComponentType, ref: Reference, targets: list[str]
+) -> set[str]:
+    """Ids of ``ctype`` components the plan's view (before the commit) shows pointing at
+    ``targets`` through ``ref``, found through an index: ``concept_edges`` for ``parents``
+    (:func:`revisions.hierarchy.children_of`), the reference column's index otherwise
+    (:func:`revisions.referring.rows_referring`). A page filtered on the reference tested
+    every revision of the branch chain instead: on SQLite, where no index serves a JSON
+    membership test, deleting 50 concepts took 5 s."""
+    if ref.many:
+        if (ctype.name, ref.field) != (CONCEPT.name, "parents"):
+            raise NotImplementedError(f"No index serves {ctype.name}s' '{ref.field}'.")
+        listed = children_of(plan.connection, plan.view, targets)
+        return {cid for children in listed.values() for cid in children}
+    rows = rows_referring(plan.connection, ctype.table, ref.field, plan.view, targets, ctype.table)
+    return {row["component_id"] for row in rows}
 
 
 def _delete_with_dependents(plan: Plan, ctype: ComponentType, ids: list[str]) -> None:

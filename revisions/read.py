@@ -5,6 +5,9 @@ order, limited) of the rows valid at its time, minus the ids a shallower segment
 (``NOT EXISTS``), and the union of those in id order, limited again. Its cost does not grow
 with paging depth or history length. Statements are built once per shape and bind the
 view's branch ids and times by name, so the database sees the same SQL text every time.
+On SQLite a page of up to 1,000 in id order without a filter is one stream instead: every
+segment's valid rows merged in id order, the shallowest of each component's rows deciding
+(:func:`~revisions.visibility.deciding`), read until the page is full (no probe per row).
 
 A page in the order of a content field (:class:`~revisions.records.Order`) has the same
 shape, each segment sorting its matching rows by (blank, value, id) after the key of the
@@ -14,7 +17,7 @@ last one shown; without an index per field that reads every matching row of each
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import (
@@ -41,6 +44,7 @@ from revisions.filters import Filter
 from revisions.records import Component, Order
 from revisions.visibility import (
     View,
+    deciding,
     is_excluded,
     not_decided_above,
     not_excluded,
@@ -53,17 +57,23 @@ CHUNK = 500  # ids per IN list
 
 
 @functools.cache
-def _by_ids_statement(ctype: ComponentType, segments: int, dialect: str) -> Any:
+def _by_ids_statement(
+    ctype: ComponentType, segments: int, dialect: str, single: bool = False
+) -> Any:
     """Rows of given ids valid in each of ``segments`` segments, tagged with their depth.
 
     Built once per shape; branch ids, times and ids are bound at execution, which spares
     the construction and compilation cost on the hottest path (get by id). On PostgreSQL
     the ids travel as one array, so the SQL text never changes and the server can keep
-    the statement prepared.
+    the statement prepared. Elsewhere they are an expanding ``IN`` list (``ids``), or with
+    ``single`` one bound id (``id``): SQLAlchemy renders an expanding list anew at every
+    execution (a read by id on SQLite went from 2.12x to 1.90x the unversioned baseline).
     """
     table = ctype.table
     if dialect == "postgresql":
         matches = table.c.component_id == any_(bindparam("ids", type_=ARRAY(String)))
+    elif single:
+        matches = table.c.component_id == bindparam("id")
     else:
         matches = table.c.component_id.in_(bindparam("ids", expanding=True))
     parts = [
@@ -77,9 +87,9 @@ def _by_ids_statement(ctype: ComponentType, segments: int, dialect: str) -> Any:
 
 @functools.cache
 def _lookup_statement(ctype: ComponentType, segments: int, dialect: str) -> Any:
-    """:func:`_by_ids_statement` beside the store's clock (``clock_ts``): at least one row,
-    the clock alone when no segment has the id."""
-    rows = _by_ids_statement(ctype, segments, dialect).subquery("r")
+    """:func:`_by_ids_statement` of one id beside the store's clock (``clock_ts``): at
+    least one row, the clock alone when no segment has the id."""
+    rows = _by_ids_statement(ctype, segments, dialect, single=True).subquery("r")
     clock = schema.store_clock
     return (
         select(clock.c.last_ts.label("clock_ts"), *rows.c)
@@ -95,9 +105,13 @@ def lookup(
     the same statement saw it (see :class:`~revisions.visibility.HeadViews`)."""
     if not view.segments:  # a view of nothing (no statement has zero legs)
         return db.last_timestamp(connection), None
-    stmt = _lookup_statement(ctype, len(view.segments), connection.dialect.name)
+    dialect = connection.dialect.name
+    stmt = _lookup_statement(ctype, len(view.segments), dialect)
     params = segment_params(view)
-    params["ids"] = [component_id]
+    if dialect == "postgresql":
+        params["ids"] = [component_id]
+    else:
+        params["id"] = component_id
     clock, best = 0, None
     for row in connection.execute(stmt, params).mappings():
         clock = row["clock_ts"]
@@ -180,6 +194,8 @@ def page(
     continue from (None when nothing follows)."""
     if not view.segments or limit <= 0:
         return [], None
+    if _streams(connection, filter_, order, limit):
+        return _streamed_page(connection, ctype, view, after, limit)
     after_blank = order is not None and after is not None and after[0] is None
     stmt = _page_statement(
         ctype, view, filter_, connection.dialect.name, after is not None, order, after_blank
@@ -196,6 +212,85 @@ def page(
         return items, None
     last = items[-1]
     return items, (last.id if order is None else (last.fields[order.field], last.id))
+
+
+def _streams(connection: Connection, filter_: Filter, order: Order | None, limit: int) -> bool:
+    """Whether a page is read as one stream of every segment's rows (:func:`_streamed_page`):
+    on SQLite, in id order, unfiltered, up to :data:`STREAMED_MOST` items. A filter needs the
+    per-segment scans, which test it in SQL; PostgreSQL's driver fetches a whole result, so
+    it needs their limits; and for large pages the stream's rows, decided one by one in
+    Python, cost more than the scans' probes (10,000 concepts: 308 ms against 263 ms; 1,000:
+    15 ms against 21 ms; 200: 1.4 ms against 6.0 ms)."""
+    return (
+        connection.dialect.name == "sqlite"
+        and order is None
+        and limit <= STREAMED_MOST
+        and filter_ == _NO_FILTER
+    )
+
+
+STREAMED_MOST = 1_000
+_NO_FILTER = Filter()
+
+
+def _streamed_page(
+    connection: Connection, ctype: ComponentType, view: View, after: Any, limit: int
+) -> tuple[list[Component], Any]:
+    """:func:`page` on SQLite without a filter: the rows valid in each segment merged in id
+    order by SQLite (each read in index order, lazily), the shallowest of each component's
+    rows deciding (:func:`~revisions.visibility.deciding`), read until ``limit`` + 1 are
+    shown. About as many rows are read as the page shows; the per-segment scans probed
+    every row of a deeper segment once per shallower one, which made a page on a
+    three-segment view 2-2.5x the unversioned baseline."""
+    stmt = _stream_statement(ctype, len(view.segments))
+    params = segment_params(view)
+    params["after"] = "" if after is None else after  # ids are never empty
+    shown: list[Mapping[str, Any]] = []
+    result = connection.execute(stmt, params).mappings()
+    try:
+        # A page reads ``limit`` + 1 shown rows and the next one (it closes the last
+        # component's group), plus a few shadowed or deleted: one fetch for most pages.
+        for row in deciding(_batches(result, limit + 2 + 2 * len(view.segments))):
+            if _shows(view, row):
+                shown.append(row)
+                if len(shown) > limit:
+                    break
+    finally:
+        result.close()
+    items = [to_component(ctype, view, row) for row in shown[:limit]]
+    return items, (items[-1].id if len(shown) > limit else None)
+
+
+def _batches(result: Any, first: int) -> Iterator[Mapping[str, Any]]:
+    """The rows of ``result``: ``first`` in one fetch, then a quarter as many at a time.
+    Row by row cost a driver call each; a second fetch as large as the first read twice
+    the rows a page needs when one of them was shadowed."""
+    size = first
+    while batch := result.fetchmany(size):
+        yield from batch
+        size = max(8, first // 4)
+
+
+@functools.cache
+def _stream_statement(ctype: ComponentType, segments: int) -> Any:
+    """Every segment's rows valid at its time (tombstones included: they decide too), after
+    the bound id, tagged with their depth, in id order; no limit (the reader stops).
+
+    The bound is there on the first page too (the empty id): with a range on the id, each
+    segment is read in the order of its ``(branch_id, component_id, start_ts)`` index; with
+    only the time's range SQLite may pick the ``(branch_id, start_ts)`` index and sort the
+    whole segment (it did on a store without ``ANALYZE`` statistics).
+    """
+    table = ctype.table
+    parts = [
+        select(table, literal_column(str(depth)).label("depth")).where(
+            valid_in(table, depth), table.c.component_id > bindparam("after")
+        )
+        for depth in range(segments)
+    ]
+    if len(parts) == 1:
+        return parts[0].order_by(table.c.component_id)
+    return union_all(*parts).order_by(literal_column("component_id"))
 
 
 def _page_statement(

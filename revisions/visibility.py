@@ -18,7 +18,8 @@ view is a cache key and an ETag.
 
 Every statement that reads a view applies this rule through the SQL blocks below and
 nowhere else: :func:`valid_in` (rows of a segment valid at its time), :func:`not_decided_above`
-(not decided by a shallower segment; :func:`shallowest` is its twin for rows already read),
+(not decided by a shallower segment; :func:`shallowest` is its twin for rows already read,
+:func:`deciding` for a stream of every segment's rows in id order),
 :func:`not_excluded` (not seen by a range's left side), :func:`written_in` (every revision a
 segment has shown) and :func:`changed_between` (what may differ between two views). Reads by
 id, pages, counts, search, history, compare, merges and commit validation are built from them.
@@ -33,7 +34,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -244,6 +245,26 @@ def shallowest(current: Mapping[str, Any] | None, row: Mapping[str, Any]) -> boo
     """Whether ``row`` decides over ``current`` (rows tagged with their segment's
     ``depth``): the shallower segment does, the Python twin of :func:`not_decided_above`."""
     return current is None or row["depth"] < current["depth"]
+
+
+def deciding(rows: Iterable[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
+    """The deciding row of each component from ``rows``: every segment's rows valid at its
+    time (:func:`valid_in`, tagged with their ``depth``), merged in component id order.
+
+    The twin of :func:`not_decided_above` for a stream: a component's rows are adjacent, and
+    the shallowest of them decides (:func:`shallowest`). Lazy: a component is yielded as
+    soon as the next one's first row arrives, so a caller may stop reading when it has
+    enough (a page reads about as many rows as it shows, with no probe per row).
+    """
+    best: Mapping[str, Any] | None = None
+    for row in rows:
+        if best is not None and row["component_id"] != best["component_id"]:
+            yield best
+            best = None
+        if shallowest(best, row):
+            best = row
+    if best is not None:
+        yield best
 
 
 def not_excluded(table: Any, view: View) -> ColumnElement[bool] | None:
