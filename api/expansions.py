@@ -49,8 +49,10 @@ OPTIONS: dict[str, tuple[str, ...]] = {
 BUDGET = 10_000
 # Units per concept of the page for each concept collection, before its nested expansions:
 # children bring their own content (about three concepts per parent); a walk reads as many
-# levels as the hierarchy is deep.
-WEIGHTS = {"parents": 1, "children": 2, "ancestors": 3, "descendants": 10}
+# levels as the hierarchy is deep, and a SNOMED-sized concept has some 10-30 ancestors: at
+# 20 units a page of 500 lists about 12,500, within MAX_RELATED (at 3, the budget allowed
+# 3,333 concepts, whose ancestors the walk bound then always refused).
+WEIGHTS = {"parents": 1, "children": 2, "ancestors": 20, "descendants": 10}
 # The most concepts ancestors() or descendants() may list for one page, all items together
 # (each walk's answers are known only once it has run).
 MAX_RELATED = 20_000
