@@ -231,6 +231,10 @@ def main(argv: list[str] | None = None) -> None:
     data = Terminology(args.scale)
     if not ready:
         build(url, args.scale)
+    else:  # a data set kept from older code: migrated to this code's schema
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
     paths = sample_paths(url, data)
     rows = drive(url, args.workers, paths, args.seconds)
     print(
