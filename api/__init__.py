@@ -11,6 +11,7 @@ import logging
 from flask import Flask
 
 from api import errors, http, routes
+from api.access import AccessLog
 from api.services import Services
 from api.settings import Settings, load
 from exporter import handlers  # noqa: F401 - registers the job kinds
@@ -46,4 +47,6 @@ def create_app(
     errors.register(app)
     app.before_request(http.guard)
     routes.register(app)
+    if settings.access_log:
+        app.wsgi_app = AccessLog(app.wsgi_app)  # type: ignore[method-assign]
     return app

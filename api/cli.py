@@ -1,20 +1,29 @@
 """The ``snowpath`` command: one entry point for operators.
 
 - ``snowpath db upgrade``: migrate the configured database to the newest schema.
-- ``snowpath status``: what the store holds (branches, heads, component counts).
+- ``snowpath status``: where the data lives (data folder, database URL without its
+  password) and what the store holds (branches, heads, component counts). A missing or
+  unmigrated database is one line on stderr naming the command to run, exit code 1; the
+  command never creates a database.
 - ``snowpath serve``: serve the HTTP API (gunicorn processes running waitress, see
   :mod:`api.server`); the embedded default migrates itself and loads a demo code system on
-  first start.
+  first start. The banner (URLs) is printed once the port listens; a port in use is one line
+  on stderr and exit code 1 at once.
 - ``snowpath worker``: run background jobs from Redis (production mode).
 """
 
 from __future__ import annotations
 
+import errno
+import socket
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import NoReturn
 
 import click
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from api import server
 from api.demo import load_demo
@@ -68,8 +77,34 @@ def db_upgrade() -> None:
 
 @main.command()
 def status() -> None:
-    """Print the branches and how many components each shows."""
-    _print_status(_store(load()))
+    """Print where the data lives, the branches and how many components each shows."""
+    settings = load()
+    url = make_url(settings.database_url)
+    shown = url.render_as_string(hide_password=True)
+    click.echo(f"Data folder: {settings.data_dir}")
+    click.echo(f"Database:    {shown}")
+    upgrade_hint = "run 'snowpath db upgrade'"
+    file = url.database if url.get_backend_name() == "sqlite" else None
+    # Checked before connecting: SQLite creates a missing file on connect.
+    if file not in (None, "", ":memory:") and not Path(file).is_file():
+        _fail(f"No database at {file}: {upgrade_hint} to create it.")
+    store = RevisionStore(make_engine(settings.database_url))
+    try:
+        try:
+            current = schema_is_current(store.engine)
+        except OperationalError as error:
+            _fail(f"Cannot open the database {shown}: {str(error.orig).strip().splitlines()[0]}")
+        if not current:
+            _fail(f"The database {shown} is not migrated to the newest schema: {upgrade_hint}.")
+        _print_status(store)
+    finally:
+        store.engine.dispose()
+
+
+def _fail(message: str) -> NoReturn:
+    """One line on stderr and exit code 1: what went wrong and what to do."""
+    click.echo(message, err=True)
+    sys.exit(1)
 
 
 @main.command()
@@ -97,6 +132,7 @@ def serve(host: str, port: int, workers: int, threads: int, read_timeout: int) -
     database and loads a demo code system on first start; production databases need
     'snowpath db upgrade'."""
     settings = load()
+    _check_port(host, port)
     store = _store(settings)
     if settings.embedded:
         upgrade(store.engine)
@@ -109,10 +145,35 @@ def serve(host: str, port: int, workers: int, threads: int, read_timeout: int) -
     store.engine.dispose()
     base = f"http://{host}:{port}"
     mode = "embedded (SQLite, in-process jobs)" if settings.embedded else "production (rq jobs)"
-    click.echo(f"Snowpath on {base} [{mode}], store {store.engine.url.render_as_string()}")
-    for example in EXAMPLES:
-        click.echo(f"  {base}{example}")
-    server.Server(settings, f"{host}:{port}", workers, threads, read_timeout).run()
+    banner = [f"Snowpath on {base} [{mode}], store {store.engine.url.render_as_string()}"]
+    banner += [f"  {base}{example}" for example in EXAMPLES]
+
+    def listening() -> None:
+        click.echo("\n".join(banner))
+
+    server.Server(
+        settings, f"{host}:{port}", workers, threads, read_timeout, on_listening=listening
+    ).run()
+
+
+def _check_port(host: str, port: int) -> None:
+    """A port in use is one line and exit code 1 at once, before the database is touched;
+    gunicorn would print its own errors and retry for five seconds. Bound as gunicorn binds
+    (SO_REUSEADDR, so a port left in TIME_WAIT is free), then released for it: another
+    process taking the port in between meets gunicorn's own retries."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        _fail(f"Cannot listen on {host}: {error.strerror}.")
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                _fail(f"Port {port} on {host} is in use: stop what holds it or pass --port.")
+            _fail(f"Cannot listen on port {port} of {host}: {error.strerror}.")
 
 
 def _sweep(store: RevisionStore, settings: Settings) -> None:

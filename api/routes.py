@@ -375,6 +375,16 @@ ROUTES: list[Route] = [
         tags=("docs",),
     ),
     Route("/docs", "docs", docs.page, "GET", "Interactive API documentation", tags=("docs",)),
+    Route(
+        "/",
+        "root",
+        docs.root,
+        "GET",
+        "Where to start: a redirect to /docs",
+        status=302,
+        tags=("docs",),
+        description="Answers 302 Found with Location /docs, the interactive documentation.",
+    ),
     *(r for plural, kind in components.KINDS.items() for r in _component_routes(plural, kind)),
 ]
 

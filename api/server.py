@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import os
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -124,6 +125,7 @@ class Server(BaseApplication):
         workers: int,
         threads: int = THREADS,
         read_timeout: int = READ_TIMEOUT_S,
+        on_listening: Callable[[], None] | None = None,
     ) -> None:
         self.settings = settings
         self.options: dict[str, Any] = {
@@ -135,6 +137,10 @@ class Server(BaseApplication):
             # its main thread, whatever its requests do) before it replaces the process.
             "timeout": 30,
         }
+        if on_listening is not None:
+            # gunicorn calls when_ready in the arbiter once its sockets listen, before the
+            # worker processes start: connections made from then on wait in the backlog.
+            self.options["when_ready"] = lambda _arbiter: on_listening()
         self.threads, self.read_timeout = threads, read_timeout
         super().__init__()
 

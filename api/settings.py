@@ -1,6 +1,10 @@
 """Every setting Snowpath reads, from ``SNOWPATH_*`` environment variables, in one place.
 
-- ``SNOWPATH_DATA_DIR`` (default ``var``): folder for the embedded database and exports.
+- ``SNOWPATH_DATA_DIR`` (default: the user's data folder, ``~/.local/share/snowpath`` on
+  Linux, found by platformdirs when the settings are loaded; ``XDG_DATA_HOME`` is honoured):
+  folder for the embedded database, exports and uploads. The default does not depend on the
+  working directory, so ``snowpath status``, ``snowpath db upgrade``, ``snowpath serve`` and
+  ``bin/run`` see one store wherever they are run from.
 - ``SNOWPATH_DATABASE_URL`` (default ``sqlite:///<data dir>/snowpath.db``): the store's
   SQLAlchemy URL; ``postgresql+psycopg://user@host/db`` in production.
 - ``SNOWPATH_REDIS_URL`` (default unset = embedded mode): Redis for the rq job queues.
@@ -17,6 +21,8 @@
   is refused with 413 while it is read (also a chunked one without ``Content-Length``).
 - ``SNOWPATH_MAX_UPLOAD_BYTES`` (default 1 GiB): the largest upload (``POST …/import``),
   refused the same way, before it is on disk.
+- ``SNOWPATH_ACCESS_LOG`` (default ``on``): one line per request on stderr (method, path,
+  status, duration, bytes; :mod:`api.access`); ``off`` turns it off.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from platformdirs import user_data_path
 
 PREFIX = "SNOWPATH_"
 MAX_JSON_BYTES = 4 << 20  # a body of 10,000 ids or a concept with large extras fits
@@ -46,6 +54,7 @@ class Settings:
     write_wait_ms: int = WRITE_WAIT_MS
     max_json_bytes: int = MAX_JSON_BYTES
     max_upload_bytes: int = MAX_UPLOAD_BYTES
+    access_log: bool = True
 
     @property
     def embedded(self) -> bool:
@@ -61,7 +70,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         value = env.get(PREFIX + name, "").strip()
         return value or None
 
-    data_dir = Path(get("DATA_DIR") or "var")
+    data_dir = Path(get("DATA_DIR") or user_data_path("snowpath", appauthor=False))
     return Settings(
         data_dir=data_dir,
         database_url=get("DATABASE_URL") or f"sqlite:///{data_dir / 'snowpath.db'}",
@@ -74,6 +83,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         write_wait_ms=_whole(get("WRITE_WAIT_MS"), "WRITE_WAIT_MS", WRITE_WAIT_MS, 0),
         max_json_bytes=_whole(get("MAX_JSON_BYTES"), "MAX_JSON_BYTES", MAX_JSON_BYTES, 1),
         max_upload_bytes=_whole(get("MAX_UPLOAD_BYTES"), "MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES, 1),
+        access_log=_switch(get("ACCESS_LOG"), "ACCESS_LOG"),
     )
 
 
@@ -86,3 +96,12 @@ def _whole(text: str | None, name: str, default: int, minimum: int) -> int:
             f"{PREFIX}{name} must be a whole number of at least {minimum}, not {text!r}."
         )
     return int(text)
+
+
+def _switch(text: str | None, name: str) -> bool:
+    """An on/off setting, on when unset."""
+    if text is None or text.lower() in ("on", "1", "true", "yes"):
+        return True
+    if text.lower() in ("off", "0", "false", "no"):
+        return False
+    raise ValueError(f"{PREFIX}{name} must be on or off, not {text!r}.")

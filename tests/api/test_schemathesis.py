@@ -35,7 +35,8 @@ PROFILES = {
 # not its shape: an unknown resource (404), an existing one or a merge conflict (409), a
 # stale If-Match (412). A 400 only for the rules below, which JSON Schema cannot state and
 # the operations' descriptions state in words (api/contract.py); any other 400 fails.
-STATE_STATUSES = ["2XX", "404", "409", "412"]
+# A 302 is GET /'s answer (a redirect to /docs), whatever the request.
+STATE_STATUSES = ["2XX", "302", "404", "409", "412"]
 UNSTATABLE = {
     "offset + limit must be at most": "two parameters together",
     "Use either offset or searchAfter": "two parameters together",
@@ -58,6 +59,7 @@ UNSTATABLE = {
     "on this code system": "the code system's description types",
     "must be the new concept's id or left out": "an inline component's concept",
     "Cannot merge": "which branches are parent and child",
+    "The expansions cost": "expand and limit together (the expansion budget)",
     "is read-only": "which branches are versions",
     # A commit's changes: each change's fields follow its type and action, stated in words
     # (one schema per type and action is not stated yet).

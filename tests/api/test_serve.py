@@ -10,13 +10,16 @@ nothing at all, and then wait. The server (gunicorn processes running waitress,
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -39,50 +42,95 @@ def embedded_env(data_dir: Path) -> dict[str, str]:
     env.pop("SNOWPATH_DATABASE_URL", None)
     env.pop("SNOWPATH_REDIS_URL", None)
     env.pop("SNOWPATH_UPLOAD_DIR", None)
+    env.pop("SNOWPATH_ACCESS_LOG", None)
     return env
 
 
+class Output:
+    """A process's output (stdout and stderr), read line by line on a thread as it comes:
+    the pipe never fills, and a test waits for a line with a deadline instead of hanging."""
+
+    def __init__(self, process: subprocess.Popen) -> None:
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.seen: list[str] = []
+        self.thread = threading.Thread(target=self._read, args=(process.stdout,), daemon=True)
+        self.thread.start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.lines.put(line)
+        self.lines.put(None)  # the process closed its output
+
+    def wait_for(self, text: str, timeout_s: float = 60) -> str:
+        """The first line from now on containing ``text``."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no line with {text!r} in:\n{''.join(self.seen)}") from None
+            if line is None:
+                self.lines.put(None)
+                raise AssertionError(f"output ended without {text!r}:\n{''.join(self.seen)}")
+            self.seen.append(line)
+            if text in line:
+                return line
+
+
+def launch(port: int, data_dir: Path, *options: str) -> tuple[subprocess.Popen, Output]:
+    """``snowpath serve --workers 1`` on ``port`` (and the given options), embedded, its
+    output read as it comes."""
+    command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, "--workers", "1", *options],
+        env=embedded_env(data_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    return process, Output(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=30)
+    process.stdout.close()  # type: ignore[union-attr]
+
+
+def answers(base: str, deadline: float, output: Output) -> None:
+    while True:
+        try:
+            httpx.get(base + "/branches/MAIN", timeout=2)
+            return
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, "".join(output.seen)
+            time.sleep(0.2)
+
+
 @pytest.fixture
-def serve(tmp_path: Path) -> Iterator[Serve]:
+def started() -> Iterator[list[subprocess.Popen]]:
+    """Processes a test started, stopped after it."""
+    processes: list[subprocess.Popen] = []
+    yield processes
+    for process in processes:
+        stop(process)
+
+
+@pytest.fixture
+def serve(tmp_path: Path, started: list[subprocess.Popen]) -> Serve:
     """Start ``snowpath serve --workers 1`` (and the given options) on the embedded default
     under ``tmp_path/var``; its base URL and the lines it printed before it answered."""
-    started: list[subprocess.Popen] = []
 
     def start(*options: str) -> tuple[str, list[str]]:
         port = free_port()
-        command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port)]
-        process = subprocess.Popen(
-            [*command, "--workers", "1", *options],
-            env=embedded_env(tmp_path / "var"),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        process, output = launch(port, tmp_path / "var", *options)
         started.append(process)
-        lines: list[str] = []
-        deadline = time.monotonic() + 60
-        assert process.stdout is not None
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if "Booting worker" in line:
-                break
+        output.wait_for("Booting worker")
         base = f"http://127.0.0.1:{port}"
-        while True:
-            try:
-                httpx.get(base + "/branches/MAIN", timeout=2)
-                return base, lines
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "".join(lines)
-                time.sleep(0.2)
+        answers(base, time.monotonic() + 60, output)
+        return base, list(output.seen)
 
-    yield start
-    for process in started:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
-        process.stdout.close()  # type: ignore[union-attr]
+    return start
 
 
 def test_serve_loads_the_demo_and_every_printed_url_answers(serve: Serve) -> None:
@@ -192,3 +240,64 @@ def test_serve_fails_dead_jobs_and_deletes_leftover_uploads_at_start(
         assert sorted(path.name for path in uploads.iterdir()) == ["held.upload"]
     finally:
         store.engine.dispose()
+
+
+# --- the first hour: banner, busy port, access log --------------------------------------------
+
+
+def test_the_banner_is_printed_only_once_the_port_listens(
+    tmp_path: Path, started: list[subprocess.Popen]
+) -> None:
+    port = free_port()
+    process, output = launch(port, tmp_path / "var")
+    started.append(process)
+    output.wait_for("Snowpath on http://127.0.0.1:")
+    # Right after the banner, with nothing waited for: the port accepts a connection.
+    with socket.create_connection(("127.0.0.1", port), timeout=5):
+        pass
+    examples = [output.wait_for(f"  http://127.0.0.1:{port}/") for _ in range(4)]
+    assert examples[-1].strip() == f"http://127.0.0.1:{port}/docs"
+
+
+def test_a_busy_port_is_one_line_and_exit_code_1_at_once(tmp_path: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        began = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+            env=embedded_env(tmp_path / "var"),
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        took = time.monotonic() - began
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"Port {port} on 127.0.0.1 is in use: stop what holds it or pass --port.\n"
+    )
+    assert done.stdout == ""  # no banner, no URL
+    assert took < 3, took  # gunicorn alone retries for 5 s
+    assert not (tmp_path / "var").exists()  # nothing set up for a server that cannot start
+
+
+def test_each_request_gives_one_access_log_line(
+    tmp_path: Path, started: list[subprocess.Popen]
+) -> None:
+    port = free_port()
+    process, output = launch(port, tmp_path / "var")
+    started.append(process)
+    base = f"http://127.0.0.1:{port}"
+    answers(base, time.monotonic() + 60, output)
+    response = httpx.get(base + "/DEMO/concepts/A15?expand=pt()", timeout=10)
+    assert response.status_code == 200
+    line = output.wait_for("GET /DEMO/concepts/A15", timeout_s=10)
+    method, path, status, duration, size = line.split()
+    assert (method, path, status) == ("GET", "/DEMO/concepts/A15?expand=pt()", "200")
+    assert duration.endswith("ms")
+    assert float(duration.removesuffix("ms")) > 0
+    assert size == f"{len(response.content)}B"
+    missing = httpx.get(base + "/branches/MAIN/nope", timeout=10)
+    line = output.wait_for("GET /branches/MAIN/nope", timeout_s=10)
+    assert line.split()[2] == str(missing.status_code) == "404"

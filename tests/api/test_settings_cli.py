@@ -6,17 +6,22 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from platformdirs import user_data_path
 
 from api.cli import main
 from api.settings import load
 
 
-def test_defaults_are_the_embedded_mode() -> None:
+def test_defaults_are_the_embedded_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the default does not follow the working directory
     settings = load({})
-    assert settings.database_url == "sqlite:///var/snowpath.db"
+    data_dir = user_data_path("snowpath", appauthor=False)
+    assert settings.data_dir == data_dir
+    assert settings.data_dir.is_absolute()
+    assert settings.database_url == f"sqlite:///{data_dir / 'snowpath.db'}"
     assert settings.redis_url is None
     assert settings.embedded
-    assert settings.export_dir == Path("var/exports")
+    assert settings.export_dir == data_dir / "exports"
 
 
 def test_environment_overrides_and_blank_means_unset() -> None:
@@ -47,4 +52,9 @@ def test_db_upgrade_creates_the_database_with_main(data_dir: Path) -> None:
     assert (data_dir / "snowpath.db").exists()
     status = CliRunner().invoke(main, ["status"])
     assert status.exit_code == 0
-    assert status.output.splitlines()[1].split()[:2] == ["MAIN", "UP_TO_DATE"]
+    lines = status.output.splitlines()
+    assert lines[:2] == [
+        f"Data folder: {data_dir}",
+        f"Database:    sqlite:///{data_dir / 'snowpath.db'}",
+    ]
+    assert lines[3].split()[:2] == ["MAIN", "UP_TO_DATE"]
