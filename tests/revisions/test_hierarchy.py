@@ -8,7 +8,6 @@ ranges. The table itself equals its derivation from the concept rows after every
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,6 @@ from revisions import (
     Delete,
     ManualClock,
     ReadPoint,
-    ReadRange,
     RevisionStore,
     Update,
     derived,
@@ -26,58 +24,19 @@ from revisions import (
     make_engine,
     upgrade,
 )
-from revisions.errors import MergeConflicts, StoreError
-from revisions.merge import Resolution
 from revisions.visibility import View
 from tests.revisions.helpers import change, concept, delete, edges_table_difference
+from tests.revisions.random_content import Content
 
 POOL = [f"c{n:02d}" for n in range(24)]
 
 
-class History:
-    """A random history of one store: every step is a commit, a branch or a merge."""
-
-    def __init__(self, store: RevisionStore, clock: ManualClock, rng: random.Random) -> None:
-        self.store = store
-        self.clock = clock
-        self.rng = rng
-        self.paths = ["MAIN"]
-        self.times: list[tuple[str, int]] = []
-
-    def shown(self, path: str) -> list[str]:
-        page = self.store.page(ReadPoint(path), "concept", limit=10_000)
-        return [c.id for c in page.items]
-
-    def step(self) -> None:
-        self.clock.advance(self.rng.randint(1, 5))
-        path = self.rng.choice(self.paths)
-        roll = self.rng.random()
-        try:
-            if roll < 0.55:
-                self.commit(path)
-            elif roll < 0.7 and path.count("/") < 3:
-                self.branch(path)
-            elif roll < 0.85 and path != "MAIN":
-                self.merge(self.store.rebase, path)
-            elif path != "MAIN":
-                self.merge(self.store.promote, path)
-        except StoreError:
-            pass  # refused: nothing written, the history goes on
-        self.times.append((path, self.store.get_branch(path).head_ts))
-
-    def merge(self, step: Callable[..., object], path: str) -> None:
-        """A rebase or promotion; conflicts resolved each way at random."""
-        try:
-            step(path, "u", "merge")
-        except MergeConflicts as error:
-            choice = [
-                Resolution(c.component_type, c.component_id, self.rng.choice(["SOURCE", "TARGET"]))
-                for c in error.conflicts
-            ]
-            step(path, "u", "merge", choice)
+class History(Content):
+    """:class:`~tests.revisions.random_content.Content`'s random history, with commits of
+    concepts only, from a larger pool: many parents to walk."""
 
     def commit(self, path: str) -> None:
-        shown = self.shown(path)
+        shown = self.shown(path, "concept")
         changes: dict[str, Create | Update | Delete] = {}
         for _ in range(self.rng.randint(1, 4)):
             cid = self.rng.choice([c for c in POOL if c not in changes])
@@ -90,29 +49,6 @@ class History:
             else:
                 changes[cid] = change(cid, parents=parents)
         self.store.commit(path, "u", "edit", list(changes.values()))
-
-    def branch(self, path: str) -> None:
-        name = f"b{len(self.paths)}"
-        layers = []
-        if self.times and self.rng.random() < 0.3:
-            source, upto = self.rng.choice(self.times)
-            if source != path and not path.startswith(source + "/"):
-                layers = [(source, upto)]
-        self.store.create_branch(path, name, layers=layers)
-        self.paths.append(f"{path}/{name}")
-
-    def points(self) -> list[ReadPoint | ReadRange]:
-        points: list[ReadPoint | ReadRange] = []
-        for path in self.paths:
-            branch = self.store.get_branch(path)
-            points.append(ReadPoint(path))
-            times = [ts for p, ts in self.times if p == path and ts >= branch.created_ts]
-            sampled = self.rng.sample(times, min(3, len(times)))
-            points += [ReadPoint(path, timestamp=ts) for ts in sampled]
-            if path != "MAIN":
-                points.append(ReadPoint(path, base=True))
-                points.append(ReadRange(ReadPoint(path, base=True), ReadPoint(path)))
-        return points
 
 
 def scanned_descendants(store: RevisionStore, view: View, cid: str) -> set[str]:
