@@ -460,6 +460,23 @@ def _chunk(data: bytes) -> bytes:
     return f"{len(data):x}\r\n".encode() + data + b"\r\n"
 
 
+def _expect_413(sock: socket.socket, limit: int) -> None:
+    """The server's answer on ``sock``, read while the body is unfinished: a 413 in the
+    error shape naming ``limit``."""
+    response = b""
+    while b"\r\n\r\n" not in response or not response.rstrip().endswith(b"}"):
+        received = sock.recv(65536)
+        if not received:
+            break
+        response += received
+    status, _, rest = response.partition(b"\r\n")
+    assert status == b"HTTP/1.1 413 REQUEST ENTITY TOO LARGE", response
+    body = orjson.loads(rest.partition(b"\r\n\r\n")[2])
+    assert body["message"] == (
+        f"The request body is larger than {limit} bytes, the limit of this endpoint."
+    )
+
+
 def test_a_chunked_upload_over_the_limit_is_413_before_it_is_all_sent(
     small_server: tuple[str, int, Path],
 ) -> None:
@@ -479,18 +496,7 @@ def test_a_chunked_upload_over_the_limit_is_413_before_it_is_all_sent(
         while sent <= UPLOAD_LIMIT + len(line):  # a little over the limit, and no last chunk
             sock.sendall(_chunk(line))
             sent += len(line)
-        response = b""
-        while b"\r\n\r\n" not in response or not response.rstrip().endswith(b"}"):
-            received = sock.recv(65536)
-            if not received:
-                break
-            response += received
-    status, _, rest = response.partition(b"\r\n")
-    assert status == b"HTTP/1.1 413 REQUEST ENTITY TOO LARGE", response
-    body = orjson.loads(rest.partition(b"\r\n\r\n")[2])
-    assert body["message"] == (
-        f"The request body is larger than {UPLOAD_LIMIT} bytes, the limit of this endpoint."
-    )
+        _expect_413(sock, UPLOAD_LIMIT)
     uploads = data_dir / "uploads"
     assert not uploads.exists() or list(uploads.iterdir()) == []
     assert httpx.get(f"http://{host}:{port}/MAIN/concepts?id=c").json()["total"] == 0
@@ -509,18 +515,7 @@ def test_a_chunked_json_body_over_the_json_limit_is_413_before_it_is_all_sent(
         sock.sendall(head + _chunk(b'{"id": "c", "extras": {"k": "'))
         for _ in range(JSON_LIMIT // 1024 + 1):  # past the JSON limit, far below the upload's
             sock.sendall(_chunk(b"x" * 1024))
-        response = b""
-        while not response.rstrip().endswith(b"}"):
-            received = sock.recv(65536)
-            if not received:
-                break
-            response += received
-    status, _, rest = response.partition(b"\r\n")
-    assert status == b"HTTP/1.1 413 REQUEST ENTITY TOO LARGE", response
-    body = orjson.loads(rest.partition(b"\r\n\r\n")[2])
-    assert body["message"] == (
-        f"The request body is larger than {JSON_LIMIT} bytes, the limit of this endpoint."
-    )
+        _expect_413(sock, JSON_LIMIT)
     assert httpx.get(f"http://{host}:{port}/MAIN/concepts?id=c").json()["total"] == 0
 
 
