@@ -116,6 +116,19 @@ CHANGE_ACTIONS = ("create", "update", "delete")
 COMPONENT_TYPES = ("concept", "description", "mapping")
 
 
+_COMMIT_EXAMPLE = [
+    {"action": "create", "type": "concept", "id": "A", "fields": {"parents": ["B"]}},
+    {
+        "action": "create",
+        "type": "description",
+        "id": "A-fsn",
+        "fields": {"conceptId": "A", "term": "Heart structure", "type": "FSN"},
+    },
+    {"action": "update", "type": "concept", "id": "B", "fields": {"active": False}},
+    {"action": "delete", "type": "mapping", "id": "m1"},
+]
+
+
 class ChangeIn(Strict):
     """One change of a commit: its ``fields`` are those of the type's create (for
     ``create``) or update (``update``), in API names; ``delete`` takes none."""
@@ -131,7 +144,10 @@ class CommitIn(Strict):
 
     commit_comment = fields.Str(data_key="commitComment", load_default="")
     changes = fields.List(
-        fields.Nested(ChangeIn), required=True, validate=validate.Length(1, MAX_CHANGES)
+        fields.Nested(ChangeIn),
+        required=True,
+        validate=validate.Length(1, MAX_CHANGES),
+        metadata={"example": _COMMIT_EXAMPLE},
     )
 
 
