@@ -32,6 +32,20 @@ _BODY_ERRORS = {
 }
 
 
+# The rules every request meets, in words where JSON Schema 3.0 cannot state them for every
+# string at once (docs/api.md, "Limits and refused input"; revisions/values.py).
+_INFO = (
+    "Snow Owl-style REST API over Snowpath's revision store.\n\n"
+    "Every request: no string may hold NUL (U+0000); ids, the ids a component points at "
+    "(parents, moduleId, conceptId, sourceId, targetId, the id query parameters) and object "
+    "keys hold no control character (U+0001-U+001F, U+007F); JSON bodies nest at most 32 "
+    "levels and hold at most SNOWPATH_MAX_JSON_BYTES (default 4 MiB; uploads "
+    "SNOWPATH_MAX_UPLOAD_BYTES, default 1 GiB); JSON endpoints take application/json, "
+    "uploads multipart/form-data. A read at a past time waits for a commit still in flight "
+    "at or before it, then answers 503 with Retry-After."
+)
+
+
 @dataclass(frozen=True)
 class Route:
     """One URL and method of the API, and what the OpenAPI document says about it."""
@@ -216,7 +230,7 @@ def document(
         version="1",
         openapi_version="3.0.3",
         plugins=[MarshmallowPlugin()],
-        info={"description": "Snow Owl-style REST API over Snowpath's revision store."},
+        info={"description": _INFO},
     )
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:

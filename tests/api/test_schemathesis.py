@@ -53,9 +53,9 @@ UNSTATABLE = {
     "A term search needs at least one letter or digit": "Unicode letters and digits",
     "is a key that must not contain control characters": "object keys (no propertyNames in 3.0)",
     "nests deeper than": "the depth of free-form JSON",
-    # Statable, not yet stated: identifiers (ids, references, id query parameters) refuse
-    # control characters (revisions.values); the document has no pattern for them yet.
-    "must not contain control characters": "identifiers: to be stated as patterns",
+    # Stated in words in the document's description, not yet as a pattern on each field:
+    # identifiers (ids, references, id query parameters) refuse control characters.
+    "must not contain control characters": "identifiers: stated in words, not patterned",
     "on this code system": "the code system's description types",
     "must be the new concept's id or left out": "an inline component's concept",
     "Cannot merge": "which branches are parent and child",
