@@ -26,11 +26,7 @@ Not a test: nothing asserts.
 from __future__ import annotations
 
 import argparse
-import os
-import signal
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -76,44 +72,6 @@ def largest_page(expand: str, budget: bool) -> int:
     from api.expansions import largest_page as allowed
 
     return allowed(parse_expand(expand))
-
-
-def serve(url: str, code: Path) -> tuple[subprocess.Popen, str]:
-    """``snowpath serve`` with one worker, run from the source tree ``code``."""
-    port = http.free_port()
-    env = {**os.environ, "SNOWPATH_DATABASE_URL": url, "SNOWPATH_LOG_LEVEL": "WARNING"}
-    env.pop("SNOWPATH_REDIS_URL", None)
-    env["PYTHONPATH"] = str(code)
-    command = [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers", "1"]
-    process = subprocess.Popen(
-        command,
-        env=env,
-        cwd=code,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/branches/MAIN", timeout=2).status_code == 200:
-                return process, base
-        except httpx.TransportError:
-            time.sleep(0.2)
-    stop(process)
-    raise RuntimeError("the server did not start")
-
-
-def stop(process: subprocess.Popen) -> None:
-    """Stop the server and its worker (its own process group): at once if a request is
-    still running (a timed-out one would hold a graceful stop for 30 s)."""
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
 
 
 def timed(base: str, path: str, rounds: int, timeout: float) -> tuple[str, float | None]:
@@ -164,11 +122,11 @@ def measure(
     for name, query, limit, target in cases(budget):
         if only and only not in name:
             continue
-        process, base = serve(url, code)
+        process, base = http.serve(url, 1, code)
         try:
             shown, seconds = timed(base, f"/{TASK}/concepts?limit={limit}&{query}", rounds, timeout)
         finally:
-            stop(process)
+            http.stop(process)
         log(f"{name} at {limit}: {shown}")
         ok = seconds is not None and seconds <= target
         rows.append(Row(f"{name}, limit={limit:,}", f"<= {ms(target)}", shown, ok))

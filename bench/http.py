@@ -87,15 +87,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve(url: str, workers: int) -> tuple[subprocess.Popen, str]:
+def serve(url: str, workers: int, code: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """``snowpath serve`` on ``url`` on a free port, in a process group of its own, from the
+    source tree ``code`` when given; its base URL once it answers."""
     port = free_port()
     env = {**os.environ, "SNOWPATH_DATABASE_URL": url, "SNOWPATH_LOG_LEVEL": "WARNING"}
     env.pop("SNOWPATH_REDIS_URL", None)
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
     process = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
+        cwd=code,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -105,8 +111,19 @@ def serve(url: str, workers: int) -> tuple[subprocess.Popen, str]:
                 return process, base
         except httpx.TransportError:
             time.sleep(0.2)
-    process.kill()
+    stop(process)
     raise RuntimeError("the server did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop the server and its workers (its own process group): at once if a request is
+    still running (a timed-out one would hold a graceful stop for 30 s)."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
 
 
 def wrk(base: str, paths: list[str], connections: int, seconds: int) -> dict[str, float]:
@@ -182,8 +199,7 @@ def drive(url: str, workers: int, paths: tuple[list[str], list[str]], seconds: i
         searches = wrk(base, search, 1, seconds)
         searches4 = wrk(base, search, 4, seconds)
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+        stop(process)
     return results(lookups, searches, searches4)
 
 
