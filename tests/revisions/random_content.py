@@ -33,6 +33,14 @@ class Content:
         self.paths = ["MAIN"]
         self.times: list[tuple[str, int]] = []
 
+    @classmethod
+    def grown(cls, store: RevisionStore, clock: ManualClock, seed: int, steps: int = 40) -> Content:
+        """A history of ``steps`` random steps from ``seed``."""
+        content = cls(store, clock, random.Random(seed))
+        for _ in range(steps):
+            content.step()
+        return content
+
     def shown(self, path: str, type_name: str) -> list[str]:
         page = self.store.page(ReadPoint(path), type_name, limit=10_000)
         return [c.id for c in page.items]

@@ -102,9 +102,7 @@ def check_history(store: RevisionStore, history: History) -> None:
 def test_children_through_the_edges_equal_the_scan(
     store: RevisionStore, clock: ManualClock, seed: int
 ) -> None:
-    history = History(store, clock, random.Random(seed))
-    for _ in range(30):
-        history.step()
+    history = History.grown(store, clock, seed, 30)
     check_history(store, history)
 
 
@@ -121,9 +119,7 @@ def test_a_first_bulk_load_fills_the_edges(store: RevisionStore, clock: ManualCl
         "b": ["c"],
         "c": [],
     }
-    history = History(store, clock, random.Random(99))
-    for _ in range(15):
-        history.step()
+    history = History.grown(store, clock, 99, 15)
     check_history(store, history)
 
 

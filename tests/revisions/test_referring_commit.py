@@ -9,8 +9,6 @@ branch's deeper segments, and through the commit's own changes, each have a name
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
 from revisions import ManualClock, ReadPoint, RevisionStore, read
@@ -46,9 +44,7 @@ def scanned_holders(
 def test_holders_through_indexes_equal_the_filtered_scan(
     store: RevisionStore, clock: ManualClock, seed: int
 ) -> None:
-    content = Content(store, clock, random.Random(seed))
-    for _ in range(40):
-        content.step()
+    content = Content.grown(store, clock, seed)
     for point in content.points():
         view = store.view(point)
         for ctype, ref in REFERENCES:

@@ -12,7 +12,6 @@ that expired every prepared statement, so each read compiled its SQL again).
 
 from __future__ import annotations
 
-import random
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,9 +58,7 @@ def paged(store: RevisionStore, point: object, type_name: str, limit: int) -> li
 def test_pages_of_every_size_equal_the_reads_by_id(
     store: RevisionStore, clock: ManualClock, seed: int
 ) -> None:
-    content = Content(store, clock, random.Random(seed))
-    for _ in range(40):
-        content.step()
+    content = Content.grown(store, clock, seed)
     for point in content.points():
         view = store.view(point)
         for type_name, pool in POOLS.items():
