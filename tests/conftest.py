@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from accounts.schema import metadata
 from revisions import ManualClock, RevisionStore, make_engine, upgrade
-from revisions.schema import POSTGRES_DERIVED_TABLES, metadata
+from revisions.schema import POSTGRES_DERIVED_TABLES
 from tests import services
 
 

@@ -1,5 +1,9 @@
 """Alembic environment: migrates the connection handed over by ``revisions.db.upgrade``, or
-the URL in ``sqlalchemy.url`` / ``SNOWPATH_DATABASE_URL`` when run from the alembic CLI."""
+the URL in ``sqlalchemy.url`` / ``SNOWPATH_DATABASE_URL`` when run from the alembic CLI.
+
+The one place ``revisions`` reaches up to ``accounts``: one database has one migration
+history, and its target is the whole schema (``accounts.schema.metadata``: the store's
+tables and the accounts tables on one ``MetaData``)."""
 
 from __future__ import annotations
 
@@ -8,8 +12,9 @@ import os
 from alembic import context
 from sqlalchemy import Connection
 
+from accounts.schema import metadata  # the whole schema: the store's tables and the accounts'
 from revisions.db import make_engine
-from revisions.schema import UNMODELLED_PREFIXES, metadata
+from revisions.schema import UNMODELLED_PREFIXES
 
 config = context.config
 

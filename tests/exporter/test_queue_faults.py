@@ -23,13 +23,13 @@ import orjson
 import pytest
 from sqlalchemy import Engine, func, select
 
+from accounts.schema import metadata
 from api import create_app
 from api.settings import load
 from exporter import jobs, processes
 from exporter.errors import QueueUnavailable
 from exporter.jobs import JobState, RqRunner
 from revisions import RevisionStore, make_engine
-from revisions.schema import metadata
 from tests import services
 from tests.api.test_import import example
 from tests.exporter.conftest import flushdb, free_port

@@ -7,8 +7,9 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
+from accounts.schema import metadata  # the whole schema: the store's tables and the accounts'
 from revisions.db import alembic_config
-from revisions.schema import UNMODELLED_PREFIXES, metadata
+from revisions.schema import UNMODELLED_PREFIXES
 
 
 def include_name(name: str | None, type_: str, parents: dict) -> bool:
