@@ -29,8 +29,8 @@ def _links(
     return tuple((name, f"{prefix}_{name}", tuple(parameters.items())) for name in names)
 
 
-# A search filter's kind (api.views.components.Param), in words: {one} the component type,
-# {plural} its plural, {field} the field it filters by (its API name).
+# A search filter's kind (api.views.components.Param), in words: {plural} the component
+# type's plural, {field} the field it filters by (its API name), {term_of} what term matches.
 _FILTERS = {
     "ids": "Only {plural} with one of these ids (repeat the parameter for several).",
     "bool": "true: only active {plural}; false: only inactive ones.",
@@ -46,8 +46,6 @@ _TREE = {
     "ancestor": "Only concepts below this one, at any depth (its descendants).",
     "descendant": "Only concepts above this one, at any depth (its ancestors).",
 }
-
-
 _PATH_WORDS = (
     "The path, the URL's first part, names what is read: a branch (MAIN/DEMO), a code "
     "system (DEMO) or its version (DEMO/v1), at a point in time (MAIN/DEMO@1700000000000) or "
