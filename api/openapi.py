@@ -108,8 +108,6 @@ _PARAMETER_EXAMPLES = {"path": "DEMO", "codesystem_id": "DEMO", "branch": "MAIN/
 
 def _parameter(route: Route, name: str, where: str, schema: dict[str, Any]) -> dict[str, Any]:
     words = dict(route.parameters).get(name) or _PARAMETERS.get(name) or schema.get("description")
-    if name == "path" and not words:
-        words = "The branch's path, e.g. MAIN/DEMO."
     parameter = {
         "name": name,
         "in": where,

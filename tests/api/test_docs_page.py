@@ -39,6 +39,9 @@ ARGS = [
 ]
 OCL_EXPORT = Path(__file__).parent.parent / "data" / "ocl_full_example.json"
 LOCAL = {"127.0.0.1", "localhost"}
+# Swagger UI renders the whole document in the browser: on a busy two-core machine an
+# operation may take seconds to open, past Playwright's 5 s default.
+expect.set_options(timeout=20_000)
 
 
 def chromium() -> str:
