@@ -171,7 +171,11 @@ def expand(names: Iterable[str]) -> dict[str, Any]:
     ``descriptions(limit:5)`` are described, not patterned); empty for a kind without any."""
     listed = sorted(names)
     if not listed:
-        return {"type": "string", "maxLength": 0}
+        return {
+            "type": "string",
+            "maxLength": 0,
+            "description": "This type has no expansions: leave it out (or empty).",
+        }
     one = f"(?:{'|'.join(listed)})\\(\\)"
     return {
         "type": "string",

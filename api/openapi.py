@@ -1,7 +1,14 @@
 """The OpenAPI 3 document, generated from a route table (:class:`Route` rows, the table is
 ``api.routes``) and the marshmallow schemas, with the rules the server enforces beyond them
 (``api.contract``: patterns, lengths, required fields, If-Match and its 412), and the
-interactive page (``docs.html``: self-contained, no external scripts) that reads it."""
+interactive page that reads it (``docs.html``: the Swagger UI that the flask-swagger-ui
+wheel ships, served from this app, so the page makes no request elsewhere).
+
+Every operation is described (the route's ``description``), every parameter (the route's
+``parameters``, else :data:`_PARAMETERS`, else its rule's description in ``api.contract``),
+every request body with its schema's ``Meta.about`` and ``Meta.example`` and every body
+field with its ``description`` metadata (``api.schemas``); ``tests/api/test_openapi_words.py``
+fails on any that is missing."""
 
 from __future__ import annotations
 
@@ -64,7 +71,9 @@ class Route:
     tags: tuple[str, ...] = field(default_factory=tuple)
     kind: str = ""  # the component type of a component route (its sort and expand rules)
     expansions: tuple[str, ...] = ()  # what its expand takes
-    description: str = ""  # rules JSON Schema cannot state, in words
+    description: str = ""  # what it does, and the rules JSON Schema cannot state, in words
+    # descriptions of this route's own parameters (search filters): ((name, words), …)
+    parameters: tuple[tuple[str, str], ...] = ()
     # OpenAPI links of the success response: (name, operationId, ((parameter, expression), …))
     links: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = ()
 
@@ -73,20 +82,50 @@ def _openapi_path(rule: str) -> str:
     return _PARAM.sub(r"{\1}", rule)
 
 
+# Parameters many routes share, in words (a route's own ``parameters`` come first; a path
+# expression's rule is described in api.contract, beside its pattern).
+_PARAMETERS = {
+    "component_id": "The component's id (any id but 'search', which names the search by body).",
+    "codesystem_id": "The code system's id, e.g. DEMO.",
+    "version": "The version's name, e.g. v1 (GET …/versions lists a code system's versions).",
+    "merge_id": "The merge's id: the last segment of the Location that POST /merges answered.",
+    "job_id": "The job's id: the last segment of the Location that an import or upgrade answered.",
+    "asset": "A file of the bundled Swagger UI, e.g. swagger-ui-bundle.js or swagger-ui.css.",
+    "branch": "The branch whose commits are listed, newest first (a branch path, e.g. MAIN/DEMO).",
+    "sort": (
+        "The order: id (the default without term), score (the default with it), or a text, "
+        "number or boolean field by its API name, each with :asc (the default) or :desc; blank "
+        "values last, ties by id."
+    ),
+    "commitComment": "The comment of the commit that deletes it (generated when absent).",
+}
+
+
+# Values "Try it out" starts with: the demo code system that the embedded default loads
+# (api.demo), so that a first request on /docs reads something.
+_PARAMETER_EXAMPLES = {"path": "DEMO", "codesystem_id": "DEMO", "branch": "MAIN/DEMO"}
+
+
+def _parameter(route: Route, name: str, where: str, schema: dict[str, Any]) -> dict[str, Any]:
+    words = dict(route.parameters).get(name) or _PARAMETERS.get(name) or schema.get("description")
+    parameter = {
+        "name": name,
+        "in": where,
+        "required": where == "path" or name == "branch",
+        "description": words or "",
+        "schema": schema,
+    }
+    if name in _PARAMETER_EXAMPLES:
+        parameter["example"] = _PARAMETER_EXAMPLES[name]
+    return parameter
+
+
 def _operation(route: Route) -> dict[str, Any]:
     params = [
-        {"name": name, "in": "path", "required": True, "schema": _path_schema(route, name)}
+        _parameter(route, name, "path", _path_schema(route, name))
         for name in _PARAM.findall(route.rule)
     ]
-    params += [
-        {
-            "name": name,
-            "in": "query",
-            "required": name == "branch",
-            "schema": _query_schema(name, route),
-        }
-        for name in route.query
-    ]
+    params += [_parameter(route, name, "query", _query_schema(name, route)) for name in route.query]
     operation: dict[str, Any] = {
         "summary": route.summary,
         "operationId": route.endpoint,
@@ -103,7 +142,7 @@ def _operation(route: Route) -> dict[str, Any]:
         schema: Any = route.body
         if route.method == "POST" and route.kind and route.status == 201:
             schema = _create_body(route)
-        operation["requestBody"] = {"required": True, "content": {media: {"schema": schema}}}
+        operation["requestBody"] = _request_body(route.body, media, schema)
     if route.method == "GET" and route.response is not None:
         operation["responses"]["304"] = {"description": "Not modified (If-None-Match)"}
     return operation
@@ -119,6 +158,20 @@ _IF_MATCH = {
         "*: the change is made only if the resource is still that one (412 otherwise)."
     ),
 }
+
+
+def _request_body(body: Any, media: str, schema: Any) -> dict[str, Any]:
+    """A body: its schema (``schema``, ``body`` or built on it), and the words (``about``)
+    and example that the body's marshmallow schema carries in its ``Meta``."""
+    meta = getattr(body, "Meta", None)
+    content: dict[str, Any] = {"schema": schema}
+    if hasattr(meta, "example"):
+        content["example"] = meta.example
+    return {
+        "required": True,
+        "description": getattr(meta, "about", ""),
+        "content": {media: content},
+    }
 
 
 def _path_schema(route: Route, name: str) -> dict[str, Any]:
@@ -264,8 +317,12 @@ def _state_rules(
         if route.kind and route.endpoint.endswith("_create"):
             rules[f"{route.kind.capitalize()}In"] = contract.component_fields(route.kind)
         if route.kind and route.endpoint.endswith("_search"):  # the GET's rules, in a body
-            # null is taken as absent
-            search = {name: _nullable(_query_schema(name, route)) for name in route.query}
+            # null is taken as absent; each described as the GET's parameter
+            search = {}
+            for name in route.query:
+                schema = _query_schema(name, route)
+                words = _parameter(route, name, "query", schema)["description"]
+                search[name] = {**_nullable(schema), "description": words}
             rules[f"{route.kind.capitalize()}Search"] = search
     # A concept's inline descriptions and mappings: their type's rules, their concept implied.
     for name, kind, own in (

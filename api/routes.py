@@ -16,6 +16,7 @@ from werkzeug.routing import BaseConverter, PathConverter
 from api import render
 from api import schemas as s
 from api.openapi import Route
+from api.shapes import camel
 from api.views import branches, codesystems, commits, components, docs, imports, merges
 
 _CREATED_COMPONENT = {"path": "$request.path.path", "component_id": "$request.body#/id"}
@@ -28,8 +29,56 @@ def _links(
     return tuple((name, f"{prefix}_{name}", tuple(parameters.items())) for name in names)
 
 
+# A search filter's kind (api.views.components.Param), in words: {plural} the component
+# type's plural, {field} the field it filters by (its API name), {term_of} what term matches.
+_FILTERS = {
+    "ids": "Only {plural} with one of these ids (repeat the parameter for several).",
+    "bool": "true: only active {plural}; false: only inactive ones.",
+    "term": (
+        "Words, each of which must start a word of {term_of}, in any order, "
+        "case-insensitive; the best matches come first (sort score)."
+    ),
+    "eq": "Only {plural} whose {field} is this value.",
+    "contains": "Only the direct children of this concept (concepts whose parents hold it).",
+    "effective": "Only {plural} whose effectiveTime is this date (yyyyMMdd or yyyy-MM-dd).",
+}
+_TREE = {
+    "ancestor": "Only concepts below this one, at any depth (its descendants).",
+    "descendant": "Only concepts above this one, at any depth (its ancestors).",
+}
+_PATH_WORDS = (
+    "The path, the URL's first part, names what is read: a branch (MAIN/DEMO), a code "
+    "system (DEMO) or its version (DEMO/v1), at a point in time (MAIN/DEMO@1700000000000) or "
+    "as a branch's base (MAIN/DEMO/task^); writes take a branch."
+)
+
+
+def _filter_words(plural: str, kind: components.Kind) -> tuple[tuple[str, str], ...]:
+    """Each search filter of ``kind`` in words, from the filter's rule."""
+    one = kind.type
+    words = []
+    for name, param in kind.params.items():
+        text = _TREE.get(name) or _FILTERS[param.kind]
+        term_of = "an active description" if one == "concept" else "the term"
+        words.append((name, text.format(plural=plural, field=camel(param.field), term_of=term_of)))
+    return tuple(words)
+
+
 def _component_routes(plural: str, kind: components.Kind) -> list[Route]:
     one = kind.type
+    filters = _filter_words(plural, kind)
+    cascade = {
+        "concept": (
+            " A concept takes its descriptions and outgoing mappings with it; 409 while "
+            "other concepts' mappings point at it."
+        ),
+    }.get(one, "")
+    inline = (
+        " Its descriptions and mappings may come inline (as in Snow Owl): all are made in "
+        "one commit, each taking the new concept's id as conceptId/sourceId."
+        if kind.create_schema
+        else ""
+    )
     shape = render.COMPONENTS[one]
     schema_out, schema_list = shape.schema, shape.list_schema
     base = f"/<path:path>/{plural}"
@@ -45,6 +94,14 @@ def _component_routes(plural: str, kind: components.Kind) -> list[Route]:
             f"Search {plural}",
             response=schema_list,
             query=params,
+            parameters=filters,
+            description=(
+                f"A page of the {plural} visible at the path, filtered by the parameters (all "
+                "must hold), in the list envelope (items, total, limit, searchAfter; "
+                "X-Total-Count repeats total). Page with limit and offset, or deeper with "
+                "searchAfter; pin the path with @ for pages stable under commits. Unknown "
+                "parameters are 400. Also as text/csv and text/plain (Accept). " + _PATH_WORDS
+            ),
             lists=True,
             tags=tag,
             kind=one,
@@ -58,6 +115,12 @@ def _component_routes(plural: str, kind: components.Kind) -> list[Route]:
             f"Search {plural} (parameters in the body)",
             body=s.search_body(one, tuple(kind.params)),
             response=schema_list,
+            parameters=filters,
+            description=(
+                f"The same search as GET …/{plural}, its parameters as a JSON object (id "
+                "may be a list; null is taken as absent), for filters too long for a URL. "
+                + _PATH_WORDS
+            ),
             lists=True,
             tags=tag,
             kind=one,
@@ -72,6 +135,12 @@ def _component_routes(plural: str, kind: components.Kind) -> list[Route]:
             + (" (with its descriptions and mappings)" if kind.create_schema else ""),
             body=kind.creates_with,
             status=201,
+            description=(
+                f"Creates a {one} on the branch in one commit (author: the X-Author header; "
+                "comment: commitComment, else generated). The id is optional: a random hex "
+                f"id is made. 201 with the new {one}'s Location. Referenced components must "
+                "be visible on the branch (400 naming them); an id already there is 409." + inline
+            ),
             tags=tag,
             kind=one,
             expansions=kind.expansions,
@@ -85,6 +154,11 @@ def _component_routes(plural: str, kind: components.Kind) -> list[Route]:
             f"Get a {one}",
             response=schema_out,
             query=("expand",),
+            description=(
+                f"The {one} as the path sees it, with released and effectiveTime derived "
+                "from the code system's versions (Snow Owl's rules), and an ETag for "
+                "If-None-Match (304) and If-Match. 404 when it is not visible there. " + _PATH_WORDS
+            ),
             tags=tag,
             kind=one,
             expansions=kind.expansions,
@@ -97,6 +171,12 @@ def _component_routes(plural: str, kind: components.Kind) -> list[Route]:
             f"Update a {one} (only the given fields)",
             body=kind.schema,
             status=204,
+            description=(
+                "Changes only the fields the body gives (Snow Owl's update), in one commit; "
+                "the others are kept. An id in the body must be the URL's. Editing a released "
+                "component keeps released and clears effectiveTime until the next version. "
+                "204 when done, If-Match makes it conditional (412)."
+            ),
             tags=tag,
             kind=one,
             expansions=kind.expansions,
@@ -109,6 +189,11 @@ def _component_routes(plural: str, kind: components.Kind) -> list[Route]:
             f"Delete a {one}",
             status=204,
             query=("commitComment",),
+            description=(
+                f"Deletes the {one} on the branch in one commit.{cascade} A released "
+                "component cannot be deleted (409: inactivate it instead). If-Match makes it "
+                "conditional (412)."
+            ),
             tags=tag,
             kind=one,
             expansions=kind.expansions,
@@ -120,6 +205,11 @@ def _component_routes(plural: str, kind: components.Kind) -> list[Route]:
             "GET",
             f"History of a {one}",
             response=render.REVISION.list_schema,
+            description=(
+                f"Every revision of the {one} visible at the path: what it was after each "
+                "commit that changed it, with that commit's timestamp, author and comment. "
+                + _PATH_WORDS
+            ),
             lists=True,
             tags=tag,
             kind=one,
@@ -138,6 +228,11 @@ ROUTES: list[Route] = [
         response=render.BRANCH.list_schema,
         query=("limit", "offset"),
         lists=True,
+        description=(
+            "Every branch by path, deleted ones too (deleted: true), with its state, base and "
+            "head timestamps and metadata, in the list envelope; also as text/csv and "
+            "text/plain (Accept)."
+        ),
         tags=("branches",),
     ),
     Route(
@@ -148,6 +243,11 @@ ROUTES: list[Route] = [
         "Create a branch",
         body=s.BranchIn,
         status=201,
+        description=(
+            "Creates the branch name below parent, based on the parent's head now (as in Snow "
+            "Owl: a task branch sees its parent as it was until it is rebased). 201 with its "
+            "Location; 409 if the branch exists, 400 if the parent does not."
+        ),
         tags=("branches",),
     ),
     Route(
@@ -159,6 +259,10 @@ ROUTES: list[Route] = [
         response=render.BRANCH.list_schema,
         query=("limit", "offset"),
         lists=True,
+        description=(
+            "The branches below this one, at any depth, in the list envelope. A branch is "
+            "never named children, so …/children is always this list."
+        ),
         tags=("branches",),
     ),
     Route(
@@ -168,6 +272,11 @@ ROUTES: list[Route] = [
         "GET",
         "Get a branch",
         response=render.BRANCH.schema,
+        description=(
+            "The branch: its path, base and head timestamps, state against its parent "
+            "(UP_TO_DATE, FORWARD, BEHIND, DIVERGED) and metadata, with an ETag for "
+            "If-None-Match (304) and If-Match."
+        ),
         tags=("branches",),
     ),
     Route(
@@ -178,6 +287,10 @@ ROUTES: list[Route] = [
         "Replace a branch's metadata",
         body=s.BranchUpdate,
         status=204,
+        description=(
+            "Replaces the branch's metadata with the body's; content is not touched. "
+            "If-Match makes it conditional (412)."
+        ),
         tags=("branches",),
     ),
     Route(
@@ -187,6 +300,11 @@ ROUTES: list[Route] = [
         "DELETE",
         "Delete a branch and its children",
         status=204,
+        description=(
+            "Marks the branch and every branch below it deleted (they stay listed, deleted: "
+            "true; their revisions stay). MAIN cannot be deleted. If-Match makes it "
+            "conditional (412)."
+        ),
         tags=("branches",),
     ),
     Route(
@@ -197,6 +315,15 @@ ROUTES: list[Route] = [
         "Rebase or promote (a job)",
         body=s.MergeIn,
         status=202,
+        description=(
+            "Merges source into target, a job: source the parent and target its child is a "
+            "rebase (the child takes the parent's new commits); source the child and target "
+            "its parent is a promotion. Checked before it is queued (400 for a branch into "
+            "itself, branches that are not parent and child, or a version; 404 for an unknown "
+            "branch). 202 with the Location of the merge, which ends COMPLETED, FAILED or "
+            "CONFLICTS; repeat a merge with conflicts with resolutions (SOURCE, TARGET, or "
+            "CONTENT with the fields to keep)."
+        ),
         tags=("merges",),
     ),
     Route(
@@ -206,6 +333,11 @@ ROUTES: list[Route] = [
         "GET",
         "A merge and its conflicts",
         response=render.MERGE.schema,
+        description=(
+            "The merge's state (SCHEDULED, IN_PROGRESS, COMPLETED, CONFLICTS, FAILED), its "
+            "source and target, and its conflicts in Snow Owl's shape (componentId, type, "
+            "conflictingAttributes with old, source and target values)."
+        ),
         tags=("merges",),
     ),
     Route(
@@ -216,6 +348,11 @@ ROUTES: list[Route] = [
         "Compare two paths",
         body=s.CompareIn,
         response=render.COMPARISON.schema,
+        description=(
+            "What changed from base to compare: per component type, the ids of new, changed "
+            "and deleted components, and their totals. Both sides are path expressions (a "
+            "branch, a version, a point in time)."
+        ),
         tags=("compare",),
     ),
     Route(
@@ -227,6 +364,10 @@ ROUTES: list[Route] = [
         response=render.COMMIT.list_schema,
         query=("branch", "limit", "searchAfter"),
         lists=True,
+        description=(
+            "The commits made on the branch, newest first, each with its timestamp, author, "
+            "comment and changes; page with limit and searchAfter."
+        ),
         tags=("commits",),
     ),
     Route(
@@ -254,6 +395,11 @@ ROUTES: list[Route] = [
         "GET",
         "A background job",
         response=render.JOB.schema,
+        description=(
+            "An import or upgrade job: its kind, state (SCHEDULED, IN_PROGRESS, COMPLETED, "
+            "CONFLICTS, FAILED), times, result or error. A job whose worker died is "
+            "reported FAILED."
+        ),
         tags=("jobs",),
     ),
     Route(
@@ -265,6 +411,10 @@ ROUTES: list[Route] = [
         response=render.CODESYSTEM.list_schema,
         query=("limit", "offset"),
         lists=True,
+        description=(
+            "Every code system with its working branch, metadata and what it extends, in "
+            "the list envelope; also as text/csv and text/plain (Accept)."
+        ),
         tags=("codesystems",),
     ),
     Route(
@@ -275,6 +425,11 @@ ROUTES: list[Route] = [
         "Create a code system",
         body=s.CodeSystemIn,
         status=201,
+        description=(
+            "Creates a code system and its working branch (branchPath, by default MAIN/{id}); "
+            "an extension (extensionOf CS/version) starts from that version of its base. Its "
+            "id then starts paths: {id}/concepts reads its working branch. 409 if it exists."
+        ),
         tags=("codesystems",),
         links=_links(
             "codesystem",
@@ -289,6 +444,10 @@ ROUTES: list[Route] = [
         "GET",
         "Get a code system",
         response=render.CODESYSTEM.schema,
+        description=(
+            "The code system: title, working branch, metadata, what it extends and its "
+            "description types, with an ETag."
+        ),
         tags=("codesystems",),
     ),
     Route(
@@ -299,6 +458,10 @@ ROUTES: list[Route] = [
         "Update a code system",
         body=s.CodeSystemUpdate,
         status=204,
+        description=(
+            "Changes the given fields of the code system's title and metadata; the others "
+            "are kept. If-Match makes it conditional (412)."
+        ),
         tags=("codesystems",),
     ),
     Route(
@@ -308,6 +471,11 @@ ROUTES: list[Route] = [
         "DELETE",
         "Delete a code system",
         status=204,
+        description=(
+            "Removes the code system and its versions and marks its branches deleted (the "
+            "revisions stay); 409 while another code system extends one of its versions. "
+            "If-Match makes it conditional (412)."
+        ),
         tags=("codesystems",),
     ),
     Route(
@@ -319,6 +487,10 @@ ROUTES: list[Route] = [
         response=render.VERSION.list_schema,
         query=("limit", "offset"),
         lists=True,
+        description=(
+            "The code system's versions, oldest first, each with its effective time and "
+            "its read-only branch."
+        ),
         tags=("codesystems",),
     ),
     Route(
@@ -329,6 +501,12 @@ ROUTES: list[Route] = [
         "Create a version",
         body=s.VersionIn,
         status=201,
+        description=(
+            "Versions the code system's working branch as it is now (as Snow Owl does): a "
+            "read-only branch that {id}/{version} paths read, and every component it holds "
+            "is released, with this effectiveTime where its revision is new. The effective "
+            "time must be after the latest version's (400)."
+        ),
         tags=("codesystems",),
         links=_links(
             "version",
@@ -343,6 +521,7 @@ ROUTES: list[Route] = [
         "GET",
         "Get a version",
         response=render.VERSION.schema,
+        description=("The version: its name, effective time, description and branch path."),
         tags=("codesystems",),
     ),
     Route(
@@ -353,6 +532,12 @@ ROUTES: list[Route] = [
         "Upgrade an extension to a newer base version (a job)",
         body=s.UpgradeIn,
         status=202,
+        description=(
+            "Moves an extension onto a newer version of its base (extensionOf CS/version), "
+            "a job: the base's changes since the old version are merged into the extension's "
+            "branch. extensionOf is checked before the job is queued (400, no job). 202 with "
+            "the job's Location; conflicts end it CONFLICTS, to repeat with resolutions."
+        ),
         tags=("codesystems",),
     ),
     Route(
@@ -364,6 +549,15 @@ ROUTES: list[Route] = [
         body=s.ImportForm,
         form=True,
         status=202,
+        description=(
+            "Uploads a file for a job to import onto the branch in one commit: an OCL export "
+            "zip (its export.json), the export's JSON itself, or JSON lines of OCL Concept "
+            "and Mapping objects. Components the branch lacks are created, the others "
+            "updated; OCL names become descriptions of their name_type, OCL descriptions "
+            "DEFINITION descriptions. The file is sniffed (zip or JSON, else 400) before it "
+            "is accepted; a broken file fails the job and writes nothing. 202 with the "
+            "job's Location."
+        ),
         tags=("import",),
     ),
     Route(
@@ -372,9 +566,36 @@ ROUTES: list[Route] = [
         docs.openapi,
         "GET",
         "This API's OpenAPI document",
+        description=(
+            "This document: OpenAPI 3.0, generated from the route table and the schemas, "
+            "with the rules the server enforces beyond them."
+        ),
         tags=("docs",),
     ),
-    Route("/docs", "docs", docs.page, "GET", "Interactive API documentation", tags=("docs",)),
+    Route(
+        "/docs",
+        "docs",
+        docs.page,
+        "GET",
+        "Interactive API documentation",
+        tags=("docs",),
+        description=(
+            "Swagger UI over this document: every operation with its parameters, body schema "
+            "and example, and Try it out against this server (file uploads too)."
+        ),
+    ),
+    Route(
+        "/docs/<asset>",
+        "docs_asset",
+        docs.asset,
+        "GET",
+        "A file of the interactive documentation",
+        tags=("docs",),
+        description=(
+            "The scripts, styles and icons of Swagger UI, as the flask-swagger-ui package "
+            "ships them; 404 for any other name."
+        ),
+    ),
     Route(
         "/",
         "root",

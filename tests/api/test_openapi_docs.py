@@ -228,3 +228,29 @@ def test_responses_use_only_documented_fields(
         assert set(data) <= _declared(document, envelope), url
         for entry in data["items"]:
             assert set(entry) <= _declared(document, item), (url, entry)
+
+
+def test_the_docs_page_is_swagger_ui_served_from_here(client: FlaskClient) -> None:
+    page = client.get("/docs").get_data(as_text=True)
+    assert 'src="/docs/swagger-ui-bundle.js"' in page
+    assert 'url: "/openapi.json"' in page
+    with client.get("/docs/swagger-ui-bundle.js") as script:  # closes the file it sends
+        assert script.status_code == 200
+        assert script.mimetype == "text/javascript"
+        assert b"SwaggerUIBundle" in script.data
+    with client.get("/docs/swagger-ui.css") as style:
+        assert style.mimetype == "text/css"
+
+
+def test_the_docs_page_urls_start_at_the_apps_root(client: FlaskClient) -> None:
+    page = client.get("/docs", base_url="http://localhost/terminology/").get_data(as_text=True)
+    assert 'src="/terminology/docs/swagger-ui-bundle.js"' in page
+    assert 'url: "/terminology/openapi.json"' in page
+    assert "$root" not in page
+
+
+@pytest.mark.parametrize("name", ["missing.js", "..", "%2e%2e%2fsetup.cfg", "index.template.html"])
+def test_only_swagger_ui_files_are_served_under_docs(client: FlaskClient, name: str) -> None:
+    response = client.get(f"/docs/{name}")
+    assert response.status_code == 404
+    assert response.get_json()["status"] == "404"
