@@ -74,3 +74,29 @@ def component_history(
             )
         )
     return result
+
+
+def edit_times(
+    connection: Connection, ctype: ComponentType, view: View, column: str, ids: list[str]
+) -> dict[str, list[int]]:
+    """Per id in ``ids``, the commit timestamps (ascending, distinct) at which the view's
+    chain wrote a revision of a ``ctype`` component whose ``column`` is that id, or closed
+    one (a deletion): ``column`` ``component_id`` for the components themselves,
+    ``concept_id`` for the descriptions of concepts. A deletion on a child branch of a row
+    written above it leaves a tombstone without the column, and is not seen here."""
+    if not ids:
+        return {}
+    table = ctype.table
+    key = table.c[column]
+    limits = {s.branch_id: s.upto for s in view.segments}
+    seen = [written_in(table, s) for s in view.segments]
+    stmt = select(key, table.c.branch_id, table.c.start_ts, table.c.end_ts).where(
+        key.in_(ids), or_(*seen)
+    )
+    found: dict[str, set[int]] = {}
+    for row in connection.execute(stmt):
+        times = found.setdefault(row[0], set())
+        times.add(row.start_ts)
+        if row.end_ts is not None and row.end_ts <= limits[row.branch_id]:
+            times.add(row.end_ts)
+    return {cid: sorted(times) for cid, times in found.items()}
