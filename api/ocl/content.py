@@ -197,11 +197,15 @@ def create(owner_type: str, source: str, kind: str, owner: str | None = None) ->
         changes = [Create("mapping", item_id, fields)]
         message = "Mapping ID must be unique within a source."
     try:
+        _lookup(found, kind, item_id)
+    except ComponentNotFound:
+        pass
+    else:
+        raise Invalid([f"'id': {message}"])
+    try:
         _commit(found, comment, changes)
-    except ComponentExists as error:
-        if f"'{item_id}'" in str(error) and str(error).lower().startswith(KINDS[kind]):
-            raise Invalid([f"'id': {message}"]) from None
-        raise
+    except ComponentExists:  # created meanwhile by another request
+        raise Invalid([f"'id': {message}"]) from None
     return _created(found, kind, item_id)
 
 
