@@ -20,9 +20,11 @@ def test_create_concept_201_location_and_one_commit(client: FlaskClient, source:
     assert response.status_code == 201
     assert response.headers["Location"].endswith(f"{source}concepts/B/")
     data = response.get_json()
-    assert data["names"][0]["name"] == "Name of B" and data["display_name"] == "Name of B"
+    assert data["names"][0]["name"] == "Name of B"
+    assert data["display_name"] == "Name of B"
     assert data["descriptions"][0]["description_type"] == "None"
-    assert data["extras"] == {"x": 1} and data["external_id"] == "ext"
+    assert data["extras"] == {"x": 1}
+    assert data["external_id"] == "ext"
     assert client.get("/commits?branch=MAIN/ICD").get_json()["total"] == before + 1
 
 
@@ -52,7 +54,8 @@ def test_unknown_concept_is_404(client: FlaskClient, source: str) -> None:
 def test_patch_keeps_absent_lists_and_replaces_given(client: FlaskClient, source: str) -> None:
     client.patch(f"{source}concepts/A1/", json={"datatype": "Text"})
     data = client.get(f"{source}concepts/A1/").get_json()
-    assert data["datatype"] == "Text" and [n["name"] for n in data["names"]] == ["Name of A1"]
+    assert data["datatype"] == "Text"
+    assert [n["name"] for n in data["names"]] == ["Name of A1"]
     names = [{"name": "One", "locale": "en"}, {"name": "Two", "locale": "fr"}]
     data = client.put(f"{source}concepts/A1/", json={"names": names}).get_json()
     assert sorted(n["name"] for n in data["names"]) == ["One", "Two"]
@@ -66,11 +69,13 @@ def test_every_edit_is_a_new_version(client: FlaskClient, source: str) -> None:
     first = client.get(f"{source}concepts/A1/").get_json()
     client.patch(f"{source}concepts/A1/", json={"names": [{"name": "Renamed", "locale": "en"}]})
     second = client.get(f"{source}concepts/A1/").get_json()
-    assert second["version_url"] != first["version_url"] and second["url"] == first["url"]
+    assert second["version_url"] != first["version_url"]
+    assert second["url"] == first["url"]
     versions = client.get(f"{source}concepts/A1/versions/").get_json()
     assert [v["version"] for v in versions] == [second["version"], first["version"]]
     old = client.get(first["version_url"]).get_json()
-    assert old["names"][0]["name"] == "Name of A1" and old["is_latest_version"] is False
+    assert old["names"][0]["name"] == "Name of A1"
+    assert old["is_latest_version"] is False
 
 
 def test_unknown_concept_version_is_404(client: FlaskClient, source: str) -> None:
@@ -95,7 +100,8 @@ def test_concept_list_q_searches_names(client: FlaskClient, source: str) -> None
         f"{source}concepts/", json=concept_body("B", names=[{"name": "Malaria", "locale": "en"}])
     )
     response = client.get(f"{source}concepts/?q=mala")
-    assert [c["id"] for c in response.get_json()] == ["B"] and response.headers["num_found"] == "1"
+    assert [c["id"] for c in response.get_json()] == ["B"]
+    assert response.headers["num_found"] == "1"
 
 
 def test_mapping_lifecycle(client: FlaskClient, source: str) -> None:
@@ -112,7 +118,8 @@ def test_mapping_lifecycle(client: FlaskClient, source: str) -> None:
     assert response.status_code == 201
     data = response.get_json()
     assert data["from_concept_url"] == f"{source}concepts/A1/"
-    assert data["to_source_name"] == "SNOMED" and data["to_source_owner"] == "IHTSDO"
+    assert data["to_source_name"] == "SNOMED"
+    assert data["to_source_owner"] == "IHTSDO"
     assert data["to_concept_url"] == "/orgs/IHTSDO/sources/SNOMED/concepts/154283005/"
     updated = client.patch(f"{source}mappings/M1/", json={"map_type": "NARROWER-THAN"})
     assert updated.get_json()["map_type"] == "NARROWER-THAN"
@@ -151,7 +158,8 @@ def test_mapping_to_unknown_concept_of_this_source_is_400(client: FlaskClient, s
 def test_native_catch_all_does_not_swallow_ocl_urls(client: FlaskClient, source: str) -> None:
     # /<path:path>/concepts would read "orgs/WHO/sources/ICD" as a branch path.
     response = client.get(f"{source}concepts")
-    assert response.status_code == 200 and response.get_json()[0]["type"] == "Concept"
+    assert response.status_code == 200
+    assert response.get_json()[0]["type"] == "Concept"
     assert client.get("/orgs/NOPE/sources/ICD/concepts").get_json()["status"] == "404"
 
 
@@ -167,7 +175,8 @@ def test_native_write_is_read_through_ocl(client: FlaskClient, source: str) -> N
         },
     )
     data = client.get(f"{source}concepts/N1/").get_json()
-    assert data["concept_class"] == "Finding" and data["names"][0]["name"] == "Native term"
+    assert data["concept_class"] == "Finding"
+    assert data["names"][0]["name"] == "Native term"
 
 
 def test_ocl_write_is_read_natively_with_history(

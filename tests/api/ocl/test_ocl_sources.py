@@ -22,17 +22,21 @@ def test_create_answers_201_location_and_the_source(client: FlaskClient, who: st
     assert response.status_code == 201
     assert response.headers["Location"].endswith("/orgs/WHO/sources/ICD/")
     data = response.get_json()
-    assert data["type"] == "Source" and data["id"] == "ICD" and data["short_code"] == "ICD"
+    assert data["type"] == "Source"
+    assert data["id"] == "ICD"
+    assert data["short_code"] == "ICD"
     assert data["full_name"] == "International Classification"
     assert data["supported_locales"] == ["fr", "en"]  # the default locale first
-    assert data["extras"] == {"k": "v"} and data["owner_type"] == "Organization"
+    assert data["extras"] == {"k": "v"}
+    assert data["owner_type"] == "Organization"
 
 
 def test_source_is_a_code_system_of_its_short_code(client: FlaskClient, who: str) -> None:
     body = {"id": "ICD", "short_code": "ICD10", "name": "ICD-10", "default_locale": "fr"}
     client.post("/orgs/WHO/sources/", json=body)
     native = client.get("/codesystems/ICD10").get_json()
-    assert native["title"] == "ICD-10" and native["language"] == "fr"
+    assert native["title"] == "ICD-10"
+    assert native["language"] == "fr"
 
 
 def test_missing_name_is_400_naming_it(client: FlaskClient, who: str) -> None:
@@ -69,14 +73,16 @@ def test_unknown_owner_is_404(client: FlaskClient) -> None:
 
 def test_unknown_source_is_404(client: FlaskClient, who: str) -> None:
     response = client.get("/orgs/WHO/sources/NOPE/")
-    assert response.status_code == 404 and response.get_json()["status"] == "404"
+    assert response.status_code == 404
+    assert response.get_json()["status"] == "404"
 
 
 def test_user_owned_source(client: FlaskClient, store: RevisionStore) -> None:
     user(store, "jdoe")
     assert client.post("/users/jdoe/sources/", json={"id": "S", "name": "S"}).status_code == 201
     data = client.get("/users/jdoe/sources/S").get_json()
-    assert data["owner_type"] == "User" and data["url"] == "/users/jdoe/sources/S/"
+    assert data["owner_type"] == "User"
+    assert data["url"] == "/users/jdoe/sources/S/"
 
 
 def test_caller_urls_need_a_caller(client: FlaskClient) -> None:
@@ -92,16 +98,20 @@ def test_lists_are_paged_ocl_style(client: FlaskClient, who: str) -> None:
         client.post("/orgs/WHO/sources/", json={"id": f"S{i}", "name": f"S{i}"})
     response = client.get("/orgs/WHO/sources/?limit=2&page=2")
     assert [s["id"] for s in response.get_json()] == ["S2"]
-    assert response.headers["num_found"] == "3" and response.headers["num_returned"] == "1"
-    assert response.headers["pages"] == "2" and response.headers["page_number"] == "2"
-    assert "page=1" in response.headers["previous"] and "next" not in response.headers
+    assert response.headers["num_found"] == "3"
+    assert response.headers["num_returned"] == "1"
+    assert response.headers["pages"] == "2"
+    assert response.headers["page_number"] == "2"
+    assert "page=1" in response.headers["previous"]
+    assert "next" not in response.headers
     everything = client.get("/sources/")
     assert [s["id"] for s in everything.get_json()] == ["S0", "S1", "S2"]
 
 
 def test_page_past_the_end_is_empty(client: FlaskClient, source: str) -> None:
     response = client.get("/orgs/WHO/sources/?page=9")
-    assert response.status_code == 200 and response.get_json() == []
+    assert response.status_code == 200
+    assert response.get_json() == []
 
 
 def test_bad_paging_is_400(client: FlaskClient, source: str) -> None:
@@ -115,7 +125,8 @@ def test_put_and_patch_are_partial(client: FlaskClient, source: str) -> None:
     response = client.patch(source, json={"name": "Renamed", "public_access": "None"})
     data = response.get_json()
     assert response.status_code == 200
-    assert data["full_name"] == "Full" and data["name"] == "Renamed"
+    assert data["full_name"] == "Full"
+    assert data["name"] == "Renamed"
     assert data["public_access"] == "None"
 
 

@@ -18,7 +18,9 @@ def test_create_version_201_location_and_repo_detail(client: FlaskClient, source
     assert response.status_code == 201
     assert response.headers["Location"].endswith("/orgs/WHO/sources/ICD/v1/")
     data = response.get_json()
-    assert data["type"] == "Source" and data["id"] == "ICD" and data["version"] == "v1"
+    assert data["type"] == "Source"
+    assert data["id"] == "ICD"
+    assert data["version"] == "v1"
 
 
 def test_version_is_a_code_system_version(client: FlaskClient, source: str) -> None:
@@ -34,7 +36,8 @@ def test_duplicate_version_is_409(client: FlaskClient, source: str) -> None:
 
 def test_version_without_id_is_400(client: FlaskClient, source: str) -> None:
     response = client.post(f"{source}versions/", json={"id": None})
-    assert response.status_code == 400 and "'id'" in response.get_json()["violations"][0]
+    assert response.status_code == 400
+    assert "'id'" in response.get_json()["violations"][0]
 
 
 def test_version_id_naming_a_url_is_400(client: FlaskClient, source: str) -> None:
@@ -52,7 +55,8 @@ def test_versions_list_newest_first_with_head(client: FlaskClient, source: str) 
     client.post(f"{source}versions/", json={"id": "v2", "released": "true"})
     data = client.get(f"{source}versions").get_json()
     assert [v["id"] for v in data] == ["HEAD", "v2", "v1"]
-    assert data[1]["released"] is True and data[2]["released"] is False
+    assert data[1]["released"] is True
+    assert data[2]["released"] is False
     assert data[1]["previous_version_url"] == f"{source}v1/"
 
 
@@ -63,7 +67,9 @@ def test_update_version_fields(client: FlaskClient, source: str) -> None:
     )
     data = response.get_json()
     assert response.status_code == 200
-    assert data["released"] is True and data["extras"] == {"a": 1} and data["description"] == "d"
+    assert data["released"] is True
+    assert data["extras"] == {"a": 1}
+    assert data["description"] == "d"
     assert client.put(f"{source}v1/", json={"retired": True}).get_json()["retired"] is True
     assert client.get(f"{source}v1/").get_json()["released"] is True
 
@@ -118,7 +124,8 @@ def test_repo_get_includes_concepts_and_mappings(client: FlaskClient, source: st
     client.post(f"{source}versions/", json={"id": "v1"})
     url = f"{source}v1/?includeConcepts=true&includeMappings=true&limit=0"
     data = client.get(url).get_json()
-    assert data["id"] == "v1" and [c["id"] for c in data["concepts"]] == ["A1"]
+    assert data["id"] == "v1"
+    assert [c["id"] for c in data["concepts"]] == ["A1"]
     assert [m["id"] for m in data["mappings"]] == ["M1"]
     assert data["concepts"][0]["names"][0]["name"] == "Name of A1"
     every = client.get(url + "&includeRetired=true").get_json()
@@ -143,7 +150,8 @@ def test_updated_since_is_inclusive_in_both_forms(
         data = client.get(f"{source}?includeConcepts=true&updatedSince={since}").get_json()
         assert [c["id"] for c in data["concepts"]] == ["B"], since
     listed = client.get(f"{source}concepts/?updatedSince=2023-11-14T22:13:20Z")
-    assert [c["id"] for c in listed.get_json()] == ["B"] and listed.headers["num_found"] == "1"
+    assert [c["id"] for c in listed.get_json()] == ["B"]
+    assert listed.headers["num_found"] == "1"
 
 
 def test_bad_updated_since_is_400(client: FlaskClient, source: str) -> None:
@@ -154,7 +162,8 @@ def test_compress_answers_the_same_json_zipped(client: FlaskClient, source: str)
     url = f"{source}?includeConcepts=true&includeMappings=true"
     plain = client.get(url).get_json()
     response = client.get(url, headers={"Compress": "true"})
-    assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert response.status_code == 200
+    assert response.mimetype == "application/zip"
     with zipfile.ZipFile(io.BytesIO(response.get_data())) as archive:
         assert archive.namelist() == ["export.json"]
         assert json.loads(archive.read("export.json")) == plain
