@@ -12,7 +12,8 @@ A repository row is written after its code system exists and removed before it g
     ├── OwnerNotFound
     └── RepositoryNotFound
     revisions.errors.Conflict
-    └── RepositoryExists
+    ├── RepositoryExists
+    └── IsRepository                    a code system deleted natively that is a repository
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ class RepositoryNotFound(NotFound):
 
 
 class RepositoryExists(Conflict):
+    pass
+
+
+class IsRepository(Conflict):
     pass
 
 
@@ -141,6 +146,18 @@ def by_codesystem(engine: Engine, codesystem_id: str) -> Repository | None:
     with engine.connect() as connection:
         row = connection.execute(select(R).where(R.c.codesystem_id == codesystem_id)).first()
     return None if row is None else _repository(row)
+
+
+def check_not_repository(engine: Engine, codesystem_id: str) -> None:
+    """:class:`IsRepository` when the code system is a repository: the native API does not
+    delete it from under its owner (the OCL API deletes both)."""
+    found = by_codesystem(engine, codesystem_id)
+    if found is not None:
+        raise IsRepository(
+            f"Code system '{codesystem_id}' is the {found.kind} "
+            f"/{found.owner_type}/{found.owner}/{found.kind}s/{found.repo_id}/: "
+            "delete it through the OCL API."
+        )
 
 
 def list_for(

@@ -192,7 +192,8 @@ def create(owner_type: str, source: str, kind: str, owner: str | None = None) ->
         changes: list[Change] = [Create(t, i, f) for t, i, f in bodies.concept_parts(data, item_id)]
         message = "Concept ID must be unique within a source."
     else:
-        item_id = bodies.text(data, "id") or uuid.uuid4().hex
+        # No id: the uuid a client kept from an export (as the import reads it), or new.
+        item_id = bodies.text(data, "id") or bodies.text(data, "uuid") or uuid.uuid4().hex
         fields = bodies.mapping_fields(found.place, data, partial=False)
         changes = [Create("mapping", item_id, fields)]
         message = "Mapping ID must be unique within a source."
