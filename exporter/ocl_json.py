@@ -8,28 +8,20 @@ mapping is a mapping; a target in another code system is ``target_code_system`` 
 source URL it was given) and ``target_code``.
 
 A concept's OCL ``version`` is the commit timestamp of the last edit to it or to one of its
-descriptions (:func:`revisions.history.edit_times`): stable, and new on every edit; its
-versions are those timestamps. :func:`concepts` and :func:`mappings` stream a view in
-batches (memory bounded by the batch, whatever the repository's size), one view resolved
-once, so a stream is one consistent snapshot. Used by the OCL API and, later, the exports.
+descriptions: stable, and new on every edit (the caller gives the edit times:
+``exporter.ocl_stream``, which also streams a view's concepts and mappings). Used by the
+OCL API and, later, the exports.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from revisions import RevisionStore
-from revisions.components import TYPES
-from revisions.filters import Filter
-from revisions.history import edit_times
 from revisions.records import Component
 from revisions.registry import CodeSystem, Version
-from revisions.visibility import View
 
-BATCH = 500
 DEFINITION = "DEFINITION"
 OWNER_KINDS = {"orgs": "Organization", "users": "User"}
 # OCL source fields kept in the code system's metadata under their OCL names.
@@ -364,107 +356,3 @@ def mapping_json(
         "created_on": iso(times[0] if times else mapping.timestamp),
         "updated_on": iso(int(version)),
     }
-
-
-# --- streams over a view ------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Selection:
-    """Which concepts or mappings a stream yields: retired ones too or not, only those
-    edited at or after ``since`` (epoch ms), skipping ``offset``, at most ``limit``
-    (None: all)."""
-
-    include_retired: bool = False
-    since: int | None = None
-    offset: int = 0
-    limit: int | None = None
-
-    def filter(self) -> Filter:
-        return Filter() if self.include_retired else Filter.of(active=True)
-
-
-def concept_times(store: RevisionStore, view: View, ids: list[str]) -> dict[str, list[int]]:
-    """Per concept id, the edit times of the concept and its descriptions, ascending."""
-    with store.reading() as connection:
-        own = edit_times(connection, TYPES["concept"], view, "component_id", ids)
-        described = edit_times(connection, TYPES["description"], view, "concept_id", ids)
-    return {cid: sorted(set(own.get(cid, [])) | set(described.get(cid, []))) for cid in ids}
-
-
-def mapping_times(store: RevisionStore, view: View, ids: list[str]) -> dict[str, list[int]]:
-    with store.reading() as connection:
-        return edit_times(connection, TYPES["mapping"], view, "component_id", ids)
-
-
-def descriptions_of(store: RevisionStore, view: View, ids: list[str]) -> dict[str, list[Component]]:
-    return store.referring(view, "description", "concept_id", ids)
-
-
-def concept_batch(
-    store: RevisionStore, view: View, place: Place, concepts: list[Component], **options: Any
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(version time, OCL JSON) of each concept of a batch, in order."""
-    ids = [c.id for c in concepts]
-    descriptions = descriptions_of(store, view, ids)
-    times = concept_times(store, view, ids)
-    for concept in concepts:
-        ctimes = times.get(concept.id) or [concept.timestamp]
-        data = concept_json(place, concept, descriptions.get(concept.id, []), ctimes, **options)
-        yield ctimes[-1], data
-
-
-def mapping_batch(
-    store: RevisionStore, view: View, place: Place, mappings: list[Component], **options: Any
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    ids = [m.id for m in mappings]
-    times = mapping_times(store, view, ids)
-    sources = sorted({m.fields["source_id"] for m in mappings})
-    names = descriptions_of(store, view, sources)
-    locale = options.pop("locale", "en")
-    for mapping in mappings:
-        mtimes = times.get(mapping.id) or [mapping.timestamp]
-        from_name, _ = display(names.get(mapping.fields["source_id"], []), locale)
-        yield mtimes[-1], mapping_json(place, mapping, mtimes, from_name=from_name, **options)
-
-
-def _stream(
-    store: RevisionStore,
-    view: View,
-    place: Place,
-    type_name: str,
-    selection: Selection,
-    **options: Any,
-) -> Iterator[dict[str, Any]]:
-    batch_of = concept_batch if type_name == "concept" else mapping_batch
-    after: Any = None
-    skipped = sent = 0
-    while selection.limit is None or sent < selection.limit:
-        page = store.page(view, type_name, selection.filter(), after=after, limit=BATCH)
-        for edited, data in batch_of(store, view, place, page.items, **options):
-            if selection.since is not None and edited < selection.since:
-                continue
-            if skipped < selection.offset:
-                skipped += 1
-                continue
-            yield data
-            sent += 1
-            if selection.limit is not None and sent >= selection.limit:
-                return
-        if page.next_after is None or not page.items:
-            return
-        after = page.next_after
-
-
-def concepts(
-    store: RevisionStore, view: View, place: Place, selection: Selection, **options: Any
-) -> Iterator[dict[str, Any]]:
-    """The view's concepts as OCL JSON, in id order, streamed in batches."""
-    return _stream(store, view, place, "concept", selection, **options)
-
-
-def mappings(
-    store: RevisionStore, view: View, place: Place, selection: Selection, **options: Any
-) -> Iterator[dict[str, Any]]:
-    """The view's mappings as OCL JSON, in id order, streamed in batches."""
-    return _stream(store, view, place, "mapping", selection, **options)

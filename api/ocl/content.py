@@ -22,8 +22,8 @@ from api.ocl import access, bodies, places
 from api.ocl.paging import page_request, respond
 from api.ocl.repo_content import since, truthy
 from api.services import store
-from exporter import ocl_json
-from exporter.ocl_json import Selection
+from exporter import ocl_json, ocl_stream
+from exporter.ocl_stream import Selection
 from revisions import ReadPoint
 from revisions.errors import ComponentExists, ComponentNotFound
 from revisions.records import Change, Component, Create, Delete, Update
@@ -38,7 +38,7 @@ def read_only(**_: Any) -> Response:
 
 
 def _item(found: places.Source, view: View, component: Component) -> dict[str, Any]:
-    batch = ocl_json.concept_batch if component.type == "concept" else ocl_json.mapping_batch
+    batch = ocl_stream.concept_batch if component.type == "concept" else ocl_stream.mapping_batch
     return next(batch(store(), view, found.place, [component], locale=found.locale))[1]
 
 
@@ -70,12 +70,12 @@ def list_items(
         )
         items = [
             data
-            for _, data in ocl_json.concept_batch(
+            for _, data in ocl_stream.concept_batch(
                 store(), view, found.place, hits, locale=found.locale
             )
         ]
         return respond(items, total, wanted)
-    stream = ocl_json.concepts if type_name == "concept" else ocl_json.mappings
+    stream = ocl_stream.concepts if type_name == "concept" else ocl_stream.mappings
     items = list(stream(store(), view, found.place, chosen, locale=found.locale))
     if chosen.since is None:
         total = store().count(view, type_name, chosen.filter())
@@ -100,9 +100,9 @@ def get_item(
 
 def _times(found: places.Source, view: View, component: Component) -> list[int]:
     times = (
-        ocl_json.concept_times(store(), view, [component.id])
+        ocl_stream.concept_times(store(), view, [component.id])
         if component.type == "concept"
-        else ocl_json.mapping_times(store(), view, [component.id])
+        else ocl_stream.mapping_times(store(), view, [component.id])
     )
     return times.get(component.id) or [component.timestamp]
 

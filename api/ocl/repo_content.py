@@ -22,8 +22,8 @@ from api import http
 from api.ocl import places
 from api.paging import PagingError, parse_int
 from api.services import store
-from exporter import ocl_json
-from exporter.ocl_json import Selection
+from exporter import ocl_stream
+from exporter.ocl_stream import Selection
 from revisions import RevisionStore
 from revisions.registry import Version
 from revisions.values import dumps
@@ -102,8 +102,8 @@ def _stream(
     opening = dumps(head)[:-1]
     yield opening
     for name, wanted, rows in (
-        ("concepts", concepts, ocl_json.concepts),
-        ("mappings", mappings, ocl_json.mappings),
+        ("concepts", concepts, ocl_stream.concepts),
+        ("mappings", mappings, ocl_stream.mappings),
     ):
         if not wanted:
             continue

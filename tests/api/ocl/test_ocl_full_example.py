@@ -6,8 +6,9 @@ The data file is the example with its duplicated ``from_concept_code`` key read 
 the source, concept and mapping, ``version``/``version_url``, ``versions``, counts,
 ``created_*``/``updated_*``) and the source's own URLs, which in the example name another
 id (``ICD-10``) than the one it has (``ICD-10-2010``). Compared after OCL's own
-normalisations: names and descriptions come back in id order (their ``uuid``), text booleans (``"true"``) are booleans, ``supported_locales`` given as
-``"en,fr"`` is a list, ``owner_type`` is capitalised, a blank ``external_id`` is null.
+normalisations: names and descriptions come back in id order (their ``uuid``), text
+booleans (``"true"``) are booleans, ``supported_locales`` given as ``"en,fr"`` is a list,
+``owner_type`` is capitalised, a blank ``external_id`` is null.
 """
 
 from __future__ import annotations
