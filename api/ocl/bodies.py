@@ -10,12 +10,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
+
 from accounts.repositories import PUBLIC_ACCESS
-from api.errors import Invalid
+from api import http
+from api.errors import Invalid, UnsupportedMediaType
 from exporter import ocl
 from exporter.ocl_json import RENAMED, SOURCE_METADATA, Place, parse_source_url
 
 TRUE, FALSE = ("true", "True", "1"), ("false", "False", "0")
+
+
+def body(*, optional: bool = False) -> dict[str, Any]:
+    """The request's JSON object (``api.http.body``); 415 for a body of another media type
+    (as the native API: a form post from another site's page cannot write). ``optional``:
+    no body at all is an empty object."""
+    raw = request.get_data(cache=True)
+    if optional and not raw:
+        return {}
+    kind = request.mimetype
+    if raw and not (
+        kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))
+    ):
+        raise UnsupportedMediaType(f"Send the body as application/json, not {kind or 'untyped'}.")
+    return http.body()
 
 
 def flag(data: dict[str, Any], name: str, default: bool = False) -> bool:
@@ -118,13 +136,33 @@ def version_metadata(data: dict[str, Any], current: dict[str, Any]) -> dict[str,
 # --- concepts -----------------------------------------------------------------------------
 
 
-def concept_parts(data: dict[str, Any], concept_id: str) -> list[ocl.Component]:
+def concept_parts(place: Place, data: dict[str, Any], concept_id: str) -> list[ocl.Component]:
     """The concept and its descriptions for an OCL concept body (``id`` as given)."""
-    if text(data, "concept_class", required=True) is None:  # pragma: no cover - raised above
-        raise Invalid(["'concept_class': This field is required."])
+    text(data, "concept_class", required=True)
     check_lists(data, required=True)
     flag(data, "retired")
-    return ocl.concept({**data, "id": concept_id})
+    parts = ocl.concept({**data, "id": concept_id})
+    found = parents(place, data)
+    if found:
+        parts[0][2]["parents"] = found
+    return parts
+
+
+def parents(place: Place, data: dict[str, Any]) -> list[str] | None:
+    """The concept ids ``parent_concept_urls`` names (None when absent): concepts of this
+    source only, as the store's ``parents`` are."""
+    if "parent_concept_urls" not in data:
+        return None
+    urls = data["parent_concept_urls"] or []
+    if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
+        raise Invalid(["'parent_concept_urls': Must be a list of concept URLs."])
+    found = []
+    for url in urls:
+        ours, code = _concept_in(place, url, "parent_concept_urls")
+        if not ours or code is None:
+            raise Invalid(["'parent_concept_urls': A parent must be a concept of this source."])
+        found.append(code)
+    return found
 
 
 def check_lists(data: dict[str, Any], *, required: bool) -> None:
@@ -152,9 +190,12 @@ def _items(items: list[Any], field: str, term: str) -> None:
             raise Invalid([f"'{field}[{i}].{term}': This field is required."])
 
 
-def concept_fields(data: dict[str, Any]) -> dict[str, Any]:
+def concept_fields(place: Place, data: dict[str, Any]) -> dict[str, Any]:
     """The concept's own fields a partial update body gives."""
     fields: dict[str, Any] = {}
+    found = parents(place, data)
+    if found is not None:
+        fields["parents"] = found
     for name in ("concept_class", "datatype", "external_id", "retire_reason"):
         if name in data:
             fields[name] = text(data, name)

@@ -184,12 +184,14 @@ def _created(found: places.Source, kind: str, item_id: str) -> Response:
 def create(owner_type: str, source: str, kind: str, owner: str | None = None) -> Response:
     found = places.source(owner_type, owner, source)
     access.edit(found.id)
-    data = http.body()
+    data = bodies.body()
     comment = bodies.text(data, "update_comment") or "Created by the OCL API"
     if kind == "concepts":
         item_id = bodies.text(data, "id", required=True)
         assert item_id is not None
-        changes: list[Change] = [Create(t, i, f) for t, i, f in bodies.concept_parts(data, item_id)]
+        changes: list[Change] = [
+            Create(t, i, f) for t, i, f in bodies.concept_parts(found.place, data, item_id)
+        ]
         message = "Concept ID must be unique within a source."
     else:
         # No id: the uuid a client kept from an export (as the import reads it), or new.
@@ -243,7 +245,7 @@ def update(
 ) -> Response:
     found = places.source(owner_type, owner, source)
     access.edit(found.id)
-    data = http.body()
+    data = bodies.body()
     view, component = _lookup(found, kind, item_id)
     comment = (
         bodies.text(data, "update_comment")
@@ -252,7 +254,7 @@ def update(
     )
     if kind == "concepts":
         bodies.check_lists(data, required=False)
-        fields = bodies.concept_fields(data)
+        fields = bodies.concept_fields(found.place, data)
         changes: list[Change] = [Update("concept", item_id, fields)] if fields else []
         changes += _description_changes(found, view, item_id, data)
     else:
@@ -273,7 +275,7 @@ def _set_retired(
     if component.fields.get("active", True) is not retired:
         state = "already retired" if retired else "not retired"
         raise Invalid([f"'retired': {name} is {state}."])
-    data = http.body() if request.get_data() else {}
+    data = bodies.body(optional=True)
     fields: dict[str, Any] = {"active": not retired}
     if kind == "concepts":
         fields["retire_reason"] = bodies.text(data, "retire_reason") if retired else None

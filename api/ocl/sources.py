@@ -76,7 +76,7 @@ def _check_ids(owner_type: str, owner: str, source_id: str, short_code: str) -> 
 def create(owner_type: str, owner: str | None = None) -> Response:
     owner_type, owner = places.owner(owner_type, owner)
     access.create_under(owner_type, owner)
-    data = http.body()
+    data = bodies.body()
     source_id = bodies.text(data, "id", required=True)
     name = bodies.text(data, "name", required=True)
     assert source_id is not None
@@ -111,7 +111,7 @@ def get(owner_type: str, source: str, owner: str | None = None) -> Response:
 def update(owner_type: str, source: str, owner: str | None = None) -> Response:
     found = places.source(owner_type, owner, source)
     access.edit(found.id)
-    data = http.body()
+    data = bodies.body()
     name = bodies.text(data, "name") if "name" in data else None
     public = bodies.public_access(data, None)
     metadata = bodies.source_metadata(data, found.codesystem.metadata)

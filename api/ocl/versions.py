@@ -38,13 +38,15 @@ def _effective_time(found: places.Source) -> str:
     return date.strftime(now, "%Y%m%d")
 
 
-def _json(found: places.Source, version: Version | None) -> dict[str, Any]:
+def _json(
+    found: places.Source, version: Version | None, every: list[Version] | None = None
+) -> dict[str, Any]:
+    """The version's OCL JSON; ``every``: the source's versions, if already read."""
     previous = None
     if version is not None:
-        older = [
-            v for v in store().codesystems.versions(found.id) if v.created_ts < version.created_ts
-        ]
-        previous = older[-1] if older else None
+        every = store().codesystems.versions(found.id) if every is None else every
+        older = [v for v in every if v.created_ts < version.created_ts]
+        previous = max(older, key=lambda v: v.created_ts) if older else None
     return version_json(
         found.place, found.codesystem, found.repository.public_access, version, previous
     )
@@ -53,7 +55,7 @@ def _json(found: places.Source, version: Version | None) -> dict[str, Any]:
 def create(owner_type: str, source: str, owner: str | None = None) -> Response:
     found = places.source(owner_type, owner, source)
     access.edit(found.id)
-    data = http.body()
+    data = bodies.body()
     version_id = bodies.text(data, "id", required=True)
     assert version_id is not None
     if version_id in RESERVED or version_id.lower() in {r.lower() for r in RESERVED}:
@@ -84,9 +86,10 @@ def create(owner_type: str, source: str, owner: str | None = None) -> Response:
 def list_all(owner_type: str, source: str, owner: str | None = None) -> Response:
     found = places.source(owner_type, owner, source)
     wanted = page_request()
-    versions = sorted(store().codesystems.versions(found.id), key=lambda v: -v.created_ts)
-    every: list[Version | None] = [None, *versions]
-    return respond([_json(found, v) for v in window(every, wanted)], len(every), wanted)
+    versions = store().codesystems.versions(found.id)
+    newest_first: list[Version | None] = [None, *sorted(versions, key=lambda v: -v.created_ts)]
+    page = [_json(found, v, versions) for v in window(newest_first, wanted)]
+    return respond(page, len(newest_first), wanted)
 
 
 def get(owner_type: str, source: str, version: str, owner: str | None = None) -> Response:
@@ -105,7 +108,7 @@ def _update(found: places.Source, chosen: Version | None) -> Response:
     access.edit(found.id)
     if chosen is None:
         raise Invalid(["'id': HEAD is the source itself: update it at the source's URL."])
-    data = http.body()
+    data = bodies.body()
     description = bodies.text(data, "description") if "description" in data else None
     metadata = bodies.version_metadata(data, chosen.metadata)
     metadata["updated_by"] = access.author()
