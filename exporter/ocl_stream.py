@@ -91,21 +91,30 @@ def _stream(
     selection: Selection,
     **options: Any,
 ) -> Iterator[dict[str, Any]]:
+    """Pages of the view in id order, each turned into OCL JSON as one batch. Without
+    ``since`` the window (offset, limit) is cut from the components, so skipped ones cost
+    no JSON; with it, only the JSON's edit time says which ones count."""
     batch_of = concept_batch if type_name == "concept" else mapping_batch
     after: Any = None
-    skipped = sent = 0
-    while selection.limit is None or sent < selection.limit:
+    skip, left = selection.offset, selection.limit
+    while left is None or left > 0:
         page = store.page(view, type_name, selection.filter(), after=after, limit=BATCH)
-        for edited, data in batch_of(store, view, place, page.items, **options):
+        items = page.items
+        if selection.since is None:
+            cut = min(skip, len(items))
+            skip, items = skip - cut, items[cut:]
+            items = items if left is None else items[:left]
+        for edited, data in batch_of(store, view, place, items, **options):
             if selection.since is not None and edited < selection.since:
                 continue
-            if skipped < selection.offset:
-                skipped += 1
+            if selection.since is not None and skip:
+                skip -= 1
                 continue
             yield data
-            sent += 1
-            if selection.limit is not None and sent >= selection.limit:
-                return
+            if left is not None:
+                left -= 1
+                if left == 0:
+                    return
         if page.next_after is None or not page.items:
             return
         after = page.next_after

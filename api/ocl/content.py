@@ -65,23 +65,25 @@ def list_items(
     )
     query = (request.args.get("q") or "").strip()
     if query and type_name == "concept":
+        if chosen.since is not None:
+            raise Invalid(["'updatedSince': Cannot be combined with 'q'."])
         hits, total, _ = store().search_concepts(
             view, query, chosen.filter(), offset=wanted.offset, limit=wanted.limit
         )
-        items = [
-            data
-            for _, data in ocl_stream.concept_batch(
-                store(), view, found.place, hits, locale=found.locale
-            )
-        ]
-        return respond(items, total, wanted)
+        batch = ocl_stream.concept_batch(store(), view, found.place, hits, locale=found.locale)
+        return respond([data for _, data in batch], total, wanted)
     stream = ocl_stream.concepts if type_name == "concept" else ocl_stream.mappings
-    items = list(stream(store(), view, found.place, chosen, locale=found.locale))
     if chosen.since is None:
-        total = store().count(view, type_name, chosen.filter())
-    else:  # counted by reading every one edited since (docs/ocl.md, "updatedSince")
-        counting = Selection(chosen.include_retired, chosen.since)
-        total = sum(1 for _ in stream(store(), view, found.place, counting, locale=found.locale))
+        items = list(stream(store(), view, found.place, chosen, locale=found.locale))
+        return respond(items, store().count(view, type_name, chosen.filter()), wanted)
+    # Edited since: counted by reading every one (docs/ocl.md, "updatedSince"), in one pass
+    # that keeps only the page.
+    every = Selection(chosen.include_retired, chosen.since)
+    items, total = [], 0
+    for data in stream(store(), view, found.place, every, locale=found.locale):
+        if wanted.offset <= total < wanted.offset + wanted.limit:
+            items.append(data)
+        total += 1
     return respond(items, total, wanted)
 
 

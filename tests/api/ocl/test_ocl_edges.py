@@ -7,6 +7,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from exporter import ocl_stream
+from revisions import ManualClock
 from tests.api.ocl.conftest import concept_body
 
 
@@ -106,3 +107,24 @@ def test_version_of_a_concept_reads_head_at_that_time(client: FlaskClient, sourc
     native = client.get(f"/MAIN/ICD@{first}/concepts/A1").get_json()
     ocl = client.get(f"{source}concepts/A1/{first}/").get_json()
     assert ocl["concept_class"] == native["conceptClass"] == "Diagnosis"
+
+
+def test_updated_since_pages_and_counts_across_batches(
+    client: FlaskClient, source: str, clock: ManualClock, small_batches: None
+) -> None:
+    client.post(f"{source}concepts/", json=concept_body("B"))
+    clock.set(1_700_000_000_000)
+    for cid in ("C", "D", "E"):
+        client.post(f"{source}concepts/", json=concept_body(cid))
+    client.patch(f"{source}concepts/A1/", json={"datatype": "Text"})  # edited since, too
+    page = client.get(f"{source}concepts/?updatedSince=20231114221320&limit=3&page=2")
+    assert [c["id"] for c in page.get_json()] == ["E"]
+    assert page.headers["num_found"] == "4"
+    data = client.get(f"{source}?includeConcepts=true&updatedSince=20231114221320&offset=1")
+    assert [c["id"] for c in data.get_json()["concepts"]] == ["C", "D", "E"]
+
+
+def test_q_with_updated_since_is_400(client: FlaskClient, source: str) -> None:
+    response = client.get(f"{source}concepts/?q=name&updatedSince=20231114221320")
+    assert response.status_code == 400
+    assert response.get_json()["violations"][0].startswith("'updatedSince':")
