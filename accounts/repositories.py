@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, select
+from sqlalchemy import Connection, Engine, Row, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from accounts.schema import orgs, repositories, users
@@ -59,14 +60,14 @@ class Repository:
     kind: str = SOURCE
 
 
-def _repository(row: object) -> Repository:
+def _repository(row: Row[Any]) -> Repository:
     return Repository(
-        codesystem_id=row.codesystem_id,  # type: ignore[attr-defined]
-        owner_type=row.owner_type,  # type: ignore[attr-defined]
-        owner=row.owner,  # type: ignore[attr-defined]
-        repo_id=row.repo_id,  # type: ignore[attr-defined]
-        public_access=row.public_access,  # type: ignore[attr-defined]
-        kind=row.kind,  # type: ignore[attr-defined]
+        codesystem_id=row.codesystem_id,
+        owner_type=row.owner_type,
+        owner=row.owner,
+        repo_id=row.repo_id,
+        public_access=row.public_access,
+        kind=row.kind,
     )
 
 

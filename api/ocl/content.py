@@ -4,7 +4,7 @@ PATCH both partial; a given ``names`` or ``descriptions`` list replaces the old 
 absent one stays), retire (DELETE), ``reactivate/``, ``versions/`` and one version.
 
 Every write is one commit on the source's working branch, authored by the caller. A
-concept's versions are the commit timestamps of its edits (``exporter.ocl_json``): the
+concept's versions are the commit timestamps of its edits (``exporter.ocl_stream``): the
 version ``T`` reads ``HEAD@T``.
 """
 
@@ -22,7 +22,7 @@ from api.ocl import access, bodies, places
 from api.ocl.paging import page_request, respond
 from api.ocl.repo_content import since, truthy
 from api.services import store
-from exporter import ocl_json, ocl_stream
+from exporter import ocl, ocl_json, ocl_stream
 from exporter.ocl_stream import Selection
 from revisions import ReadPoint
 from revisions.errors import ComponentExists, ComponentNotFound
@@ -42,9 +42,11 @@ def _item(found: places.Source, view: View, component: Component) -> dict[str, A
     return next(batch(store(), view, found.place, [component], locale=found.locale))[1]
 
 
-def _lookup(found: places.Source, kind: str, item_id: str, version: str | None = None):
-    view, component = store().lookup(places.read_point(found, version), KINDS[kind], item_id)
-    return view, component
+def _lookup(
+    found: places.Source, kind: str, item_id: str, version: str | None = None
+) -> tuple[View, Component]:
+    """The view of ``HEAD`` (or the version) and the concept or mapping in it (404 if none)."""
+    return store().lookup(places.read_point(found, version), KINDS[kind], item_id)
 
 
 # --- reads --------------------------------------------------------------------------------
@@ -222,7 +224,7 @@ def _description_changes(
     if "names" not in data and "descriptions" not in data:
         return []
     current = store().referring(view, "description", "concept_id", [concept_id]).get(concept_id, [])
-    parts = bodies.ocl.concept(
+    parts = ocl.concept(
         {"id": concept_id, **{k: data[k] for k in ("names", "descriptions") if k in data}}
     )
     wanted = {i: f for t, i, f in parts if t == "description"}

@@ -25,7 +25,13 @@ SOURCE = "<source>"
 
 
 def _route(
-    prefix: str, rule: str, name: str, view: Callable[..., Any], method: str, summary: str, **kw
+    prefix: str,
+    rule: str,
+    name: str,
+    view: Callable[..., Any],
+    method: str,
+    summary: str,
+    **kw: Any,
 ) -> Route:
     return Route(f"{rule}/", f"ocl_{prefix}_{name}", view, method, summary, tags=TAGS, **kw)
 
