@@ -227,11 +227,9 @@ def concept_json(
     times: list[int],
     *,
     locale: str = "en",
-    version_path: str = "",
     latest: bool = True,
 ) -> dict[str, Any]:
-    """OCL's Concept (export shape, ocl.md §2.2). ``times``: the concept's edit times;
-    ``version_path``: ``<source version>/`` when read under a source version."""
+    """OCL's Concept (export shape, ocl.md §2.2). ``times``: the concept's edit times."""
     fields = concept.fields
     version = str(times[-1]) if times else str(concept.timestamp)
     url = f"{place.url}concepts/{concept.id}/"
@@ -251,7 +249,7 @@ def concept_json(
         "retired": not fields.get("active", True),
         "retire_reason": fields.get("retire_reason"),
         "source": place.repo_id,
-        "source_url": f"{place.url}{version_path}",
+        "source_url": place.url,
         **place.owner_fields(),
         "version": version,
         "url": url,

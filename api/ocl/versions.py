@@ -87,6 +87,13 @@ def list_all(owner_type: str, source: str, owner: str | None = None) -> Response
     found = places.source(owner_type, owner, source)
     wanted = page_request()
     versions = store().codesystems.versions(found.id)
+    released = request.args.get("released")
+    if released:  # as ocl-cli asks: only released (or only unreleased) versions, no HEAD
+        wanted_flag = bodies.flag({"released": released}, "released")
+        chosen = [v for v in versions if bool(v.metadata.get("released")) is wanted_flag]
+        ordered = sorted(chosen, key=lambda v: -v.created_ts)
+        page = [_json(found, v, versions) for v in window(ordered, wanted)]
+        return respond(page, len(ordered), wanted)
     newest_first: list[Version | None] = [None, *sorted(versions, key=lambda v: -v.created_ts)]
     page = [_json(found, v, versions) for v in window(newest_first, wanted)]
     return respond(page, len(newest_first), wanted)

@@ -189,3 +189,16 @@ def test_ocl_write_is_read_natively_with_history(
     assert client.get(f"/MAIN/ICD@{before}/concepts/A1").get_json()["conceptClass"] == "Diagnosis"
     history = client.get("/ICD/concepts/A1/history").get_json()["items"]
     assert len(history) == 2
+
+
+def test_unknown_mapping_and_mapping_version_are_404(client: FlaskClient, source: str) -> None:
+    assert client.get(f"{source}mappings/NOPE/").status_code == 404
+    assert client.patch(f"{source}mappings/NOPE/", json={"map_type": "X"}).status_code == 404
+    assert client.delete(f"{source}mappings/NOPE/").status_code == 404
+    assert client.get(f"{source}concepts/A1/history").status_code == 404
+
+
+def test_post_to_an_item_url_is_405(client: FlaskClient, source: str) -> None:
+    # ocldev updates mappings by POST to the item; OCL answers 405 and so do we.
+    assert client.post(f"{source}mappings/M1/", json={}).status_code == 405
+    assert client.post(f"{source}concepts/A1/", json={}).status_code == 405

@@ -167,3 +167,13 @@ def test_compress_answers_the_same_json_zipped(client: FlaskClient, source: str)
     with zipfile.ZipFile(io.BytesIO(response.get_data())) as archive:
         assert archive.namelist() == ["export.json"]
         assert json.loads(archive.read("export.json")) == plain
+
+
+def test_versions_filtered_by_released(client: FlaskClient, source: str) -> None:
+    client.post(f"{source}versions/", json={"id": "v1", "released": True})
+    client.post(f"{source}versions/", json={"id": "v2"})
+    released = client.get(f"{source}versions/?released=true").get_json()
+    assert [v["id"] for v in released] == ["v1"]
+    unreleased = client.get(f"{source}versions/?released=false").get_json()
+    assert [v["id"] for v in unreleased] == ["v2"]
+    assert client.get(f"{source}versions/?released=maybe").status_code == 400
