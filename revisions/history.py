@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, and_, func, or_, select
+import functools
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, bindparam, func, or_, select
 
 from revisions import branches, schema
 from revisions.components import ComponentType
 from revisions.records import Commit, CommitKind, Revision
-from revisions.visibility import View, written_in
+from revisions.visibility import View, segment_params, written_in
 
 
 def commit_log(
@@ -86,17 +89,25 @@ def edit_times(
     written above it leaves a tombstone without the column, and is not seen here."""
     if not ids:
         return {}
+    limits = {s.branch_id: s.upto for s in view.segments}
+    params = {**segment_params(view), "ids": ids}
+    statement = _edit_times_statement(ctype, column, len(view.segments))
+    found: dict[str, set[int]] = {}
+    for key, branch_id, start, end in connection.execute(statement, params):
+        times = found.setdefault(key, set())
+        times.add(start)
+        if end is not None and end <= limits[branch_id]:
+            times.add(end)
+    return {cid: sorted(times) for cid, times in found.items()}
+
+
+@functools.cache
+def _edit_times_statement(ctype: ComponentType, column: str, depth: int) -> Select[Any]:
+    """:func:`edit_times`' query for views ``depth`` segments deep, built once: segments and
+    ids are bound parameters."""
     table = ctype.table
     key = table.c[column]
-    limits = {s.branch_id: s.upto for s in view.segments}
-    seen = [written_in(table, s) for s in view.segments]
-    stmt = select(key, table.c.branch_id, table.c.start_ts, table.c.end_ts).where(
-        key.in_(ids), or_(*seen)
+    seen = [written_in(table, segment) for segment in range(depth)]
+    return select(key, table.c.branch_id, table.c.start_ts, table.c.end_ts).where(
+        key.in_(bindparam("ids", expanding=True)), or_(*seen)
     )
-    found: dict[str, set[int]] = {}
-    for row in connection.execute(stmt):
-        times = found.setdefault(row[0], set())
-        times.add(row.start_ts)
-        if row.end_ts is not None and row.end_ts <= limits[row.branch_id]:
-            times.add(row.end_ts)
-    return {cid: sorted(times) for cid, times in found.items()}

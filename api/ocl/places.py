@@ -38,19 +38,21 @@ class Source:
         return self.codesystem.branch_path
 
 
-def owner(owner_type: str, name: str | None) -> tuple[str, str]:
+def owner(owner_type: str, name: str | None, *, check: bool = True) -> tuple[str, str]:
     """(``orgs``|``users``, owner) of a URL; ``/user/`` is the caller (401 if anonymous);
-    404 for an owner that does not exist."""
+    with ``check``, 404 for an owner that does not exist."""
     if owner_type == "user":
         owner_type, name = "users", access.caller()
     assert name is not None
-    repositories.check_owner(store().engine, owner_type, name)
+    if check:
+        repositories.check_owner(store().engine, owner_type, name)
     return owner_type, name
 
 
 def source(owner_type: str, name: str | None, source_id: str) -> Source:
-    """The source ``source_id`` of the owner, if the caller may see it."""
-    owner_type, name = owner(owner_type, name)
+    """The source ``source_id`` of the owner, if the caller may see it (the record's lookup
+    tells an unknown owner from an unknown source)."""
+    owner_type, name = owner(owner_type, name, check=False)
     repository = repositories.get(store().engine, owner_type, name, source_id)
     access.view(repository.codesystem_id)
     return of(repository)
