@@ -14,7 +14,7 @@ from typing import Any
 from flask import Response, request
 
 from accounts import repositories
-from accounts.repositories import Repository, RepositoryExists
+from accounts.repositories import OwnerNotFound, Repository, RepositoryExists
 from api import http
 from api.errors import Invalid
 from api.ocl import access, bodies, places, repo_content
@@ -97,6 +97,9 @@ def create(owner_type: str, owner: str | None = None) -> Response:
         raise Invalid(
             [f"'id': Source with id '{source_id}' already exists for '{owner}'."]
         ) from None
+    except OwnerNotFound:  # the owner went meanwhile
+        store().codesystems.delete(short_code)
+        raise
     found = places.source(owner_type, owner, source_id)
     response = http.json(_json(found), status=201)
     response.headers["Location"] = request.host_url.rstrip("/") + found.place.url
