@@ -102,6 +102,40 @@ def get_item(
     return http.json(_item(found, view, component))
 
 
+def concept_mappings(
+    owner_type: str,
+    source: str,
+    item_id: str,
+    version: str | None = None,
+    owner: str | None = None,
+) -> Response:
+    """``…/concepts/:c/mappings/``: the mappings from the concept (paged, id order;
+    retired ones with ``includeRetired``)."""
+    found = places.source(owner_type, owner, source)
+    view, _ = _lookup(found, "concepts", item_id, version)
+    wanted = page_request()
+    mappings = store().referring(view, "mapping", "source_id", [item_id]).get(item_id, [])
+    if not truthy("includeRetired"):
+        mappings = [m for m in mappings if m.fields.get("active", True)]
+    page = mappings[wanted.offset : wanted.offset + wanted.limit]
+    batch = ocl_stream.mapping_batch(store(), view, found.place, page, locale=found.locale)
+    return respond([data for _, data in batch], len(mappings), wanted)
+
+
+def extras(
+    owner_type: str,
+    source: str,
+    kind: str,
+    item_id: str,
+    version: str | None = None,
+    owner: str | None = None,
+) -> Response:
+    """``…/:id/extras/``: the concept's or mapping's extras object."""
+    found = places.source(owner_type, owner, source)
+    _, component = _lookup(found, kind, item_id, version)
+    return http.json(component.fields.get("extras") or {})
+
+
 def _times(found: places.Source, view: View, component: Component) -> list[int]:
     times = (
         ocl_stream.concept_times(store(), view, [component.id])

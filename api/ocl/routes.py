@@ -74,6 +74,14 @@ def _content_routes(owner_type: str, base: str, versioned: bool) -> list[Route]:
             ),
             _route(
                 owner_type,
+                f"{item}/extras",
+                f"{one}_extras{at}",
+                partial(content.extras, **common),
+                "GET",
+                f"The extras of a {one}",
+            ),
+            _route(
+                owner_type,
                 f"{item}/<item_version>",
                 f"{one}_version{at}",
                 partial(content.item_version, **common),
@@ -81,6 +89,18 @@ def _content_routes(owner_type: str, base: str, versioned: bool) -> list[Route]:
                 f"One version of a {one}",
             ),
         ]
+        if kind == "concepts":
+            found.append(
+                _route(
+                    owner_type,
+                    f"{item}/mappings",
+                    f"concept_mappings{at}",
+                    partial(content.concept_mappings, owner_type=owner_type),
+                    "GET",
+                    "Mappings from a concept",
+                    lists=True,
+                )
+            )
         if versioned:
             for method in ("POST",):
                 found.append(

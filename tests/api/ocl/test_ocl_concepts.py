@@ -202,3 +202,26 @@ def test_post_to_an_item_url_is_405(client: FlaskClient, source: str) -> None:
     # ocldev updates mappings by POST to the item; OCL answers 405 and so do we.
     assert client.post(f"{source}mappings/M1/", json={}).status_code == 405
     assert client.post(f"{source}concepts/A1/", json={}).status_code == 405
+
+
+def test_the_urls_a_concept_names_answer(client: FlaskClient, source: str) -> None:
+    body = {
+        "id": "M1",
+        "map_type": "SAME-AS",
+        "from_concept_url": f"{source}concepts/A1/",
+        "to_source_url": "/orgs/X/sources/Y/",
+        "to_concept_code": "1",
+        "extras": {"k": "v"},
+    }
+    client.post(f"{source}mappings/", json=body)
+    concept = client.get(f"{source}concepts/A1/").get_json()
+    mappings = client.get(concept["mappings_url"])
+    assert [m["id"] for m in mappings.get_json()] == ["M1"]
+    assert mappings.headers["num_found"] == "1"
+    client.delete(f"{source}mappings/M1/")
+    assert client.get(concept["mappings_url"]).get_json() == []
+    retired = client.get(concept["mappings_url"] + "?includeRetired=true").get_json()
+    assert [m["id"] for m in retired] == ["M1"]
+    assert client.get(concept["extras_url"]).get_json() == {}
+    assert client.get(f"{source}mappings/M1/extras/").get_json() == {"k": "v"}
+    assert client.get(concept["versions_url"]).status_code == 200
