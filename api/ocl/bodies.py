@@ -139,6 +139,8 @@ def version_metadata(data: dict[str, Any], current: dict[str, Any]) -> dict[str,
 def concept_parts(place: Place, data: dict[str, Any], concept_id: str) -> list[ocl.Component]:
     """The concept and its descriptions for an OCL concept body (``id`` as given)."""
     text(data, "concept_class", required=True)
+    for name in ("datatype", "external_id", "retire_reason"):
+        text(data, name)
     check_lists(data, required=True)
     flag(data, "retired")
     parts = ocl.concept({**data, "id": concept_id})

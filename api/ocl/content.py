@@ -190,7 +190,7 @@ def item_version(
     found = places.source(owner_type, owner, source)
     view, component = _lookup(found, kind, item_id, version)
     times = _times(found, view, component)
-    if not item_version.isdigit() or int(item_version) not in times:
+    if not (item_version.isascii() and item_version.isdigit()) or int(item_version) not in times:
         raise ComponentNotFound(
             f"{KINDS[kind].capitalize()} '{item_id}' has no version '{item_version}'."
         )

@@ -128,3 +128,27 @@ def test_q_with_updated_since_is_400(client: FlaskClient, source: str) -> None:
     response = client.get(f"{source}concepts/?q=name&updatedSince=20231114221320")
     assert response.status_code == 400
     assert response.get_json()["violations"][0].startswith("'updatedSince':")
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("concepts/", {"id": "B", "concept_class": "X", "names": [{"name": "n"}], "datatype": {}}),
+        ("concepts/", {"id": "B", "concept_class": "X", "names": ["n"]}),
+        ("concepts/", {"id": "B", "concept_class": "X", "names": [{"name": "n", "locale": "?"}]}),
+        ("concepts/", {"id": "B", "concept_class": 1, "names": [{"name": "n"}]}),
+        ("mappings/", {"map_type": "X", "from_concept_url": 5, "to_concept_url": "/x/"}),
+        ("mappings/", {"map_type": ["X"]}),
+        ("versions/", {"id": "v1", "extras": []}),
+        ("versions/", {"id": "v 1"}),
+    ],
+)
+def test_bad_bodies_are_400(client: FlaskClient, source: str, path: str, body: dict) -> None:
+    response = client.post(f"{source}{path}", json=body)
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["status"] == "400"
+
+
+def test_a_concept_version_that_is_no_number_is_404(client: FlaskClient, source: str) -> None:
+    assert client.get(f"{source}concepts/A1/²/").status_code == 404
+    assert client.get(f"{source}concepts/A1/99999999999999999999/").status_code == 404
