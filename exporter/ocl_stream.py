@@ -39,17 +39,19 @@ class Selection:
         return Filter() if self.include_retired else Filter.of(active=True)
 
 
+CONCEPT_PARTS = ((TYPES["concept"], "component_id"), (TYPES["description"], "concept_id"))
+MAPPING_PARTS = ((TYPES["mapping"], "component_id"),)
+
+
 def concept_times(store: RevisionStore, view: View, ids: list[str]) -> dict[str, list[int]]:
     """Per concept id, the edit times of the concept and its descriptions, ascending."""
     with store.reading() as connection:
-        own = edit_times(connection, TYPES["concept"], view, "component_id", ids)
-        described = edit_times(connection, TYPES["description"], view, "concept_id", ids)
-    return {cid: sorted(set(own.get(cid, [])) | set(described.get(cid, []))) for cid in ids}
+        return edit_times(connection, view, CONCEPT_PARTS, ids)
 
 
 def mapping_times(store: RevisionStore, view: View, ids: list[str]) -> dict[str, list[int]]:
     with store.reading() as connection:
-        return edit_times(connection, TYPES["mapping"], view, "component_id", ids)
+        return edit_times(connection, view, MAPPING_PARTS, ids)
 
 
 def descriptions_of(store: RevisionStore, view: View, ids: list[str]) -> dict[str, list[Component]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, func, or_, select
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, union_all
 
 from revisions import branches, schema
 from revisions.components import ComponentType
@@ -79,19 +79,23 @@ def component_history(
     return result
 
 
+Part = tuple[ComponentType, str]  # a component type and the column that names the id
+
+
 def edit_times(
-    connection: Connection, ctype: ComponentType, view: View, column: str, ids: list[str]
+    connection: Connection, view: View, parts: tuple[Part, ...], ids: list[str]
 ) -> dict[str, list[int]]:
     """Per id in ``ids``, the commit timestamps (ascending, distinct) at which the view's
-    chain wrote a revision of a ``ctype`` component whose ``column`` is that id, or closed
-    one (a deletion): ``column`` ``component_id`` for the components themselves,
-    ``concept_id`` for the descriptions of concepts. A deletion on a child branch of a row
-    written above it leaves a tombstone without the column, and is not seen here."""
+    chain wrote, or closed (a deletion), a revision of a component of one of ``parts`` whose
+    column is that id: ``(concept type, "component_id")`` for concepts themselves,
+    ``(description type, "concept_id")`` for the descriptions of concepts. One statement
+    for every part. A deletion on a child branch of a row written above it leaves a
+    tombstone without the column, and is not seen here."""
     if not ids:
         return {}
     limits = {s.branch_id: s.upto for s in view.segments}
     params = {**segment_params(view), "ids": ids}
-    statement = _edit_times_statement(ctype, column, len(view.segments))
+    statement = _edit_times_statement(parts, len(view.segments))
     found: dict[str, set[int]] = {}
     for key, branch_id, start, end in connection.execute(statement, params):
         times = found.setdefault(key, set())
@@ -102,12 +106,17 @@ def edit_times(
 
 
 @functools.cache
-def _edit_times_statement(ctype: ComponentType, column: str, depth: int) -> Select[Any]:
+def _edit_times_statement(parts: tuple[Part, ...], depth: int) -> Any:
     """:func:`edit_times`' query for views ``depth`` segments deep, built once: segments and
     ids are bound parameters."""
-    table = ctype.table
-    key = table.c[column]
-    seen = [written_in(table, segment) for segment in range(depth)]
-    return select(key, table.c.branch_id, table.c.start_ts, table.c.end_ts).where(
-        key.in_(bindparam("ids", expanding=True)), or_(*seen)
-    )
+    selects = []
+    for ctype, column in parts:
+        table = ctype.table
+        key = table.c[column]
+        seen = [written_in(table, segment) for segment in range(depth)]
+        selects.append(
+            select(key.label("key"), table.c.branch_id, table.c.start_ts, table.c.end_ts).where(
+                key.in_(bindparam("ids", expanding=True)), or_(*seen)
+            )
+        )
+    return selects[0] if len(selects) == 1 else union_all(*selects)

@@ -14,7 +14,7 @@ def _times(
 ) -> dict[str, list[int]]:
     view = store.view(ReadPoint(path))
     with store.reading() as connection:
-        return edit_times(connection, TYPES[type_name], view, column, ids)
+        return edit_times(connection, view, ((TYPES[type_name], column),), ids)
 
 
 def test_writes_and_deletions_are_edit_times(store: RevisionStore, clock: ManualClock) -> None:
@@ -54,3 +54,17 @@ def test_a_child_sees_its_parent_only_up_to_its_base(
     assert first is not None
     times = _times(store, "MAIN/task", "concept", "component_id", ["C"])
     assert times == {"C": [first.timestamp]}
+
+
+def test_parts_are_read_together(store: RevisionStore, clock: ManualClock) -> None:
+    first = store.commit("MAIN", "a", "c", [Create("concept", "C", {})])
+    clock.advance(10)
+    second = store.commit(
+        "MAIN", "a", "c", [Create("description", "D", {"concept_id": "C", "term": "t"})]
+    )
+    assert first is not None
+    assert second is not None
+    parts = ((TYPES["concept"], "component_id"), (TYPES["description"], "concept_id"))
+    with store.reading() as connection:
+        found = edit_times(connection, store.view(ReadPoint("MAIN")), parts, ["C"])
+    assert found == {"C": [first.timestamp, second.timestamp]}

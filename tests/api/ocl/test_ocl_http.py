@@ -1,6 +1,6 @@
-"""The OCL API over real HTTP (waitress, the server ``snowpath serve`` runs in each
-process): a streamed repository GET and its zip arrive whole, chunked, after the view
-returned (no request context left while the body is written)."""
+"""The OCL API over real HTTP (a WSGI server on a socket, in a thread; ``snowpath serve``
+itself is tested in tests/api/test_serve.py): a streamed repository GET and its zip arrive
+whole, chunked, written after the view returned (no request context left then)."""
 
 from __future__ import annotations
 
@@ -12,20 +12,21 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from flask import Flask
-from waitress import create_server
+from werkzeug.serving import make_server
 
 from tests.api.ocl.conftest import concept_body
 
 
 @pytest.fixture
 def base_url(app: Flask, source: str) -> Iterator[str]:
-    server = create_server(app, host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.effective_port}"
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
-        server.close()
+        server.shutdown()
+        server.server_close()
         thread.join(timeout=5)
 
 
