@@ -177,3 +177,11 @@ def test_versions_filtered_by_released(client: FlaskClient, source: str) -> None
     unreleased = client.get(f"{source}versions/?released=false").get_json()
     assert [v["id"] for v in unreleased] == ["v2"]
     assert client.get(f"{source}versions/?released=maybe").status_code == 400
+
+
+def test_a_deleted_version_can_be_cut_again(client: FlaskClient, source: str) -> None:
+    client.post(f"{source}versions/", json={"id": "v1"})
+    client.delete(f"{source}v1/")
+    client.patch(f"{source}concepts/A1/", json={"concept_class": "Finding"})
+    assert client.post(f"{source}versions/", json={"id": "v1"}).status_code == 201
+    assert client.get(f"{source}v1/concepts/A1/").get_json()["concept_class"] == "Finding"
