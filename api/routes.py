@@ -15,6 +15,7 @@ from werkzeug.routing import BaseConverter, PathConverter
 
 from api import render
 from api import schemas as s
+from api.ocl import routes as ocl_routes
 from api.openapi import Route
 from api.shapes import camel
 from api.views import branches, codesystems, commits, components, docs, imports, merges
@@ -658,5 +659,5 @@ CONVERTERS = {"branch": BranchPathConverter, "component": ComponentIdConverter}
 
 def register(app: Flask) -> None:
     app.url_map.converters.update(CONVERTERS)
-    for route in ROUTES:
+    for route in (*ROUTES, *ocl_routes.ROUTES):  # the OCL API's table: api/ocl/routes.py
         app.add_url_rule(route.rule, route.endpoint, route.view, methods=[route.method])

@@ -1,9 +1,10 @@
 """OCL's JSON for concepts and mappings -> the store's components (the import direction).
 
 An OCL concept becomes a concept plus one description per name (its ``name_type``, or
-``SYNONYM`` when blank) and per description (type ``DEFINITION``, OCL's description type kept
-in extras). An OCL mapping becomes a mapping: to a concept of the same source through
-``target_id``, to anything else through ``target_code_system``/``target_code``.
+``SYNONYM`` when blank; a blank given as text, such as ``"None"``, is kept in the
+description's extras as ``name_type``) and per description (type ``DEFINITION``, OCL's
+``description_type`` kept in extras). An OCL mapping becomes a mapping: to a concept of the
+same source through ``target_id``, to anything else through ``target_code_system``/``target_code``.
 
 Each OCL object must meet the store's rule for text and nesting (``revisions.values``):
 one that does not fails the import as invalid, naming the object and the field, before
@@ -61,12 +62,14 @@ def concept(data: dict[str, Any]) -> list[Component]:
                     "language_code": _text(name.get("locale")) or "en",
                     "type": _text(name.get("name_type")) or "SYNONYM",
                     "preferred": _flag(name.get("locale_preferred")),
+                    "active": not _flag(name.get("retired")),
                     "external_id": _text(name.get("external_id")),
+                    "extras": _kept_blank("name_type", name.get("name_type")),
                 },
             )
         )
     for i, text in enumerate(data.get("descriptions") or []):
-        kind = _text(text.get("description_type"))
+        kind = text.get("description_type")
         result.append(
             (
                 "description",
@@ -77,12 +80,19 @@ def concept(data: dict[str, Any]) -> list[Component]:
                     "language_code": _text(text.get("locale")) or "en",
                     "type": "DEFINITION",
                     "preferred": _flag(text.get("locale_preferred")),
+                    "active": not _flag(text.get("retired")),
                     "external_id": _text(text.get("external_id")),
-                    "extras": {"description_type": kind} if kind else None,
+                    "extras": {"description_type": str(kind)} if kind is not None else None,
                 },
             )
         )
     return result
+
+
+def _kept_blank(name: str, value: Any) -> dict[str, Any] | None:
+    """``{name: value}`` for a blank OCL type given as text (``"None"``, ``""``), which the
+    store keeps as ``SYNONYM``: the extras remember what was given, so it reads back."""
+    return {name: value} if isinstance(value, str) and _text(value) is None else None
 
 
 def _id(data: dict[str, Any], fallback: str) -> str:

@@ -203,15 +203,27 @@ class CodeSystems:
     # --- versions --------------------------------------------------------------------------
 
     def create_version(
-        self, codesystem_id: str, version: str, effective_time: str, description: str = ""
+        self,
+        codesystem_id: str,
+        version: str,
+        effective_time: str,
+        description: str = "",
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        author: str | None = None,
     ) -> Version:
-        """Cut a version at the working branch's head: a read-only tag branch, O(1)."""
+        """Cut a version at the working branch's head: a read-only tag branch, O(1).
+        ``metadata``: what else the caller keeps about the version (an object)."""
         branches.check_name(version)
         effective = normalize_effective_time(effective_time)
         if not isinstance(description, str):
             raise InvalidRequest("A version description must be text.")
         check_text("description", description)
-        with self._write(comment=f"Version {version} ({effective})") as tx:
+        check_json("metadata", dict(metadata or {}))
+        options: dict[str, Any] = {"comment": f"Version {version} ({effective})"}
+        if author is not None:
+            options["author"] = author
+        with self._write(**options) as tx:
             connection, ts = tx.connection, tx.ts
             row = load_row(connection, codesystem_id)
             working = tx.lock_id(row["branch_id"])
@@ -248,9 +260,68 @@ class CodeSystems:
                     description=description,
                     branch_id=tag_id,
                     created_ts=ts,
+                    metadata=dict(metadata or {}),
                 )
             )
             return to_version(connection, load_version_row(connection, codesystem_id, version))
+
+    def update_version(
+        self,
+        codesystem_id: str,
+        version: str,
+        *,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Version:
+        """Change a version's description and/or replace its metadata (never its content:
+        the tag branch stays where it was cut)."""
+        values: dict[str, Any] = {}
+        if description is not None:
+            if not isinstance(description, str):
+                raise InvalidRequest("A version description must be text.")
+            check_text("description", description)
+            values["description"] = description
+        if metadata is not None:
+            check_json("metadata", dict(metadata))
+            values["metadata"] = dict(metadata)
+        with self._write() as tx:
+            connection = tx.connection
+            load_version_row(connection, codesystem_id, version)
+            if values:
+                connection.execute(
+                    CV.update()
+                    .where(CV.c.codesystem_id == codesystem_id, CV.c.version == version)
+                    .values(**values)
+                )
+            return to_version(connection, load_version_row(connection, codesystem_id, version))
+
+    def delete_version(self, codesystem_id: str, version: str) -> None:
+        """Remove a version: its record goes, its tag branch is marked deleted (the
+        revisions stay). Refused while a code system extends it."""
+        with self._write() as tx:
+            connection = tx.connection
+            row = load_version_row(connection, codesystem_id, version)
+            dependants = (
+                connection.execute(
+                    select(CS.c.id).where(
+                        CS.c.extension_of == codesystem_id,
+                        CS.c.extension_of_version == version,
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            if dependants:
+                raise Conflict(
+                    f"Version '{version}' of '{codesystem_id}' is extended by "
+                    f"{', '.join(dependants)}."
+                )
+            tag = branches.load_by_id(connection, row["branch_id"])
+            if tag.deleted_ts is None:
+                branches.mark_deleted(connection, tag, tx.ts)
+            connection.execute(
+                delete(CV).where(CV.c.codesystem_id == codesystem_id, CV.c.version == version)
+            )
 
     def versions(self, codesystem_id: str) -> list[Version]:
         """The code system's versions, oldest first."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, and_, func, or_, select
+import functools
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, union_all
 
 from revisions import branches, schema
 from revisions.components import ComponentType
 from revisions.records import Commit, CommitKind, Revision
-from revisions.visibility import View, written_in
+from revisions.visibility import View, segment_params, written_in
 
 
 def commit_log(
@@ -74,3 +77,46 @@ def component_history(
             )
         )
     return result
+
+
+Part = tuple[ComponentType, str]  # a component type and the column that names the id
+
+
+def edit_times(
+    connection: Connection, view: View, parts: tuple[Part, ...], ids: list[str]
+) -> dict[str, list[int]]:
+    """Per id in ``ids``, the commit timestamps (ascending, distinct) at which the view's
+    chain wrote, or closed (a deletion), a revision of a component of one of ``parts`` whose
+    column is that id: ``(concept type, "component_id")`` for concepts themselves,
+    ``(description type, "concept_id")`` for the descriptions of concepts. One statement
+    for every part. A deletion on a child branch of a row written above it leaves a
+    tombstone without the column, and is not seen here."""
+    if not ids:
+        return {}
+    limits = {s.branch_id: s.upto for s in view.segments}
+    params = {**segment_params(view), "ids": ids}
+    statement = _edit_times_statement(parts, len(view.segments))
+    found: dict[str, set[int]] = {}
+    for key, branch_id, start, end in connection.execute(statement, params):
+        times = found.setdefault(key, set())
+        times.add(start)
+        if end is not None and end <= limits[branch_id]:
+            times.add(end)
+    return {cid: sorted(times) for cid, times in found.items()}
+
+
+@functools.cache
+def _edit_times_statement(parts: tuple[Part, ...], depth: int) -> Any:
+    """:func:`edit_times`' query for views ``depth`` segments deep, built once: segments and
+    ids are bound parameters."""
+    selects = []
+    for ctype, column in parts:
+        table = ctype.table
+        key = table.c[column]
+        seen = [written_in(table, segment) for segment in range(depth)]
+        selects.append(
+            select(key.label("key"), table.c.branch_id, table.c.start_ts, table.c.end_ts).where(
+                key.in_(bindparam("ids", expanding=True)), or_(*seen)
+            )
+        )
+    return selects[0] if len(selects) == 1 else union_all(*selects)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -41,6 +41,7 @@ class Version:
     description: str
     branch_path: str
     created_ts: int
+    metadata: dict[str, Any] = field(default_factory=dict)
 
 
 def normalize_effective_time(value: Any) -> str:
@@ -156,4 +157,5 @@ def to_version(connection: Connection, row: Mapping[str, Any]) -> Version:
         description=row["description"],
         branch_path=branch_path(connection, row["branch_id"]),
         created_ts=row["created_ts"],
+        metadata=dict(row["metadata"] or {}),
     )

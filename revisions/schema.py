@@ -149,6 +149,7 @@ codesystem_versions = Table(
     Column("description", Text, nullable=False, default=""),
     Column("branch_id", RowId, ForeignKey("branches.id"), nullable=False),
     Column("created_ts", BigInteger, nullable=False),
+    Column("metadata", JSONType, nullable=False, default=dict),
     comment="A version: a read-only tag branch (branch_id) at the working branch's head.",
 )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, request
 
+from accounts import repositories
 from api import http, render
 from api.auth import current_author, require_write
 from api.errors import Invalid
@@ -70,6 +71,7 @@ def update(codesystem_id: str) -> Response:
 
 def delete(codesystem_id: str) -> Response:
     require_write()
+    repositories.check_not_repository(store().engine, codesystem_id)
     store().codesystems.delete(codesystem_id, expected=_expected(codesystem_id))
     return http.no_content()
 

@@ -1,0 +1,191 @@
+"""Repository records: which owner (a user or an organisation) holds which code system
+under which id, and who may see it (``public_access``). No Flask; every function takes the
+store's engine.
+
+A repository row is written after its code system exists and removed before it goes
+(``api.ocl`` does both); the owner must exist: an organisation in ``orgs`` or a user in
+``users`` (:func:`check_owner`, :class:`OwnerNotFound` otherwise).
+
+::
+
+    revisions.errors.NotFound
+    ├── OwnerNotFound
+    └── RepositoryNotFound
+    revisions.errors.Conflict
+    ├── RepositoryExists
+    └── IsRepository                    a code system deleted natively that is a repository
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, delete, select
+from sqlalchemy.exc import IntegrityError
+
+from accounts.schema import orgs, repositories, users
+from revisions.errors import Conflict, NotFound
+
+R = repositories
+OWNER_TYPES = ("orgs", "users")
+PUBLIC_ACCESS = ("View", "Edit", "None")
+SOURCE = "source"
+
+
+class OwnerNotFound(NotFound):
+    pass
+
+
+class RepositoryNotFound(NotFound):
+    pass
+
+
+class RepositoryExists(Conflict):
+    pass
+
+
+class IsRepository(Conflict):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Repository:
+    codesystem_id: str
+    owner_type: str  # orgs | users
+    owner: str
+    repo_id: str
+    public_access: str = "View"
+    kind: str = SOURCE
+
+
+def _repository(row: Row[Any]) -> Repository:
+    return Repository(
+        codesystem_id=row.codesystem_id,
+        owner_type=row.owner_type,
+        owner=row.owner,
+        repo_id=row.repo_id,
+        public_access=row.public_access,
+        kind=row.kind,
+    )
+
+
+def owner_exists(connection: Connection, owner_type: str, owner: str) -> bool:
+    """Whether an active organisation (``orgs``) or user (``users``) has that id."""
+    if owner_type == "orgs":
+        stmt = select(orgs.c.id).where(orgs.c.id == owner, orgs.c.is_active.is_(True))
+    elif owner_type == "users":
+        stmt = select(users.c.id).where(users.c.username == owner, users.c.is_active.is_(True))
+    else:
+        return False
+    return connection.execute(stmt).first() is not None
+
+
+def check_owner(engine: Engine, owner_type: str, owner: str) -> None:
+    """:class:`OwnerNotFound` unless the owner exists."""
+    with engine.connect() as connection:
+        if not owner_exists(connection, owner_type, owner):
+            kind = "Organization" if owner_type == "orgs" else "User"
+            raise OwnerNotFound(f"{kind} '{owner}' does not exist.")
+
+
+def add(engine: Engine, repository: Repository) -> Repository:
+    """Record a repository; :class:`RepositoryExists` if the owner has one with that id."""
+    try:
+        with engine.begin() as connection:
+            if not owner_exists(connection, repository.owner_type, repository.owner):
+                raise OwnerNotFound(f"Owner '{repository.owner}' does not exist.")
+            connection.execute(
+                R.insert().values(
+                    codesystem_id=repository.codesystem_id,
+                    kind=repository.kind,
+                    owner_type=repository.owner_type,
+                    owner=repository.owner,
+                    repo_id=repository.repo_id,
+                    public_access=repository.public_access,
+                )
+            )
+    except IntegrityError:
+        raise RepositoryExists(
+            f"'{repository.owner}' already has a {repository.kind} '{repository.repo_id}'."
+        ) from None
+    return repository
+
+
+def get(
+    engine: Engine, owner_type: str, owner: str, repo_id: str, kind: str = SOURCE
+) -> Repository:
+    """The owner's repository ``repo_id``: :class:`OwnerNotFound` or
+    :class:`RepositoryNotFound` when either is missing."""
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(R).where(
+                R.c.owner_type == owner_type,
+                R.c.owner == owner,
+                R.c.kind == kind,
+                R.c.repo_id == repo_id,
+            )
+        ).first()
+        if row is not None:
+            return _repository(row)
+        if not owner_exists(connection, owner_type, owner):
+            raise OwnerNotFound(f"Owner '{owner}' does not exist.")
+    raise RepositoryNotFound(f"'{owner}' has no {kind} '{repo_id}'.")
+
+
+def exists(engine: Engine, owner_type: str, owner: str, repo_id: str, kind: str = SOURCE) -> bool:
+    try:
+        get(engine, owner_type, owner, repo_id, kind)
+    except RepositoryNotFound:
+        return False
+    return True
+
+
+def by_codesystem(engine: Engine, codesystem_id: str) -> Repository | None:
+    """The repository a code system is, or None (a code system owned by the server)."""
+    with engine.connect() as connection:
+        row = connection.execute(select(R).where(R.c.codesystem_id == codesystem_id)).first()
+    return None if row is None else _repository(row)
+
+
+def check_not_repository(engine: Engine, codesystem_id: str) -> None:
+    """:class:`IsRepository` when the code system is a repository: the native API does not
+    delete it from under its owner (the OCL API deletes both)."""
+    found = by_codesystem(engine, codesystem_id)
+    if found is not None:
+        raise IsRepository(
+            f"Code system '{codesystem_id}' is the {found.kind} "
+            f"/{found.owner_type}/{found.owner}/{found.kind}s/{found.repo_id}/: "
+            "delete it through the OCL API."
+        )
+
+
+def list_for(
+    engine: Engine, owner_type: str | None = None, owner: str | None = None, kind: str = SOURCE
+) -> Iterator[Repository]:
+    """The repositories of one owner (both given) or of everyone, by owner and id."""
+    stmt = select(R).where(R.c.kind == kind)
+    if owner_type is not None:
+        stmt = stmt.where(R.c.owner_type == owner_type, R.c.owner == owner)
+    stmt = stmt.order_by(R.c.owner_type, R.c.owner, R.c.repo_id)
+    with engine.connect() as connection:
+        rows = connection.execute(stmt).all()
+    return iter([_repository(row) for row in rows])
+
+
+def update(engine: Engine, codesystem_id: str, *, public_access: str) -> Repository:
+    with engine.begin() as connection:
+        result = connection.execute(
+            R.update().where(R.c.codesystem_id == codesystem_id).values(public_access=public_access)
+        )
+        if result.rowcount == 0:
+            raise RepositoryNotFound(f"No repository is code system '{codesystem_id}'.")
+        row = connection.execute(select(R).where(R.c.codesystem_id == codesystem_id)).one()
+    return _repository(row)
+
+
+def remove(engine: Engine, codesystem_id: str) -> None:
+    """Forget the repository record (its code system is the caller's to delete)."""
+    with engine.begin() as connection:
+        connection.execute(delete(R).where(R.c.codesystem_id == codesystem_id))

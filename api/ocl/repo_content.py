@@ -1,0 +1,116 @@
+"""A source or source version GET with its content: ``includeConcepts``,
+``includeMappings``, ``includeRetired``, ``limit`` (``0``: all), ``offset`` and
+``updatedSince`` (any ISO 8601 instant or ``YYYYMMDDHHMMSS``, UTC unless it says otherwise,
+inclusive). The JSON is streamed: the repository's fields, then ``concepts``, then
+``mappings``, written batch by batch from one view (``exporter.ocl_json``), never held
+whole. ``Compress: true`` sends the same JSON as a zip with one entry, ``export.json``.
+
+``updatedSince`` also applies to the concept and mapping lists (:func:`since`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Response, request
+from zipstream import ZIP_DEFLATED, ZipStream
+
+from api import http
+from api.ocl import places
+from api.paging import PagingError, parse_int
+from api.services import store
+from exporter import ocl_stream
+from exporter.ocl_stream import Selection
+from revisions import RevisionStore
+from revisions.registry import Version
+from revisions.values import dumps
+
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})")
+TRUE = ("true", "True", "1")
+MAX_OFFSET = 100_000_000
+
+
+def truthy(name: str) -> bool:
+    return request.args.get(name, "") in TRUE
+
+
+def since() -> int | None:
+    """``updatedSince`` as epoch milliseconds (None when absent); 400 when unreadable."""
+    value = request.args.get("updatedSince")
+    if not value:
+        return None
+    compact = _COMPACT.fullmatch(value)
+    try:
+        if compact:
+            moment = datetime(*(int(part) for part in compact.groups()), tzinfo=UTC)
+        else:
+            moment = datetime.fromisoformat(value.replace(" ", "+"))
+    except ValueError:
+        raise PagingError(
+            f"'updatedSince' must be an ISO 8601 instant or YYYYMMDDHHMMSS, not '{value}'."
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
+
+
+def selection() -> Selection:
+    limit = parse_int(request.args.get("limit"), "limit", 0, MAX_OFFSET)
+    return Selection(
+        include_retired=truthy("includeRetired"),
+        since=since(),
+        offset=parse_int(request.args.get("offset"), "offset", 0, MAX_OFFSET),
+        limit=None if limit == 0 else limit,
+    )
+
+
+def respond(found: places.Source, head: dict[str, Any], version: Version | None) -> Response:
+    """``head`` alone (a plain GET), or with the content the parameters ask for."""
+    concepts, mappings = truthy("includeConcepts"), truthy("includeMappings")
+    compress = request.headers.get("Compress", "").lower() == "true"
+    if not (concepts or mappings or compress):
+        return http.json(head)
+    chosen = selection()
+    view = store().view(places.read_point(found, None if version is None else version.version))
+    body = _stream(store(), found, head, view, chosen, concepts, mappings)
+    if compress:
+        archive = ZipStream(compress_type=ZIP_DEFLATED)
+        archive.add(body, "export.json")
+        return Response(
+            archive,
+            content_type="application/zip",
+            headers={"Content-Disposition": "attachment; filename=export.zip"},
+        )
+    return Response(body, content_type=http.JSON)
+
+
+def _stream(
+    engine_store: RevisionStore,
+    found: places.Source,
+    head: dict[str, Any],
+    view: Any,
+    chosen: Selection,
+    concepts: bool,
+    mappings: bool,
+) -> Iterator[bytes]:
+    """The JSON object, in pieces: ``head``'s fields, ``concepts``, ``mappings`` (no
+    request context here: the response is sent after the view returned)."""
+    place, locale = found.place, found.locale
+    opening = dumps(head)[:-1]
+    yield opening
+    for name, wanted, rows in (
+        ("concepts", concepts, ocl_stream.concepts),
+        ("mappings", mappings, ocl_stream.mappings),
+    ):
+        if not wanted:
+            continue
+        yield f',"{name}":['.encode()
+        first = True
+        for item in rows(engine_store, view, place, chosen, locale=locale):
+            yield (b"" if first else b",") + dumps(item)
+            first = False
+        yield b"]"
+    yield b"}"

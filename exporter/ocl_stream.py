@@ -1,0 +1,136 @@
+"""Concepts and mappings of a view as OCL JSON (``exporter.ocl_json``), streamed in batches:
+memory is bounded by the batch, whatever the repository's size, and one view (resolved once
+by the caller) makes a stream one consistent snapshot.
+
+A concept's OCL ``version`` is the commit timestamp of the last edit to it or to one of its
+descriptions; its versions are those timestamps (:func:`concept_times`, over
+:func:`revisions.history.edit_times`). Used by the OCL API and, later, the exports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from exporter.ocl_json import Place, concept_json, display, mapping_json
+from revisions import RevisionStore
+from revisions.components import TYPES
+from revisions.filters import Filter
+from revisions.history import edit_times
+from revisions.records import Component
+from revisions.visibility import View
+
+BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which concepts or mappings a stream yields: retired ones too or not, only those
+    edited at or after ``since`` (epoch ms), skipping ``offset``, at most ``limit``
+    (None: all)."""
+
+    include_retired: bool = False
+    since: int | None = None
+    offset: int = 0
+    limit: int | None = None
+
+    def filter(self) -> Filter:
+        return Filter() if self.include_retired else Filter.of(active=True)
+
+
+CONCEPT_PARTS = ((TYPES["concept"], "component_id"), (TYPES["description"], "concept_id"))
+MAPPING_PARTS = ((TYPES["mapping"], "component_id"),)
+
+
+def concept_times(store: RevisionStore, view: View, ids: list[str]) -> dict[str, list[int]]:
+    """Per concept id, the edit times of the concept and its descriptions, ascending."""
+    with store.reading() as connection:
+        return edit_times(connection, view, CONCEPT_PARTS, ids)
+
+
+def mapping_times(store: RevisionStore, view: View, ids: list[str]) -> dict[str, list[int]]:
+    with store.reading() as connection:
+        return edit_times(connection, view, MAPPING_PARTS, ids)
+
+
+def descriptions_of(store: RevisionStore, view: View, ids: list[str]) -> dict[str, list[Component]]:
+    return store.referring(view, "description", "concept_id", ids)
+
+
+def concept_batch(
+    store: RevisionStore, view: View, place: Place, concepts: list[Component], **options: Any
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(version time, OCL JSON) of each concept of a batch, in order."""
+    ids = [c.id for c in concepts]
+    descriptions = descriptions_of(store, view, ids)
+    times = concept_times(store, view, ids)
+    for concept in concepts:
+        ctimes = times.get(concept.id) or [concept.timestamp]
+        data = concept_json(place, concept, descriptions.get(concept.id, []), ctimes, **options)
+        yield ctimes[-1], data
+
+
+def mapping_batch(
+    store: RevisionStore, view: View, place: Place, mappings: list[Component], **options: Any
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    ids = [m.id for m in mappings]
+    times = mapping_times(store, view, ids)
+    sources = sorted({m.fields["source_id"] for m in mappings})
+    names = descriptions_of(store, view, sources)
+    locale = options.pop("locale", "en")
+    for mapping in mappings:
+        mtimes = times.get(mapping.id) or [mapping.timestamp]
+        from_name, _ = display(names.get(mapping.fields["source_id"], []), locale)
+        yield mtimes[-1], mapping_json(place, mapping, mtimes, from_name=from_name, **options)
+
+
+def _stream(
+    store: RevisionStore,
+    view: View,
+    place: Place,
+    type_name: str,
+    selection: Selection,
+    **options: Any,
+) -> Iterator[dict[str, Any]]:
+    """Pages of the view in id order, each turned into OCL JSON as one batch. Without
+    ``since`` the window (offset, limit) is cut from the components, so skipped ones cost
+    no JSON; with it, only the JSON's edit time says which ones count."""
+    batch_of = concept_batch if type_name == "concept" else mapping_batch
+    after: Any = None
+    skip, left = selection.offset, selection.limit
+    while left is None or left > 0:
+        page = store.page(view, type_name, selection.filter(), after=after, limit=BATCH)
+        items = page.items
+        if selection.since is None:
+            cut = min(skip, len(items))
+            skip, items = skip - cut, items[cut:]
+            items = items if left is None else items[:left]
+        for edited, data in batch_of(store, view, place, items, **options):
+            if selection.since is not None and edited < selection.since:
+                continue
+            if selection.since is not None and skip:
+                skip -= 1
+                continue
+            yield data
+            if left is not None:
+                left -= 1
+                if left == 0:
+                    return
+        if page.next_after is None or not page.items:
+            return
+        after = page.next_after
+
+
+def concepts(
+    store: RevisionStore, view: View, place: Place, selection: Selection, **options: Any
+) -> Iterator[dict[str, Any]]:
+    """The view's concepts as OCL JSON, in id order, streamed in batches."""
+    return _stream(store, view, place, "concept", selection, **options)
+
+
+def mappings(
+    store: RevisionStore, view: View, place: Place, selection: Selection, **options: Any
+) -> Iterator[dict[str, Any]]:
+    """The view's mappings as OCL JSON, in id order, streamed in batches."""
+    return _stream(store, view, place, "mapping", selection, **options)
