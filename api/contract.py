@@ -100,7 +100,13 @@ EFFECTIVE_TIME: dict[str, Any] = {
     "pattern": r"^[1-9][0-9]{3}-?(?:0[1-9]|1[0-2])-?(?:0[1-9]|1[0-9]|2[0-8])$",
     "description": "yyyyMMdd or yyyy-MM-dd, a real date.",
 }
-NON_BLANK: dict[str, Any] = {"type": "string", "pattern": r"\S"}
+# A character that is not whitespace to Python's str.strip (the store's test for blank text),
+# spelled out: a JSON Schema engine's \S may take U+001C-U+001F or U+0085 for text.
+_NOT_SPACE = (
+    r"[^\t\n\u000b\f\r \u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029"
+    r"\u202f\u205f\u3000]"
+)
+NON_BLANK: dict[str, Any] = {"type": "string", "pattern": _NOT_SPACE}
 _ID_CHARS = r"[^/\u0000-\u001f\u007f]"
 # revisions.components._id_violations, and the ids the route table keeps (api.schemas).
 COMPONENT_ID: dict[str, Any] = {
@@ -146,7 +152,7 @@ def component_fields(type_name: str) -> dict[str, Any]:
         if field.max_length:
             rule["maxLength"] = field.max_length
         if field.required and field.kind == "str":
-            rule["pattern"] = r"\S"
+            rule["pattern"] = _NOT_SPACE
         if field.pattern is not None:  # e.g. a language tag
             rule["pattern"] = f"^{field.pattern.pattern}$"
         if rule:
