@@ -340,15 +340,17 @@ def references(
     reference_type: str | None = None,
     component_id: str | None = None,
     after: int = 0,
+    offset: int = 0,
     limit: int | None = None,
 ) -> list[Reference]:
-    """The references live at ``at`` (None: now), by id, after the id ``after``."""
+    """The references live at ``at`` (None: now), by id, after the id ``after``, skipping
+    ``offset``."""
     stmt = select(R).where(R.c.collection_id == collection.id, _live(at), R.c.id > after)
     if reference_type is not None:
         stmt = stmt.where(R.c.reference_type == reference_type)
     if component_id is not None:
         stmt = stmt.where(R.c.component_id == component_id)
-    stmt = stmt.order_by(R.c.id)
+    stmt = stmt.order_by(R.c.id).offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
     with engine.connect() as connection:
