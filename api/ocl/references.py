@@ -107,7 +107,8 @@ def _check(found: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
     parsed, violations = [], []
     for i, (kind, expression) in enumerate(found):
         try:
-            parsed.append((normalise(expression), parse(expression, kind)))
+            parts = parse(expression, kind)
+            parsed.append((normalise(expression), parts))
         except ValueError as error:
             violations.append(f"'data.{kind}[{i}]': '{expression}' {error}.")
     if violations:
