@@ -380,6 +380,11 @@ def reference(
 # --- versions -----------------------------------------------------------------------------
 
 
+def _no_version(collection: Collection, version: str) -> CollectionVersionNotFound:
+    message = f"Collection '{collection.repo_id}' has no version '{version}'."
+    return CollectionVersionNotFound(message)
+
+
 def create_version(
     engine: Engine, clock: Clock, collection: Collection, version: str, metadata: dict[str, Any]
 ) -> CollectionVersion:
@@ -421,9 +426,7 @@ def get_version(engine: Engine, collection: Collection, version: str) -> Collect
     with engine.connect() as connection:
         row = connection.execute(stmt).first()
     if row is None:
-        raise CollectionVersionNotFound(
-            f"Collection '{collection.repo_id}' has no version '{version}'."
-        )
+        raise _no_version(collection, version)
     return _version(row)
 
 
@@ -437,9 +440,7 @@ def update_version(
             .values(metadata=metadata)
         )
         if result.rowcount == 0:
-            raise CollectionVersionNotFound(
-                f"Collection '{collection.repo_id}' has no version '{version}'."
-            )
+            raise _no_version(collection, version)
     return get_version(engine, collection, version)
 
 
@@ -449,6 +450,4 @@ def delete_version(engine: Engine, collection: Collection, version: str) -> None
             delete(V).where(V.c.collection_id == collection.id, V.c.version == version)
         )
         if result.rowcount == 0:
-            raise CollectionVersionNotFound(
-                f"Collection '{collection.repo_id}' has no version '{version}'."
-            )
+            raise _no_version(collection, version)

@@ -23,6 +23,8 @@ from api.ocl.collections import find
 from api.ocl.paging import page_request, respond, window
 from api.services import store
 from exporter.ocl_collections import HEAD, collection_json, url, version_json
+from revisions.errors import InvalidRequest
+from revisions.registry import check_id
 
 # Version ids that would read as another URL of the collection.
 RESERVED = frozenset(
@@ -71,8 +73,12 @@ def create(owner_type: str, collection: str, owner: str | None = None) -> Respon
     data = http.body()
     version_id = bodies.text(data, "id", required=True)
     assert version_id is not None
-    if version_id.lower() in RESERVED or "/" in version_id:
+    if version_id.lower() in RESERVED:
         raise Invalid([f"'id': '{version_id}' names another URL of the collection."])
+    try:
+        check_id(version_id)
+    except InvalidRequest as error:
+        raise Invalid([f"'id': {error}"]) from None
     metadata = _metadata(data, {"released": False, "retired": False})
     metadata["created_by"] = access.author()
     metadata["collection"] = collection_json(found)

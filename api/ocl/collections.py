@@ -26,6 +26,7 @@ from revisions.errors import InvalidRequest
 from revisions.registry import check_id
 
 FLAGS = ("immutable", "autoexpand_head")
+NAME_LENGTH = 500  # the name column's
 OBJECTS = ("extras",)
 
 
@@ -72,6 +73,14 @@ def metadata(data: dict[str, Any], current: dict[str, Any] | None = None) -> dic
     return {k: v for k, v in result.items() if v is not None}
 
 
+def title_of(data: dict[str, Any], *, required: bool) -> str | None:
+    """The body's ``name``: text of at most :data:`NAME_LENGTH` characters."""
+    value = bodies.text(data, "name", required=required)
+    if value is not None and len(value) > NAME_LENGTH:
+        raise Invalid([f"'name': Must be at most {NAME_LENGTH} characters."])
+    return value
+
+
 def _listed(found: list[Collection]) -> Response:
     wanted = page_request()
     shown = visible(found)
@@ -88,11 +97,11 @@ def list_all() -> Response:
 
 
 def create(owner_type: str, owner: str | None = None) -> Response:
-    owner_type, name = places.owner(owner_type, owner)
-    access.create_under(owner_type, name)
+    owner_type, owner_id = places.owner(owner_type, owner)
+    access.create_under(owner_type, owner_id)
     data = http.body()
     collection_id = bodies.text(data, "id", required=True)
-    title = bodies.text(data, "name", required=True)
+    title = title_of(data, required=True)
     assert collection_id is not None
     assert title is not None
     try:
@@ -102,12 +111,19 @@ def create(owner_type: str, owner: str | None = None) -> Response:
     public = bodies.public_access(data) or "View"
     fields = metadata(data)
     fields["created_by"] = fields["updated_by"] = access.author()
-    duplicate = f"'id': Collection with id '{collection_id}' already exists for '{name}'."
-    if collections.exists(store().engine, owner_type, name, collection_id):
+    duplicate = f"'id': Collection with id '{collection_id}' already exists for '{owner_id}'."
+    if collections.exists(store().engine, owner_type, owner_id, collection_id):
         raise Invalid([duplicate])
     try:
         made = collections.add(
-            store().engine, store().clock, owner_type, name, collection_id, title, public, fields
+            store().engine,
+            store().clock,
+            owner_type,
+            owner_id,
+            collection_id,
+            title,
+            public,
+            fields,
         )
     except CollectionExists:  # created meanwhile by another request
         raise Invalid([duplicate]) from None
@@ -125,7 +141,7 @@ def update(owner_type: str, collection: str, owner: str | None = None) -> Respon
     found = find(owner_type, owner, collection)
     access.edit_repo(found.owner_type, found.owner, found.public_access)
     data = http.body()
-    title = bodies.text(data, "name") if "name" in data else None
+    title = title_of(data, required=False)
     public = bodies.public_access(data, None)
     fields = metadata(data, found.metadata)
     fields["updated_by"] = access.author()

@@ -251,3 +251,28 @@ def test_a_member_not_referenced_is_404(client: FlaskClient, source: str) -> Non
     response = client.get(f"{COLLECTION}concepts/A2/")
     assert response.status_code == 404
     assert "A2" in response.get_json()["message"]
+
+
+def test_hostile_expressions_are_400(client: FlaskClient, source: str) -> None:
+    make_collection(client)
+    hostile = [
+        f"{SOURCE}concepts/" + "x" * 1000 + "/",
+        f"{SOURCE}concepts/A1/1/2/3/",
+        "/orgs//sources/ICD/concepts/A1/",
+        None,
+    ]
+    response = client.put(REFS, json={"data": {"expressions": hostile}})
+    assert response.status_code == 400
+    assert len(response.get_json()["violations"]) == len(hostile)
+
+
+def test_odd_but_well_formed_expressions_name_nothing(client: FlaskClient, source: str) -> None:
+    make_collection(client)
+    odd = [
+        f"{SOURCE}concepts/" + "x" * 300 + "/",
+        f"{SOURCE}concepts/A1/" + "9" * 40 + "/",
+        f"{SOURCE}concepts/A1/latest/",
+        f"{SOURCE}" + "v" * 300 + "/concepts/A1/",
+    ]
+    answer = add_refs(client, *odd)
+    assert [a["added"] for a in answer] == [False] * len(odd)

@@ -310,3 +310,13 @@ def test_latest_get_with_content(client: FlaskClient, collection: str) -> None:
     client.delete(f"{COLLECTION}references/", json={"references": "*"})
     data = client.get(f"{COLLECTION}latest/?includeConcepts=true").get_json()
     assert [c["id"] for c in data["concepts"]] == ["A1"]
+
+
+@pytest.mark.parametrize("version_id", ["v" * 101, "a b", 5])
+def test_hostile_version_ids_are_400(
+    client: FlaskClient, collection: str, version_id: object
+) -> None:
+    response = client.post(VERSIONS, json={"id": version_id})
+    assert response.status_code == 400
+    assert response.get_json()["violations"][0].startswith("'id'")
+    assert [v["id"] for v in client.get(VERSIONS).get_json()] == ["HEAD"]

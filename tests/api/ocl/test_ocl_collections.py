@@ -171,3 +171,29 @@ def test_repos_with_unknown_type_is_400(client: FlaskClient, who: str) -> None:
 
 def test_repos_of_unknown_owner_is_404(client: FlaskClient, who: str) -> None:
     assert client.get("/orgs/NOPE/repos/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"id": "C" * 101, "name": "x"}, "'id'"),
+        ({"id": "a b", "name": "x"}, "'id'"),
+        ({"id": "C", "name": "x" * 501}, "'name'"),
+        ({"id": "C", "name": 5}, "'name'"),
+        ({"id": "C", "name": "x", "immutable": "perhaps"}, "'immutable'"),
+        ({"id": "C", "name": "x", "supported_locales": 3}, "'supported_locales'"),
+    ],
+)
+def test_hostile_create_is_400_naming_the_field(
+    client: FlaskClient, who: str, body: dict, field: str
+) -> None:
+    response = client.post("/orgs/WHO/collections/", json=body)
+    assert response.status_code == 400
+    assert response.get_json()["violations"][0].startswith(field)
+    assert client.get("/orgs/WHO/collections/").get_json() == []
+
+
+def test_a_name_too_long_on_update_is_400(client: FlaskClient, who: str) -> None:
+    make_collection(client)
+    assert client.patch(COLLECTION, json={"name": "x" * 501}).status_code == 400
+    assert client.get(COLLECTION).get_json()["name"] == "Common"
