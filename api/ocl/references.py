@@ -15,6 +15,7 @@ in one write, at one store time.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,6 +42,13 @@ from revisions.values import storable_id
 KINDS = {"concepts": "concept", "mappings": "mapping"}
 UNIQUE = "Concept or Mapping reference name must be unique in a collection."
 ANY = "expressions"
+MAX_ID = 2**63 - 1  # row ids and times are 64-bit integers
+_NUMBER = re.compile(r"[0-9]{1,18}")
+
+
+def number(text: str) -> bool:
+    """Whether ``text`` is a whole number that fits the 64-bit columns (ASCII digits only)."""
+    return _NUMBER.fullmatch(text) is not None
 
 
 def read_only(**_: Any) -> Response:
@@ -142,7 +150,7 @@ def resolve(expression: str, parts: tuple) -> Target | str:
     if item_version is not None:
         times_of = ocl_json.concept_times if what == "concept" else ocl_json.mapping_times
         times = times_of(engine_store, view, [item_id]).get(item_id, [])
-        if not item_version.isdigit() or int(item_version) not in times:
+        if not number(item_version) or int(item_version) not in times:
             return f"The {what} '{item_id}' has no version '{item_version}'."
         pinned = int(item_version)
     return Target(expression, kind, codesystem.id, item_id, source_version, pinned)
@@ -223,7 +231,7 @@ def remove(owner_type: str, collection: str, owner: str | None = None) -> Respon
     ):
         raise Invalid(["'references': Must be a list of URLs, or \"*\"."])
     if not isinstance(ids, list) or not all(
-        isinstance(i, int) and not isinstance(i, bool) for i in ids
+        isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_ID for i in ids
     ):
         raise Invalid(["'ids': Must be a list of reference ids."])
     expressions = [] if every or given is None else [normalise(e) for e in given]
@@ -255,7 +263,7 @@ def get_one(
     found = find(owner_type, owner, collection)
     chosen = collection_versions.chosen(found, version)
     at = None if chosen is None else chosen.created_ts
-    if not reference_id.isdigit() or len(reference_id) > 18:
+    if not number(reference_id):
         raise records.ReferenceNotFound(
             f"Collection '{found.repo_id}' has no reference '{reference_id}'."
         )

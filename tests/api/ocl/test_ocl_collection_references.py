@@ -276,3 +276,14 @@ def test_odd_but_well_formed_expressions_name_nothing(client: FlaskClient, sourc
     ]
     answer = add_refs(client, *odd)
     assert [a["added"] for a in answer] == [False] * len(odd)
+
+
+def test_non_ascii_digits_and_huge_numbers_are_not_500s(client: FlaskClient, source: str) -> None:
+    make_collection(client)
+    answer = add_refs(client, concept_url("A1", "²"), concept_url("A1", "1" * 25))
+    assert [a["added"] for a in answer] == [False, False]
+    assert client.get(f"{REFS}²/").status_code == 404
+    assert client.get(f"{REFS}{'9' * 30}/").status_code == 404
+    response = client.delete(REFS, json={"ids": [2**63]})
+    assert response.status_code == 400
+    assert response.get_json()["violations"] == ["'ids': Must be a list of reference ids."]
