@@ -87,3 +87,7 @@ repositories = Table(
     comment="Who owns a code system (owner_type users or orgs; repo_id its id in the owner's "
     "URLs) and who may see it (public_access View, Edit or None). No row: owned by the server.",
 )
+
+# The collections' tables join the same metadata (their module is theirs; this import makes
+# ``metadata`` here the whole schema, as the migrations and the tests read it).
+from accounts import collection_schema  # noqa: E402, F401

@@ -39,3 +39,18 @@ def caller() -> str:
     """The caller's username, for ``/user/…`` URLs; 401 for an anonymous caller (every
     caller, until the accounts work brings tokens)."""
     raise Unauthorized("/user/ URLs name the caller: send a token.")
+
+
+# --- collections (a collection is no code system: asked by owner and public_access) -------
+
+
+def view_repo(owner_type: str, owner: str, public_access: str) -> None:
+    """Raise unless the caller may read a repository of ``owner`` with ``public_access``."""
+
+
+def edit_repo(owner_type: str, owner: str, public_access: str) -> None:
+    """Raise unless the caller may change that repository's content and metadata."""
+
+
+def admin_repo(owner_type: str, owner: str, public_access: str) -> None:
+    """Raise unless the caller may delete that repository or its versions."""

@@ -2,7 +2,7 @@
 ``includeMappings``, ``includeRetired``, ``limit`` (``0``: all), ``offset`` and
 ``updatedSince`` (any ISO 8601 instant or ``YYYYMMDDHHMMSS``, UTC unless it says otherwise,
 inclusive). The JSON is streamed: the repository's fields, then ``concepts``, then
-``mappings``, written batch by batch from one view (``exporter.ocl_json``), never held
+``mappings``, written batch by batch from one view (``exporter.ocl_stream``), never held
 whole. ``Compress: true`` sends the same JSON as a zip with one entry, ``export.json``.
 
 ``updatedSince`` also applies to the concept and mapping lists (:func:`since`).
@@ -11,7 +11,7 @@ whole. ``Compress: true`` sends the same JSON as a zip with one entry, ``export.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,7 +24,6 @@ from api.paging import PagingError, parse_int
 from api.services import store
 from exporter import ocl_stream
 from exporter.ocl_stream import Selection
-from revisions import RevisionStore
 from revisions.registry import Version
 from revisions.values import dumps
 
@@ -67,16 +66,43 @@ def selection() -> Selection:
     )
 
 
+Rows = Callable[[Selection], Iterator[dict[str, Any]]]
+
+
+def wants_content() -> bool:
+    """Whether the GET asks for more than the repository's fields."""
+    compress = request.headers.get("Compress", "").lower() == "true"
+    return truthy("includeConcepts") or truthy("includeMappings") or compress
+
+
 def respond(found: places.Source, head: dict[str, Any], version: Version | None) -> Response:
     """``head`` alone (a plain GET), or with the content the parameters ask for."""
-    concepts, mappings = truthy("includeConcepts"), truthy("includeMappings")
-    compress = request.headers.get("Compress", "").lower() == "true"
-    if not (concepts or mappings or compress):
+    if not wants_content():
         return http.json(head)
-    chosen = selection()
-    view = store().view(places.read_point(found, None if version is None else version.version))
-    body = _stream(store(), found, head, view, chosen, concepts, mappings)
-    if compress:
+    engine_store, place, locale = store(), found.place, found.locale
+    view = engine_store.view(places.read_point(found, None if version is None else version.version))
+    return serve(
+        head,
+        {
+            "concepts": lambda chosen: ocl_stream.concepts(
+                engine_store, view, place, chosen, locale=locale
+            ),
+            "mappings": lambda chosen: ocl_stream.mappings(
+                engine_store, view, place, chosen, locale=locale
+            ),
+        },
+    )
+
+
+def serve(head: dict[str, Any], sections: dict[str, Rows]) -> Response:
+    """``head`` with the sections (``concepts``, ``mappings``) the request includes, streamed,
+    zipped under ``Compress: true``. The rows run after the view returned: they must not
+    need the request."""
+    wanted = [
+        (name, rows) for name, rows in sections.items() if truthy(f"include{name.capitalize()}")
+    ]
+    body = _stream(head, wanted, selection())
+    if request.headers.get("Compress", "").lower() == "true":
         archive = ZipStream(compress_type=ZIP_DEFLATED)
         archive.add(body, "export.json")
         return Response(
@@ -88,28 +114,14 @@ def respond(found: places.Source, head: dict[str, Any], version: Version | None)
 
 
 def _stream(
-    engine_store: RevisionStore,
-    found: places.Source,
-    head: dict[str, Any],
-    view: Any,
-    chosen: Selection,
-    concepts: bool,
-    mappings: bool,
+    head: dict[str, Any], sections: list[tuple[str, Rows]], chosen: Selection
 ) -> Iterator[bytes]:
-    """The JSON object, in pieces: ``head``'s fields, ``concepts``, ``mappings`` (no
-    request context here: the response is sent after the view returned)."""
-    place, locale = found.place, found.locale
-    opening = dumps(head)[:-1]
-    yield opening
-    for name, wanted, rows in (
-        ("concepts", concepts, ocl_stream.concepts),
-        ("mappings", mappings, ocl_stream.mappings),
-    ):
-        if not wanted:
-            continue
+    """The JSON object, in pieces: ``head``'s fields, then each section's array."""
+    yield dumps(head)[:-1]
+    for name, rows in sections:
         yield f',"{name}":['.encode()
         first = True
-        for item in rows(engine_store, view, place, chosen, locale=locale):
+        for item in rows(chosen):
             yield (b"" if first else b",") + dumps(item)
             first = False
         yield b"]"

@@ -15,7 +15,16 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from api.ocl import content, sources, versions
+from api.ocl import (
+    collection_content,
+    collection_versions,
+    collections,
+    content,
+    references,
+    repos,
+    sources,
+    versions,
+)
 from api.openapi import Route
 
 OWNERS = (("orgs", "/orgs/<owner>"), ("users", "/users/<owner>"), ("user", "/user"))
@@ -324,3 +333,228 @@ ROUTES: list[Route] = [
     ),
     *(route for owner_type, prefix in OWNERS for route in _owner_routes(owner_type, prefix)),
 ]
+
+
+# --- collections (api/ocl/collections.py and its neighbours) ------------------------------
+
+
+def _collection_routes(owner_type: str, prefix: str) -> list[Route]:
+    """Collections of one owner kind: the collection, its references, versions and members.
+    Members and references are never written under a version (405), nor members at all:
+    a collection's concepts are its references'."""
+    o = owner_type
+    listing = f"{prefix}/collections"
+    one = f"{listing}/<collection>"
+    version = f"{one}/<version>"
+
+    def row(rule: str, name: str, view: Callable[..., Any], method: str, summary: str, **kw):
+        return _route(o, rule, f"collection_{name}", view, method, summary, **kw)
+
+    def frozen(rule: str, name: str, methods: tuple[str, ...]) -> list[Route]:
+        return [
+            row(rule, f"{name}_{m.lower()}", references.read_only, m, "Read only (405)")
+            for m in methods
+        ]
+
+    found = [
+        row(
+            listing,
+            "list",
+            partial(collections.list_owned, owner_type=o),
+            "GET",
+            "List the owner's collections",
+            lists=True,
+        ),
+        row(
+            listing,
+            "create",
+            partial(collections.create, owner_type=o),
+            "POST",
+            "Create a collection",
+            status=201,
+        ),
+        row(
+            one,
+            "get",
+            partial(collections.get, owner_type=o),
+            "GET",
+            "Get a collection (with includeConcepts, includeMappings, …)",
+        ),
+        row(
+            one,
+            "put",
+            partial(collections.update, owner_type=o),
+            "PUT",
+            "Update a collection (given fields)",
+        ),
+        row(
+            one,
+            "patch",
+            partial(collections.update, owner_type=o),
+            "PATCH",
+            "Update a collection (given fields)",
+        ),
+        row(
+            one,
+            "delete",
+            partial(collections.delete, owner_type=o),
+            "DELETE",
+            "Delete a collection",
+            status=204,
+        ),
+        row(
+            f"{one}/references",
+            "references_put",
+            partial(references.add, owner_type=o),
+            "PUT",
+            "Add references (concept or mapping URLs)",
+        ),
+        row(
+            f"{one}/references",
+            "references_delete",
+            partial(references.remove, owner_type=o),
+            "DELETE",
+            "Remove references",
+            status=204,
+        ),
+        row(
+            f"{one}/versions",
+            "version_list",
+            partial(collection_versions.list_all, owner_type=o),
+            "GET",
+            "List collection versions, newest first, with HEAD",
+            lists=True,
+        ),
+        row(
+            f"{one}/versions",
+            "version_create",
+            partial(collection_versions.create, owner_type=o),
+            "POST",
+            "Create a collection version (frozen at its time)",
+            status=201,
+        ),
+        row(
+            f"{one}/latest",
+            "version_latest",
+            partial(collection_versions.latest, owner_type=o),
+            "GET",
+            "The newest released collection version",
+        ),
+        row(
+            f"{one}/latest",
+            "version_latest_put",
+            partial(collection_versions.update_latest, owner_type=o),
+            "PUT",
+            "Update the newest released collection version",
+        ),
+        row(
+            version,
+            "version_get",
+            partial(collection_versions.get, owner_type=o),
+            "GET",
+            "Get a collection version (with includeConcepts, …)",
+        ),
+        row(
+            version,
+            "version_put",
+            partial(collection_versions.update, owner_type=o),
+            "PUT",
+            "Update a collection version",
+        ),
+        row(
+            version,
+            "version_patch",
+            partial(collection_versions.update, owner_type=o),
+            "PATCH",
+            "Update a collection version",
+        ),
+        row(
+            version,
+            "version_delete",
+            partial(collection_versions.delete, owner_type=o),
+            "DELETE",
+            "Delete a collection version",
+            status=204,
+        ),
+        *frozen(f"{version}/references", "v_references", ("PUT", "DELETE")),
+    ]
+    for base, at in ((one, ""), (version, "_v")):
+        found += [
+            row(
+                f"{base}/references",
+                f"references_list{at}",
+                partial(references.list_all, owner_type=o),
+                "GET",
+                "List references",
+                lists=True,
+            ),
+            row(
+                f"{base}/references/<reference_id>",
+                f"reference_get{at}",
+                partial(references.get_one, owner_type=o),
+                "GET",
+                "Get a reference",
+            ),
+        ]
+        for kind in ("concepts", "mappings"):
+            common = {"owner_type": o, "kind": kind}
+            found += [
+                row(
+                    f"{base}/{kind}",
+                    f"{kind}_list{at}",
+                    partial(collection_content.list_items, **common),
+                    "GET",
+                    f"List the {kind} of the collection",
+                    lists=True,
+                ),
+                row(
+                    f"{base}/{kind}/<item_id>",
+                    f"{kind}_get{at}",
+                    partial(collection_content.get_item, **common),
+                    "GET",
+                    f"Get one of the collection's {kind}",
+                ),
+                *frozen(f"{base}/{kind}", f"{kind}{at}", ("POST",)),
+                *frozen(f"{base}/{kind}/<item_id>", f"{kind}_item{at}", ("PUT", "PATCH", "DELETE")),
+            ]
+    return found
+
+
+def _repo_routes() -> list[Route]:
+    found = [
+        Route(
+            "/collections/",
+            "ocl_collection_list_all",
+            collections.list_all,
+            "GET",
+            "List every collection",
+            tags=TAGS,
+            lists=True,
+        ),
+        Route(
+            "/repos/",
+            "ocl_repo_list_all",
+            repos.list_all,
+            "GET",
+            "List every repository (sources and collections; repoType)",
+            tags=TAGS,
+            lists=True,
+        ),
+    ]
+    for owner_type, prefix in OWNERS:
+        found.append(
+            _route(
+                owner_type,
+                f"{prefix}/repos",
+                "repo_list",
+                partial(repos.list_owned, owner_type=owner_type),
+                "GET",
+                "List the owner's repositories (repoType=Source|Collection)",
+                lists=True,
+            )
+        )
+        found += _collection_routes(owner_type, prefix)
+    return found
+
+
+ROUTES += _repo_routes()
