@@ -14,7 +14,7 @@ from api.ocl.collections import find
 from api.ocl.paging import page_request, respond
 from api.ocl.repo_content import since, truthy
 from api.services import store
-from exporter.ocl_json import Selection
+from exporter.ocl_stream import Selection
 from revisions.errors import ComponentNotFound
 
 
