@@ -15,7 +15,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from api.ocl import content, sources, versions
+from api.ocl import content, exports, sources, versions
 from api.openapi import Route
 
 OWNERS = (("orgs", "/orgs/<owner>"), ("users", "/users/<owner>"), ("user", "/user"))
@@ -297,4 +297,24 @@ ROUTES: list[Route] = [
         lists=True,
     ),
     *(route for owner_type, prefix in OWNERS for route in _owner_routes(owner_type, prefix)),
+]
+
+# --- Export API (api.ocl.exports): …/:source/:version/export/ under every owner ---------------
+_EXPORT_VIEWS = (
+    ("GET", "export_get", exports.get, "Download a version's export (204 none, 208 building)", 200),
+    ("POST", "export_create", exports.create, "Build a version's export (202, 409, 200)", 202),
+    ("DELETE", "export_delete", exports.delete, "Delete a version's export (admin)", 204),
+)
+ROUTES += [
+    _route(
+        o,
+        f"{prefix}/sources/{SOURCE}/<version>/export",
+        name,
+        partial(view, owner_type=o),
+        method,
+        summary,
+        status=status,
+    )
+    for o, prefix in OWNERS
+    for method, name, view, summary, status in _EXPORT_VIEWS
 ]
