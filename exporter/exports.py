@@ -51,7 +51,7 @@ from zipstream import ZIP_DEFLATED, ZipStream
 from accounts import repositories
 from exporter import jobs, ocl_json
 from exporter.ocl_json import Place
-from exporter.storage import FileStorage, Stat, Storage, key_of, sha256_of, stat_of
+from exporter.storage import TEMP_SUFFIX, FileStorage, Stat, Storage, key_of, sha256_of, stat_of
 from revisions import ReadPoint, RevisionStore, schema
 from revisions.errors import StoreError
 from revisions.filters import Filter
@@ -448,43 +448,68 @@ def _progress(store: RevisionStore, job_id: str | None, total: int) -> Callable[
     return report
 
 
+@dataclass(frozen=True, slots=True)
+class Built:
+    """A written export file: its key, size, digest, lastUpdated and objects written."""
+
+    storage_key: str
+    size: int
+    sha256: str
+    last_updated_ts: int
+    done: int
+
+
+def write(
+    store: RevisionStore,
+    storage: Storage,
+    key: Key,
+    content: Content,
+    token: str,
+    on_progress: Callable[[int], None] | None = None,
+) -> Built:
+    """Write the export file (all or nothing: :meth:`Storage.write`), not yet recorded."""
+    storage_key = f"{key_of(key.kind, key.repository, key.version)}/{token}.zip"
+    written = Written(on_progress=on_progress or (lambda done: None))
+    stored = storage.write(storage_key, zipped(export_json(content, written, store.clock.now_ms())))
+    last_updated = written.last_updated_ts or content.created_ts
+    return Built(storage_key, stored.size, stored.sha256, last_updated, written.done)
+
+
 def build(
     store: RevisionStore,
     storage: Storage,
     key: Key,
     content: Content,
     token: str,
-    job_id: str | None = None,
+    job_id: str,
 ) -> dict[str, Any]:
-    """Write the export and record it (if the row still names ``job_id``); its summary."""
-    storage_key = f"{key_of(key.kind, key.repository, key.version)}/{token}.zip"
-    written = Written(on_progress=_progress(store, job_id, content.total))
-    stored = storage.write(storage_key, zipped(export_json(content, written, store.clock.now_ms())))
-    last_updated = written.last_updated_ts or content.created_ts
+    """Write the export and record it if the row still names ``job_id`` (else the file is
+    deleted: :class:`Superseded`); the job's result."""
+    built = write(store, storage, key, content, token, _progress(store, job_id, content.total))
     previous = read(store, key)
     with store.engine.begin() as connection:
         recorded = connection.execute(
             update(E)
             .where(key.where(), E.c.job_id == job_id)
             .values(
-                storage_key=storage_key,
-                size=stored.size,
-                sha256=stored.sha256,
-                last_updated_ts=last_updated,
+                storage_key=built.storage_key,
+                size=built.size,
+                sha256=built.sha256,
+                last_updated_ts=built.last_updated_ts,
                 built_ts=store.clock.now_ms(),
             )
         ).rowcount
     if not recorded:
-        storage.delete(storage_key)
+        storage.delete(built.storage_key)
         raise Superseded("The export was deleted or rebuilt while this build ran.")
-    if previous is not None and previous.storage_key not in (None, storage_key):
+    if previous is not None and previous.storage_key not in (None, built.storage_key):
         storage.delete(previous.storage_key)
     return {
-        "done": written.done,
+        "done": built.done,
         "total": content.total,
-        "size": stored.size,
-        "sha256": stored.sha256,
-        "lastUpdated": last_updated_name(last_updated),
+        "size": built.size,
+        "sha256": built.sha256,
+        "lastUpdated": last_updated_name(built.last_updated_ts),
     }
 
 
@@ -511,3 +536,32 @@ def file_name(owner: str, repo: str, version: str, last_updated_ts: int) -> str:
     id already starts with."""
     shown = version if version[:1] in ("v", "V") else f"v{version}"
     return f"{owner}_{repo}_{shown}.{last_updated_name(last_updated_ts)}.zip"
+
+
+# --- leftovers ----------------------------------------------------------------------------
+
+
+def sweep(store: RevisionStore, folder: Path) -> list[str]:
+    """Delete temporary files of builds that are over (a worker killed mid-build leaves
+    one: it is never served, being never renamed into place); their names. At server and
+    worker start, after the jobs' sweep judged dead builds FAILED. The folder is listed
+    before the jobs are read, so a build starting meanwhile is not in the listing."""
+    if not folder.is_dir():
+        return []
+    listed = [p for p in folder.rglob(f"*{TEMP_SUFFIX}") if p.is_file()]
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            select(jobs.J.c.params).where(
+                jobs.J.c.kind == JOB_KIND, jobs.J.c.state.in_(jobs.UNFINISHED)
+            )
+        )
+        running = {params.get("token") for params in rows.scalars()}
+    removed = []
+    for path in listed:
+        if path.name.split(".", 1)[0] in running:
+            continue
+        path.unlink(missing_ok=True)
+        removed.append(path.name)
+    if removed:
+        log.warning("Deleted %d unfinished export file(s) in %s", len(removed), folder)
+    return removed
