@@ -28,7 +28,7 @@ from sqlalchemy.exc import OperationalError
 from api import server
 from api.demo import load_demo
 from api.settings import Settings, load
-from exporter import uploads
+from exporter import exports, uploads
 from exporter.jobs import RqRunner
 from exporter.worker import work
 from revisions import ReadPoint, RevisionStore, make_engine, upgrade
@@ -181,12 +181,13 @@ def _sweep(store: RevisionStore, settings: Settings) -> None:
     uploads deleted (exporter.uploads)."""
     if settings.redis_url is None:
         uploads.sweep_all(store, None, settings.upload_dir)
-        return
-    queue = RqRunner(settings.redis_url, settings.queue)
-    try:
-        uploads.sweep_all(store, queue, settings.upload_dir)
-    finally:
-        queue.close()
+    else:
+        queue = RqRunner(settings.redis_url, settings.queue)
+        try:
+            uploads.sweep_all(store, queue, settings.upload_dir)
+        finally:
+            queue.close()
+    exports.sweep(store, settings.export_dir)  # temporary files of builds that died
 
 
 EXAMPLES = (
@@ -210,6 +211,7 @@ def worker(burst: bool) -> None:
         settings.database_url,
         settings.redis_url,
         upload_dir=settings.upload_dir,
+        export_dir=settings.export_dir,
         burst=burst,
         queue=settings.queue,
     )

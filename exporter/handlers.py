@@ -6,10 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from exporter import ocl
+from exporter import exports, ocl
 from exporter.jobs import handler
 from revisions import Change, Create, ReadPoint, RevisionStore, Update
 from revisions.merge import Resolution
+
+# The "export" kind is registered by exporter.exports (its builder lives there).
+__all__ = ["exports", "import_file", "merge", "upgrade"]
 
 
 def resolutions_of(params: dict[str, Any]) -> list[Resolution]:

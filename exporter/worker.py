@@ -1,7 +1,8 @@
 """The rq side of jobs: the function rq workers call, and the worker loop itself.
 
 ``snowpath worker`` calls :func:`work`, which configures the store once, reports the jobs
-that died or were lost FAILED and deletes leftover uploads (:mod:`exporter.uploads`), then
+that died or were lost FAILED and deletes leftover uploads (:mod:`exporter.uploads`) and
+export files of dead builds (:func:`exporter.exports.sweep`), then
 drains the queue with rq's ``SimpleWorker`` (jobs run in the worker process; the store's
 connection pool is reused across jobs). rq calls :func:`run` with a job id only.
 """
@@ -13,7 +14,7 @@ from pathlib import Path
 from redis import Redis
 from rq import Queue, SimpleWorker
 
-from exporter import jobs, uploads
+from exporter import exports, jobs, uploads
 from revisions import RevisionStore, make_engine
 
 _store: RevisionStore | None = None
@@ -37,6 +38,7 @@ def work(
     redis_url: str,
     *,
     upload_dir: Path,
+    export_dir: Path | None = None,
     burst: bool = False,
     queue: str = jobs.QUEUE,
 ) -> None:
@@ -48,5 +50,7 @@ def work(
     runner = jobs.RqRunner(redis_url, queue)
     uploads.sweep_all(store, runner, upload_dir)
     runner.close()
+    if export_dir is not None:
+        exports.sweep(store, export_dir)  # temporary files of builds that died
     connection = Redis.from_url(redis_url)
     SimpleWorker([Queue(queue, connection=connection)], connection=connection).work(burst=burst)

@@ -175,6 +175,27 @@ jobs = Table(
     "database so every process and host sees the same.",
 )
 
+exports = Table(
+    "exports",
+    metadata,
+    # The repository version exported: kind "source" (repository = its code system's id) or,
+    # later, "collection"; no foreign key, so a deleted version leaves a row to sweep.
+    Column("kind", String(20), primary_key=True),
+    Column("repository", String(ID_LENGTH), primary_key=True),
+    Column("version", String(ID_LENGTH), primary_key=True),
+    # The latest build job (jobs.id): its state says whether a build is under way.
+    Column("job_id", String(36), nullable=True),
+    # The stored file, once a build completed: its storage key, size and SHA-256 digest
+    # (a file that no longer matches them is never served), and the latest change time of
+    # any concept or mapping in it (the file name's lastUpdated).
+    Column("storage_key", Text, nullable=True),
+    Column("size", BigInteger, nullable=True),
+    Column("sha256", String(64), nullable=True),
+    Column("last_updated_ts", BigInteger, nullable=True),
+    Column("built_ts", BigInteger, nullable=True),
+    comment="Cached repository version exports (exporter.exports): the file and its build job.",
+)
+
 pending_derivations = Table(
     "pending_derivations",
     metadata,

@@ -20,6 +20,7 @@ from api.ocl import (
     collection_versions,
     collections,
     content,
+    exports,
     references,
     repos,
     sources,
@@ -558,3 +559,23 @@ def _repo_routes() -> list[Route]:
 
 
 ROUTES += _repo_routes()
+
+# --- Export API (api.ocl.exports): …/:source/:version/export/ under every owner ---------------
+_EXPORT_VIEWS = (
+    ("GET", "export_get", exports.get, "Download a version's export (204 none, 208 building)", 200),
+    ("POST", "export_create", exports.create, "Build a version's export (202, 409, 200)", 202),
+    ("DELETE", "export_delete", exports.delete, "Delete a version's export (admin)", 204),
+)
+ROUTES += [
+    _route(
+        o,
+        f"{prefix}/sources/{SOURCE}/<version>/export",
+        name,
+        partial(view, owner_type=o),
+        method,
+        summary,
+        status=status,
+    )
+    for o, prefix in OWNERS
+    for method, name, view, summary, status in _EXPORT_VIEWS
+]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,10 +35,12 @@ def built_app() -> Flask:
 
 
 @pytest.fixture
-def app(built_app: Flask, store: RevisionStore) -> Iterator[Flask]:
+def app(built_app: Flask, store: RevisionStore, tmp_path: Path) -> Iterator[Flask]:
     runner = ThreadRunner(store)
     built = built_app.extensions["snowpath"]
-    built_app.extensions["snowpath"] = replace(built, store=store, runner=runner, settings=load({}))
+    # The test's own data folder: exports built when a version is created land there.
+    settings = load({"SNOWPATH_DATA_DIR": str(tmp_path / "data")})
+    built_app.extensions["snowpath"] = replace(built, store=store, runner=runner, settings=settings)
     yield built_app
     runner.shutdown()
 
