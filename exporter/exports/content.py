@@ -10,7 +10,7 @@ from typing import Any
 from zipstream import ZIP_DEFLATED, ZipStream
 
 from accounts import repositories
-from exporter import ocl_json
+from exporter import ocl_json, ocl_stream
 from exporter.ocl_json import Place
 from revisions import ReadPoint, RevisionStore
 from revisions.errors import StoreError
@@ -131,13 +131,13 @@ def source_content(store: RevisionStore, codesystem_id: str, version_id: str) ->
 
     def concepts() -> Iterator[tuple[int | None, dict[str, Any]]]:
         for items in pages("concept"):
-            for changed, item in ocl_json.concept_batch(store, view, place, items, locale=locale):
+            for changed, item in ocl_stream.concept_batch(store, view, place, items, locale=locale):
                 names[item["id"]] = item["display_name"]
                 yield changed, item
 
     def mappings() -> Iterator[tuple[int | None, dict[str, Any]]]:
         for items in pages("mapping"):
-            times = ocl_json.mapping_times(store, view, [m.id for m in items])
+            times = ocl_stream.mapping_times(store, view, [m.id for m in items])
             for mapping in items:
                 mtimes = times.get(mapping.id) or [mapping.timestamp]
                 source = mapping.fields["source_id"]
