@@ -10,10 +10,9 @@ refused by every process at its next request.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, RowMapping, delete, func, insert, or_, select, update
+from sqlalchemy import Engine, RowMapping, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from accounts import passwords
@@ -22,18 +21,16 @@ from accounts.errors import Duplicate, Inactive, InvalidCredentials, NotAllowed,
 from accounts.records import (
     Member,
     Org,
-    Repository,
     User,
     check_name,
-    check_owner_type,
     check_public_access,
     check_role,
     check_username,
 )
-from accounts.schema import memberships, orgs, repositories, tokens, users
+from accounts.repositories import Repositories
+from accounts.schema import memberships, orgs, tokens, users
 from revisions.clock import Clock, SystemClock
 from revisions.db import reading_engine
-from revisions.schema import branches, codesystems
 
 _USER_COLUMNS = (
     users.c.id,
@@ -49,13 +46,12 @@ _USER_COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Governing:
-    """The code system whose branches include a branch, and who owns it (None: the server)."""
-
-    codesystem_id: str
-    working_path: str
-    repository: Repository | None
+# Built once: a request's token check is this one statement and nothing else.
+_BY_DIGEST = (
+    select(*_USER_COLUMNS)
+    .join(tokens, tokens.c.user_id == users.c.id)
+    .where(tokens.c.digest == bindparam("digest"), users.c.is_active)
+)
 
 
 def _user(row: RowMapping) -> User:
@@ -66,11 +62,7 @@ def _org(row: RowMapping) -> Org:
     return Org(**row)
 
 
-def _repository(row: RowMapping) -> Repository:
-    return Repository(**row)
-
-
-class Accounts:
+class Accounts(Repositories):
     """Users, tokens, organisations, memberships and repositories over ``engine``."""
 
     def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
@@ -244,13 +236,9 @@ class Accounts:
         """The active user ``token`` belongs to; None for an unknown or revoked token."""
         if not token_shape.well_formed(token):
             return None
-        query = (
-            select(*_USER_COLUMNS)
-            .join(tokens, tokens.c.user_id == users.c.id)
-            .where(tokens.c.digest == token_shape.digest(token), users.c.is_active)
-        )
         with self._probe.connect() as connection:
-            row = connection.execute(query).mappings().first()
+            found = connection.execute(_BY_DIGEST, {"digest": token_shape.digest(token)})
+            row = found.mappings().first()
         return None if row is None else _user(row)
 
     def revoke_token(self, token: str) -> bool:
@@ -416,129 +404,3 @@ class Accounts:
         )
         with self.engine.connect() as connection:
             return [_org(row) for row in connection.execute(query).mappings()]
-
-    # --- repositories ----------------------------------------------------------------------
-
-    def add_repository(
-        self,
-        codesystem_id: str,
-        owner_type: str,
-        owner: str,
-        repo_id: str,
-        *,
-        public_access: str = "View",
-        kind: str = "source",
-    ) -> Repository:
-        check_owner_type(owner_type)
-        check_public_access(public_access)
-        record = Repository(codesystem_id, kind, owner_type, owner, repo_id, public_access)
-        with self.engine.begin() as connection:
-            connection.execute(
-                insert(repositories).values(
-                    codesystem_id=codesystem_id,
-                    kind=kind,
-                    owner_type=owner_type,
-                    owner=owner,
-                    repo_id=repo_id,
-                    public_access=public_access,
-                )
-            )
-        return record
-
-    def repository(self, codesystem_id: str) -> Repository | None:
-        """Who owns ``codesystem_id`` (None: no row, the server owns it)."""
-        query = select(repositories).where(repositories.c.codesystem_id == codesystem_id)
-        with self._probe.connect() as connection:
-            row = connection.execute(query).mappings().first()
-        return None if row is None else _repository(row)
-
-    def repository_at(self, owner_type: str, owner: str, kind: str, repo_id: str) -> Repository:
-        query = select(repositories).where(
-            repositories.c.owner_type == owner_type,
-            repositories.c.owner == owner,
-            repositories.c.kind == kind,
-            repositories.c.repo_id == repo_id,
-        )
-        with self.engine.connect() as connection:
-            row = connection.execute(query).mappings().first()
-        if row is None:
-            raise NotFound(f"Repository '/{owner_type}/{owner}/{kind}s/{repo_id}' does not exist.")
-        return _repository(row)
-
-    def list_repositories(
-        self, owner_type: str | None = None, owner: str | None = None, kind: str | None = None
-    ) -> list[Repository]:
-        query = select(repositories).order_by(
-            repositories.c.owner_type, repositories.c.owner, repositories.c.repo_id
-        )
-        if owner_type is not None:
-            query = query.where(repositories.c.owner_type == owner_type)
-        if owner is not None:
-            query = query.where(repositories.c.owner == owner)
-        if kind is not None:
-            query = query.where(repositories.c.kind == kind)
-        with self.engine.connect() as connection:
-            return [_repository(row) for row in connection.execute(query).mappings()]
-
-    def update_repository(
-        self, codesystem_id: str, *, public_access: str | None = None, repo_id: str | None = None
-    ) -> Repository:
-        values: dict[str, Any] = {}
-        if public_access is not None:
-            values["public_access"] = check_public_access(public_access)
-        if repo_id is not None:
-            values["repo_id"] = check_name(repo_id, "id")
-        with self.engine.begin() as connection:
-            if values:
-                connection.execute(
-                    update(repositories)
-                    .where(repositories.c.codesystem_id == codesystem_id)
-                    .values(**values)
-                )
-        found = self.repository(codesystem_id)
-        if found is None:
-            raise NotFound(f"No repository for code system '{codesystem_id}'.")
-        return found
-
-    def delete_repository(self, codesystem_id: str) -> None:
-        with self.engine.begin() as connection:
-            connection.execute(
-                delete(repositories).where(repositories.c.codesystem_id == codesystem_id)
-            )
-
-    def governing(self, path: str) -> Governing | None:
-        """The deepest code system whose working branch is ``path`` or one of its ancestors,
-        with its owner; None when no code system's branches include ``path``."""
-        segments = path.split("/")
-        prefixes = ["/".join(segments[: n + 1]) for n in range(len(segments))]
-        query = (
-            _GOVERNING.where(branches.c.path.in_(prefixes), branches.c.deleted_ts.is_(None))
-            .order_by(func.length(branches.c.path).desc())
-            .limit(1)
-        )
-        with self.engine.connect() as connection:
-            row = connection.execute(query).mappings().first()
-        return None if row is None else _governing(row)
-
-    def all_governing(self) -> list[Governing]:
-        """Every code system with its working branch and owner (to filter listings)."""
-        with self.engine.connect() as connection:
-            return [_governing(row) for row in connection.execute(_GOVERNING).mappings()]
-
-
-_GOVERNING = (
-    select(
-        codesystems.c.id,
-        branches.c.path,
-        *(column.label(f"repo_{column.name}") for column in repositories.c),
-    )
-    .join(branches, branches.c.id == codesystems.c.branch_id)
-    .outerjoin(repositories, repositories.c.codesystem_id == codesystems.c.id)
-)
-
-
-def _governing(row: RowMapping) -> Governing:
-    repository = None
-    if row["repo_owner_type"] is not None:
-        repository = Repository(**{c.name: row[f"repo_{c.name}"] for c in repositories.c})
-    return Governing(row["id"], row["path"], repository)

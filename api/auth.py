@@ -21,8 +21,9 @@ from flask import current_app, g, request
 
 from accounts.errors import InvalidToken, NotAuthenticated, NotFound
 from accounts.records import Repository, User
+from accounts.repositories import Governing
 from accounts.rights import Action, Role, check, role_of
-from accounts.store import Accounts, Governing
+from accounts.store import Accounts
 
 ANONYMOUS = "anonymous"
 SCHEMES = ("token", "bearer")
