@@ -90,6 +90,7 @@ OrgUpdate = _Lenient.from_dict(
     },
     name="OrgUpdate",
 )
+NoBody = _Lenient.from_dict({}, name="NoBody")
 MemberIn = _Lenient.from_dict(
     {"role": fields.Str(load_default="member", validate=validate.OneOf(("member", "admin")))},
     name="MemberIn",

@@ -59,6 +59,7 @@ class Route:
     method: str
     summary: str
     body: type | None = None
+    body_required: bool = True  # False: the body may be left out (OCL's optional bodies)
     form: bool = False  # the body is multipart/form-data (uploads)
     response: type | None = None
     status: int = 200
@@ -117,7 +118,10 @@ def _operation(route: Route) -> dict[str, Any]:
         schema: Any = route.body
         if route.method == "POST" and route.kind and route.status == 201:
             schema = _create_body(route)
-        operation["requestBody"] = {"required": True, "content": {media: {"schema": schema}}}
+        operation["requestBody"] = {
+            "required": route.body_required,
+            "content": {media: {"schema": schema}},
+        }
     if route.method == "GET" and route.response is not None:
         operation["responses"]["304"] = {"description": "Not modified (If-None-Match)"}
     return operation

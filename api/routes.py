@@ -156,9 +156,9 @@ ACCOUNT_ROUTES: list[Route] = [
         status=201,
     ),
     _account("/users/", "user_list", accounts.list_users, "GET", "List active users"),
-    _account("/users/<username>/", "user_get", accounts.get_user, "GET", "Get a user"),
+    _account("/users/<username:username>/", "user_get", accounts.get_user, "GET", "Get a user"),
     _account(
-        "/users/<username>/",
+        "/users/<username:username>/",
         "user_update",
         accounts.update_user,
         "PUT",
@@ -166,7 +166,7 @@ ACCOUNT_ROUTES: list[Route] = [
         body=accounts_shapes.UserUpdate,
     ),
     _account(
-        "/users/<username>/",
+        "/users/<username:username>/",
         "user_retire",
         accounts.retire_user,
         "DELETE",
@@ -174,15 +174,17 @@ ACCOUNT_ROUTES: list[Route] = [
         status=204,
     ),
     _account(
-        "/users/<username>/reactivate/",
+        "/users/<username:username>/reactivate/",
         "user_reactivate",
         accounts.reactivate_user,
         "PUT",
         "Reactivate a retired user (staff)",
+        body=accounts_shapes.NoBody,
+        body_required=False,
         status=204,
     ),
     _account(
-        "/users/<username>/orgs/",
+        "/users/<username:username>/orgs/",
         "user_orgs",
         accounts.user_orgs,
         "GET",
@@ -227,7 +229,7 @@ ACCOUNT_ROUTES: list[Route] = [
         "The members of an organisation",
     ),
     _account(
-        "/orgs/<org_id>/members/<username>/",
+        "/orgs/<org_id>/members/<username:username>/",
         "org_member_get",
         accounts.is_member,
         "GET",
@@ -235,16 +237,17 @@ ACCOUNT_ROUTES: list[Route] = [
         status=204,
     ),
     _account(
-        "/orgs/<org_id>/members/<username>/",
+        "/orgs/<org_id>/members/<username:username>/",
         "org_member_put",
         accounts.add_member,
         "PUT",
         'Add a member, or change its role (body optional: {"role": "admin"})',
         body=accounts_shapes.MemberIn,
+        body_required=False,
         status=204,
     ),
     _account(
-        "/orgs/<org_id>/members/<username>/",
+        "/orgs/<org_id>/members/<username:username>/",
         "org_member_delete",
         accounts.remove_member,
         "DELETE",
@@ -559,7 +562,18 @@ class ComponentIdConverter(BaseConverter):
     regex = r"(?!search$)[^/]+"
 
 
-CONVERTERS = {"branch": BranchPathConverter, "component": ComponentIdConverter}
+class UsernameConverter(BaseConverter):
+    """A username in a URL: one segment, never one of the names OCL's ``/users/…`` routes
+    take for themselves (``/users/login/`` is the login, POST only)."""
+
+    regex = r"(?!(?:login|logout|signup|api-token|oidc|password)(?:/|$))[^/]+"
+
+
+CONVERTERS = {
+    "branch": BranchPathConverter,
+    "component": ComponentIdConverter,
+    "username": UsernameConverter,
+}
 
 
 def register(app: Flask) -> None:

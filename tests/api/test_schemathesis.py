@@ -61,6 +61,7 @@ UNSTATABLE = {
     "must be the new concept's id or left out": "an inline component's concept",
     "Cannot merge": "which branches are parent and child",
     "The expansions cost": "expand and limit together (the expansion budget)",
+    "Unable to log in with provided credentials": "a username and its password",
     "is read-only": "which branches are versions",
     # A commit's changes: each change's fields follow its type and action, stated in words
     # (one schema per type and action is not stated yet).
