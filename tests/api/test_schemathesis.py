@@ -163,7 +163,10 @@ def api_schema(app: Flask, store: RevisionStore) -> schemathesis.BaseSchema:
     store.codesystems.create_version("CS", "v1", "20240101")
     profile = os.environ.get("SNOWPATH_SCHEMATHESIS_PROFILE", "ci")
     config = _config(profile, token_for(app))
-    return schemathesis.openapi.from_wsgi("/openapi.json", app, config=config)
+    schema = schemathesis.openapi.from_wsgi("/openapi.json", app, config=config)
+    # OCL's account calls hash passwords (argon2, tens of ms each): fuzzing them took the run
+    # past its timeout on a loaded machine. tests/api/test_accounts_api.py covers them.
+    return schema.exclude(tag="accounts")
 
 
 def _failures(schema: schemathesis.BaseSchema) -> tuple[list[str], int]:
