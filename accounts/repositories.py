@@ -2,9 +2,11 @@
 under which id, and who may see it (``public_access``). No Flask; every function takes the
 store's engine.
 
-A repository row is written after its code system exists and removed before it goes
-(``api.ocl`` does both); the owner must exist: an organisation in ``orgs`` or a user in
-``users`` (:func:`check_owner`, :class:`OwnerNotFound` otherwise).
+A repository row is written after its code system exists (by ``api.ocl``, and by the native
+API, owned by the caller, when it creates a code system) and goes with its code system (``ON
+DELETE CASCADE``); the owner must exist: an organisation in ``orgs`` or a user in ``users``
+(:func:`check_owner`, :class:`OwnerNotFound` otherwise). :func:`governing` finds the code
+system, and so the owner, whose branches hold a branch (the rights of a native request).
 
 ::
 
@@ -12,8 +14,7 @@ A repository row is written after its code system exists and removed before it g
     ├── OwnerNotFound
     └── RepositoryNotFound
     revisions.errors.Conflict
-    ├── RepositoryExists
-    └── IsRepository                    a code system deleted natively that is a repository
+    └── RepositoryExists
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, delete, select
+from sqlalchemy import Connection, Engine, Row, RowMapping, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from accounts.schema import orgs, repositories, users
 from revisions.errors import Conflict, NotFound
+from revisions.schema import branches, codesystems
 
 R = repositories
 OWNER_TYPES = ("orgs", "users")
@@ -43,10 +45,6 @@ class RepositoryNotFound(NotFound):
 
 
 class RepositoryExists(Conflict):
-    pass
-
-
-class IsRepository(Conflict):
     pass
 
 
@@ -149,18 +147,6 @@ def by_codesystem(engine: Engine, codesystem_id: str) -> Repository | None:
     return None if row is None else _repository(row)
 
 
-def check_not_repository(engine: Engine, codesystem_id: str) -> None:
-    """:class:`IsRepository` when the code system is a repository: the native API does not
-    delete it from under its owner (the OCL API deletes both)."""
-    found = by_codesystem(engine, codesystem_id)
-    if found is not None:
-        raise IsRepository(
-            f"Code system '{codesystem_id}' is the {found.kind} "
-            f"/{found.owner_type}/{found.owner}/{found.kind}s/{found.repo_id}/: "
-            "delete it through the OCL API."
-        )
-
-
 def list_for(
     engine: Engine, owner_type: str | None = None, owner: str | None = None, kind: str = SOURCE
 ) -> Iterator[Repository]:
@@ -189,3 +175,51 @@ def remove(engine: Engine, codesystem_id: str) -> None:
     """Forget the repository record (its code system is the caller's to delete)."""
     with engine.begin() as connection:
         connection.execute(delete(R).where(R.c.codesystem_id == codesystem_id))
+
+
+@dataclass(frozen=True, slots=True)
+class Governing:
+    """The code system whose branches include a branch, and who owns it (None: the server)."""
+
+    codesystem_id: str
+    working_path: str
+    repository: Repository | None
+
+
+_GOVERNING = (
+    select(
+        codesystems.c.id,
+        branches.c.path,
+        *(column.label(f"repo_{column.name}") for column in R.c),
+    )
+    .join(branches, branches.c.id == codesystems.c.branch_id)
+    .outerjoin(R, R.c.codesystem_id == codesystems.c.id)
+)
+
+
+def _governing(row: RowMapping) -> Governing:
+    repository = None
+    if row["repo_owner_type"] is not None:
+        repository = Repository(**{c.name: row[f"repo_{c.name}"] for c in R.c})
+    return Governing(row["id"], row["path"], repository)
+
+
+def governing(engine: Engine, path: str) -> Governing | None:
+    """The deepest code system whose working branch is ``path`` or one of its ancestors,
+    with its owner; None when no code system's branches include ``path``."""
+    segments = path.split("/")
+    prefixes = ["/".join(segments[: n + 1]) for n in range(len(segments))]
+    query = (
+        _GOVERNING.where(branches.c.path.in_(prefixes), branches.c.deleted_ts.is_(None))
+        .order_by(func.length(branches.c.path).desc())
+        .limit(1)
+    )
+    with engine.connect() as connection:
+        row = connection.execute(query).mappings().first()
+    return None if row is None else _governing(row)
+
+
+def all_governing(engine: Engine) -> list[Governing]:
+    """Every code system with its working branch and owner (to filter listings)."""
+    with engine.connect() as connection:
+        return [_governing(row) for row in connection.execute(_GOVERNING).mappings()]

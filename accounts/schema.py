@@ -12,7 +12,9 @@ the test that compares the migrated database with the models use it.
 - ``repositories``: who owns a code system and who may see it: the owner (a user or an
   organisation), the repository type (``source``), its id under the owner (``repo_id``, unique
   per owner and type; the code system's id is its ``short_code``) and ``public_access``. A code
-  system with no row is owned by the server (staff write, everyone reads).
+  system with no row is owned by the server (staff write, everyone reads). The row goes
+  with its code system (``ON DELETE CASCADE``), so a new code system of the same id starts
+  without an owner.
 """
 
 from __future__ import annotations
@@ -77,7 +79,12 @@ memberships = Table(
 repositories = Table(
     "repositories",
     metadata,
-    Column("codesystem_id", String(ID_LENGTH), ForeignKey("codesystems.id"), primary_key=True),
+    Column(
+        "codesystem_id",
+        String(ID_LENGTH),
+        ForeignKey("codesystems.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
     Column("kind", String(20), nullable=False, default="source"),
     Column("owner_type", String(10), nullable=False),
     Column("owner", String(ID_LENGTH), nullable=False),

@@ -1,4 +1,5 @@
-"""The HTTP layer: :func:`create_app` assembles the native API over one store.
+"""The HTTP layer: :func:`create_app` assembles the native API over one store and its
+accounts (``api.auth`` authenticates every request).
 
 The app is thin: views parse input, call the store, render. Settings come from
 ``api.settings``; jobs run in-process (embedded mode) or on rq workers (``SNOWPATH_REDIS_URL``).
@@ -10,7 +11,8 @@ import logging
 
 from flask import Flask
 
-from api import errors, http, routes
+from accounts.store import Accounts
+from api import auth, errors, http, routes
 from api.access import AccessLog
 from api.services import Services
 from api.settings import Settings, load
@@ -43,9 +45,13 @@ def create_app(
     app.url_map.merge_slashes = False
     app.url_map.strict_slashes = False
     table = tuple(routes.ROUTES)
-    app.extensions["snowpath"] = Services(store, runner, settings, table, routes.RESERVED_IDS)
+    accounts = Accounts(store.engine, store.clock)
+    app.extensions["snowpath"] = Services(
+        store, accounts, runner, settings, table, routes.RESERVED_IDS
+    )
     errors.register(app)
     app.before_request(http.guard)
+    app.before_request(auth.authenticate)
     routes.register(app)
     if settings.access_log:
         app.wsgi_app = AccessLog(app.wsgi_app)  # type: ignore[method-assign]

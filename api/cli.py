@@ -10,11 +10,16 @@
   first start. The banner (URLs) is printed once the port listens; a port in use is one line
   on stderr and exit code 1 at once.
 - ``snowpath worker``: run background jobs from Redis (production mode).
+- ``snowpath users create --username U --password P [--email E] [--admin]`` makes a user and
+  prints a token for it; ``snowpath users token --username U`` prints a new token. On the
+  first start (no user at all) ``serve`` makes the administrator ``admin`` with a random
+  password and prints both and a token once, in its banner (docs/access.md).
 """
 
 from __future__ import annotations
 
 import errno
+import secrets
 import socket
 import sys
 from datetime import UTC, datetime
@@ -25,6 +30,8 @@ import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from accounts.errors import AccountsError
+from accounts.store import Accounts
 from api import server
 from api.demo import load_demo
 from api.settings import Settings, load
@@ -142,11 +149,13 @@ def serve(host: str, port: int, workers: int, threads: int, read_timeout: int) -
     if settings.embedded and load_demo(store):
         click.echo("Loaded the demo code system DEMO.")
     _sweep(store, settings)
+    first_admin = _first_admin(store)
     store.engine.dispose()
     base = f"http://{host}:{port}"
     mode = "embedded (SQLite, in-process jobs)" if settings.embedded else "production (rq jobs)"
     banner = [f"Snowpath on {base} [{mode}], store {store.engine.url.render_as_string()}"]
     banner += [f"  {base}{example}" for example in EXAMPLES]
+    banner += first_admin
 
     def listening() -> None:
         click.echo("\n".join(banner))
@@ -154,6 +163,73 @@ def serve(host: str, port: int, workers: int, threads: int, read_timeout: int) -
     server.Server(
         settings, f"{host}:{port}", workers, threads, read_timeout, on_listening=listening
     ).run()
+
+
+FIRST_ADMIN = "admin"
+
+
+def _first_admin(store: RevisionStore) -> list[str]:
+    """On the first start (no user at all): the administrator ``admin`` with a random
+    password, and the banner lines that show its password and a token, once."""
+    accounts = Accounts(store.engine)
+    if accounts.any_user():
+        return []
+    password = secrets.token_urlsafe(12)
+    accounts.create_user(FIRST_ADMIN, password, is_staff=True)
+    token = accounts.make_token(FIRST_ADMIN)
+    return [
+        f"Created the administrator '{FIRST_ADMIN}' (password {password}); its API token, "
+        "shown this once:",
+        f"  Authorization: Token {token}",
+        "More users and tokens: 'snowpath users create --username U --password P [--admin]', "
+        "'snowpath users token --username U'.",
+    ]
+
+
+@main.group()
+def users() -> None:
+    """User accounts and API tokens."""
+
+
+def _accounts(settings: Settings) -> Accounts:
+    """The accounts of the configured database (the embedded one migrated if needed)."""
+    store = _store(settings)
+    if settings.embedded:
+        upgrade(store.engine)
+        store.initialize()
+    elif not schema_is_current(store.engine):
+        raise click.ClickException("The database schema is not current: run 'snowpath db upgrade'.")
+    return Accounts(store.engine)
+
+
+@users.command("create")
+@click.option("--username", required=True)
+@click.option("--password", required=True)
+@click.option("--email", default=None)
+@click.option("--admin", is_flag=True, help="A staff user: every right everywhere.")
+def users_create(username: str, password: str, email: str | None, admin: bool) -> None:
+    """Make a user and print an API token for it."""
+    accounts = _accounts(load())
+    try:
+        accounts.create_user(username, password, email=email, is_staff=admin)
+        click.echo(accounts.make_token(username))
+    except AccountsError as error:
+        raise click.ClickException(error.message) from None
+    finally:
+        accounts.engine.dispose()
+
+
+@users.command("token")
+@click.option("--username", required=True)
+def users_token(username: str) -> None:
+    """Print a new API token for an existing, active user."""
+    accounts = _accounts(load())
+    try:
+        click.echo(accounts.make_token(username))
+    except AccountsError as error:
+        raise click.ClickException(error.message) from None
+    finally:
+        accounts.engine.dispose()
 
 
 def _check_port(host: str, port: int) -> None:

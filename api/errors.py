@@ -1,7 +1,9 @@
 """The one HTTP error contract: which exception is which status, and the JSON it renders.
 
 Every error body is ``{"status": "<code>", "message": …, "developerMessage": …}`` plus
-``"violations": […]`` for valid JSON with an invalid representation. Domain errors carry no
+``"violations": […]`` for valid JSON with an invalid representation; errors of accounts add
+OCL's keys (``detail``, ``non_field_errors``, a field name with its messages), which OCL's
+clients read, and a 401 carries ``WWW-Authenticate: Token``. Domain errors carry no
 status; :data:`STATUS` maps their classes (first match wins). Anything unexpected is logged
 once with its traceback and answered with a generic 500 that leaks nothing.
 """
@@ -17,6 +19,7 @@ from flask import Flask, Response, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from accounts import errors as accounts
 from api.expand import ExpandError
 from api.paging import PagingError
 from api.render import conflicts
@@ -63,6 +66,13 @@ def too_large(limit: int | None) -> TooLarge:
 
 
 STATUS: list[tuple[type[Exception], int]] = [
+    (accounts.NotAuthenticated, 401),
+    (accounts.Inactive, 401),
+    (accounts.Forbidden, 403),
+    (accounts.NotFound, 404),
+    (accounts.InvalidCredentials, 400),
+    (accounts.InvalidInput, 400),
+    (accounts.NotAllowed, 409),
     (PathError, 400),
     (ExpandError, 400),
     (PagingError, 400),
@@ -118,10 +128,25 @@ def render(error: Exception) -> Response:
         return json_error(409, str(error), conflicts=conflicts(records))
     status = _status_of(error)
     assert status is not None
+    if isinstance(error, accounts.AccountsError):
+        return _accounts_error(status, error)
     response = json_error(status, str(error))
     if status == 503:
         response.headers["Retry-After"] = str(RETRY_AFTER_S)
     return response
+
+
+def _accounts_error(status: int, error: accounts.AccountsError) -> Response:
+    """The one error shape, plus OCL's own keys (``detail``, a field's list of messages,
+    ``non_field_errors``), which OCL's clients read; 401s say which scheme to use."""
+    fields = {k: v for k, v in error.fields.items() if k not in _SHAPE_KEYS}
+    response = json_error(status, error.message, **fields)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = "Token"
+    return response
+
+
+_SHAPE_KEYS = frozenset({"status", "message", "developerMessage", "violations"})
 
 
 def _violations(violations: list[str], developer: str | None = None) -> Response:

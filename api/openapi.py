@@ -28,7 +28,10 @@ from api.schemas import Error
 _PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 _ERRORS = {
     "400": "Bad request: malformed path expression, parameters or body",
-    "404": "Unknown branch, code system, version or component",
+    "401": "The token is unknown or revoked, or the Authorization header is malformed "
+    "(on every route); or no token on a route that needs one",
+    "404": "Unknown branch, code system, version or component, or one the caller may not "
+    "see (private)",
     "409": "Conflict (exists, still referenced, merge conflicts)",
 }
 # docs/api.md, "Limits and refused input"
@@ -63,6 +66,7 @@ class Route:
     method: str
     summary: str
     body: type | None = None
+    body_required: bool = True  # False: the body may be left out (OCL's optional bodies)
     form: bool = False  # the body is multipart/form-data (uploads)
     response: type | None = None
     status: int = 200
@@ -76,6 +80,15 @@ class Route:
     parameters: tuple[tuple[str, str], ...] = ()
     # OpenAPI links of the success response: (name, operationId, ((parameter, expression), …))
     links: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = ()
+    # Needs a token (401 without): None means every method but GET, except searches by body.
+    token: bool | None = None
+
+    @property
+    def needs_token(self) -> bool:
+        if self.token is not None:
+            return self.token
+        reads = self.endpoint.endswith("_search_post") or self.endpoint == "compare"
+        return self.method != "GET" and not reads
 
 
 def _openapi_path(rule: str) -> str:
@@ -135,6 +148,8 @@ def _operation(route: Route) -> dict[str, Any]:
     }
     if route.description:
         operation["description"] = route.description
+    if route.needs_token:
+        operation["security"] = [{"token": []}]
     if route.method in ("PUT", "DELETE") and route.status == 204:
         params.append(_IF_MATCH)
     if route.body is not None:
@@ -142,7 +157,7 @@ def _operation(route: Route) -> dict[str, Any]:
         schema: Any = route.body
         if route.method == "POST" and route.kind and route.status == 201:
             schema = _create_body(route)
-        operation["requestBody"] = _request_body(route.body, media, schema)
+        operation["requestBody"] = _request_body(route, media, schema)
     if route.method == "GET" and route.response is not None:
         operation["responses"]["304"] = {"description": "Not modified (If-None-Match)"}
     return operation
@@ -160,15 +175,15 @@ _IF_MATCH = {
 }
 
 
-def _request_body(body: Any, media: str, schema: Any) -> dict[str, Any]:
-    """A body: its schema (``schema``, ``body`` or built on it), and the words (``about``)
-    and example that the body's marshmallow schema carries in its ``Meta``."""
-    meta = getattr(body, "Meta", None)
+def _request_body(route: Route, media: str, schema: Any) -> dict[str, Any]:
+    """A body: its schema (``schema``, the route's body or built on it), and the words
+    (``about``) and example that the body's marshmallow schema carries in its ``Meta``."""
+    meta = getattr(route.body, "Meta", None)
     content: dict[str, Any] = {"schema": schema}
     if hasattr(meta, "example"):
         content["example"] = meta.example
     return {
-        "required": True,
+        "required": route.body_required,
         "description": getattr(meta, "about", ""),
         "content": {media: content},
     }
@@ -255,6 +270,8 @@ def _responses(route: Route) -> dict[str, Any]:
         }
     responses: dict[str, Any] = {str(route.status): ok}
     errors = {**_ERRORS, **(_BODY_ERRORS if route.body is not None else {})}
+    if route.needs_token:
+        errors["403"] = "The caller's token does not carry the right (docs/access.md)"
     if route.method in ("PUT", "DELETE") and route.status == 204:
         errors["412"] = "If-Match names another state of the resource; nothing was changed"
     if "<component:" in route.rule:
@@ -290,6 +307,15 @@ def document(
         paths.setdefault(_openapi_path(route.rule), {})[route.method.lower()] = _operation(route)
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
+    spec.components.security_scheme(
+        "token",
+        {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "'Token <token>' or 'Bearer <token>' (docs/access.md)",
+        },
+    )
     built = spec.to_dict()
     _state_rules(built["components"]["schemas"], routes, reserved_ids)
     return built

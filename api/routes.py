@@ -9,16 +9,17 @@ first URL segments. The app checks new ids against it before the store is called
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from flask import Flask
 from werkzeug.routing import BaseConverter, PathConverter
 
-from api import render
+from api import accounts_shapes, render
 from api import schemas as s
 from api.ocl import routes as ocl_routes
 from api.openapi import Route
 from api.shapes import camel
-from api.views import branches, codesystems, commits, components, docs, imports, merges
+from api.views import accounts, branches, codesystems, commits, components, docs, imports, merges
 
 _CREATED_COMPONENT = {"path": "$request.path.path", "component_id": "$request.body#/id"}
 
@@ -217,6 +218,134 @@ def _component_routes(plural: str, kind: components.Kind) -> list[Route]:
             expansions=kind.expansions,
         ),
     ]
+
+
+def _account(
+    rule: str, endpoint: str, view: Any, method: str, summary: str, **options: Any
+) -> Route:
+    return Route(rule, endpoint, view, method, summary, tags=("accounts",), **options)
+
+
+# --- accounts (OCL's calls; docs/access.md): users, the caller, organisations, members -----
+ACCOUNT_ROUTES: list[Route] = [
+    _account(
+        "/users/login/",
+        "user_login",
+        accounts.login,
+        "POST",
+        "A new API token for a username and password",
+        body=accounts_shapes.LoginIn,
+        token=False,
+    ),
+    _account(
+        "/users/",
+        "user_create",
+        accounts.create_user,
+        "POST",
+        "Create a user (staff); the answer holds its token, shown once",
+        body=accounts_shapes.UserIn,
+        status=201,
+    ),
+    _account("/users/", "user_list", accounts.list_users, "GET", "List active users"),
+    _account("/users/<username:username>/", "user_get", accounts.get_user, "GET", "Get a user"),
+    _account(
+        "/users/<username:username>/",
+        "user_update",
+        accounts.update_user,
+        "PUT",
+        "Update a user (itself or staff)",
+        body=accounts_shapes.UserUpdate,
+    ),
+    _account(
+        "/users/<username:username>/",
+        "user_retire",
+        accounts.retire_user,
+        "DELETE",
+        "Retire a user (staff): its tokens are revoked",
+        status=204,
+    ),
+    _account(
+        "/users/<username:username>/reactivate/",
+        "user_reactivate",
+        accounts.reactivate_user,
+        "PUT",
+        "Reactivate a retired user (staff)",
+        body=accounts_shapes.NoBody,
+        body_required=False,
+        status=204,
+    ),
+    _account(
+        "/users/<username:username>/orgs/",
+        "user_orgs",
+        accounts.user_orgs,
+        "GET",
+        "The organisations of a user",
+    ),
+    _account("/user/", "me_get", accounts.get_me, "GET", "The caller", token=True),
+    _account(
+        "/user/orgs/", "me_orgs", accounts.my_orgs, "GET", "The caller's organisations", token=True
+    ),
+    _account(
+        "/orgs/",
+        "org_create",
+        accounts.create_org,
+        "POST",
+        "Create an organisation; its creator becomes its admin",
+        body=accounts_shapes.OrgIn,
+        status=201,
+    ),
+    _account("/orgs/", "org_list", accounts.list_orgs, "GET", "List the organisations one may see"),
+    _account("/orgs/<org_id>/", "org_get", accounts.get_org, "GET", "Get an organisation"),
+    _account(
+        "/orgs/<org_id>/",
+        "org_update",
+        accounts.update_org,
+        "PUT",
+        "Update an organisation (its admins, staff)",
+        body=accounts_shapes.OrgUpdate,
+    ),
+    _account(
+        "/orgs/<org_id>/",
+        "org_retire",
+        accounts.retire_org,
+        "DELETE",
+        "Retire an organisation (its admins, staff)",
+        status=204,
+    ),
+    _account(
+        "/orgs/<org_id>/members/",
+        "org_members",
+        accounts.members,
+        "GET",
+        "The members of an organisation",
+    ),
+    _account(
+        "/orgs/<org_id>/members/<username:username>/",
+        "org_member_get",
+        accounts.is_member,
+        "GET",
+        "204 if the user is a member, else 404",
+        status=204,
+    ),
+    _account(
+        "/orgs/<org_id>/members/<username:username>/",
+        "org_member_put",
+        accounts.add_member,
+        "PUT",
+        'Add a member, or change its role (body optional: {"role": "admin"})',
+        body=accounts_shapes.MemberIn,
+        body_required=False,
+        status=204,
+    ),
+    _account(
+        "/orgs/<org_id>/members/<username:username>/",
+        "org_member_delete",
+        accounts.remove_member,
+        "DELETE",
+        "Remove a member (the last admin stays)",
+        status=204,
+    ),
+]
 
 
 ROUTES: list[Route] = [
@@ -608,18 +737,17 @@ ROUTES: list[Route] = [
         description="Answers 302 Found with Location /docs, the interactive documentation.",
     ),
     *(r for plural, kind in components.KINDS.items() for r in _component_routes(plural, kind)),
+    *ACCOUNT_ROUTES,
 ]
 
 
-# First URL segments kept for what is still to come: the OCL API (orgs, users, sources,
-# collections), exports, health checks, static files and a versioned API prefix.
+# First URL segments kept for what is still to come: OCL's search and task URLs (concepts,
+# mappings, tasks), exports, health checks, static files and a versioned API prefix.
 _KEPT_SEGMENTS = frozenset(
     {
-        "orgs",
-        "users",
-        "user",
-        "sources",
-        "collections",
+        "concepts",
+        "mappings",
+        "tasks",
         "import",
         "export",
         "health",
@@ -636,7 +764,7 @@ def _first_segments(routes: list[Route]) -> frozenset[str]:
 
 
 # Lower case; path keywords (MAIN, HEAD, ...) are refused anyway as branch names.
-RESERVED_IDS = _first_segments(ROUTES) | _KEPT_SEGMENTS
+RESERVED_IDS = _first_segments([*ROUTES, *ocl_routes.ROUTES]) | _KEPT_SEGMENTS
 
 
 class BranchPathConverter(PathConverter):
@@ -654,7 +782,18 @@ class ComponentIdConverter(BaseConverter):
     regex = r"(?!search$)[^/]+"
 
 
-CONVERTERS = {"branch": BranchPathConverter, "component": ComponentIdConverter}
+class UsernameConverter(BaseConverter):
+    """A username in a URL: one segment, never one of the names OCL's ``/users/…`` routes
+    take for themselves (``/users/login/`` is the login, POST only)."""
+
+    regex = r"(?!(?:login|logout|signup|api-token|oidc|password)(?:/|$))[^/]+"
+
+
+CONVERTERS = {
+    "branch": BranchPathConverter,
+    "component": ComponentIdConverter,
+    "username": UsernameConverter,
+}
 
 
 def register(app: Flask) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 from api.render import CODESYSTEM_METADATA, CONFLICT
 from revisions.branches import check_name
@@ -558,8 +558,16 @@ class UpgradeIn(Strict):
 
 
 class Error(Schema):
+    """The one error shape; errors of accounts add OCL's keys (``detail``,
+    ``non_field_errors``, or a field's name with its messages), hence unknown keys."""
+
+    class Meta:
+        unknown = INCLUDE
+
     status = fields.Str(required=True)
     message = fields.Str(required=True)
     developerMessage = fields.Str()
     violations = fields.List(fields.Str())
     conflicts = fields.List(fields.Nested(CONFLICT.schema))
+    detail = fields.Str()
+    non_field_errors = fields.List(fields.Str())

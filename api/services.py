@@ -1,8 +1,10 @@
-"""What views reach through the app: the store, the job runner, the route table, and parsed
-input.
+"""What views reach through the app: the store, the accounts, the job runner, the route
+table, and parsed input.
 
-Path expressions from URLs and bodies are parsed here, once, at the edge; a new code system's
-id is checked here against the ids the route table reserves, before the store is called.
+Path expressions from URLs and bodies are parsed here, once, at the edge, and the caller's
+right on the branches they name is checked here too (``api.auth``): a read point needs the
+view right, a write branch the edit right. A new code system's id is checked here against
+the ids the route table reserves, before the store is called.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from accounts.store import Accounts
+from api import auth
 from api.openapi import Route
 from api.settings import Settings
 from exporter.jobs import Runner
@@ -22,6 +26,7 @@ from snowpath import BranchPath, parse
 @dataclass(frozen=True)
 class Services:
     store: RevisionStore
+    accounts: Accounts
     runner: Runner
     settings: Settings
     routes: tuple[Route, ...]
@@ -36,6 +41,10 @@ def store() -> RevisionStore:
     return services().store
 
 
+def accounts() -> Accounts:
+    return services().accounts
+
+
 def new_codesystem_id(codesystem_id: str) -> str:
     """``codesystem_id``, unless it is one of the API's own first URL segments (400)."""
     if codesystem_id.lower() in services().reserved_ids:
@@ -44,20 +53,30 @@ def new_codesystem_id(codesystem_id: str) -> str:
 
 
 def read_point(text: str) -> ReadPoint | ReadRange:
-    """Any path expression, as a read point (relative paths resolved)."""
-    return store().read_point(parse(text))
+    """Any path expression, as a read point (relative paths resolved) the caller may view."""
+    point = store().read_point(parse(text))
+    store().settle(point)  # a commit in flight at its time: 503 first, as reads without rights
+    for side in (point.left, point.right) if isinstance(point, ReadRange) else (point,):
+        auth.check_branch(str(side.path), "view")
+    return point
 
 
 def write_branch(text: str) -> str:
-    """The branch a write to ``text`` goes to; 400 for anything but a writable branch."""
-    return store().writable_path(parse(text))
+    """The branch a write to ``text`` goes to; 400 for anything but a writable branch, and
+    the caller needs the edit right on it."""
+    path = store().writable_path(parse(text))
+    auth.check_branch(path, "edit")
+    return path
 
 
-def branch_path(text: str) -> str:
-    """A plain path (absolute or relative) naming a branch, resolved to its absolute path."""
+def branch_path(text: str, action: str = "view") -> str:
+    """A plain path (absolute or relative) naming a branch, resolved to its absolute path,
+    on which the caller may do ``action`` (``api.auth.check_branch``)."""
     expression = parse(text)
     if not isinstance(expression, BranchPath):
         raise InvalidRequest(f"'{text}' must name a branch (no '@', '^' or '...').")
     point = store().read_point(expression)
     assert isinstance(point, ReadPoint)
-    return str(point.path)
+    path = str(point.path)
+    auth.check_branch(path, action)
+    return path

@@ -135,6 +135,12 @@ class StoreReads:
         """The view of ``point`` (settled first by the caller: see :meth:`_settle`)."""
         return point if isinstance(point, View) else view_of(connection, point)
 
+    def settle(self, point: Point) -> None:
+        """Make a read at a past time final now, for a caller that reads other tables about
+        the point before the store reads it (``api.auth``'s rights): waiting or answering
+        :class:`~revisions.errors.CommitInFlight` comes first, as for the store's own reads."""
+        self._settle(point)
+
     def _settle(self, *points: Point) -> None:
         """Make reads at the past times ``points`` name final (see the module docstring).
 

@@ -36,7 +36,9 @@ def _snowpath(*args: str, env: dict[str, str], **kw: object) -> subprocess.Popen
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
+def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """The base URL of a served database, and the token of the administrator its first
+    start made (asked of ``snowpath users token``, as an operator would)."""
     services.reachable_redis()
     name = f"snowpath_e2e_{os.getpid()}"
     _, env = services.process_env(name, services.REDIS_URL, "e2e")
@@ -60,7 +62,10 @@ def server(tmp_path: Path) -> Iterator[str]:
                 pass
             assert time.monotonic() < deadline, "the server did not start"
             time.sleep(0.2)
-        yield base
+        tokens = _snowpath("users", "token", "--username", "admin", env=env)
+        output, _ = tokens.communicate(timeout=60)
+        assert tokens.returncode == 0, output
+        yield base, output.strip()
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)
@@ -92,18 +97,21 @@ def _ids(http: httpx.Client, path: str) -> dict[str, str | None]:
 
 
 @pytest.fixture
-def http(server: str) -> Iterator[httpx.Client]:
-    """A client of the server, closed at the end: the server keeps connections alive."""
-    with httpx.Client(base_url=server, headers={"X-Author": "e2e"}, timeout=30) as client:
+def http(server: tuple[str, str]) -> Iterator[httpx.Client]:
+    """A client of the server as its administrator, closed at the end: the server keeps
+    connections alive."""
+    base, token = server
+    headers = {"Authorization": f"Token {token}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
         yield client
 
 
 def test_author_merge_resolve_version_and_read_every_path_form(
-    server: str, http: httpx.Client
+    server: tuple[str, str], http: httpx.Client
 ) -> None:
     created = http.post("/codesystems", json={"id": "E2E", "title": "End to end"})
     assert created.status_code == 201
-    assert created.headers["Location"] == f"{server}/codesystems/E2E"
+    assert created.headers["Location"] == f"{server[0]}/codesystems/E2E"
     assert http.get(created.headers["Location"]).json()["branchPath"] == "MAIN/E2E"
 
     for cid, module in (("c1", "base"), ("c2", "base")):

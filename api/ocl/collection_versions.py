@@ -69,7 +69,7 @@ def _metadata(data: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
 
 def create(owner_type: str, collection: str, owner: str | None = None) -> Response:
     found = find(owner_type, owner, collection)
-    access.edit_repo(found.owner_type, found.owner, found.public_access)
+    access.admin_repo(found.owner_type, found.owner, found.public_access)
     data = http.body()
     version_id = bodies.text(data, "id", required=True)
     assert version_id is not None
@@ -108,7 +108,7 @@ def latest(owner_type: str, collection: str, owner: str | None = None) -> Respon
 
 
 def _update(found: Collection, picked: CollectionVersion | None) -> Response:
-    access.edit_repo(found.owner_type, found.owner, found.public_access)
+    access.admin_repo(found.owner_type, found.owner, found.public_access)
     if picked is None:
         raise Invalid(["'id': HEAD is the collection itself: update it at the collection's URL."])
     metadata = _metadata(http.body(), picked.metadata)

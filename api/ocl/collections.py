@@ -139,7 +139,7 @@ def get(owner_type: str, collection: str, owner: str | None = None) -> Response:
 
 def update(owner_type: str, collection: str, owner: str | None = None) -> Response:
     found = find(owner_type, owner, collection)
-    access.edit_repo(found.owner_type, found.owner, found.public_access)
+    access.admin_repo(found.owner_type, found.owner, found.public_access)
     data = http.body()
     title = title_of(data, required=False)
     public = bodies.public_access(data, None)

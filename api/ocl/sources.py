@@ -113,7 +113,7 @@ def get(owner_type: str, source: str, owner: str | None = None) -> Response:
 
 def update(owner_type: str, source: str, owner: str | None = None) -> Response:
     found = places.source(owner_type, owner, source)
-    access.edit(found.id)
+    access.admin(found.id)
     data = bodies.body()
     name = bodies.text(data, "name") if "name" in data else None
     public = bodies.public_access(data, None)

@@ -54,7 +54,7 @@ def _json(
 
 def create(owner_type: str, source: str, owner: str | None = None) -> Response:
     found = places.source(owner_type, owner, source)
-    access.edit(found.id)
+    access.admin(found.id)
     data = bodies.body()
     version_id = bodies.text(data, "id", required=True)
     assert version_id is not None
@@ -113,7 +113,7 @@ def latest(owner_type: str, source: str, owner: str | None = None) -> Response:
 
 
 def _update(found: places.Source, chosen: Version | None) -> Response:
-    access.edit(found.id)
+    access.admin(found.id)
     if chosen is None:
         raise Invalid(["'id': HEAD is the source itself: update it at the source's URL."])
     data = bodies.body()

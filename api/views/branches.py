@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, request
 
 from api import http, render
-from api.auth import require_write
+from api.auth import require_user, visible_paths
 from api.errors import Invalid
 from api.paging import window
 from api.schemas import BranchIn, BranchUpdate
@@ -15,10 +15,10 @@ from revisions.errors import BranchNotFound, InvalidRequest
 
 
 def create() -> Response:
-    require_write()
+    require_user()
     data = http.load(BranchIn())
     try:
-        parent = branch_path(data["parent"])
+        parent = branch_path(data["parent"], "edit")
         branch = store().create_branch(parent, data["name"], data["metadata"])
     except BranchNotFound as error:
         raise InvalidRequest(f"Cannot create the branch: {error}") from None
@@ -34,8 +34,13 @@ def _listing(branches: list) -> Response:
     return http.envelope(items, len(branches), limit, offset=offset, columns=render.BRANCH.columns)
 
 
+def _visible(found: list[Branch]) -> list[Branch]:
+    visible = visible_paths(b.path for b in found)
+    return [b for b in found if b.path in visible]
+
+
 def list_all() -> Response:
-    return _listing(store().list_branches())
+    return _listing(_visible(store().list_branches()))
 
 
 def get(path: str) -> Response:
@@ -43,7 +48,7 @@ def get(path: str) -> Response:
 
 
 def children(path: str) -> Response:
-    return _listing(store().children(branch_path(path)))
+    return _listing(_visible(store().children(branch_path(path))))
 
 
 def _expected(target: str) -> Branch | None:
@@ -52,15 +57,15 @@ def _expected(target: str) -> Branch | None:
 
 
 def update(path: str) -> Response:
-    require_write()
+    require_user()
     data = http.load(BranchUpdate())
-    target = branch_path(path)
+    target = branch_path(path, "edit")
     store().update_metadata(target, data["metadata"], expected=_expected(target))
     return http.no_content()
 
 
 def delete(path: str) -> Response:
-    require_write()
-    target = branch_path(path)
+    require_user()
+    target = branch_path(path, "delete")
     store().delete_branch(target, expected=_expected(target))
     return http.no_content()

@@ -5,8 +5,15 @@ from __future__ import annotations
 from flask import Response, request
 
 from accounts import repositories
+from accounts.repositories import Repository
 from api import http, render
-from api.auth import current_author, require_write
+from api.auth import (
+    check_branch,
+    check_repository,
+    current_author,
+    require_user,
+    visible_codesystems,
+)
 from api.errors import Invalid
 from api.paging import window
 from api.render import CODESYSTEM_METADATA
@@ -28,25 +35,41 @@ def _paged(items: list[dict], columns: tuple[str, ...]) -> Response:
 
 
 def create() -> Response:
-    require_write()
+    """Any user may create a code system, and owns it (a source of theirs, public_access
+    View); one placed inside another code system's branches needs the edit right there, and
+    an extension the view right on what it extends."""
+    user = require_user()
     data = http.load(CodeSystemIn())
     metadata = {k: data[k] for k in (*CODESYSTEM_METADATA, "descriptionTypes") if k in data}
+    codesystem_id = new_codesystem_id(data["id"])
+    if data.get("branch_path"):
+        parent = data["branch_path"].rsplit("/", 1)[0]
+        if repositories.governing(store().engine, parent) is not None:
+            check_branch(parent, "edit")
+    if data.get("extension_of"):
+        check_repository(parse_extension_of(data["extension_of"])[0], "view")
     codesystem = store().codesystems.create(
-        new_codesystem_id(data["id"]),
+        codesystem_id,
         data["title"],
         branch_path=data.get("branch_path"),
         extension_of=data.get("extension_of"),
         metadata=metadata,
     )
+    repositories.add(
+        store().engine, Repository(codesystem.id, "users", user.username, codesystem.id)
+    )
     return http.created("codesystem_get", codesystem_id=codesystem.id)
 
 
 def list_all() -> Response:
-    codesystems = [render.CODESYSTEM.render(c) for c in store().codesystems.list()]
+    found = store().codesystems.list()
+    visible = visible_codesystems(c.id for c in found)
+    codesystems = [render.CODESYSTEM.render(c) for c in found if c.id in visible]
     return _paged(codesystems, render.CODESYSTEM.columns)
 
 
 def get(codesystem_id: str) -> Response:
+    check_repository(codesystem_id, "view")
     return http.json(render.CODESYSTEM.render(store().codesystems.get(codesystem_id)))
 
 
@@ -58,7 +81,8 @@ def _expected(codesystem_id: str) -> CodeSystem | None:
 
 
 def update(codesystem_id: str) -> Response:
-    require_write()
+    require_user()
+    check_repository(codesystem_id, "admin")
     data = http.load(CodeSystemUpdate())
     expected = _expected(codesystem_id)
     # The metadata merge reads the record the precondition matched, when there is one.
@@ -70,14 +94,15 @@ def update(codesystem_id: str) -> Response:
 
 
 def delete(codesystem_id: str) -> Response:
-    require_write()
-    repositories.check_not_repository(store().engine, codesystem_id)
+    require_user()
+    check_repository(codesystem_id, "admin")
     store().codesystems.delete(codesystem_id, expected=_expected(codesystem_id))
     return http.no_content()
 
 
 def create_version(codesystem_id: str) -> Response:
-    require_write()
+    require_user()
+    check_repository(codesystem_id, "admin")
     data = http.load(VersionIn())
     version = store().codesystems.create_version(
         codesystem_id, data["version"], data["effective_time"], data["description"]
@@ -86,19 +111,23 @@ def create_version(codesystem_id: str) -> Response:
 
 
 def list_versions(codesystem_id: str) -> Response:
+    check_repository(codesystem_id, "view")
     versions = [render.VERSION.render(v) for v in store().codesystems.versions(codesystem_id)]
     return _paged(versions, render.VERSION.columns)
 
 
 def get_version(codesystem_id: str, version: str) -> Response:
+    check_repository(codesystem_id, "view")
     return http.json(render.VERSION.render(store().codesystems.get_version(codesystem_id, version)))
 
 
 def upgrade(codesystem_id: str) -> Response:
-    require_write()
+    require_user()
+    check_repository(codesystem_id, "admin")
     data = http.load(UpgradeIn())
     store().codesystems.get(codesystem_id)
-    parse_extension_of(data["extension_of"])  # a 400 now, not a failed job later
+    # a 400 now, not a failed job later
+    check_repository(parse_extension_of(data["extension_of"])[0], "view")
     params = {
         "codesystem": codesystem_id,
         "extensionOf": data["extension_of"],

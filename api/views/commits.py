@@ -14,7 +14,7 @@ from typing import Any
 from flask import Response
 
 from api import http, render
-from api.auth import current_author, require_write
+from api.auth import current_author, require_user
 from api.errors import Invalid
 from api.schemas import CommitIn
 from api.services import store, write_branch
@@ -27,7 +27,7 @@ _KIND_OF = {kind.type: kind for kind in KINDS.values()}
 
 
 def create(path: str) -> Response:
-    require_write()
+    require_user()
     data = http.load(CommitIn())
     changes: list[Change] = []
     violations: list[str] = []

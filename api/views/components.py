@@ -13,7 +13,7 @@ from flask import Response, request
 from marshmallow import Schema
 
 from api import http, render
-from api.auth import current_author, require_write
+from api.auth import current_author, require_user
 from api.errors import Invalid
 from api.expand import Expansion, parse_expand
 from api.expansions import expand_concepts
@@ -276,7 +276,7 @@ def _listed(
 def create(path: str, plural: str) -> Response:
     """A new component; a concept with its ``descriptions`` and ``mappings`` inline, all in
     one commit, so no reader sees the concept without its names."""
-    require_write()
+    require_user()
     kind = KINDS[plural]
     data = http.load(kind.creates_with())
     comment = data.pop("commit_comment", None)
@@ -367,7 +367,7 @@ def _expected(path: str, kind: Kind, component_id: str) -> dict[tuple[str, str],
 
 
 def update(path: str, plural: str, component_id: str) -> Response:
-    require_write()
+    require_user()
     kind = KINDS[plural]
     data = http.load(kind.schema(), partial=True)
     comment = data.pop("commit_comment", None)
@@ -385,7 +385,7 @@ def update(path: str, plural: str, component_id: str) -> Response:
 
 
 def delete(path: str, plural: str, component_id: str) -> Response:
-    require_write()
+    require_user()
     kind = KINDS[plural]
     branch = write_branch(path)
     comment = request.args.get("commitComment") or f"Delete {kind.type} {component_id}"

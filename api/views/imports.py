@@ -13,14 +13,14 @@ from typing import IO
 from flask import Response, request
 
 from api import http
-from api.auth import current_author, require_write
+from api.auth import current_author, require_user
 from api.errors import Invalid
 from api.services import services, store, write_branch
 from exporter import jobs, ocl
 
 
 def upload(path: str) -> Response:
-    require_write()
+    require_user()
     branch = write_branch(path)
     upload = request.files.get("file")
     if upload is None or not upload.filename:

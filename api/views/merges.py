@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Response, request
 
+from accounts.errors import NotFound
 from api import http, render
-from api.auth import current_author, require_write
+from api.auth import check_branch, check_repository, current_author, require_user
 from api.errors import Invalid
 from api.paging import DEFAULT_LIMIT, MAX_LIMIT, decode_token, encode_token, parse_int
 from api.schemas import CompareIn, MergeIn
@@ -32,9 +33,9 @@ def _store_names(content: dict) -> dict:
 
 
 def create_merge() -> Response:
-    require_write()
+    require_user()
     data = http.load(MergeIn())
-    source, target = branch_path(data["source"]), branch_path(data["target"])
+    source, target = branch_path(data["source"]), branch_path(data["target"], "edit")
     store().check_merge(source, target)  # 400/404 now rather than a FAILED job later
     params = {
         "source": source,
@@ -47,15 +48,29 @@ def create_merge() -> Response:
     return http.accepted("merge_get", merge_id=job.id)
 
 
+def _visible(job: jobs.Job) -> jobs.Job:
+    """``job``, if the caller may view what it writes (else: it does not exist, 404)."""
+    try:
+        if "codesystem" in job.params:
+            check_repository(job.params["codesystem"], "view")
+        for key in ("target", "branch"):
+            if key in job.params:
+                check_branch(job.params[key], "view")
+    except NotFound:
+        raise jobs.JobNotFound(f"Job '{job.id}' does not exist.") from None
+    return job
+
+
 def get_merge(merge_id: str) -> Response:
-    job = jobs.get(store(), merge_id, runner=services().runner)
+    job = _visible(jobs.get(store(), merge_id, runner=services().runner))
     if job.kind != "merge":
         raise jobs.JobNotFound(f"Merge '{merge_id}' does not exist.")
     return http.json(render.MERGE.render(job))
 
 
 def get_job(job_id: str) -> Response:
-    return http.json(render.JOB.render(jobs.get(store(), job_id, runner=services().runner)))
+    job = _visible(jobs.get(store(), job_id, runner=services().runner))
+    return http.json(render.JOB.render(job))
 
 
 def compare() -> Response:

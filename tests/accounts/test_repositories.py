@@ -6,7 +6,6 @@ import pytest
 
 from accounts import repositories
 from accounts.repositories import (
-    IsRepository,
     OwnerNotFound,
     Repository,
     RepositoryExists,
@@ -62,10 +61,7 @@ def test_lists_per_owner_and_all(store: RevisionStore, owned: Repository) -> Non
 def test_update_and_remove(store: RevisionStore, owned: Repository) -> None:
     changed = repositories.update(store.engine, "ICD", public_access="None")
     assert changed.public_access == "None"
-    with pytest.raises(IsRepository):
-        repositories.check_not_repository(store.engine, "ICD")
     repositories.remove(store.engine, "ICD")
     assert repositories.by_codesystem(store.engine, "ICD") is None
-    repositories.check_not_repository(store.engine, "ICD")
     with pytest.raises(RepositoryNotFound):
         repositories.update(store.engine, "ICD", public_access="View")

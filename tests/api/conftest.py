@@ -1,5 +1,6 @@
 """API fixtures: a Flask app over the per-test store (SQLite and PostgreSQL), its test
-client, and a helper that waits for a background job to finish.
+client (authenticated as a staff user; ``anonymous`` has no token), and a helper that waits
+for a background job to finish.
 
 The app's routes and error handlers are built once per test process (building the routes
 costs about 50 ms, more than most API tests); each test gets them over its own store, job
@@ -17,10 +18,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from accounts.store import Accounts
 from api import create_app
 from api.settings import load
 from exporter.jobs import ThreadRunner
 from revisions import RevisionStore, make_engine
+from tests.clients import client_as
 
 FINAL = {"COMPLETED", "CONFLICTS", "FAILED"}
 
@@ -38,16 +41,26 @@ def built_app() -> Flask:
 def app(built_app: Flask, store: RevisionStore, tmp_path: Path) -> Iterator[Flask]:
     runner = ThreadRunner(store)
     built = built_app.extensions["snowpath"]
+    accounts = Accounts(store.engine, store.clock)
     # The test's own data folder: exports built when a version is created land there.
     settings = load({"SNOWPATH_DATA_DIR": str(tmp_path / "data")})
-    built_app.extensions["snowpath"] = replace(built, store=store, runner=runner, settings=settings)
+    built_app.extensions["snowpath"] = replace(
+        built, store=store, accounts=accounts, runner=runner, settings=settings
+    )
     yield built_app
     runner.shutdown()
 
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+    """A client authenticated as a staff user (``tests.clients.STAFF``): it may do anything."""
+    return client_as(app)
+
+
+@pytest.fixture
+def anonymous(app: Flask) -> FlaskClient:
+    """A client without a token."""
+    return client_as(app, None)
 
 
 def wait_for(client: FlaskClient, location: str, timeout: float = 30.0) -> dict[str, Any]:

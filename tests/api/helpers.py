@@ -105,7 +105,9 @@ def error(response: TestResponse, status: int) -> dict[str, Any]:
     assert isinstance(body["message"], str)
     assert body["message"]
     assert isinstance(body["developerMessage"], str)
-    assert set(body) <= {"status", "message", "developerMessage", "violations", "conflicts"}
+    # OCL's keys, which errors of accounts add for OCL's clients (docs/access.md)
+    ocl = {"detail", "non_field_errors"}
+    assert set(body) <= {"status", "message", "developerMessage", "violations", "conflicts", *ocl}
     assert nulls(body) == []
     return body
 

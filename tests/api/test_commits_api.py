@@ -6,8 +6,7 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 
 from tests.api.helpers import error
-
-AUTHOR = {"X-Author": "u"}
+from tests.clients import STAFF
 
 
 def _commits(client: FlaskClient, path: str = "MAIN") -> int:
@@ -17,7 +16,7 @@ def _commits(client: FlaskClient, path: str = "MAIN") -> int:
 def test_a_concept_is_created_with_its_descriptions_and_mappings_in_one_commit(
     client: FlaskClient,
 ) -> None:
-    client.post("/MAIN/concepts", json={"id": "T"}, headers=AUTHOR)
+    client.post("/MAIN/concepts", json={"id": "T"})
     before = _commits(client)
     body = {
         "id": "A",
@@ -27,7 +26,7 @@ def test_a_concept_is_created_with_its_descriptions_and_mappings_in_one_commit(
         ],
         "mappings": [{"id": "m1", "mapType": "SAME-AS", "targetId": "T"}],
     }
-    response = client.post("/MAIN/concepts", json=body, headers=AUTHOR)
+    response = client.post("/MAIN/concepts", json=body)
     assert response.status_code == 201
     assert response.headers["Location"].endswith("/MAIN/concepts/A")
     assert _commits(client) == before + 1
@@ -40,7 +39,7 @@ def test_a_concept_is_created_with_its_descriptions_and_mappings_in_one_commit(
 
 def test_an_inline_description_of_another_concept_is_refused(client: FlaskClient) -> None:
     body = {"id": "A", "descriptions": [{"term": "x", "conceptId": "B"}]}
-    message = error(client.post("/MAIN/concepts", json=body, headers=AUTHOR), 400)
+    message = error(client.post("/MAIN/concepts", json=body), 400)
     assert message["violations"] == [
         "'descriptions': 'conceptId' must be the new concept's id or left out."
     ]
@@ -49,7 +48,7 @@ def test_an_inline_description_of_another_concept_is_refused(client: FlaskClient
 
 def test_an_invalid_inline_description_writes_nothing(client: FlaskClient) -> None:
     body = {"id": "A", "descriptions": [{"id": "d", "term": "x", "languageCode": "??"}]}
-    message = error(client.post("/MAIN/concepts", json=body, headers=AUTHOR), 400)
+    message = error(client.post("/MAIN/concepts", json=body), 400)
     assert message["violations"] == [
         "descriptions[0] (description 'd'): 'language_code' must be a language tag such as "
         "'en', 'fr' or 'en-GB', not '??'."
@@ -58,15 +57,15 @@ def test_an_invalid_inline_description_writes_nothing(client: FlaskClient) -> No
 
 
 def test_a_concept_update_takes_no_inline_descriptions(client: FlaskClient) -> None:
-    client.post("/MAIN/concepts", json={"id": "A"}, headers=AUTHOR)
+    client.post("/MAIN/concepts", json={"id": "A"})
     body = {"descriptions": [{"term": "x"}]}
-    message = error(client.put("/MAIN/concepts/A", json=body, headers=AUTHOR), 400)
+    message = error(client.put("/MAIN/concepts/A", json=body), 400)
     assert any("descriptions" in v for v in message["violations"])
 
 
 def test_a_commit_of_creates_updates_and_deletes_of_every_type(client: FlaskClient) -> None:
-    client.post("/MAIN/concepts", json={"id": "old"}, headers=AUTHOR)
-    client.post("/MAIN/concepts", json={"id": "B"}, headers=AUTHOR)
+    client.post("/MAIN/concepts", json={"id": "old"})
+    client.post("/MAIN/concepts", json={"id": "B"})
     changes = [
         {"action": "create", "type": "concept", "id": "A", "fields": {"parents": ["B"]}},
         {
@@ -84,9 +83,7 @@ def test_a_commit_of_creates_updates_and_deletes_of_every_type(client: FlaskClie
         {"action": "update", "type": "concept", "id": "B", "fields": {"conceptClass": "Finding"}},
         {"action": "delete", "type": "concept", "id": "old"},
     ]
-    response = client.post(
-        "/MAIN/commits", json={"commitComment": "batch", "changes": changes}, headers=AUTHOR
-    )
+    response = client.post("/MAIN/commits", json={"commitComment": "batch", "changes": changes})
     assert response.status_code == 200
     commit = response.get_json()
     assert (
@@ -98,7 +95,7 @@ def test_a_commit_of_creates_updates_and_deletes_of_every_type(client: FlaskClie
     ) == (
         "MAIN",
         "CONTENT",
-        "u",
+        STAFF,
         "batch",
         5,
     )
@@ -109,7 +106,7 @@ def test_a_commit_of_creates_updates_and_deletes_of_every_type(client: FlaskClie
 
 
 def test_every_failing_change_is_named_and_nothing_is_written(client: FlaskClient) -> None:
-    client.post("/MAIN/concepts", json={"id": "B"}, headers=AUTHOR)
+    client.post("/MAIN/concepts", json={"id": "B"})
     before = _commits(client)
     changes = [
         {"action": "create", "type": "concept", "id": "A"},
@@ -117,7 +114,7 @@ def test_every_failing_change_is_named_and_nothing_is_written(client: FlaskClien
         {"action": "update", "type": "concept", "id": "nowhere", "fields": {"active": False}},
         {"action": "create", "type": "description", "id": "d", "fields": {"conceptId": "A"}},
     ]
-    body = error(client.post("/MAIN/commits", json={"changes": changes}, headers=AUTHOR), 400)
+    body = error(client.post("/MAIN/commits", json={"changes": changes}), 400)
     assert body["violations"] == [
         "changes[1] (concept 'B'): Concept 'B' already exists.",
         "changes[2] (concept 'nowhere'): Concept 'nowhere' does not exist on this branch.",
@@ -134,7 +131,7 @@ def test_malformed_changes_are_named_before_the_store_is_asked(client: FlaskClie
         {"action": "create", "type": "concept", "id": "A", "fields": {"active": "yes"}},
         {"action": "create", "type": "concept", "id": "A", "fields": {"id": "B"}},
     ]
-    body = error(client.post("/MAIN/commits", json={"changes": changes}, headers=AUTHOR), 400)
+    body = error(client.post("/MAIN/commits", json={"changes": changes}), 400)
     assert body["violations"] == [
         "changes[0]: an update needs the 'id' of the concept.",
         "changes[1]: a delete takes no 'fields'.",
@@ -145,28 +142,28 @@ def test_malformed_changes_are_named_before_the_store_is_asked(client: FlaskClie
 
 def test_a_commit_needs_known_actions_and_types_and_some_changes(client: FlaskClient) -> None:
     body = {"changes": [{"action": "rename", "type": "concept", "id": "A"}]}
-    assert error(client.post("/MAIN/commits", json=body, headers=AUTHOR), 400)["violations"]
-    assert error(client.post("/MAIN/commits", json={"changes": []}, headers=AUTHOR), 400)
-    assert error(client.post("/MAIN/commits", json={}, headers=AUTHOR), 400)
+    assert error(client.post("/MAIN/commits", json=body), 400)["violations"]
+    assert error(client.post("/MAIN/commits", json={"changes": []}), 400)
+    assert error(client.post("/MAIN/commits", json={}), 400)
 
 
 def test_a_commit_that_changes_nothing_is_204_and_not_recorded(client: FlaskClient) -> None:
-    client.post("/MAIN/concepts", json={"id": "A"}, headers=AUTHOR)
+    client.post("/MAIN/concepts", json={"id": "A"})
     before = _commits(client)
     changes = [{"action": "update", "type": "concept", "id": "A", "fields": {"active": True}}]
-    response = client.post("/MAIN/commits", json={"changes": changes}, headers=AUTHOR)
+    response = client.post("/MAIN/commits", json={"changes": changes})
     assert (response.status_code, response.data) == (204, b"")
     assert _commits(client) == before
 
 
 def test_a_commit_to_a_version_or_a_past_point_is_refused(client: FlaskClient) -> None:
     changes = [{"action": "create", "type": "concept", "id": "A"}]
-    response = client.post("/MAIN@1600000000000/commits", json={"changes": changes}, headers=AUTHOR)
+    response = client.post("/MAIN@1600000000000/commits", json={"changes": changes})
     assert error(response, 400)["message"]
     assert client.get("/MAIN/concepts/A").status_code == 404
 
 
 def test_a_commit_of_one_failing_change_names_it_too(client: FlaskClient) -> None:
     changes = [{"action": "create", "type": "mapping", "id": "m"}]
-    body = error(client.post("/MAIN/commits", json={"changes": changes}, headers=AUTHOR), 400)
+    body = error(client.post("/MAIN/commits", json={"changes": changes}), 400)
     assert body["violations"][0].startswith("changes[0] (mapping 'm'): ")

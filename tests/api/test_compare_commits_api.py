@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.api.helpers import ISO, branch, concept, description, error, merge, ok, update
+from tests.clients import auth
 
 # --- compare -------------------------------------------------------------------------------
 
@@ -81,16 +83,18 @@ def test_compare_with_an_unknown_branch_is_404(client: FlaskClient) -> None:
 # --- commits -------------------------------------------------------------------------------
 
 
-def test_the_commit_log_is_newest_first_with_author_and_comment(client: FlaskClient) -> None:
+def test_the_commit_log_is_newest_first_with_author_and_comment(
+    client: FlaskClient, app: Flask
+) -> None:
     client.post(
         "/MAIN/concepts",
         json={"id": "100", "commitComment": "one"},
-        headers={"X-Author": "ann"},
+        headers=auth(app, "ann"),
     )
     client.put(
         "/MAIN/concepts/100",
         json={"active": False, "commitComment": "two"},
-        headers={"X-Author": "bob"},
+        headers=auth(app, "bob"),
     )
     data = ok(client.get("/commits?branch=MAIN"))
     newest, older = data["items"][:2]

@@ -3,6 +3,7 @@ delete, references and cascades, history, and isolation between branches."""
 
 from __future__ import annotations
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.api.helpers import (
@@ -15,6 +16,7 @@ from tests.api.helpers import (
     ok,
     update,
 )
+from tests.clients import auth
 
 # --- concepts ------------------------------------------------------------------------------
 
@@ -123,9 +125,9 @@ def test_a_concept_others_map_to_cannot_be_deleted(client: FlaskClient) -> None:
     ok(client.get("/MAIN/mappings/m1"))
 
 
-def test_a_commit_comment_on_delete_is_recorded(client: FlaskClient) -> None:
+def test_a_commit_comment_on_delete_is_recorded(client: FlaskClient, app: Flask) -> None:
     concept(client, "100")
-    client.delete("/MAIN/concepts/100?commitComment=gone", headers={"X-Author": "bob"})
+    client.delete("/MAIN/concepts/100?commitComment=gone", headers=auth(app, "bob"))
     newest = ok(client.get("/commits?branch=MAIN"))["items"][0]
     assert (newest["author"], newest["comment"]) == ("bob", "gone")
 
@@ -259,16 +261,18 @@ def test_a_branch_sees_its_parent_as_at_its_base(client: FlaskClient) -> None:
 # --- history -------------------------------------------------------------------------------
 
 
-def test_history_lists_each_revision_with_author_and_comment(client: FlaskClient) -> None:
+def test_history_lists_each_revision_with_author_and_comment(
+    client: FlaskClient, app: Flask
+) -> None:
     client.post(
         "/MAIN/concepts",
         json={"id": "100", "commitComment": "made"},
-        headers={"X-Author": "ann"},
+        headers=auth(app, "ann"),
     )
     client.put(
         "/MAIN/concepts/100",
         json={"conceptClass": "X", "commitComment": "classified"},
-        headers={"X-Author": "bob"},
+        headers=auth(app, "bob"),
     )
     data = ok(client.get("/MAIN/concepts/100/history"))
     assert data["total"] == 2

@@ -1,12 +1,13 @@
 """The conventions every endpoint shares (DESIGN.md §4): 201 + Location with no body on
 create, 202 + Location for long operations, blank fields omitted, ISO timestamps,
-``yyyyMMdd`` effective times, authorship from ``X-Author``."""
+``yyyyMMdd`` effective times, authorship from the token."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
@@ -26,6 +27,7 @@ from tests.api.helpers import (
     update,
     version,
 )
+from tests.clients import STAFF, auth
 
 # --- 201 + Location ------------------------------------------------------------------------
 
@@ -232,11 +234,11 @@ def test_a_branch_reports_epoch_milliseconds_and_an_iso_creation_time(
 # --- authorship ----------------------------------------------------------------------------
 
 
-def test_the_x_author_header_is_the_author_of_the_commit(client: FlaskClient) -> None:
+def test_the_tokens_user_is_the_author_of_the_commit(client: FlaskClient, app: Flask) -> None:
     response = client.post(
         "/MAIN/concepts",
         json={"id": "100", "commitComment": "first concept"},
-        headers={"X-Author": "alice"},
+        headers={**auth(app, "alice"), "X-Author": "mallory"},
     )
     created(response)
     newest = ok(client.get("/commits?branch=MAIN"))["items"][0]
@@ -246,9 +248,9 @@ def test_the_x_author_header_is_the_author_of_the_commit(client: FlaskClient) ->
     assert [(r["author"], r["comment"]) for r in history] == [("alice", "first concept")]
 
 
-def test_a_write_without_x_author_is_anonymous(client: FlaskClient) -> None:
-    concept(client, "100")
-    assert ok(client.get("/commits?branch=MAIN"))["items"][0]["author"] == "anonymous"
+def test_the_x_author_header_is_not_trusted(client: FlaskClient) -> None:
+    created(client.post("/MAIN/concepts", json={"id": "100"}, headers={"X-Author": "mallory"}))
+    assert ok(client.get("/commits?branch=MAIN"))["items"][0]["author"] == STAFF
 
 
 # --- methods: 405 with a right Allow (api/routes.py) -----------------------------------------

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from api.errors import RETRY_AFTER_S
 from revisions import RevisionStore
+from tests.clients import client_as
 from tests.revisions.test_exact_past_reads import HELD, _past_now, held_load
 
 
@@ -22,7 +23,7 @@ def impatient(app: Flask, engine: Engine) -> Iterator[FlaskClient]:
     """The app over a store on the system clock that waits 200 ms for a commit in flight."""
     built = app.extensions["snowpath"]
     app.extensions["snowpath"] = replace(built, store=RevisionStore(engine, read_wait_ms=200))
-    yield app.test_client()
+    yield client_as(app)
     app.extensions["snowpath"] = built
 
 

@@ -32,7 +32,8 @@ from revisions.values import MAX_DEPTH
 from tests.api.conftest import wait_for
 from tests.api.helpers import branch, codesystem, concept, error, ok
 from tests.api.test_import import upload
-from tests.api.test_serve import free_port
+from tests.api.test_serve import embedded_env, free_port
+from tests.clients import cli_token, client_as
 
 
 def nested(levels: int) -> dict[str, Any]:
@@ -60,7 +61,7 @@ def limited(app: Flask, tmp_path: Path) -> Iterator[FlaskClient]:
         load({}), max_json_bytes=1000, max_upload_bytes=5000, upload_dir=tmp_path / "uploads"
     )
     app.extensions["snowpath"] = replace(built, settings=settings)
-    yield app.test_client()
+    yield client_as(app)
     app.extensions["snowpath"] = built
 
 
@@ -522,9 +523,10 @@ def test_a_chunked_json_body_over_the_json_limit_is_413_before_it_is_all_sent(
 def test_the_server_takes_a_json_body_of_exactly_the_limit_and_refuses_one_more_byte(
     small_server: tuple[str, int, Path],
 ) -> None:
-    host, port, _ = small_server
+    host, port, data_dir = small_server
     url = f"http://{host}:{port}/MAIN/concepts"
-    headers = {"Content-Type": "application/json", "X-Author": "u"}
+    token = cli_token(embedded_env(data_dir))
+    headers = {"Content-Type": "application/json", "Authorization": f"Token {token}"}
     assert httpx.post(url, content=_padded(JSON_LIMIT), headers=headers).status_code == 201
     over = httpx.post(url, content=_padded(JSON_LIMIT + 1).replace(b'"c"', b'"d"'), headers=headers)
     assert over.status_code == 413

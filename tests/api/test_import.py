@@ -18,6 +18,7 @@ from revisions import RevisionStore
 from tests.api.conftest import wait_for
 from tests.api.helpers import error
 from tests.api.test_merges_api import job_count, unreachable_queue
+from tests.clients import STAFF
 
 EXAMPLE = Path(__file__).parent.parent / "data" / "ocl_full_example.json"
 
@@ -47,7 +48,6 @@ def upload(client: FlaskClient, path: str, content: bytes, filename: str = "expo
         f"/{path}/import",
         data={"file": (io.BytesIO(content), filename), "commitComment": "import"},
         content_type="multipart/form-data",
-        headers={"X-Author": "importer"},
     )
 
 
@@ -74,7 +74,7 @@ def test_full_example_zip_imports_concept_names_descriptions_and_mapping(
         "154283005",
     )
     log = client.get("/commits?branch=MAIN").get_json()["items"][0]
-    assert (log["author"], log["comment"]) == ("importer", "import")
+    assert (log["author"], log["comment"]) == (STAFF, "import")
 
 
 def test_json_lines_import_and_reimport_updates(client: FlaskClient) -> None:

@@ -6,11 +6,9 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-AUTHOR = {"X-Author": "u"}
-
 
 def _describe(client: FlaskClient, path: str, *rows: tuple[str, str, str, str, bool]) -> None:
-    assert client.post(f"/{path}/concepts", json={"id": "A"}, headers=AUTHOR).status_code == 201
+    assert client.post(f"/{path}/concepts", json={"id": "A"}).status_code == 201
     for did, term, language, kind, preferred in rows:
         body = {
             "id": did,
@@ -20,7 +18,7 @@ def _describe(client: FlaskClient, path: str, *rows: tuple[str, str, str, str, b
             "type": kind,
             "preferred": preferred,
         }
-        response = client.post(f"/{path}/descriptions", json=body, headers=AUTHOR)
+        response = client.post(f"/{path}/descriptions", json=body)
         assert response.status_code == 201, response.get_json()
 
 
@@ -80,25 +78,25 @@ def test_the_code_systems_language_is_the_default(client: FlaskClient) -> None:
 
 
 def test_a_language_code_must_be_a_language_tag(client: FlaskClient) -> None:
-    client.post("/MAIN/concepts", json={"id": "A"}, headers=AUTHOR)
+    client.post("/MAIN/concepts", json={"id": "A"})
     body = {"id": "d", "conceptId": "A", "term": "t", "languageCode": "English!"}
-    response = client.post("/MAIN/descriptions", json=body, headers=AUTHOR)
+    response = client.post("/MAIN/descriptions", json=body)
     assert response.status_code == 400
     assert any("language tag" in v for v in response.get_json()["violations"])
     assert client.get("/MAIN/descriptions/d").status_code == 404
 
 
 def test_a_description_type_must_be_one_the_code_system_takes(client: FlaskClient) -> None:
-    client.post("/MAIN/concepts", json={"id": "A"}, headers=AUTHOR)
+    client.post("/MAIN/concepts", json={"id": "A"})
     body = {"id": "d", "conceptId": "A", "term": "t", "type": "NICKNAME"}
-    response = client.post("/MAIN/descriptions", json=body, headers=AUTHOR)
+    response = client.post("/MAIN/descriptions", json=body)
     assert response.status_code == 400
     assert response.get_json()["violations"] == [
         "'type' must be one of FSN, SYNONYM, DEFINITION, FULLY_SPECIFIED, SHORT, INDEX_TERM "
         "on this code system, not 'NICKNAME'."
     ]
     body["type"] = "Fully Specified"  # OCL's spelling of FULLY_SPECIFIED
-    assert client.post("/MAIN/descriptions", json=body, headers=AUTHOR).status_code == 201
+    assert client.post("/MAIN/descriptions", json=body).status_code == 201
 
 
 def test_a_code_system_names_its_description_types(client: FlaskClient) -> None:
@@ -111,7 +109,7 @@ def test_a_code_system_names_its_description_types(client: FlaskClient) -> None:
     ]
     _describe(client, "SCT", ("d1", "MI", "en", "ACRONYM", False))
     refused = {"id": "d2", "conceptId": "A", "term": "t", "type": "DEFINITION"}
-    response = client.post("/SCT/descriptions", json=refused, headers=AUTHOR)
+    response = client.post("/SCT/descriptions", json=refused)
     assert response.status_code == 400
     assert "FSN, SYNONYM, ACRONYM" in response.get_json()["violations"][0]
     update = client.put("/codesystems/SCT", json={"descriptionTypes": []})

@@ -16,6 +16,7 @@ from exporter.jobs import RqRunner
 from revisions import RevisionStore
 from tests.api.conftest import wait_for
 from tests.api.helpers import ISO, branch, concept, description, error, ids, merge, ok, update
+from tests.clients import auth
 from tests.exporter.test_jobs import dead_owner, set_row
 
 MERGE_FIELDS = {"id", "source", "target", "status", "scheduledDate", "startDate", "endDate"}
@@ -59,11 +60,11 @@ def test_a_rebase_completes_and_the_child_sees_the_parent(client: FlaskClient) -
     assert ok(client.get("/branches/MAIN/a"))["state"] == "UP_TO_DATE"
 
 
-def test_a_merge_records_its_author(client: FlaskClient) -> None:
+def test_a_merge_records_its_author(client: FlaskClient, app: Flask) -> None:
     branch(client, "MAIN", "a")
     concept(client, "100", path="MAIN/a")
     response = client.post(
-        "/merges", json={"source": "MAIN/a", "target": "MAIN"}, headers={"X-Author": "carol"}
+        "/merges", json={"source": "MAIN/a", "target": "MAIN"}, headers=auth(app, "carol")
     )
     wait_for(client, response.headers["Location"])
     assert ok(client.get("/commits?branch=MAIN"))["items"][0]["author"] == "carol"

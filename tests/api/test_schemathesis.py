@@ -23,6 +23,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
 from revisions import Create, RevisionStore
+from tests.clients import token_for
 
 pytestmark = pytest.mark.slow
 
@@ -60,6 +61,7 @@ UNSTATABLE = {
     "must be the new concept's id or left out": "an inline component's concept",
     "Cannot merge": "which branches are parent and child",
     "The expansions cost": "expand and limit together (the expansion budget)",
+    "Unable to log in with provided credentials": "a username and its password",
     "is read-only": "which branches are versions",
     # A commit's changes: each change's fields follow its type and action, stated in words
     # (one schema per type and action is not stated yet).
@@ -107,7 +109,7 @@ def use_after_free_but_soft_deleted_branches(
         raise
 
 
-def _config(profile: str) -> SchemathesisConfig:
+def _config(profile: str, token: str) -> SchemathesisConfig:
     limits = PROFILES[profile]
     generation = {
         "mode": "all",
@@ -123,12 +125,15 @@ def _config(profile: str) -> SchemathesisConfig:
         "positive_data_acceptance": {"enabled": False, "expected-statuses": STATE_STATUSES},
         "use_after_free": {"enabled": False},
         "negative_data_rejection": {"expected-statuses": REJECTIONS},
-        # No operation declares security, so this check has nothing to look at.
-        "ignored_auth": {"enabled": True},
+        # Writes declare the token, but schemathesis 4's probe without it fails on WSGI apps
+        # (it passes requests' max_redirects to werkzeug): tests/api/test_access.py checks
+        # the 401s instead.
+        "ignored_auth": {"enabled": False},
     }
     return SchemathesisConfig.from_dict(
         {
             "suppress-health-check": ["all"],
+            "headers": {"Authorization": f"Token {token}"},
             "generation": generation,
             "checks": checks,
             "phases": {
@@ -157,7 +162,11 @@ def api_schema(app: Flask, store: RevisionStore) -> schemathesis.BaseSchema:
     )
     store.codesystems.create_version("CS", "v1", "20240101")
     profile = os.environ.get("SNOWPATH_SCHEMATHESIS_PROFILE", "ci")
-    return schemathesis.openapi.from_wsgi("/openapi.json", app, config=_config(profile))
+    config = _config(profile, token_for(app))
+    schema = schemathesis.openapi.from_wsgi("/openapi.json", app, config=config)
+    # OCL's account calls hash passwords (argon2, tens of ms each): fuzzing them took the run
+    # past its timeout on a loaded machine. tests/api/test_accounts_api.py covers them.
+    return schema.exclude(tag="accounts")
 
 
 def _failures(schema: schemathesis.BaseSchema) -> tuple[list[str], int]:

@@ -307,3 +307,35 @@ def test_each_request_gives_one_access_log_line(
     missing = httpx.get(base + "/branches/MAIN/nope", timeout=10)
     line = output.wait_for("GET /branches/MAIN/nope", timeout_s=10)
     assert line.split()[2] == str(missing.status_code) == "404"
+
+
+# --- the first start's administrator ----------------------------------------------------------
+
+
+def test_the_first_start_makes_an_administrator_and_prints_its_token_once(
+    serve: Serve, tmp_path: Path
+) -> None:
+    base, lines = serve()
+    said = [line for line in lines if "Authorization: Token" in line]
+    assert len(said) == 1
+    token = said[0].split("Token", 1)[1].strip()
+    assert any("snowpath users create" in line for line in lines)
+    headers = {"Authorization": f"Token {token}"}
+    me = httpx.get(f"{base}/user/", headers=headers, timeout=10).json()
+    assert (me["username"], me["is_staff"]) == ("admin", True)
+    created = httpx.post(f"{base}/MAIN/concepts", json={"id": "x"}, headers=headers, timeout=10)
+    assert created.status_code == 201
+    assert httpx.post(f"{base}/MAIN/concepts", json={"id": "y"}, timeout=10).status_code == 401
+
+
+def test_a_second_start_makes_no_administrator(
+    tmp_path: Path, started: list[subprocess.Popen]
+) -> None:
+    for _ in range(2):
+        port = free_port()
+        process, output = launch(port, tmp_path / "var")
+        started.append(process)
+        output.wait_for("Booting worker")
+        answers(f"http://127.0.0.1:{port}", time.monotonic() + 60, output)
+        stop(process)
+    assert not any("Authorization: Token" in line for line in output.seen)

@@ -32,6 +32,7 @@ from exporter.jobs import JobState, RqRunner
 from revisions import RevisionStore, make_engine
 from tests import services
 from tests.api.test_import import example
+from tests.clients import client_as
 from tests.exporter.conftest import flushdb, free_port
 from tests.exporter.slow_jobs import KIND
 from tests.exporter.test_jobs import dead_owner, in_progress_under, poll
@@ -57,7 +58,7 @@ def test_a_merge_that_a_flushed_redis_lost_is_reported_failed_by_the_server(
 ) -> None:
     store.create_branch("MAIN", "a")
     runner = rq_runner(private_redis, f"lost-{uuid.uuid4().hex}")
-    client = create_app(load({}), store=store, runner=runner).test_client()
+    client = client_as(create_app(load({}), store=store, runner=runner))
     location = client.post("/merges", json={"source": "MAIN/a", "target": "MAIN"}).location
     job_id = location.rsplit("/", 1)[1]
     assert client.get(location).get_json()["status"] == "SCHEDULED"  # still in Redis: waits
@@ -192,7 +193,7 @@ def test_an_import_whose_worker_was_killed_is_failed_and_its_upload_deleted(
     pg.initialize()
     runner = rq_runner(private_redis, env["SNOWPATH_QUEUE"])
     settings = load({"SNOWPATH_UPLOAD_DIR": str(uploads)})
-    client = create_app(settings, store=pg, runner=runner).test_client()
+    client = client_as(create_app(settings, store=pg, runner=runner))
     concept = example()["concepts"][0]
     file = (io.BytesIO(orjson.dumps(concept)), "c.jsonl")
     response = client.post("/MAIN/import", data={"file": file}, content_type="multipart/form-data")

@@ -86,6 +86,7 @@ def upgrade() -> None:
             ["codesystem_id"],
             ["codesystems.id"],
             name=op.f("fk_repositories_codesystem_id_codesystems"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("codesystem_id", name=op.f("pk_repositories")),
         comment="Who owns a code system (owner_type users or orgs; repo_id its id in the "

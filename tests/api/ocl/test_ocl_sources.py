@@ -140,8 +140,9 @@ def test_delete_removes_the_source_and_its_code_system(client: FlaskClient, sour
     assert client.get("/codesystems/ICD").status_code == 404
 
 
-def test_native_delete_of_a_source_is_409_and_keeps_it(client: FlaskClient, source: str) -> None:
-    response = client.delete("/codesystems/ICD")
-    assert response.status_code == 409
-    assert "/orgs/WHO/sources/ICD/" in response.get_json()["message"]
-    assert client.get(source).status_code == 200
+def test_native_delete_of_a_sources_code_system_deletes_the_source(
+    client: FlaskClient, source: str
+) -> None:
+    assert client.delete("/codesystems/ICD").status_code == 204
+    assert client.get(source).status_code == 404
+    assert client.get("/orgs/WHO/sources/").get_json() == []
