@@ -39,61 +39,123 @@ class _Lenient(Schema):
 
 def _profile(names: tuple[str, ...]) -> dict[str, fields.Field]:
     made: dict[str, fields.Field] = {
-        name: fields.Str(validate=validate.Length(max=1000), allow_none=True)
+        name: fields.Str(
+            validate=validate.Length(max=1000),
+            allow_none=True,
+            metadata={"description": f"OCL's {name}, kept as given (at most 1,000 characters)."},
+        )
         for name in names
         if name != "extras"
     }
-    made["extras"] = fields.Dict(keys=fields.Str(), allow_none=True)
+    made["extras"] = fields.Dict(
+        keys=fields.Str(),
+        allow_none=True,
+        metadata={"description": "Free-form JSON properties (OCL's extras), kept as given."},
+    )
     return made
 
 
-_Name = validate.Regexp(NAME.pattern + r"\Z")
+def _body(
+    name: str, declared: dict[str, fields.Field], about: str, example: dict[str, Any]
+) -> type[Schema]:
+    """A body schema with the words and example the OpenAPI document shows (``Meta.about``,
+    ``Meta.example``, as ``api.schemas``' bodies carry them)."""
+    schema = _Lenient.from_dict(declared, name=name)
+    schema.Meta = type("Meta", (_Lenient.Meta,), {"about": about, "example": example})
+    return schema
 
-UserIn = _Lenient.from_dict(
+
+def _about(words: str) -> dict[str, str]:
+    return {"description": words}
+
+
+_Name = validate.Regexp(NAME.pattern + r"\Z")
+_ID_WORDS = "1 to 100 letters, digits or - . _ @ (OCL's namespace pattern)."
+_PASSWORD = fields.Str(
+    validate=validate.Length(min=1, max=1000),
+    allow_none=True,
+    metadata=_about("The password (stored as an argon2id hash, never as given)."),
+)
+_EMAIL = fields.Email(allow_none=True, metadata=_about("An email address, unique among users."))
+
+UserIn = _body(
+    "UserIn",
     {
-        "username": fields.Str(required=True, validate=_Name),
-        "email": fields.Email(allow_none=True),
-        "password": fields.Str(validate=validate.Length(min=1, max=1000), allow_none=True),
+        "username": fields.Str(required=True, validate=_Name, metadata=_about(_ID_WORDS)),
+        "email": _EMAIL,
+        "password": _PASSWORD,
         **_profile(USER_PROFILE),
     },
-    name="UserIn",
+    "A new user: username (required), email, password and OCL's profile fields.",
+    {"username": "jdoe", "email": "jdoe@example.org", "password": "a long passphrase"},
 )
-UserUpdate = _Lenient.from_dict(
+UserUpdate = _body(
+    "UserUpdate",
+    {"email": _EMAIL, "password": _PASSWORD, **_profile(USER_PROFILE)},
+    "The fields to change; the others keep their values.",
+    {"company": "WHO", "location": "Geneva"},
+)
+LoginIn = _body(
+    "LoginIn",
     {
-        "email": fields.Email(allow_none=True),
-        "password": fields.Str(validate=validate.Length(min=1, max=1000), allow_none=True),
-        **_profile(USER_PROFILE),
+        "username": fields.Str(
+            required=True, validate=validate.Length(max=1000), metadata=_about("The username.")
+        ),
+        "password": fields.Str(
+            required=True, validate=validate.Length(max=1000), metadata=_about("Its password.")
+        ),
     },
-    name="UserUpdate",
+    "A username and its password.",
+    {"username": "jdoe", "password": "a long passphrase"},
 )
-LoginIn = _Lenient.from_dict(
-    {
-        "username": fields.Str(required=True, validate=validate.Length(max=1000)),
-        "password": fields.Str(required=True, validate=validate.Length(max=1000)),
-    },
-    name="LoginIn",
+_PUBLIC_ACCESS_WORDS = (
+    "Who may see it: View (everyone; the default), Edit (everyone, and any user may edit "
+    "its repositories' content) or None (members only; others get 404)."
 )
-OrgIn = _Lenient.from_dict(
+OrgIn = _body(
+    "OrgIn",
     {
-        "id": fields.Str(required=True, validate=_Name),
-        "name": fields.Str(required=True, validate=validate.Length(min=1, max=500)),
-        "public_access": fields.Str(load_default="View", validate=validate.OneOf(PUBLIC_ACCESS)),
+        "id": fields.Str(required=True, validate=_Name, metadata=_about(_ID_WORDS)),
+        "name": fields.Str(
+            required=True,
+            validate=validate.Length(min=1, max=500),
+            metadata=_about("Its name, for people."),
+        ),
+        "public_access": fields.Str(
+            load_default="View",
+            validate=validate.OneOf(PUBLIC_ACCESS),
+            metadata=_about(_PUBLIC_ACCESS_WORDS),
+        ),
         **_profile(ORG_PROFILE),
     },
-    name="OrgIn",
+    "A new organisation: id and name (required), public_access and OCL's profile fields.",
+    {"id": "WHO", "name": "World Health Organization", "public_access": "View"},
 )
-OrgUpdate = _Lenient.from_dict(
+OrgUpdate = _body(
+    "OrgUpdate",
     {
-        "name": fields.Str(validate=validate.Length(min=1, max=500)),
-        "public_access": fields.Str(validate=validate.OneOf(PUBLIC_ACCESS)),
+        "name": fields.Str(
+            validate=validate.Length(min=1, max=500), metadata=_about("Its name, for people.")
+        ),
+        "public_access": fields.Str(
+            validate=validate.OneOf(PUBLIC_ACCESS), metadata=_about(_PUBLIC_ACCESS_WORDS)
+        ),
         **_profile(ORG_PROFILE),
     },
-    name="OrgUpdate",
+    "The fields to change; the others keep their values.",
+    {"website": "https://www.who.int"},
 )
-NoBody = _Lenient.from_dict({}, name="NoBody")
-MemberIn = _Lenient.from_dict(
-    {"role": fields.Str(load_default="member", validate=validate.OneOf(("member", "admin")))},
-    name="MemberIn",
+MemberIn = _body(
+    "MemberIn",
+    {
+        "role": fields.Str(
+            load_default="member",
+            validate=validate.OneOf(("member", "admin")),
+            metadata=_about("member (the default) or admin (manages members and settings)."),
+        )
+    },
+    "The member's role; the body may be left out (member).",
+    {"role": "admin"},
 )
 
 

@@ -111,6 +111,8 @@ _PARAMETERS = {
         "values last, ties by id."
     ),
     "commitComment": "The comment of the commit that deletes it (generated when absent).",
+    "username": "A user's username, e.g. jdoe (GET /users/ lists them).",
+    "org_id": "An organisation's id, e.g. WHO (GET /orgs/ lists them).",
 }
 
 

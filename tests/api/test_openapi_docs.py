@@ -191,11 +191,17 @@ def test_the_docs_page_loads_nothing_from_elsewhere(client: FlaskClient) -> None
     assert not re.search(r"""<link[^>]+href=["']?https?:""", page, re.IGNORECASE)
 
 
+# PUTs that read no body (OCL's reactivation is a PUT of nothing).
+TAKES_NOTHING = {"user_reactivate"}
+
+
 def test_every_operation_that_reads_a_body_documents_it(document: dict[str, Any]) -> None:
     undocumented = [
         r.endpoint
         for r in ROUTES
-        if r.method in ("POST", "PUT") and "requestBody" not in _operation(document, r)
+        if r.method in ("POST", "PUT")
+        and "requestBody" not in _operation(document, r)
+        and r.endpoint not in TAKES_NOTHING
     ]
     assert undocumented == []
 

@@ -138,6 +138,8 @@ def test_the_concept_create_example_has_inline_descriptions() -> None:
 COMPONENT_IDS = {"concept": "A15.0", "description": "A15.0-syn0", "mapping": "A15.0-SNOMED-CT"}
 CODESYSTEMS = {"codesystem_upgrade": "ICD10X"}
 NOT_JSON = {"import_upload"}  # a file: tests/api/test_import.py and tests/api/test_docs_page.py
+# The accounts examples make the user jdoe and the organisation WHO for those after them.
+ACCOUNT_VALUES = {"username": "jdoe", "org_id": "WHO"}
 
 
 def _url(route: Route) -> str:
@@ -145,6 +147,7 @@ def _url(route: Route) -> str:
         "path": "MAIN/task-1" if route.rule.startswith("/branches") else "DEMO",
         "codesystem_id": CODESYSTEMS.get(route.endpoint, "DEMO"),
         "component_id": COMPONENT_IDS.get(route.kind, ""),
+        **ACCOUNT_VALUES,
     }
     return _PARAM.sub(lambda match: values[match.group(1)], route.rule)
 

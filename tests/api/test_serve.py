@@ -312,13 +312,17 @@ def test_each_request_gives_one_access_log_line(
 # --- the first start's administrator ----------------------------------------------------------
 
 
+def printed_token(lines: list[str]) -> str:
+    """The administrator's token that a first start printed (once) among ``lines``."""
+    [said] = [line for line in lines if "Authorization: Token" in line]
+    return said.split("Token", 1)[1].strip()
+
+
 def test_the_first_start_makes_an_administrator_and_prints_its_token_once(
     serve: Serve, tmp_path: Path
 ) -> None:
     base, lines = serve()
-    said = [line for line in lines if "Authorization: Token" in line]
-    assert len(said) == 1
-    token = said[0].split("Token", 1)[1].strip()
+    token = printed_token(lines)
     assert any("snowpath users create" in line for line in lines)
     headers = {"Authorization": f"Token {token}"}
     me = httpx.get(f"{base}/user/", headers=headers, timeout=10).json()

@@ -11,7 +11,7 @@ import pytest
 
 from revisions import make_engine
 from tests.api.ocl.owners import org
-from tests.api.test_serve import Serve, serve, started  # noqa: F401 - fixtures
+from tests.api.test_serve import Serve, printed_token, serve, started  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.slow
 
@@ -24,12 +24,14 @@ class _Engine:
 
 
 def test_a_collection_version_is_frozen_over_http(serve: Serve, tmp_path: Path) -> None:  # noqa: F811
-    base, _ = serve()
+    base, lines = serve()
     holder = _Engine(f"sqlite:///{tmp_path / 'var' / 'snowpath.db'}")
     org(holder, "WHO")  # type: ignore[arg-type]
     holder.engine.dispose()
     source, collection = f"{base}/orgs/WHO/sources/ICD", f"{base}/orgs/WHO/collections/C"
-    with httpx.Client(timeout=30) as http:
+    with httpx.Client(
+        headers={"Authorization": f"Token {printed_token(lines)}"}, timeout=30
+    ) as http:
         assert (
             http.post(f"{base}/orgs/WHO/sources/", json={"id": "ICD", "name": "ICD"}).status_code
             == 201

@@ -20,13 +20,16 @@ from bench.export import owner_row
 from revisions import RevisionStore, make_engine
 from tests import services
 from tests.api.test_serve import free_port
+from tests.clients import cli_token
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 SOURCE = "/orgs/CIEL/sources/CIEL/"
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
+def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """A serve and a worker process on PostgreSQL and Redis; their base URL and a token of
+    the administrator the first start made."""
     services.reachable_redis()
     name = f"snowpath_ocldev_{os.getpid()}"
     url, env = services.process_env(name, services.REDIS_URL, "ocldev")
@@ -53,7 +56,7 @@ def server(tmp_path: Path) -> Iterator[str]:
                 pass
             assert time.monotonic() < deadline, "the server did not start"
             time.sleep(0.2)
-        yield base
+        yield base, cli_token(env)
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)
@@ -66,10 +69,12 @@ def server(tmp_path: Path) -> Iterator[str]:
         services.drop_postgres_database(name)
 
 
-def test_ocldev_loads_an_export_posting_on_204_and_polling_208(server: str) -> None:
+def test_ocldev_loads_an_export_posting_on_204_and_polling_208(server: tuple[str, str]) -> None:
     from ocldev.oclexport import OclExportFactory
 
-    with httpx.Client(base_url=server, timeout=30) as http:
+    base, token = server
+    headers = {"Authorization": f"Token {token}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
         assert (
             http.post("/orgs/CIEL/sources/", json={"id": "CIEL", "name": "CIEL"}).status_code == 201
         )
@@ -89,7 +94,8 @@ def test_ocldev_loads_an_export_posting_on_204_and_polling_208(server: str) -> N
         assert http.delete(export_url).status_code == 204  # so ocldev meets a 204 first
         assert http.get(export_url).status_code == 204
     export = OclExportFactory.load_export(
-        repo_version_url=f"{server}{SOURCE}v2016-08-22/",
+        repo_version_url=f"{base}{SOURCE}v2016-08-22/",
+        oclapitoken=token,
         do_wait_for_export=True,
         delay_seconds=0.2,
         max_wait_seconds=60,
@@ -101,8 +107,10 @@ def test_ocldev_loads_an_export_posting_on_204_and_polling_208(server: str) -> N
     assert len(export) == 3
 
 
-def test_a_broken_download_resumes_with_a_range(server: str) -> None:
-    with httpx.Client(base_url=server, timeout=30) as http:
+def test_a_broken_download_resumes_with_a_range(server: tuple[str, str]) -> None:
+    base, token = server
+    headers = {"Authorization": f"Token {token}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
         assert (
             http.post("/orgs/CIEL/sources/", json={"id": "CIEL", "name": "CIEL"}).status_code == 201
         )

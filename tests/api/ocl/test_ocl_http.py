@@ -15,6 +15,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from tests.api.ocl.conftest import concept_body
+from tests.clients import auth
 
 
 @pytest.fixture
@@ -30,8 +31,8 @@ def base_url(app: Flask, source: str) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-def test_streamed_content_and_zip_over_http(base_url: str, source: str) -> None:
-    with httpx.Client(base_url=base_url, timeout=10) as http:
+def test_streamed_content_and_zip_over_http(app: Flask, base_url: str, source: str) -> None:
+    with httpx.Client(base_url=base_url, headers=auth(app), timeout=10) as http:
         assert http.post(f"{source}concepts/", json=concept_body("B")).status_code == 201
         url = f"{source}?includeConcepts=true&includeMappings=true&limit=0"
         plain = http.get(url)
