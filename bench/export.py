@@ -34,7 +34,9 @@ from typing import Any
 import httpx
 from flask.testing import FlaskClient
 
+from accounts.errors import NotFound
 from accounts.schema import orgs
+from accounts.store import Accounts
 from api import create_app
 from api.settings import load
 from bench import databases
@@ -94,8 +96,16 @@ def fill(store: RevisionStore, source: str, data: Terminology) -> None:
 
 
 def client_for(store: RevisionStore, data_dir: Path) -> FlaskClient:
+    """A test client of an app over ``store``, authenticated as the staff user ``bench``."""
     settings = load({"SNOWPATH_DATA_DIR": str(data_dir)})
-    return create_app(settings, store=store, runner=ThreadRunner(store)).test_client()
+    client = create_app(settings, store=store, runner=ThreadRunner(store)).test_client()
+    accounts = Accounts(store.engine)
+    try:
+        accounts.get_user("bench")
+    except NotFound:
+        accounts.create_user("bench", is_staff=True)
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Token {accounts.make_token('bench')}"
+    return client
 
 
 def version(store: RevisionStore, source: str, version_id: str) -> None:

@@ -16,6 +16,7 @@ from werkzeug.datastructures import Headers
 
 from accounts.errors import NotFound
 from accounts.store import Accounts
+from revisions import RevisionStore
 
 STAFF = "tester"
 
@@ -68,3 +69,14 @@ def cli_token(env: Mapping[str, str], username: str = "admin") -> str:
     done = subprocess.run(command, env=dict(env), capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
+
+
+def auth_environ(store: RevisionStore, username: str = STAFF) -> dict[str, str]:
+    """A WSGI environ entry that authenticates as the staff user ``username`` of ``store``'s
+    accounts (for test clients of apps built outside the ``app`` fixture)."""
+    accounts = Accounts(store.engine)
+    try:
+        accounts.get_user(username)
+    except NotFound:
+        accounts.create_user(username, is_staff=True)
+    return {"HTTP_AUTHORIZATION": f"Token {accounts.make_token(username)}"}

@@ -8,6 +8,7 @@ import hashlib
 import pytest
 from sqlalchemy import Engine, select
 
+from accounts import repositories
 from accounts.errors import (
     Duplicate,
     Inactive,
@@ -16,6 +17,7 @@ from accounts.errors import (
     NotAllowed,
     NotFound,
 )
+from accounts.repositories import Repository
 from accounts.schema import tokens, users
 from accounts.store import Accounts
 from revisions import ManualClock, RevisionStore
@@ -162,15 +164,17 @@ def test_the_deepest_code_system_governs_a_branch(accounts: Accounts, store: Rev
     store.codesystems.create("BASE", "base")
     store.codesystems.create_version("BASE", "v1", "20240101")
     store.codesystems.create("EXT", "ext", extension_of="BASE/v1")
-    accounts.add_repository("BASE", "users", "ann", "BASE", public_access="None")
-    assert accounts.governing("MAIN") is None
-    base = accounts.governing("MAIN/BASE/task/sub")
+    accounts.create_user("ann")
+    owned = Repository("BASE", "users", "ann", "BASE", public_access="None")
+    repositories.add(store.engine, owned)
+    assert repositories.governing(store.engine, "MAIN") is None
+    base = repositories.governing(store.engine, "MAIN/BASE/task/sub")
     assert base is not None
     assert base.codesystem_id == "BASE"
     assert base.repository is not None
     assert base.repository.public_access == "None"
     ext_path = store.codesystems.get("EXT").branch_path
-    ext = accounts.governing(f"{ext_path}/task")
+    ext = repositories.governing(store.engine, f"{ext_path}/task")
     assert ext is not None
     assert (ext.codesystem_id, ext.repository) == ("EXT", None)
 
@@ -179,6 +183,8 @@ def test_a_repository_row_goes_with_its_code_system(
     accounts: Accounts, store: RevisionStore
 ) -> None:
     store.codesystems.create("CS", "cs")
-    accounts.add_repository("CS", "orgs", "OCL", "CS")
+    accounts.create_user("ada")
+    accounts.create_org("OCL", "OCL", "ada")
+    repositories.add(store.engine, Repository("CS", "orgs", "OCL", "CS"))
     store.codesystems.delete("CS")
-    assert accounts.repository("CS") is None
+    assert repositories.by_codesystem(store.engine, "CS") is None

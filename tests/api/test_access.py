@@ -9,6 +9,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from accounts import repositories
+from accounts.repositories import Repository
 from accounts.store import Accounts
 from revisions import Create, RevisionStore
 from tests.api.helpers import error
@@ -39,7 +41,9 @@ def _owned(app: Flask, store: RevisionStore, public_access: str) -> Accounts:
     accounts.add_member("ORG", "mia")
     store.codesystems.create("CS", "cs")
     store.commit("MAIN/CS", "u", "seed", [Create("concept", "c1", {})])
-    accounts.add_repository("CS", "orgs", "ORG", "CS", public_access=public_access)
+    repositories.add(
+        store.engine, Repository("CS", "orgs", "ORG", "CS", public_access=public_access)
+    )
     return accounts
 
 
@@ -137,7 +141,7 @@ def test_writes_below_no_code_system_are_for_staff(app: Flask) -> None:
 def test_a_code_system_belongs_to_its_creator(app: Flask, store: RevisionStore) -> None:
     ann = client_as(app, "ann", staff=False)
     assert ann.post("/codesystems", json={"id": "ANN", "title": "Ann's"}).status_code == 201
-    repository = accounts_of(app).repository("ANN")
+    repository = repositories.by_codesystem(store.engine, "ANN")
     assert repository is not None
     assert (repository.owner_type, repository.owner, repository.public_access) == (
         "users",

@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from tests import services
-from tests.api.test_serve import answers, free_port, launch, stop
+from tests.api.test_serve import answers, free_port, launch, printed_token, stop
 
 pytestmark = pytest.mark.slow
 
@@ -53,18 +53,29 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """``snowpath serve`` on the embedded default (its demo code system DEMO loaded), one for
-    the module: the tests write different things (a branch, an import on DEMO)."""
+    the module: the tests write different things (a branch, an import on DEMO). Its base URL
+    and the administrator's token its first start printed."""
     port = free_port()
     process, output = launch(port, tmp_path_factory.mktemp("docs") / "var")
     try:
         output.wait_for("Booting worker")
         base = f"http://127.0.0.1:{port}"
         answers(base, time.monotonic() + 60, output)
-        yield base
+        yield base, printed_token(list(output.seen))
     finally:
         stop(process)
+
+
+@pytest.fixture(scope="module")
+def server(served: tuple[str, str]) -> str:
+    return served[0]
+
+
+@pytest.fixture(scope="module")
+def token(served: tuple[str, str]) -> str:
+    return served[1]
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +105,16 @@ def outside(page: Page) -> list[str]:
     return [u for u in page.requested if urlsplit(u).hostname not in LOCAL]  # type: ignore[attr-defined]
 
 
+def authorize(page: Page, token: str) -> None:
+    """Give the page the token as a user does: Authorize, paste 'Token <t>', Authorize, Close."""
+    page.locator(".auth-wrapper button.authorize").click()
+    dialog = page.locator(".modal-ux")
+    dialog.locator("input").first.fill(f"Token {token}")
+    dialog.locator("button.authorize").click()
+    dialog.locator("button.btn-done").click()
+    expect(dialog).to_have_count(0)
+
+
 def operation(page: Page, tag: str, operation_id: str) -> Locator:
     """The operation's block, opened (Swagger UI names it operations-<tag>-<operationId>)."""
     block = page.locator(f"#operations-{tag}-{operation_id}")
@@ -120,7 +141,8 @@ def test_an_operation_shows_its_description_and_body_example(page: Page) -> None
     expect(body).to_have_value(re.compile(r'"target": "MAIN/task-1"'))
 
 
-def test_try_it_out_creates_a_branch(page: Page, server: str) -> None:
+def test_try_it_out_creates_a_branch(page: Page, server: str, token: str) -> None:
+    authorize(page, token)
     block = operation(page, "branches", "branch_create")
     expect(block.locator(".opblock-description-wrapper").first).to_contain_text(
         "Creates the branch"
@@ -136,7 +158,8 @@ def test_try_it_out_creates_a_branch(page: Page, server: str) -> None:
     assert outside(page) == []
 
 
-def test_an_ocl_export_uploads_through_the_page(page: Page, server: str) -> None:
+def test_an_ocl_export_uploads_through_the_page(page: Page, server: str, token: str) -> None:
+    authorize(page, token)
     block = operation(page, "import", "import_upload")
     block.locator('tr[data-param-name="path"] input').fill("DEMO")
     block.locator('input[type="file"]').set_input_files(OCL_EXPORT)

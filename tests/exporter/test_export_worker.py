@@ -31,6 +31,7 @@ from exporter.jobs import JobState, RqRunner
 from exporter.storage import TEMP_SUFFIX
 from revisions import RevisionStore, make_engine
 from tests import services
+from tests.clients import auth_environ
 from tests.exporter.test_jobs import poll
 
 pytestmark = pytest.mark.redis
@@ -66,6 +67,7 @@ def setup(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setup]:
     runner = RqRunner(redis_url, env["SNOWPATH_QUEUE"])
     settings = load({"SNOWPATH_DATA_DIR": env["SNOWPATH_DATA_DIR"]})
     client = create_app(settings, store=store, runner=runner).test_client()
+    client.environ_base.update(auth_environ(store))
     owner_row(store)
     ocl_source(client, "BIG")
     try:

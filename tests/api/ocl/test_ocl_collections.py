@@ -76,10 +76,10 @@ def test_unknown_collection_is_404(client: FlaskClient, who: str) -> None:
     assert "NOPE" in response.get_json()["message"]
 
 
-def test_user_urls_need_a_caller(client: FlaskClient, who: str) -> None:
-    assert client.get("/user/collections/").status_code == 401
-    assert client.post("/user/collections/", json={"id": "C", "name": "x"}).status_code == 401
-    assert client.get("/user/repos/").status_code == 401
+def test_user_urls_need_a_caller(anonymous: FlaskClient, who: str) -> None:
+    assert anonymous.get("/user/collections/").status_code == 401
+    assert anonymous.post("/user/collections/", json={"id": "C", "name": "x"}).status_code == 401
+    assert anonymous.get("/user/repos/").status_code == 401
 
 
 def test_user_owned_collection(client: FlaskClient, store: RevisionStore) -> None:

@@ -21,6 +21,7 @@ from tests.api.conftest import wait_for
 from tests.api.ocl.conftest import SOURCE, concept_body
 from tests.api.ocl.exports_helpers import export_json, export_url, make_version, settle
 from tests.api.ocl.owners import user
+from tests.clients import client_as
 
 MAPPING = {
     "id": "M1",
@@ -127,9 +128,12 @@ def test_user_owned_source_exports(client: FlaskClient, store: RevisionStore) ->
     response.close()
 
 
-def test_user_urls_name_the_caller(client: FlaskClient, exported: str) -> None:
-    # /user/ is the caller: anonymous until tokens come (access.caller), so 401, not 404.
-    assert client.get("/user/sources/ICD/v1/export/").status_code == 401
+def test_user_urls_name_the_caller(
+    client: FlaskClient, anonymous: FlaskClient, exported: str
+) -> None:
+    assert anonymous.get("/user/sources/ICD/v1/export/").status_code == 401
+    # The caller (tester) has no source ICD: the org's is not theirs.
+    assert client.get("/user/sources/ICD/v1/export/").status_code == 404
 
 
 # --- ranges and caching -----------------------------------------------------------------
@@ -266,7 +270,7 @@ def test_concurrent_posts_one_202_one_409(client: FlaskClient, exported: str, ap
     codes: list[int] = []
 
     def post() -> None:
-        with app.test_client() as own:
+        with client_as(app) as own:
             barrier.wait()
             codes.append(own.post(exported).status_code)
 

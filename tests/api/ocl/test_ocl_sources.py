@@ -85,8 +85,15 @@ def test_user_owned_source(client: FlaskClient, store: RevisionStore) -> None:
     assert data["url"] == "/users/jdoe/sources/S/"
 
 
-def test_caller_urls_need_a_caller(client: FlaskClient) -> None:
-    assert client.get("/user/sources/").status_code == 401
+def test_caller_urls_need_a_caller(anonymous: FlaskClient) -> None:
+    assert anonymous.get("/user/sources/").status_code == 401
+
+
+def test_caller_urls_are_the_callers_own(client: FlaskClient) -> None:
+    # The default client is the staff user tester.
+    assert client.post("/user/sources/", json={"id": "MINE", "name": "Mine"}).status_code == 201
+    assert [s["id"] for s in client.get("/users/tester/sources/").get_json()] == ["MINE"]
+    assert [s["id"] for s in client.get("/user/sources/").get_json()] == ["MINE"]
 
 
 def test_get_with_and_without_trailing_slash(client: FlaskClient, source: str) -> None:
