@@ -15,7 +15,7 @@ author of a commit is the token's user.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from flask import current_app, g, request
 
@@ -23,7 +23,7 @@ from accounts import repositories
 from accounts.errors import InvalidToken, NotAuthenticated, NotFound
 from accounts.records import User
 from accounts.repositories import Governing, Repository
-from accounts.rights import Action, Role, check, role_of
+from accounts.rights import Action, Role, allows, check, role_of
 from accounts.store import Accounts
 
 ANONYMOUS = "anonymous"
@@ -76,12 +76,32 @@ def require_user() -> User:
 
 
 def _role(owner_type: str | None, owner: str | None) -> Role:
-    user = current_user()
+    return _role_of(current_user(), accounts(), owner_type, owner)
+
+
+def _role_of(
+    user: User | None, accounts_store: Accounts, owner_type: str | None, owner: str | None
+) -> Role:
     org_role = None
     if user is not None and not user.is_staff and owner_type == "orgs" and owner is not None:
-        org_role = accounts().role_in(owner, user.id)
+        org_role = accounts_store.role_in(owner, user.id)
     username = None if user is None else user.username
     return role_of(username, user is not None and user.is_staff, owner_type, owner, org_role)
+
+
+def viewer() -> Callable[[Repository | None], bool]:
+    """Whether this request's caller may view a repository (None: the server's), as a function
+    that needs no request: for bodies streamed after the view returned (a collection's members
+    come from many sources, each with its own rights)."""
+    user, accounts_store = current_user(), accounts()
+
+    def may_view(repository: Repository | None) -> bool:
+        if repository is None:
+            return allows(_role_of(user, accounts_store, None, None), Action.VIEW)
+        role = _role_of(user, accounts_store, repository.owner_type, repository.owner)
+        return allows(role, Action.VIEW, repository.public_access)
+
+    return may_view
 
 
 def _check(repository: Repository | None, action: str, what: str) -> None:

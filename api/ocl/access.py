@@ -6,12 +6,16 @@ without the right.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from accounts.repositories import Repository
 from api.auth import (
     check_owned,
     check_owner,
     check_repository,
     current_author,
     require_user,
+    viewer,
 )
 
 
@@ -29,6 +33,12 @@ def admin(codesystem_id: str) -> None:
     """Raise unless the caller may delete the source, or create, change or delete its versions
     and exports."""
     check_repository(codesystem_id, "admin")
+
+
+def sources_seen() -> Callable[[Repository | None], bool]:
+    """Whether the caller may view a source, as a function a streamed body can call after the
+    request (a collection's members are shown only from sources the caller may view)."""
+    return viewer()
 
 
 def create_under(owner_type: str, owner: str) -> None:

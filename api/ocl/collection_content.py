@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Response
 
 from api import http
-from api.ocl import collection_versions, members
+from api.ocl import access, collection_versions, members
 from api.ocl.collections import find
 from api.ocl.paging import page_request, respond
 from api.ocl.repo_content import since, truthy
@@ -29,10 +29,10 @@ def list_items(
     at = members.at_of(collection_versions.chosen(found, version))
     wanted = page_request()
     chosen = Selection(truthy("includeRetired"), since(), wanted.offset, wanted.limit)
-    engine_store = store()
-    items = list(members.stream(engine_store, found, at, kind, chosen))
+    engine_store, may_view = store(), access.sources_seen()
+    items = list(members.stream(engine_store, found, at, kind, chosen, may_view))
     counting = Selection(chosen.include_retired, chosen.since)
-    total = sum(1 for _ in members.stream(engine_store, found, at, kind, counting))
+    total = sum(1 for _ in members.stream(engine_store, found, at, kind, counting, may_view))
     return respond(items, total, wanted)
 
 
@@ -48,7 +48,8 @@ def get_item(
     found = find(owner_type, owner, collection)
     at = members.at_of(collection_versions.chosen(found, version))
     chosen = Selection(include_retired=True, limit=1)
-    for data in members.stream(store(), found, at, kind, chosen, component_id=item_id):
+    may_view = access.sources_seen()
+    for data in members.stream(store(), found, at, kind, chosen, may_view, component_id=item_id):
         return http.json(data)
     what = kind[:-1].capitalize()
     raise ComponentNotFound(f"{what} '{item_id}' is not in collection '{found.repo_id}'.")

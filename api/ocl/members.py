@@ -8,7 +8,8 @@ version's time is a store commit time, see ``accounts.collections``), so a versi
 changes. Pinned references read where their pin says, at any time: a concept or mapping
 version (an edit time ``V``) at ``<working branch>@V``, a source version at its tag branch.
 
-A reference whose source, source version or item is gone (deleted since) has no member;
+A reference whose source, source version or item is gone (deleted since), or whose source
+the caller may not view (``may_view``, decided by ``api.ocl.access``), has no member;
 retired items are left out unless ``includeRetired``; ``updatedSince`` keeps those edited
 at or after it. Members come in reference order, streamed a batch of references at a time
 (memory bounded by the batch), so the rows need no request: they run while the response is
@@ -17,7 +18,7 @@ sent.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from flask import Response
@@ -25,8 +26,9 @@ from flask import Response
 from accounts import collections as records
 from accounts import repositories
 from accounts.collections import Collection, CollectionVersion, Reference
+from accounts.repositories import Repository
 from api import http
-from api.ocl import repo_content
+from api.ocl import access, repo_content
 from api.ocl.repo_content import Rows
 from api.services import store
 from exporter import ocl_stream
@@ -42,8 +44,11 @@ KINDS = {"concepts": "concept", "mappings": "mapping"}
 class _Sources:
     """The sources a stream meets, each looked up once: (place, locale, working branch)."""
 
-    def __init__(self, engine_store: RevisionStore) -> None:
+    def __init__(
+        self, engine_store: RevisionStore, may_view: Callable[[Repository | None], bool]
+    ) -> None:
         self.store = engine_store
+        self.may_view = may_view
         self.known: dict[str, tuple[Place, str, str] | None] = {}
 
     def of(self, codesystem_id: str) -> tuple[Place, str, str] | None:
@@ -53,7 +58,7 @@ class _Sources:
 
     def _find(self, codesystem_id: str) -> tuple[Place, str, str] | None:
         repository = repositories.by_codesystem(self.store.engine, codesystem_id)
-        if repository is None:
+        if repository is None or not self.may_view(repository):
             return None
         try:
             codesystem = self.store.codesystems.get(codesystem_id)
@@ -122,10 +127,12 @@ def stream(
     at: int | None,
     kind: str,
     chosen: Selection,
+    may_view: Callable[[Repository | None], bool],
     component_id: str | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """The members of ``kind`` (``concepts`` or ``mappings``) live at ``at``, as OCL JSON."""
-    sources = _Sources(engine_store)
+    """The members of ``kind`` (``concepts`` or ``mappings``) live at ``at``, as OCL JSON, from
+    the sources ``may_view`` allows."""
+    sources = _Sources(engine_store, may_view)
     after, skipped, sent = 0, 0, 0
     while True:
         refs = records.references(
@@ -164,9 +171,9 @@ def respond(
     """A collection or collection version GET: ``head``, with members when asked."""
     if not repo_content.wants_content():
         return http.json(head)
-    engine_store, at = store(), at_of(version)
+    engine_store, at, may_view = store(), at_of(version), access.sources_seen()
 
     def rows(kind: str) -> Rows:
-        return lambda chosen: stream(engine_store, collection, at, kind, chosen)
+        return lambda chosen: stream(engine_store, collection, at, kind, chosen, may_view)
 
     return repo_content.serve(head, {"concepts": rows("concepts"), "mappings": rows("mappings")})

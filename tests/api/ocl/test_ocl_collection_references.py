@@ -4,6 +4,7 @@ SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.api.ocl.collecting import (
@@ -15,6 +16,7 @@ from tests.api.ocl.collecting import (
     make_collection,
 )
 from tests.api.ocl.conftest import SOURCE
+from tests.clients import client_as
 
 REFS = f"{COLLECTION}references/"
 
@@ -287,3 +289,25 @@ def test_non_ascii_digits_and_huge_numbers_are_not_500s(client: FlaskClient, sou
     response = client.delete(REFS, json={"ids": [2**63]})
     assert response.status_code == 400
     assert response.get_json()["violations"] == ["'ids': Must be a list of reference ids."]
+
+
+# --- members from sources the caller may not see ----------------------------------------------
+
+
+def test_members_from_a_private_source_are_hidden_from_outsiders(
+    app: Flask, client: FlaskClient, source: str
+) -> None:
+    """A public collection may hold references into a private source: an outsider sees the
+    collection but none of that source's concepts (the source answers them 404); staff see
+    them."""
+    make_collection(client)
+    add_refs(client, concept_url("A1"))
+    assert client.put(source, json={"public_access": "None"}).status_code == 200
+    outsider = client_as(app, "olga", staff=False)
+    assert outsider.get(source).status_code == 404
+    assert outsider.get(COLLECTION).status_code == 200
+    assert ids(outsider.get(f"{COLLECTION}concepts/")) == []
+    assert outsider.get(f"{COLLECTION}concepts/A1/").status_code == 404
+    content = outsider.get(f"{COLLECTION}?includeConcepts=true&limit=0").get_json()
+    assert content["concepts"] == []
+    assert ids(client.get(f"{COLLECTION}concepts/")) == ["A1"]
