@@ -7,10 +7,6 @@ conflict, see CONFLICTS, resolve, version, and read the version through every pa
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,66 +14,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests import services
-from tests.api.test_serve import free_port
+from tests.live import deployment
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
 
-def _snowpath(*args: str, env: dict[str, str], **kw: object) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "api.cli", *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        **kw,  # type: ignore[arg-type]
-    )
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """The base URL of a served database, and the token of the administrator its first
-    start made (asked of ``snowpath users token``, as an operator would)."""
-    services.reachable_redis()
-    name = f"snowpath_e2e_{os.getpid()}"
-    _, env = services.process_env(name, services.REDIS_URL, "e2e")
-    env["SNOWPATH_DATA_DIR"] = str(tmp_path / "var")
-    upgrade = _snowpath("db", "upgrade", env=env)
-    output, _ = upgrade.communicate(timeout=120)
-    assert upgrade.returncode == 0, output
-    port = free_port()
-    processes = [
-        _snowpath("serve", "--port", str(port), "--workers", "2", env=env),
-        _snowpath("worker", env=env),
-    ]
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/branches/MAIN", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
-        tokens = _snowpath("users", "token", "--username", "admin", env=env)
-        output, _ = tokens.communicate(timeout=60)
-        assert tokens.returncode == 0, output
-        yield base, output.strip()
-    finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                # Reaped too, or the Popen warns at collection that its process still runs.
-                process.kill()
-                process.wait()
-            process.stdout.close()  # type: ignore[union-attr]
-        services.drop_postgres_database(name)
+    """The base URL of a served database (two server processes and a worker), and the token
+    of the administrator its first start made (asked of ``snowpath users token``)."""
+    with deployment("e2e", tmp_path / "var", workers=2) as served:
+        yield served
 
 
 def _wait(http: httpx.Client, location: str) -> dict:

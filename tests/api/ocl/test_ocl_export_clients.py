@@ -5,10 +5,6 @@ Export API's ranged download as a resuming client does it."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,9 +14,7 @@ import pytest
 
 from bench.export import owner_row
 from revisions import RevisionStore, make_engine
-from tests import services
-from tests.api.test_serve import free_port
-from tests.clients import cli_token
+from tests.live import deployment
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 SOURCE = "/orgs/CIEL/sources/CIEL/"
@@ -28,45 +22,16 @@ SOURCE = "/orgs/CIEL/sources/CIEL/"
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """A serve and a worker process on PostgreSQL and Redis; their base URL and a token of
-    the administrator the first start made."""
-    services.reachable_redis()
-    name = f"snowpath_ocldev_{os.getpid()}"
-    url, env = services.process_env(name, services.REDIS_URL, "ocldev")
-    env["SNOWPATH_DATA_DIR"] = str(tmp_path / "var")
-    env["SNOWPATH_ACCESS_LOG"] = "off"
-    subprocess.run([sys.executable, "-m", "api.cli", "db", "upgrade"], env=env, check=True)
-    store = RevisionStore(make_engine(url))
-    owner_row(store, "CIEL")
-    store.engine.dispose()
-    port = free_port()
-    command = [sys.executable, "-m", "api.cli"]
-    processes = [
-        subprocess.Popen([*command, "serve", "--port", str(port), "--workers", "1"], env=env),
-        subprocess.Popen([*command, "worker"], env=env),
-    ]
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/sources/", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
-        yield base, cli_token(env)
-    finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        services.drop_postgres_database(name)
+    """A serve and a worker process on PostgreSQL and Redis, the organisation CIEL made
+    before the first start; their base URL and the administrator's token."""
+
+    def prepare(url: str) -> None:
+        store = RevisionStore(make_engine(url))
+        owner_row(store, "CIEL")
+        store.engine.dispose()
+
+    with deployment("ocldev", tmp_path / "var", prepare=prepare) as served:
+        yield served
 
 
 def test_ocldev_loads_an_export_posting_on_204_and_polling_208(server: tuple[str, str]) -> None:
