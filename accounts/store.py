@@ -30,6 +30,7 @@ from accounts.records import (
 from accounts.schema import memberships, orgs, tokens, users
 from revisions.clock import Clock, SystemClock
 from revisions.db import reading_engine
+from revisions.prepared import DriverStatement
 
 _USER_COLUMNS = (
     users.c.id,
@@ -45,7 +46,8 @@ _USER_COLUMNS = (
 )
 
 
-# Built once: a request's token check is this one statement and nothing else.
+# Built once: a request's token check is this one statement and nothing else, run through
+# the driver (revisions.prepared).
 _BY_DIGEST = (
     select(*_USER_COLUMNS)
     .join(tokens, tokens.c.user_id == users.c.id)
@@ -53,7 +55,7 @@ _BY_DIGEST = (
 )
 
 
-def _user(row: RowMapping) -> User:
+def _user(row: Mapping[str, Any]) -> User:
     return User(**row)
 
 
@@ -69,6 +71,7 @@ class Accounts:
         self.engine = engine
         self.clock = clock or SystemClock()
         self._probe = reading_engine(engine, generic_plans=True)
+        self._by_digest = DriverStatement(self._probe, _BY_DIGEST)
 
     # --- users -----------------------------------------------------------------------------
 
@@ -236,9 +239,7 @@ class Accounts:
         """The active user ``token`` belongs to; None for an unknown or revoked token."""
         if not token_shape.well_formed(token):
             return None
-        with self._probe.connect() as connection:
-            found = connection.execute(_BY_DIGEST, {"digest": token_shape.digest(token)})
-            row = found.mappings().first()
+        row = self._by_digest.first({"digest": token_shape.digest(token)})
         return None if row is None else _user(row)
 
     def revoke_token(self, token: str) -> bool:
