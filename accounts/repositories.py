@@ -27,7 +27,9 @@ from sqlalchemy import Connection, Engine, Row, RowMapping, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from accounts.schema import orgs, repositories, users
+from revisions.db import reading_engine
 from revisions.errors import Conflict, NotFound
+from revisions.registry import CodeSystem, codesystem_of
 from revisions.schema import branches, codesystems
 
 R = repositories
@@ -130,6 +132,35 @@ def get(
         if not owner_exists(connection, owner_type, owner):
             raise OwnerNotFound(f"Owner '{owner}' does not exist.")
     raise RepositoryNotFound(f"'{owner}' has no {kind} '{repo_id}'.")
+
+
+# A repository with its code system and working branch, in one indexed lookup (every OCL
+# request under a source starts with it).
+_WITH_CODESYSTEM = (
+    select(R, *(column.label(f"cs_{column.name}") for column in codesystems.c), branches.c.path)
+    .join(codesystems, codesystems.c.id == R.c.codesystem_id)
+    .join(branches, branches.c.id == codesystems.c.branch_id)
+)
+
+
+def get_with_codesystem(
+    engine: Engine, owner_type: str, owner: str, repo_id: str, kind: str = SOURCE
+) -> tuple[Repository, CodeSystem]:
+    """:func:`get`, with the repository's code system, in one statement."""
+    query = _WITH_CODESYSTEM.where(
+        R.c.owner_type == owner_type,
+        R.c.owner == owner,
+        R.c.kind == kind,
+        R.c.repo_id == repo_id,
+    )
+    with reading_engine(engine, generic_plans=True).connect() as connection:
+        row = connection.execute(query).first()
+    if row is None:
+        get(engine, owner_type, owner, repo_id, kind)  # raises the missing one
+        raise RepositoryNotFound(f"'{owner}' has no {kind} '{repo_id}'.")  # deleted meanwhile
+    fields = row._mapping
+    codesystem = {column.name: fields[f"cs_{column.name}"] for column in codesystems.c}
+    return _repository(row), codesystem_of(codesystem, fields["path"])
 
 
 def exists(engine: Engine, owner_type: str, owner: str, repo_id: str, kind: str = SOURCE) -> bool:

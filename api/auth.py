@@ -123,6 +123,11 @@ def check_repository(codesystem_id: str, action: str) -> None:
     _check(repository, action, f"Code system '{codesystem_id}'")
 
 
+def check_read_repository(repository: Repository, action: str) -> None:
+    """:func:`check_repository` for a repository record already read."""
+    _check(repository, action, f"Code system '{repository.codesystem_id}'")
+
+
 def check_owner(owner_type: str, owner: str, action: str) -> None:
     """Raise unless the caller may do ``action`` (view, admin, create, members) on an owner:
     an organisation (404 if unknown or retired) or a user (404 if unknown or retired)."""

@@ -135,13 +135,18 @@ def branch_path(connection: Connection, branch_id: int) -> str:
 
 
 def to_codesystem(connection: Connection, row: Mapping[str, Any]) -> CodeSystem:
+    return codesystem_of(row, branch_path(connection, row["branch_id"]))
+
+
+def codesystem_of(row: Mapping[str, Any], working_path: str) -> CodeSystem:
+    """The code system of a ``codesystems`` row whose working branch is ``working_path``."""
     extension = None
     if row["extension_of"] is not None:
         extension = f"{row['extension_of']}/{row['extension_of_version']}"
     return CodeSystem(
         id=row["id"],
         title=row["title"],
-        branch_path=branch_path(connection, row["branch_id"]),
+        branch_path=working_path,
         extension_of=extension,
         metadata=dict(row["metadata"] or {}),
         created_ts=row["created_ts"],

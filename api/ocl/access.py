@@ -12,6 +12,7 @@ from accounts.repositories import Repository
 from api.auth import (
     check_owned,
     check_owner,
+    check_read_repository,
     check_repository,
     current_author,
     require_user,
@@ -22,6 +23,11 @@ from api.auth import (
 def view(codesystem_id: str) -> None:
     """Raise unless the caller may read the source whose code system is ``codesystem_id``."""
     check_repository(codesystem_id, "view")
+
+
+def view_source(repository: Repository) -> None:
+    """:func:`view` for a source's record already read."""
+    check_read_repository(repository, "view")
 
 
 def edit(codesystem_id: str) -> None:

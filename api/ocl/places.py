@@ -53,13 +53,18 @@ def source(owner_type: str, name: str | None, source_id: str) -> Source:
     """The source ``source_id`` of the owner, if the caller may see it (the record's lookup
     tells an unknown owner from an unknown source)."""
     owner_type, name = owner(owner_type, name, check=False)
-    repository = repositories.get(store().engine, owner_type, name, source_id)
-    access.view(repository.codesystem_id)
-    return of(repository)
+    repository, codesystem = repositories.get_with_codesystem(
+        store().engine, owner_type, name, source_id
+    )
+    access.view_source(repository)
+    return _source(repository, codesystem)
 
 
 def of(repository: Repository) -> Source:
-    codesystem = store().codesystems.get(repository.codesystem_id)
+    return _source(repository, store().codesystems.get(repository.codesystem_id))
+
+
+def _source(repository: Repository, codesystem: CodeSystem) -> Source:
     place = Place(
         repository.owner_type, repository.owner, repository.repo_id, repository.codesystem_id
     )

@@ -1,0 +1,174 @@
+"""OCL API benchmark (issue 18), on PostgreSQL, with ``bench.data``'s SNOMED-sized set
+(350,000 concepts, 1,000,000 descriptions, 500,000 mappings at scale 1.0) published as the
+source ``/orgs/BENCH/sources/BIG/`` with a released version ``v1``:
+
+- **concept by id**: the same 2,000 random concepts read through the OCL API
+  (``…/sources/BIG/concepts/<id>/``) and the native API (``/<branch>/concepts/<id>``),
+  anonymously, over HTTP from ``snowpath serve`` with wrk (16 connections), the two taking
+  turns for ``--rounds`` rounds: OCL's rate over native's, at least 0.8;
+- **a version GET with ``limit=0``** (``…/BIG/v1/?includeConcepts=true&includeMappings=true
+  &limit=0``), read over loopback: time to the first byte (at most 1 s), the whole time, its
+  size and the objects counted in it, and the peak resident memory (``VmHWM``) of every
+  server process (at most 300 MB), with their memory before the request.
+
+    .venv/bin/python -m bench.ocl [--scale 1.0] [--seconds 10] [--rounds 3]
+
+The database ``snowpath_bench_ocl`` is dropped at the end. Needs ``wrk`` (``apt-get install
+wrk``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from bench import databases
+from bench.data import Terminology
+from bench.export import OWNER, client_for, fill, ocl_source, owner_row, version
+from bench.http import serve, stop, wrk
+from bench.report import log, machine
+from revisions import RevisionStore, upgrade
+
+DATABASE = "snowpath_bench_ocl"
+SOURCE = "BIG"
+RATIO_TARGET = 0.8
+FIRST_BYTE_TARGET_S = 1.0
+MEMORY_TARGET_MB = 300.0
+_MARKERS = (b'"type":"Concept"', b'"type":"Mapping"')
+
+
+def _group_memory(pgid: int) -> dict[int, tuple[float, float]]:
+    """Each process of group ``pgid``: (resident MB now, peak resident MB)."""
+    found: dict[int, tuple[float, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(entry.name)) != pgid:
+                continue
+            status = (entry / "status").read_text()
+        except (OSError, ProcessLookupError):
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if "VmHWM" in fields:
+            found[int(entry.name)] = (
+                int(fields["VmRSS"].split()[0]) / 1024,
+                int(fields["VmHWM"].split()[0]) / 1024,
+            )
+    return found
+
+
+def _stream_version(base: str) -> dict[str, float]:
+    """GET the version with everything; first byte and total seconds, MB, objects."""
+    url = (
+        f"{base}/orgs/{OWNER}/sources/{SOURCE}/v1/"
+        "?includeConcepts=true&includeMappings=true&limit=0"
+    )
+    counts = [0, 0]
+    size, tail, first = 0, b"", None
+    started = time.perf_counter()
+    with httpx.stream("GET", url, timeout=600) as response:
+        response.raise_for_status()
+        for chunk in response.iter_raw(1 << 18):
+            if first is None:
+                first = time.perf_counter() - started
+            size += len(chunk)
+            window = tail + chunk
+            for i, marker in enumerate(_MARKERS):
+                counts[i] += window.count(marker) - tail.count(marker)
+            tail = window[-32:]
+    return {
+        "first_byte_s": first or 0.0,
+        "total_s": time.perf_counter() - started,
+        "mb": size / 1e6,
+        "concepts": counts[0],
+        "mappings": counts[1],
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--server-url", default=databases.DEFAULT_SERVER)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv)
+    engine, server_name = databases.fresh_postgres(args.server_url, DATABASE)
+    url = databases.database_url(args.server_url, DATABASE)
+    try:
+        upgrade(engine)
+        store = RevisionStore(engine)
+        store.initialize()
+        data = Terminology(args.scale)
+        with tempfile.TemporaryDirectory() as temp:
+            owner_row(store)
+            ocl_source(client_for(store, Path(temp)), SOURCE)
+            started = time.perf_counter()
+            fill(store, SOURCE, data)
+            version(store, SOURCE, "v1")
+            log(f"loaded {data.sizes.total:,} components in {time.perf_counter() - started:.0f} s")
+        branch = store.codesystems.get(SOURCE).branch_path
+        ids = random.Random(18).sample(data.concept_ids, 2000)
+        paths = {
+            "OCL": [f"/orgs/{OWNER}/sources/{SOURCE}/concepts/{cid}/" for cid in ids],
+            "native": [f"/{branch}/concepts/{cid}" for cid in ids],
+        }
+        process, base = serve(url, args.workers)
+        try:
+            for kind, sample in paths.items():
+                answer = httpx.get(base + sample[0], timeout=30)
+                assert answer.status_code == 200, (kind, answer.text)
+                wrk(base, sample, 16, 3)  # warm-up
+            rates: dict[str, list[float]] = {"OCL": [], "native": []}
+            for _ in range(args.rounds):
+                for kind, sample in paths.items():
+                    rates[kind].append(wrk(base, sample, 16, args.seconds)["rps"])
+            before = _group_memory(process.pid)
+            streamed = _stream_version(base)
+            after = _group_memory(process.pid)
+        finally:
+            stop(process)
+    finally:
+        engine.dispose()
+        databases.drop_postgres(args.server_url, DATABASE)
+    ratios = [o / n for o, n in zip(rates["OCL"], rates["native"], strict=True)]
+    peak = max(hwm for _, hwm in after.values())
+    print(f"\nOCL benchmark, scale {args.scale}, {server_name}, {args.workers} server processes")
+    print(*machine(), sep="\n")
+    print("\n| measure | target | measured |\n|---|---|---|")
+    print(
+        f"| concept by id, OCL / native rate (wrk, 16 connections, {args.rounds} rounds of "
+        f"{args.seconds} s each, taking turns) | ≥ {RATIO_TARGET} | "
+        + ", ".join(f"{r:.2f}" for r in ratios)
+        + " (OCL "
+        + ", ".join(f"{r:,.0f}" for r in rates["OCL"])
+        + " req/s; native "
+        + ", ".join(f"{r:,.0f}" for r in rates["native"])
+        + " req/s) |"
+    )
+    print(
+        f"| version GET limit=0, first byte | ≤ {FIRST_BYTE_TARGET_S:.0f} s | "
+        f"{streamed['first_byte_s'] * 1000:.0f} ms |"
+    )
+    print(
+        f"| version GET limit=0, server peak memory | ≤ {MEMORY_TARGET_MB:.0f} MB | "
+        f"{peak:.0f} MB (resident before the request: "
+        + ", ".join(f"{rss:.0f} MB" for rss, _ in before.values())
+        + ") |"
+    )
+    print(
+        f"| version GET limit=0, whole | - | {streamed['total_s']:.1f} s, "
+        f"{streamed['mb']:.0f} MB, {streamed['concepts']:,.0f} concepts, "
+        f"{streamed['mappings']:,.0f} mappings |"
+    )
+
+
+if __name__ == "__main__":
+    main()
