@@ -107,10 +107,20 @@ def add(engine: Engine, repository: Repository) -> Repository:
                 )
             )
     except IntegrityError:
-        raise RepositoryExists(
-            f"'{repository.owner}' already has a {repository.kind} '{repository.repo_id}'."
-        ) from None
+        raise _taken(repository) from None
     return repository
+
+
+def check_free(engine: Engine, repository: Repository) -> None:
+    """:class:`RepositoryExists` if the owner already has a repository of that kind and id."""
+    if exists(engine, repository.owner_type, repository.owner, repository.repo_id, repository.kind):
+        raise _taken(repository)
+
+
+def _taken(repository: Repository) -> RepositoryExists:
+    return RepositoryExists(
+        f"'{repository.owner}' already has a {repository.kind} '{repository.repo_id}'."
+    )
 
 
 def get(

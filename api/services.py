@@ -4,15 +4,19 @@ table, and parsed input.
 Path expressions from URLs and bodies are parsed here, once, at the edge, and the caller's
 right on the branches they name is checked here too (``api.auth``): a read point needs the
 view right, a write branch the edit right. A new code system's id is checked here against
-the ids the route table reserves, before the store is called.
+the ids the route table reserves, before the store is called, and :func:`create_owned`
+is the one way a request creates a code system: with its owner's record, or not at all.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app
 
+from accounts import repositories
+from accounts.repositories import OwnerNotFound, Repository, RepositoryExists
 from accounts.store import Accounts
 from api import auth
 from api.openapi import Route
@@ -20,6 +24,7 @@ from api.settings import Settings
 from exporter.jobs import Runner
 from revisions import ReadPoint, ReadRange, RevisionStore
 from revisions.errors import InvalidRequest
+from revisions.registry import CodeSystem
 from snowpath import BranchPath, parse
 
 
@@ -50,6 +55,22 @@ def new_codesystem_id(codesystem_id: str) -> str:
     if codesystem_id.lower() in services().reserved_ids:
         raise InvalidRequest(f"'{codesystem_id}' is reserved and cannot name a code system.")
     return codesystem_id
+
+
+def create_owned(create: Callable[[], CodeSystem], repository: Repository) -> CodeSystem:
+    """The code system ``create`` makes, recorded as ``repository`` (its owner and id there).
+    Refused (409) before anything is made when the owner already holds a repository of that
+    id; when the record still cannot be written (one made meanwhile, or the owner gone), the
+    code system is deleted again and the error raised: no code system is left without its
+    owner."""
+    repositories.check_free(store().engine, repository)
+    codesystem = create()
+    try:
+        repositories.add(store().engine, repository)
+    except (RepositoryExists, OwnerNotFound):
+        store().codesystems.delete(codesystem.id)
+        raise
+    return codesystem
 
 
 def read_point(text: str) -> ReadPoint | ReadRange:

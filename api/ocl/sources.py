@@ -14,12 +14,12 @@ from typing import Any
 from flask import Response, request
 
 from accounts import repositories
-from accounts.repositories import OwnerNotFound, Repository, RepositoryExists
+from accounts.repositories import Repository, RepositoryExists
 from api import http
 from api.errors import Invalid
 from api.ocl import access, bodies, places, repo_content
 from api.ocl.paging import page_request, respond, window
-from api.services import services, store
+from api.services import create_owned, services, store
 from exporter.ocl_json import source_json
 from revisions.errors import CodeSystemNotFound, InvalidRequest
 from revisions.registry import check_id
@@ -86,20 +86,15 @@ def create(owner_type: str, owner: str | None = None) -> Response:
     metadata = bodies.source_metadata(data)
     metadata["created_by"] = metadata["updated_by"] = access.author()
     _check_ids(owner_type, owner, source_id, short_code)
-    engine = store().engine
-    store().codesystems.create(short_code, name, metadata=metadata)
     try:
-        repositories.add(
-            engine, Repository(short_code, owner_type, owner, source_id, public_access=public)
+        create_owned(
+            lambda: store().codesystems.create(short_code, name, metadata=metadata),
+            Repository(short_code, owner_type, owner, source_id, public_access=public),
         )
     except RepositoryExists:  # created meanwhile by another request
-        store().codesystems.delete(short_code)
         raise Invalid(
             [f"'id': Source with id '{source_id}' already exists for '{owner}'."]
         ) from None
-    except OwnerNotFound:  # the owner went meanwhile
-        store().codesystems.delete(short_code)
-        raise
     found = places.source(owner_type, owner, source_id)
     response = http.json(_json(found), status=201)
     response.headers["Location"] = request.host_url.rstrip("/") + found.place.url

@@ -18,7 +18,7 @@ from api.errors import Invalid
 from api.paging import window
 from api.render import CODESYSTEM_METADATA
 from api.schemas import CodeSystemIn, CodeSystemUpdate, UpgradeIn, VersionIn
-from api.services import new_codesystem_id, services, store
+from api.services import create_owned, new_codesystem_id, services, store
 from api.views.merges import resolutions_json
 from exporter import jobs
 from revisions.registry import CodeSystem, parse_extension_of
@@ -48,15 +48,15 @@ def create() -> Response:
             check_branch(parent, "edit")
     if data.get("extension_of"):
         check_repository(parse_extension_of(data["extension_of"])[0], "view")
-    codesystem = store().codesystems.create(
-        codesystem_id,
-        data["title"],
-        branch_path=data.get("branch_path"),
-        extension_of=data.get("extension_of"),
-        metadata=metadata,
-    )
-    repositories.add(
-        store().engine, Repository(codesystem.id, "users", user.username, codesystem.id)
+    codesystem = create_owned(
+        lambda: store().codesystems.create(
+            codesystem_id,
+            data["title"],
+            branch_path=data.get("branch_path"),
+            extension_of=data.get("extension_of"),
+            metadata=metadata,
+        ),
+        Repository(codesystem_id, "users", user.username, codesystem_id),
     )
     return http.created("codesystem_get", codesystem_id=codesystem.id)
 

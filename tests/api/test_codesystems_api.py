@@ -33,6 +33,22 @@ def test_a_code_system_on_a_given_branch(client: FlaskClient) -> None:
     assert ids(client.get("/MAIN/elsewhere/concepts")) == ["100"]
 
 
+def test_a_code_system_whose_id_the_creator_holds_as_a_source_is_not_made(
+    client: FlaskClient,
+) -> None:
+    """The creator's source Dup has another code system (short_code DupCS): the native
+    create of Dup is refused and leaves no code system without an owner."""
+    made = client.post("/user/sources/", json={"id": "Dup", "short_code": "DupCS", "name": "D"})
+    assert made.status_code == 201, made.get_json()
+    refused = client.post("/codesystems", json={"id": "Dup", "title": "Dup"})
+    assert "'Dup'" in error(refused, 409)["message"]
+    assert client.get("/codesystems/Dup").status_code == 404
+    assert "Dup" not in [c["id"] for c in ok(client.get("/codesystems?limit=1000"))["items"]]
+    assert client.get("/branches/MAIN/Dup").status_code == 404
+    again = client.post("/codesystems", json={"id": "Dup2", "title": "Dup"})
+    assert again.status_code == 201
+
+
 def test_a_code_system_can_use_main(client: FlaskClient) -> None:
     codesystem(client, "SNOMEDCT", branchPath="MAIN")
     concept(client, "100", path="SNOMEDCT")
