@@ -388,9 +388,14 @@ class Accounts:
         return [Member(_user({k: v for k, v in r.items() if k != "role"}), r["role"]) for r in rows]
 
     def role_in(self, org_id: str, user_id: int) -> str | None:
-        """``user_id``'s role in ``org_id`` (None: not a member)."""
-        query = select(memberships.c.role).where(
-            memberships.c.org_id == org_id, memberships.c.user_id == user_id
+        """``user_id``'s role in ``org_id`` (None: not a member, or the organisation is
+        retired: its members keep no rights on its repositories)."""
+        query = (
+            select(memberships.c.role)
+            .join(orgs, orgs.c.id == memberships.c.org_id)
+            .where(
+                memberships.c.org_id == org_id, memberships.c.user_id == user_id, orgs.c.is_active
+            )
         )
         with self._probe.connect() as connection:
             return connection.execute(query).scalar()

@@ -72,6 +72,29 @@ def test_each_role_and_action(
     assert _do(_as(app, role), action) == expected
 
 
+@pytest.mark.parametrize("role", ["member", "admin"])
+def test_a_retired_organisations_members_keep_no_rights(
+    app: Flask, store: RevisionStore, role: str
+) -> None:
+    """Its public content stays readable (an archive); its members are outsiders now."""
+    accounts = _owned(app, store, "None")
+    accounts.retire_org("ORG", STAFF)
+    assert _do(_as(app, role), "view") == 404
+    assert _do(_as(app, role), "edit") == 404
+    assert _do(_as(app, "staff"), "view") == 200
+
+
+def test_a_retired_organisations_public_content_is_read_only(
+    app: Flask, store: RevisionStore
+) -> None:
+    accounts = _owned(app, store, "View")
+    accounts.retire_org("ORG", STAFF)
+    assert _do(_as(app, "anonymous"), "view") == 200
+    assert _do(_as(app, "member"), "edit") == 403
+    assert _do(_as(app, "admin"), "admin") == 403
+    assert _do(_as(app, "staff"), "edit") == 201
+
+
 def test_a_refusal_is_in_the_error_shape_with_ocls_detail(app: Flask, store: RevisionStore) -> None:
     _owned(app, store, "View")
     anonymous = client_as(app, None).post("/CS/concepts", json={"id": "x"})
