@@ -120,6 +120,12 @@ def delete(owner_type: str, source: str, version: str, owner: str | None = None)
     return http.no_content()
 
 
+def source_deleted(codesystem_id: str, version_id: str | None = None) -> None:
+    """Hook for a deleted source (or code system), or one deleted version of it: its exports
+    go, rows and files."""
+    exports.forget(store(), _storage(), exports.SOURCE, codesystem_id, version_id)
+
+
 def version_created(found: places.Source, version_id: str) -> None:
     """Hook for a new source version: queue its export."""
     exports.queue_for_new_version(

@@ -143,4 +143,5 @@ def delete(owner_type: str, source: str, version: str, owner: str | None = None)
     if chosen is None:
         raise Invalid(["'id': HEAD cannot be deleted; delete the source instead."])
     store().codesystems.delete_version(found.id, chosen.version)
+    exports.source_deleted(found.id, chosen.version)
     return http.no_content()

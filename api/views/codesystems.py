@@ -15,6 +15,7 @@ from api.auth import (
     visible_codesystems,
 )
 from api.errors import Invalid
+from api.ocl.exports import source_deleted
 from api.paging import window
 from api.render import CODESYSTEM_METADATA
 from api.schemas import CodeSystemIn, CodeSystemUpdate, UpgradeIn, VersionIn
@@ -97,6 +98,7 @@ def delete(codesystem_id: str) -> Response:
     require_user()
     check_repository(codesystem_id, "admin")
     store().codesystems.delete(codesystem_id, expected=_expected(codesystem_id))
+    source_deleted(codesystem_id)  # its exports, if it is an OCL source
     return http.no_content()
 
 

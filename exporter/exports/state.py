@@ -240,6 +240,24 @@ def delete(store: RevisionStore, storage: Storage, key: Key) -> bool:
     return bool(forgotten)
 
 
+def forget(
+    store: RevisionStore, storage: Storage, kind: str, repository: str, version: str | None = None
+) -> int:
+    """Delete the exports of a deleted repository (every version of it) or of one deleted
+    version: their rows and files; how many rows went. A build still running finds its row
+    gone and discards its file (:class:`exporter.exports.build.Superseded`)."""
+    where = (E.c.kind == kind) & (E.c.repository == repository)
+    if version is not None:
+        where &= E.c.version == version
+    with store.engine.begin() as connection:
+        files = connection.execute(select(E.c.storage_key).where(where)).scalars().all()
+        gone = connection.execute(E.delete().where(where)).rowcount
+    for storage_key in files:
+        if storage_key is not None:
+            storage.delete(storage_key)
+    return gone
+
+
 def queue_for_new_version(
     store: RevisionStore, runner: jobs.Runner, folder: Path, key: Key
 ) -> jobs.Job | None:

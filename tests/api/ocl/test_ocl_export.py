@@ -312,6 +312,43 @@ def dead_process() -> str:
     return owner
 
 
+# --- deleting what was exported -----------------------------------------------------------
+
+
+def _export_rows(store: RevisionStore) -> list[tuple[str, str]]:
+    with store.engine.connect() as connection:
+        rows = connection.execute(exports.E.select().order_by(exports.E.c.version))
+        return [(row.repository, row.version) for row in rows]
+
+
+def test_deleting_a_version_deletes_its_export(
+    app: Flask, client: FlaskClient, store: RevisionStore, exported: str
+) -> None:
+    make_version(client, "v2")
+    assert settle(client, export_url("v2")).status_code == 200
+    assert len(stored_files(app)) == 2
+    assert client.delete(f"{SOURCE}v1/").status_code == 204
+    assert _export_rows(store) == [("ICD", "v2")]
+    assert len(stored_files(app)) == 1
+    assert client.get(export_url("v2"), buffered=True).status_code == 200
+
+
+def test_deleting_a_source_deletes_its_exports(
+    app: Flask, client: FlaskClient, store: RevisionStore, exported: str
+) -> None:
+    assert client.delete(SOURCE).status_code == 204
+    assert _export_rows(store) == []
+    assert stored_files(app) == []
+
+
+def test_deleting_the_code_system_natively_deletes_its_exports(
+    app: Flask, client: FlaskClient, store: RevisionStore, exported: str
+) -> None:
+    assert client.delete("/codesystems/ICD").status_code == 204
+    assert _export_rows(store) == []
+    assert stored_files(app) == []
+
+
 # --- files that no longer match ---------------------------------------------------------
 
 
