@@ -1,8 +1,9 @@
 """OCL's own command line, ``ocl`` (PyPI ``openconceptlab``, pinned in the test extra),
 pointed at a live server (``snowpath serve`` and ``snowpath worker`` on PostgreSQL and
 Redis): it reads a repository, lists its versions and its concepts at HEAD and at a
-version, reads a concept, and is refused a private repository without a token as OCL's
-clients expect (their exit code 1, a 404 named)."""
+version, reads a concept, is refused a private repository without a token as OCL's
+clients expect (their exit code 1, a 404 named), and checks, deletes, creates and downloads
+a version's export (the worker builds it)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -145,3 +148,42 @@ def test_ocl_without_a_token_is_refused_a_private_repository(
 def test_ocl_whoami_names_the_tokens_user(server: tuple[str, str], tmp_path: Path) -> None:
     me = ocl_json(server, tmp_path, "whoami")
     assert me["username"] == "admin"
+
+
+def _export_status(server: tuple[str, str], home: Path) -> dict[str, Any]:
+    """``ocl export status`` of v1, once the build under way (if any) is over."""
+    deadline = time.monotonic() + 60
+    while True:
+        status = ocl_json(
+            server, home, "repo", "export", "status", "CIEL", "CIEL", "v1", "--type", "source"
+        )
+        if status["status"] != "processing":
+            return status
+        assert time.monotonic() < deadline, status
+        time.sleep(0.2)
+
+
+def test_ocl_deletes_creates_and_downloads_an_export(
+    server: tuple[str, str], tmp_path: Path
+) -> None:
+    args = ("CIEL", "CIEL", "v1", "--type", "source")
+    ready = _export_status(server, tmp_path)  # the build creating v1 queued
+    assert ready["status"] == "ready"
+    assert ready["filename"].startswith("CIEL_CIEL_v1.")
+    deleted = ocl(server, tmp_path, "repo", "export", "delete", *args)
+    assert deleted.returncode == 0, deleted.stderr
+    assert deleted.stdout.strip() == "Export deleted."
+    assert _export_status(server, tmp_path)["status"] == "not_found"
+    assert ocl_json(server, tmp_path, "repo", "export", "create", *args)["status"] == "accepted"
+    assert _export_status(server, tmp_path)["status"] == "ready"
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    done = ocl(server, tmp_path, "repo", "export", "download", *args, "--output", str(folder))
+    assert done.returncode == 0, done.stderr
+    [saved] = folder.iterdir()
+    assert saved.name.startswith("CIEL_CIEL_v1.")
+    assert saved.name.endswith(".zip")
+    with zipfile.ZipFile(saved) as archive:
+        exported = json.loads(archive.read("export.json"))
+    assert exported["id"] == "v1"
+    assert sorted(concept["id"] for concept in exported["concepts"]) == ["1", "2", "3"]
