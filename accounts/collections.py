@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, func, or_, select
+from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from accounts.collection_schema import collection_references, collection_versions, collections
@@ -332,6 +332,15 @@ def remove_references(
     return int(removed)
 
 
+ReferenceKey = tuple[str, str, int]  # (component id, code system id, reference id)
+
+
+def reference_key(reference: Reference) -> ReferenceKey:
+    """Where ``reference`` sorts among references ordered by component."""
+    target = reference.target
+    return (target.component_id, target.codesystem_id, reference.id)
+
+
 def references(
     engine: Engine,
     collection: Collection,
@@ -339,18 +348,24 @@ def references(
     *,
     reference_type: str | None = None,
     component_id: str | None = None,
-    after: int = 0,
+    after: int | ReferenceKey | None = None,
     offset: int = 0,
     limit: int | None = None,
+    by_component: bool = False,
 ) -> list[Reference]:
-    """The references live at ``at`` (None: now), by id, after the id ``after``, skipping
-    ``offset``."""
-    stmt = select(R).where(R.c.collection_id == collection.id, _live(at), R.c.id > after)
+    """The references live at ``at`` (None: now), skipping ``offset``: by id, after the id
+    ``after``; or, ``by_component``, by :func:`reference_key`, after that key."""
+    stmt = select(R).where(R.c.collection_id == collection.id, _live(at))
+    key = (R.c.component_id, R.c.codesystem_id, R.c.id) if by_component else (R.c.id,)
+    if isinstance(after, tuple):
+        stmt = stmt.where(tuple_(*key) > tuple_(*after))
+    elif after is not None:
+        stmt = stmt.where(R.c.id > after)
     if reference_type is not None:
         stmt = stmt.where(R.c.reference_type == reference_type)
     if component_id is not None:
         stmt = stmt.where(R.c.component_id == component_id)
-    stmt = stmt.order_by(R.c.id).offset(offset)
+    stmt = stmt.order_by(*key).offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
     with engine.connect() as connection:

@@ -13,152 +13,23 @@ the caller may not view (``may_view``, decided by ``api.ocl.access``), has no me
 retired items are left out unless ``includeRetired``; ``updatedSince`` keeps those edited
 at or after it. Members come in reference order, streamed a batch of references at a time
 (memory bounded by the batch), so the rows need no request: they run while the response is
-sent.
+sent. The streaming itself is :mod:`exporter.ocl_members`'s (exports use it too).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
 
 from flask import Response
 
-from accounts import collections as records
-from accounts import repositories
-from accounts.collections import Collection, CollectionVersion, Reference
-from accounts.repositories import Repository
+from accounts.collections import Collection, CollectionVersion
 from api import http
 from api.ocl import access, repo_content
 from api.ocl.repo_content import Rows
 from api.services import store
-from exporter import ocl_stream
-from exporter.ocl_json import Place
-from exporter.ocl_stream import Selection
-from revisions import ReadPoint, RevisionStore
-from revisions.errors import InvalidRequest, NotFound
+from exporter.ocl_members import stream
 
-BATCH = 500
-KINDS = {"concepts": "concept", "mappings": "mapping"}
-
-
-class _Sources:
-    """The sources a stream meets, each looked up once: (place, locale, working branch)."""
-
-    def __init__(
-        self, engine_store: RevisionStore, may_view: Callable[[Repository | None], bool]
-    ) -> None:
-        self.store = engine_store
-        self.may_view = may_view
-        self.known: dict[str, tuple[Place, str, str] | None] = {}
-
-    def of(self, codesystem_id: str) -> tuple[Place, str, str] | None:
-        if codesystem_id not in self.known:
-            self.known[codesystem_id] = self._find(codesystem_id)
-        return self.known[codesystem_id]
-
-    def _find(self, codesystem_id: str) -> tuple[Place, str, str] | None:
-        repository = repositories.by_codesystem(self.store.engine, codesystem_id)
-        if repository is None or not self.may_view(repository):
-            return None
-        try:
-            codesystem = self.store.codesystems.get(codesystem_id)
-        except NotFound:
-            return None
-        place = Place(repository.owner_type, repository.owner, repository.repo_id, codesystem_id)
-        return place, codesystem.metadata.get("language") or "en", codesystem.branch_path
-
-
-def point_of(engine_store: RevisionStore, reference: Reference, branch: str, at: int | None):
-    """Where a reference reads (see the module docstring); None when its pin is gone."""
-    target = reference.target
-    if target.component_version is not None:
-        return ReadPoint(branch, target.component_version)
-    if target.source_version is not None:
-        try:
-            version = engine_store.codesystems.get_version(
-                target.codesystem_id, target.source_version
-            )
-        except NotFound:
-            return None
-        return ReadPoint(version.branch_path)
-    return ReadPoint(branch, at)
-
-
-def _batch(
-    engine_store: RevisionStore, sources: _Sources, refs: list[Reference], at: int | None
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(edit time, JSON) of each reference's member, in reference order."""
-    groups: dict[tuple[str, Any, str], list[Reference]] = {}
-    for ref in refs:
-        found = sources.of(ref.target.codesystem_id)
-        if found is None:
-            continue
-        point = point_of(engine_store, ref, found[2], at)
-        if point is None:
-            continue
-        key = (ref.target.codesystem_id, point, ref.target.reference_type)
-        groups.setdefault(key, []).append(ref)
-    made: dict[int, tuple[int, dict[str, Any]]] = {}
-    for (codesystem_id, point, kind), group in groups.items():
-        place, locale, _ = sources.of(codesystem_id)  # type: ignore[misc]
-        try:
-            view = engine_store.view(point)
-        except (NotFound, InvalidRequest):  # the branch was deleted, or not there at that time
-            continue
-        type_name = KINDS[kind]
-        found = engine_store.get_many(view, type_name, [r.target.component_id for r in group])
-        items = [found[r.target.component_id] for r in group if r.target.component_id in found]
-        batch = ocl_stream.concept_batch if type_name == "concept" else ocl_stream.mapping_batch
-        by_id = {
-            data["id"]: (edited, data)
-            for edited, data in batch(engine_store, view, place, items, locale=locale)
-        }
-        for ref in group:
-            if ref.target.component_id in by_id:
-                made[ref.id] = by_id[ref.target.component_id]
-    for ref in refs:
-        if ref.id in made:
-            yield made[ref.id]
-
-
-def stream(
-    engine_store: RevisionStore,
-    collection: Collection,
-    at: int | None,
-    kind: str,
-    chosen: Selection,
-    may_view: Callable[[Repository | None], bool],
-    component_id: str | None = None,
-) -> Iterator[dict[str, Any]]:
-    """The members of ``kind`` (``concepts`` or ``mappings``) live at ``at``, as OCL JSON, from
-    the sources ``may_view`` allows."""
-    sources = _Sources(engine_store, may_view)
-    after, skipped, sent = 0, 0, 0
-    while True:
-        refs = records.references(
-            engine_store.engine,
-            collection,
-            at,
-            reference_type=kind,
-            component_id=component_id,
-            after=after,
-            limit=BATCH,
-        )
-        if not refs:
-            return
-        for edited, data in _batch(engine_store, sources, refs, at):
-            if data["retired"] and not chosen.include_retired:
-                continue
-            if chosen.since is not None and edited < chosen.since:
-                continue
-            if skipped < chosen.offset:
-                skipped += 1
-                continue
-            yield data
-            sent += 1
-            if chosen.limit is not None and sent >= chosen.limit:
-                return
-        after = refs[-1].id
+__all__ = ["at_of", "respond", "stream"]
 
 
 def at_of(version: CollectionVersion | None) -> int | None:
