@@ -200,6 +200,15 @@ def get(engine: Engine, owner_type: str, owner: str, repo_id: str) -> Collection
     raise CollectionNotFound(f"'{owner}' has no collection '{repo_id}'.")
 
 
+def by_id(engine: Engine, collection_id: int) -> Collection:
+    """The collection with the row id ``collection_id`` (:class:`CollectionNotFound`)."""
+    with engine.connect() as connection:
+        row = connection.execute(select(C).where(C.c.id == collection_id)).first()
+    if row is None:
+        raise CollectionNotFound(f"There is no collection {collection_id}.")
+    return _collection(row)
+
+
 def exists(engine: Engine, owner_type: str, owner: str, repo_id: str) -> bool:
     try:
         get(engine, owner_type, owner, repo_id)
@@ -372,8 +381,15 @@ def references(
         return [_reference(row) for row in connection.execute(stmt)]
 
 
-def count_references(engine: Engine, collection: Collection, at: int | None = None) -> int:
+def count_references(
+    engine: Engine,
+    collection: Collection,
+    at: int | None = None,
+    reference_type: str | None = None,
+) -> int:
     stmt = select(func.count()).where(R.c.collection_id == collection.id, _live(at))
+    if reference_type is not None:
+        stmt = stmt.where(R.c.reference_type == reference_type)
     with engine.connect() as connection:
         return int(connection.execute(stmt).scalar_one())
 

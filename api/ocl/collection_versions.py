@@ -18,7 +18,7 @@ from accounts import collections as records
 from accounts.collections import Collection, CollectionVersion, CollectionVersionNotFound
 from api import http
 from api.errors import Invalid
-from api.ocl import access, bodies, members
+from api.ocl import access, bodies, export_hooks, members
 from api.ocl.collections import find
 from api.ocl.paging import page_request, respond, window
 from api.services import store
@@ -83,6 +83,7 @@ def create(owner_type: str, collection: str, owner: str | None = None) -> Respon
     metadata["created_by"] = access.author()
     metadata["collection"] = collection_json(found)
     made = records.create_version(store().engine, store().clock, found, version_id, metadata)
+    export_hooks.collection_version_created(found, made.version)
     response = http.json(version_json(found, made), status=201)
     response.headers["Location"] = request.host_url.rstrip("/") + version_url(found, made)
     return response
@@ -135,4 +136,5 @@ def delete(owner_type: str, collection: str, version: str, owner: str | None = N
     if picked is None:
         raise Invalid(["'id': HEAD cannot be deleted; delete the collection instead."])
     records.delete_version(store().engine, found, picked.version)
+    export_hooks.collection_deleted(found, picked.version)
     return http.no_content()

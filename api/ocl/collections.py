@@ -18,7 +18,7 @@ from accounts import collections
 from accounts.collections import Collection, CollectionExists
 from api import http
 from api.errors import Invalid
-from api.ocl import access, bodies, members, places
+from api.ocl import access, bodies, export_hooks, members, places
 from api.ocl.paging import page_request, respond, window
 from api.services import store
 from exporter.ocl_collections import COLLECTION_METADATA, collection_json, url
@@ -157,4 +157,5 @@ def delete(owner_type: str, collection: str, owner: str | None = None) -> Respon
     found = find(owner_type, owner, collection)
     access.admin_repo(found.owner_type, found.owner, found.public_access)
     collections.remove(store().engine, found)
+    export_hooks.collection_deleted(found)
     return http.no_content()

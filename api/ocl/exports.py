@@ -12,6 +12,8 @@ never builds. Which rows and files these read is :mod:`exporter.exports`'s busin
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,36 +23,62 @@ from werkzeug.wsgi import wrap_file
 
 from api import http
 from api.errors import json_error
-from api.ocl import access, places
+from api.ocl import access, collection_versions, collections, places
+from api.ocl.export_hooks import collection_key, storage
 from api.services import services, store
 from exporter import exports
 from exporter.exports import Key, Started, State
-from exporter.storage import FileStorage
-from revisions.registry import Version
 
 # Bytes per read of a download (werkzeug's default, 8 KiB, halves loopback throughput).
 DOWNLOAD_CHUNK = 256 << 10
 
 
-def _target(
-    owner_type: str, owner: str | None, source: str, version: str
-) -> tuple[places.Source, Version]:
-    found = places.source(owner_type, owner, source)
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """An exported repository version, and how to check the caller's right on it."""
+
+    key: Key
+    owner: str
+    repo_id: str
+    version: str
+    check: Callable[[str], None]  # raises unless the caller may do the action (edit, admin)
+
+
+def _no_head(version: str) -> None:
     if version == places.HEAD:
         raise MethodNotAllowed(
             [], "Exports are made of versions; HEAD changes: create a version and export it."
         )
+
+
+def _source(owner_type: str, owner: str | None, source: str, version: str) -> _Target:
+    found = places.source(owner_type, owner, source)
+    _no_head(version)
     chosen = places.version(found, version)
     assert chosen is not None
-    return found, chosen
+    rights = {"edit": access.edit, "admin": access.admin}
+    return _Target(
+        Key(exports.SOURCE, found.id, chosen.version),
+        found.place.owner,
+        found.place.repo_id,
+        chosen.version,
+        lambda action: rights[action](found.id),
+    )
 
 
-def _key(found: places.Source, chosen: Version) -> Key:
-    return Key(exports.SOURCE, found.id, chosen.version)
-
-
-def _storage() -> FileStorage:
-    return FileStorage(services().settings.export_dir)
+def _collection(owner_type: str, owner: str | None, collection: str, version: str) -> _Target:
+    found = collections.find(owner_type, owner, collection)
+    _no_head(version)
+    chosen = collection_versions.chosen(found, version)
+    assert chosen is not None
+    rights = {"edit": access.edit_repo, "admin": access.admin_repo}
+    return _Target(
+        collection_key(found, chosen.version),
+        found.owner,
+        found.repo_id,
+        chosen.version,
+        lambda action: rights[action](found.owner_type, found.owner, found.public_access),
+    )
 
 
 def _iso(ms: int) -> str:
@@ -67,9 +95,8 @@ def _job_json(job: Any) -> dict[str, Any]:
     }
 
 
-def get(owner_type: str, source: str, version: str, owner: str | None = None) -> Response:
-    found, chosen = _target(owner_type, owner, source, version)
-    state, opened = exports.find(store(), services().runner, _storage(), _key(found, chosen))
+def _get(target: _Target) -> Response:
+    state, opened = exports.find(store(), services().runner, storage(), target.key)
     if state.state is State.BUILDING:
         return http.json({"detail": "The export is being built.", **_job_json(state.job)}, 208)
     if opened is None:
@@ -78,9 +105,7 @@ def get(owner_type: str, source: str, version: str, owner: str | None = None) ->
     assert record is not None
     assert record.size is not None
     assert record.last_updated_ts is not None
-    name = exports.file_name(
-        found.place.owner, found.place.repo_id, chosen.version, record.last_updated_ts
-    )
+    name = exports.file_name(target.owner, target.repo_id, target.version, record.last_updated_ts)
     response = Response(
         wrap_file(request.environ, opened, buffer_size=DOWNLOAD_CHUNK),
         mimetype="application/zip",
@@ -99,11 +124,10 @@ def get(owner_type: str, source: str, version: str, owner: str | None = None) ->
     return response
 
 
-def create(owner_type: str, source: str, version: str, owner: str | None = None) -> Response:
-    found, chosen = _target(owner_type, owner, source, version)
-    access.edit(found.id)
+def _create(target: _Target) -> Response:
+    target.check("edit")
     folder = services().settings.export_dir
-    started, job = exports.request_build(store(), services().runner, folder, _key(found, chosen))
+    started, job = exports.request_build(store(), services().runner, folder, target.key)
     if started is Started.STARTED:
         assert job is not None
         return http.accepted("job_get", job_id=job.id)
@@ -112,25 +136,41 @@ def create(owner_type: str, source: str, version: str, owner: str | None = None)
     return http.json({"detail": "The export exists: GET it."}, 200)
 
 
-def delete(owner_type: str, source: str, version: str, owner: str | None = None) -> Response:
-    found, chosen = _target(owner_type, owner, source, version)
-    access.admin(found.id)
-    if not exports.delete(store(), _storage(), _key(found, chosen)):
+def _delete(target: _Target) -> Response:
+    target.check("admin")
+    if not exports.delete(store(), storage(), target.key):
         return json_error(404, "There is no export of this version.")
     return http.no_content()
 
 
-def source_deleted(codesystem_id: str, version_id: str | None = None) -> None:
-    """Hook for a deleted source (or code system), or one deleted version of it: its exports
-    go, rows and files."""
-    exports.forget(store(), _storage(), exports.SOURCE, codesystem_id, version_id)
+# --- the routes' views ----------------------------------------------------------------------
 
 
-def version_created(found: places.Source, version_id: str) -> None:
-    """Hook for a new source version: queue its export."""
-    exports.queue_for_new_version(
-        store(),
-        services().runner,
-        services().settings.export_dir,
-        Key(exports.SOURCE, found.id, version_id),
-    )
+def get(owner_type: str, source: str, version: str, owner: str | None = None) -> Response:
+    return _get(_source(owner_type, owner, source, version))
+
+
+def create(owner_type: str, source: str, version: str, owner: str | None = None) -> Response:
+    return _create(_source(owner_type, owner, source, version))
+
+
+def delete(owner_type: str, source: str, version: str, owner: str | None = None) -> Response:
+    return _delete(_source(owner_type, owner, source, version))
+
+
+def collection_get(
+    owner_type: str, collection: str, version: str, owner: str | None = None
+) -> Response:
+    return _get(_collection(owner_type, owner, collection, version))
+
+
+def collection_create(
+    owner_type: str, collection: str, version: str, owner: str | None = None
+) -> Response:
+    return _create(_collection(owner_type, owner, collection, version))
+
+
+def collection_delete(
+    owner_type: str, collection: str, version: str, owner: str | None = None
+) -> Response:
+    return _delete(_collection(owner_type, owner, collection, version))

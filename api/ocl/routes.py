@@ -560,22 +560,27 @@ def _repo_routes() -> list[Route]:
 
 ROUTES += _repo_routes()
 
-# --- Export API (api.ocl.exports): …/:source/:version/export/ under every owner ---------------
-_EXPORT_VIEWS = (
-    ("GET", "export_get", exports.get, "Download a version's export (204 none, 208 building)", 200),
-    ("POST", "export_create", exports.create, "Build a version's export (202, 409, 200)", 202),
-    ("DELETE", "export_delete", exports.delete, "Delete a version's export (admin)", 204),
+# --- Export API (api.ocl.exports): …/:repo/:version/export/ under every owner ---------------
+_EXPORT_METHODS = (
+    ("GET", "get", "Download {}'s export (204 none, 208 building)", 200),
+    ("POST", "create", "Build {}'s export (202, 409, 200)", 202),
+    ("DELETE", "delete", "Delete {}'s export (admin)", 204),
+)
+_EXPORTED = (  # (URL segment, the repository's id in the rule, views' prefix, what is exported)
+    ("sources", SOURCE, "", "a version"),
+    ("collections", "<collection>", "collection_", "a collection version"),
 )
 ROUTES += [
     _route(
         o,
-        f"{prefix}/sources/{SOURCE}/<version>/export",
-        name,
-        partial(view, owner_type=o),
+        f"{prefix}/{kind}/{repo}/<version>/export",
+        f"{views}export_{verb}",
+        partial(getattr(exports, f"{views}{verb}"), owner_type=o),
         method,
-        summary,
+        summary.format(what),
         status=status,
     )
     for o, prefix in OWNERS
-    for method, name, view, summary, status in _EXPORT_VIEWS
+    for kind, repo, views, what in _EXPORTED
+    for method, verb, summary, status in _EXPORT_METHODS
 ]

@@ -17,7 +17,7 @@ from accounts import repositories
 from accounts.repositories import Repository, RepositoryExists
 from api import http
 from api.errors import Invalid
-from api.ocl import access, bodies, exports, places, repo_content
+from api.ocl import access, bodies, export_hooks, places, repo_content
 from api.ocl.paging import page_request, respond, window
 from api.services import create_owned, services, store
 from exporter.ocl_json import source_json
@@ -131,5 +131,5 @@ def delete(owner_type: str, source: str, owner: str | None = None) -> Response:
     except Exception:
         repositories.add(engine, found.repository)  # the source stays as it was
         raise
-    exports.source_deleted(found.id)
+    export_hooks.source_deleted(found.id)
     return http.no_content()

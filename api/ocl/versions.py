@@ -18,7 +18,7 @@ from flask import Response, request
 
 from api import http
 from api.errors import Invalid
-from api.ocl import access, bodies, exports, places, repo_content
+from api.ocl import access, bodies, export_hooks, places, repo_content
 from api.ocl.paging import page_request, respond, window
 from api.services import store
 from exporter.ocl_json import source_json, version_json
@@ -75,7 +75,7 @@ def create(owner_type: str, source: str, owner: str | None = None) -> Response:
         )
     except InvalidRequest as error:
         raise Invalid([f"'id': {error}"]) from None
-    exports.version_created(found, version_id)
+    export_hooks.version_created(found, version_id)
     body = source_json(
         found.place, found.codesystem, found.repository.public_access, version=version_id
     )
@@ -143,5 +143,5 @@ def delete(owner_type: str, source: str, version: str, owner: str | None = None)
     if chosen is None:
         raise Invalid(["'id': HEAD cannot be deleted; delete the source instead."])
     store().codesystems.delete_version(found.id, chosen.version)
-    exports.source_deleted(found.id, chosen.version)
+    export_hooks.source_deleted(found.id, chosen.version)
     return http.no_content()

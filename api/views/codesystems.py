@@ -15,7 +15,7 @@ from api.auth import (
     visible_codesystems,
 )
 from api.errors import Invalid
-from api.ocl.exports import source_deleted
+from api.ocl.export_hooks import source_deleted
 from api.paging import window
 from api.render import CODESYSTEM_METADATA
 from api.schemas import CodeSystemIn, CodeSystemUpdate, UpgradeIn, VersionIn

@@ -5,7 +5,8 @@ An export is one zip with one entry, ``export.json``: the repository version's f
 ``references`` (collections) and ``mappings``, each sorted by id, retired ones included, then
 ``export_time``. What a build writes is given as :class:`Content` (the version's fields and
 streams of objects with their change times), so a source version
-(:func:`source_content`) and, later, a collection version feed one builder.
+(:func:`source_content`) and a collection version (:func:`collection_content`) feed one
+builder.
 
 State. One ``exports`` row per exported version (``revisions.schema.exports``) names the
 stored file (storage key, size, SHA-256, lastUpdated) and the latest build job. What the API
@@ -29,17 +30,18 @@ runs, its job's ``result`` holds ``{"done": n, "total": m}`` (objects written so
 Each build writes a file of its own (the key holds a per-build token), so two builds never
 write one file.
 
-Modules: :mod:`.content` (what is written), :mod:`.state` (rows, states, starting, deleting,
+Modules: :mod:`.content` (what is written; a source version's content), :mod:`.collection`
+(a collection version's content), :mod:`.state` (rows, states, starting, deleting,
 sweeping), :mod:`.build` (the job); this package's names are the public ones.
 """
 
 from __future__ import annotations
 
-from exporter.exports.build import Built, Superseded, build, build_job, write
+from exporter.exports.build import CONTENTS, Built, Superseded, build, build_job, write
+from exporter.exports.collection import COLLECTION, collection_content
 from exporter.exports.content import (
     BATCH,
     CHUNK,
-    CONTENTS,
     ENTRY,
     SOURCE,
     Content,
@@ -73,6 +75,7 @@ from exporter.exports.state import (
 __all__ = [
     "BATCH",
     "CHUNK",
+    "COLLECTION",
     "CONTENTS",
     "ENTRY",
     "JOB_KIND",
@@ -91,6 +94,7 @@ __all__ = [
     "Written",
     "build",
     "build_job",
+    "collection_content",
     "delete",
     "export_json",
     "file_name",

@@ -12,12 +12,14 @@ from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 
 from exporter import jobs
+from exporter.exports.collection import COLLECTION, collection_content
 from exporter.exports.content import (
-    CONTENTS,
+    SOURCE,
     Content,
     Written,
     export_json,
     last_updated_name,
+    source_content,
     zipped,
 )
 from exporter.exports.state import JOB_KIND, E, Key, read
@@ -27,6 +29,11 @@ from revisions.errors import StoreError
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY_S = 0.5
+# What each kind of export holds (the Key's ``kind``).
+CONTENTS: dict[str, Callable[[RevisionStore, str, str], Content]] = {
+    SOURCE: source_content,
+    COLLECTION: collection_content,
+}
 
 
 # --- the build job ------------------------------------------------------------------------

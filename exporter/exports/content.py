@@ -151,9 +151,6 @@ def source_content(store: RevisionStore, codesystem_id: str, version_id: str) ->
     return Content(head, sections, version.created_ts)
 
 
-CONTENTS: dict[str, Callable[[RevisionStore, str, str], Content]] = {SOURCE: source_content}
-
-
 # --- names --------------------------------------------------------------------------------
 
 
