@@ -119,7 +119,7 @@ def _batch(
             yield made[ref.id]
 
 
-def stream_timed(
+def stream(
     engine_store: RevisionStore,
     collection: Collection,
     at: int | None,
@@ -161,17 +161,3 @@ def stream_timed(
                 return
         last = refs[-1]
         after = records.reference_key(last) if order == "component" else last.id
-
-
-def stream(
-    engine_store: RevisionStore,
-    collection: Collection,
-    at: int | None,
-    kind: str,
-    chosen: Selection,
-    may_view: Callable[[Repository | None], bool],
-    component_id: str | None = None,
-) -> Iterator[dict[str, Any]]:
-    """:func:`stream_timed` in reference order, without the times."""
-    for _, data in stream_timed(engine_store, collection, at, kind, chosen, may_view, component_id):
-        yield data

@@ -30,7 +30,7 @@ def list_items(
     wanted = page_request()
     chosen = Selection(truthy("includeRetired"), since(), wanted.offset, wanted.limit)
     engine_store, may_view = store(), access.sources_seen()
-    items = list(members.stream(engine_store, found, at, kind, chosen, may_view))
+    items = [data for _, data in members.stream(engine_store, found, at, kind, chosen, may_view)]
     counting = Selection(chosen.include_retired, chosen.since)
     total = sum(1 for _ in members.stream(engine_store, found, at, kind, counting, may_view))
     return respond(items, total, wanted)
@@ -49,7 +49,7 @@ def get_item(
     at = members.at_of(collection_versions.chosen(found, version))
     chosen = Selection(include_retired=True, limit=1)
     may_view = access.sources_seen()
-    for data in members.stream(store(), found, at, kind, chosen, may_view, component_id=item_id):
+    for _, data in members.stream(store(), found, at, kind, chosen, may_view, component_id=item_id):
         return http.json(data)
     what = kind[:-1].capitalize()
     raise ComponentNotFound(f"{what} '{item_id}' is not in collection '{found.repo_id}'.")

@@ -1,19 +1,7 @@
-"""A collection's members at a time: its live references resolved to concepts and mappings,
-as full OCL objects (``exporter.ocl_json``, with their source's URLs).
-
-At ``HEAD`` (``at`` None) the references live now, unversioned ones read at the source's
-working branch head. Under a version taken at ``T`` the references live at ``T``, unversioned
-ones read at ``<working branch>@T``: the source exactly as committed up to ``T`` (the
-version's time is a store commit time, see ``accounts.collections``), so a version never
-changes. Pinned references read where their pin says, at any time: a concept or mapping
-version (an edit time ``V``) at ``<working branch>@V``, a source version at its tag branch.
-
-A reference whose source, source version or item is gone (deleted since), or whose source
-the caller may not view (``may_view``, decided by ``api.ocl.access``), has no member;
-retired items are left out unless ``includeRetired``; ``updatedSince`` keeps those edited
-at or after it. Members come in reference order, streamed a batch of references at a time
-(memory bounded by the batch), so the rows need no request: they run while the response is
-sent. The streaming itself is :mod:`exporter.ocl_members`'s (exports use it too).
+"""A collection's members in the API: a collection or collection version GET with
+``includeConcepts``/``includeMappings`` streams them (:func:`respond`). Which references are
+live, where each reads and which members a caller sees: :mod:`exporter.ocl_members`, which
+streams them (exports use it too).
 """
 
 from __future__ import annotations
@@ -45,6 +33,8 @@ def respond(
     engine_store, at, may_view = store(), at_of(version), access.sources_seen()
 
     def rows(kind: str) -> Rows:
-        return lambda chosen: stream(engine_store, collection, at, kind, chosen, may_view)
+        return lambda chosen: (
+            data for _, data in stream(engine_store, collection, at, kind, chosen, may_view)
+        )
 
     return repo_content.serve(head, {"concepts": rows("concepts"), "mappings": rows("mappings")})

@@ -53,7 +53,7 @@ def collection_content(store: RevisionStore, collection_id: str, version_id: str
     version_url = head["version_url"]
 
     def members(kind: str) -> Section:
-        rows = ocl_members.stream_timed(
+        rows = ocl_members.stream(
             store, collection, at, kind, Selection(include_retired=True), may_view,
             order="component",
         )  # fmt: skip

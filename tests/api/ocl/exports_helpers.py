@@ -11,6 +11,8 @@ from typing import Any
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from exporter import exports
+from revisions import RevisionStore
 from tests.api.ocl.conftest import SOURCE
 
 
@@ -39,3 +41,10 @@ def export_json(body: bytes) -> dict[str, Any]:
     with zipfile.ZipFile(io.BytesIO(body)) as archive:
         assert archive.namelist() == ["export.json"]
         return json.loads(archive.read("export.json"))
+
+
+def export_rows(store: RevisionStore, kind: str = "source") -> list[tuple[str, str]]:
+    """(repository, version) of each ``exports`` row of ``kind``, sorted."""
+    with store.engine.connect() as connection:
+        rows = connection.execute(exports.E.select().where(exports.E.c.kind == kind))
+        return sorted((row.repository, row.version) for row in rows)

@@ -11,7 +11,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from exporter import exports
 from revisions import RevisionStore
 from tests.api.ocl.collecting import (
     COLLECTION,
@@ -21,7 +20,7 @@ from tests.api.ocl.collecting import (
     make_collection,
 )
 from tests.api.ocl.conftest import SOURCE, concept_body
-from tests.api.ocl.exports_helpers import export_json, settle
+from tests.api.ocl.exports_helpers import export_json, export_rows, settle
 from tests.api.ocl.owners import org
 from tests.api.ocl.test_ocl_export import stored_files
 from tests.clients import client_as
@@ -172,19 +171,13 @@ def test_a_private_collections_export_is_404_to_outsiders(
 # --- deleting what was exported ---------------------------------------------------------
 
 
-def _rows(store: RevisionStore) -> list[tuple[str, str]]:
-    with store.engine.connect() as connection:
-        rows = connection.execute(exports.E.select().where(exports.E.c.kind == "collection"))
-        return sorted((row.repository, row.version) for row in rows)
-
-
 def test_deleting_a_collection_version_deletes_its_export(
     app: Flask, client: FlaskClient, store: RevisionStore, collection: str
 ) -> None:
     _version(client, "v2")
     assert settle(client, f"{COLLECTION}v2/export/").status_code == 200
     assert client.delete(f"{COLLECTION}v1/").status_code == 204
-    assert [version for _, version in _rows(store)] == ["v2"]
+    assert [version for _, version in export_rows(store, "collection")] == ["v2"]
     assert len(stored_files(app)) == 1
 
 
@@ -192,5 +185,5 @@ def test_deleting_a_collection_deletes_its_exports(
     app: Flask, client: FlaskClient, store: RevisionStore, collection: str
 ) -> None:
     assert client.delete(COLLECTION).status_code == 204
-    assert _rows(store) == []
+    assert export_rows(store, "collection") == []
     assert stored_files(app) == []

@@ -19,7 +19,13 @@ from exporter.exports import Key
 from revisions import ManualClock, RevisionStore
 from tests.api.conftest import wait_for
 from tests.api.ocl.conftest import SOURCE, concept_body
-from tests.api.ocl.exports_helpers import export_json, export_url, make_version, settle
+from tests.api.ocl.exports_helpers import (
+    export_json,
+    export_rows,
+    export_url,
+    make_version,
+    settle,
+)
 from tests.api.ocl.owners import user
 from tests.clients import client_as
 
@@ -315,12 +321,6 @@ def dead_process() -> str:
 # --- deleting what was exported -----------------------------------------------------------
 
 
-def _export_rows(store: RevisionStore) -> list[tuple[str, str]]:
-    with store.engine.connect() as connection:
-        rows = connection.execute(exports.E.select().order_by(exports.E.c.version))
-        return [(row.repository, row.version) for row in rows]
-
-
 def test_deleting_a_version_deletes_its_export(
     app: Flask, client: FlaskClient, store: RevisionStore, exported: str
 ) -> None:
@@ -328,7 +328,7 @@ def test_deleting_a_version_deletes_its_export(
     assert settle(client, export_url("v2")).status_code == 200
     assert len(stored_files(app)) == 2
     assert client.delete(f"{SOURCE}v1/").status_code == 204
-    assert _export_rows(store) == [("ICD", "v2")]
+    assert export_rows(store) == [("ICD", "v2")]
     assert len(stored_files(app)) == 1
     assert client.get(export_url("v2"), buffered=True).status_code == 200
 
@@ -337,7 +337,7 @@ def test_deleting_a_source_deletes_its_exports(
     app: Flask, client: FlaskClient, store: RevisionStore, exported: str
 ) -> None:
     assert client.delete(SOURCE).status_code == 204
-    assert _export_rows(store) == []
+    assert export_rows(store) == []
     assert stored_files(app) == []
 
 
@@ -345,7 +345,7 @@ def test_deleting_the_code_system_natively_deletes_its_exports(
     app: Flask, client: FlaskClient, store: RevisionStore, exported: str
 ) -> None:
     assert client.delete("/codesystems/ICD").status_code == 204
-    assert _export_rows(store) == []
+    assert export_rows(store) == []
     assert stored_files(app) == []
 
 
