@@ -4,7 +4,9 @@ by the caller) makes a stream one consistent snapshot.
 
 A concept's OCL ``version`` is the commit timestamp of the last edit to it or to one of its
 descriptions; its versions are those timestamps (:func:`concept_times`, over
-:func:`revisions.history.edit_times`). Used by the OCL API and, later, the exports.
+:func:`revisions.history.edit_times`). Used by the OCL API (pages and windows, batch by
+batch) and the exports (:func:`view_concepts`, :func:`view_mappings`: a whole view, read
+by a few streamed statements merged in id order, the same JSON).
 """
 
 from __future__ import annotations

@@ -156,7 +156,7 @@ def _edit_times_in_order_statement(parts: tuple[Part, ...], depth: int) -> Any:
         for segment in range(depth):
             seen = written_in(table, segment)
             selects.append(select(key.label("key"), table.c.start_ts.label("ts")).where(seen))
-            ended = table.c.end_ts <= bindparam(f"u{segment}")
+            ended = table.c.end_ts <= bindparam(f"u{segment}")  # the time written_in binds
             selects.append(select(key.label("key"), table.c.end_ts.label("ts")).where(seen, ended))
     pairs = union_all(*selects).subquery()
     return (

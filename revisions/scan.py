@@ -41,10 +41,14 @@ BATCH = 5_000
 
 @contextmanager
 def streaming(engine: Engine) -> Iterator[Connection]:
-    """A connection whose results stream in batches of :data:`BATCH` rows. A transaction of
-    its own (PostgreSQL declares server-side cursors only in one), rolled back at the end:
-    a scan writes nothing."""
+    """A connection whose results stream in batches of :data:`BATCH` rows. On PostgreSQL a
+    transaction of its own (server-side cursors are declared only in one), rolled back at
+    the end: a scan writes nothing. On SQLite none (each statement reads one snapshot of its
+    own; a view's rows never change): the in-memory store's single connection then serves
+    several scans at once, where each one's ``BEGIN`` would meet the other's."""
     with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         yield connection.execution_options(stream_results=True, yield_per=BATCH)
 
 

@@ -21,9 +21,6 @@ from revisions.values import dumps
 
 ENTRY = "export.json"
 SOURCE = "source"
-# Components read per query: larger than the API's pages (fewer round trips), small enough
-# that a batch's objects stay a few MB.
-BATCH = 2_000
 # Bytes of JSON gathered before they go to the compressor (fewer, larger zlib calls).
 CHUNK = 256 << 10
 # Deflate level. zlib's fast levels (1-3) deflate an export's JSON about three times as fast

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from revisions import ManualClock, ReadPoint, ReadRange, RevisionStore
+from revisions import ManualClock, ReadPoint, ReadRange, RevisionStore, make_engine, upgrade
 from revisions.components import TYPES
 from revisions.history import edit_times
 from revisions.records import Component, Create, Delete, Update
@@ -116,3 +116,24 @@ def _point(path: str) -> ReadPoint:
     if path.endswith("^"):
         return ReadPoint(path[:-1], base=True)
     return ReadPoint(path)
+
+
+def test_scans_read_together_on_the_in_memory_store() -> None:
+    """The in-memory SQLite store has one connection: three scans open at once share it."""
+    engine = make_engine("sqlite://")
+    try:
+        upgrade(engine)
+        store = RevisionStore(engine)
+        store.initialize()
+        terms = [Create("description", f"{c}1", {"concept_id": c, "term": c}) for c in "AB"]
+        store.commit("MAIN", "a", "c", [Create("concept", c, {}) for c in "AB"] + terms)
+        view = store.view(_point("MAIN"))
+        concepts = store.scan(view, "concept")
+        descriptions = store.scan(view, "description", ("concept_id",))
+        times = store.scan_edit_times(view, PARTS)
+        firsts = (next(concepts).id, next(descriptions).id, next(times)[0])
+        assert firsts == ("A", "A1", "A")
+        assert [c.id for c in concepts] + [d.id for d in descriptions] == ["B", "B1"]
+        assert [key for key, _ in times] == ["B"]
+    finally:
+        engine.dispose()
