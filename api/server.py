@@ -37,6 +37,7 @@ READ_TIMEOUT_S = 60  # as nginx's client_body_timeout: silence between two reads
 # Open connections per process before waitress stops accepting (it resumes as they close):
 # slow clients are cheap here, so well above waitress's 100.
 CONNECTION_LIMIT = 1000
+SEND_BYTES = 256 << 10  # bytes handed to each send() of a response (see _Channel)
 
 
 class _ErrorTask(ErrorTask):
@@ -76,6 +77,14 @@ class _Parser(HTTPRequestParser):
 class _Channel(HTTPChannel):
     error_task_class = _ErrorTask
     parser_class = _Parser
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # waitress hands send() what the socket's send buffer holds (SO_SNDBUF: about 3.9 MB
+        # on loopback), reading a file's response that much at a time and reading again
+        # what a partial send left; 256 KiB at a time downloaded an export 1.5x as fast
+        # (48 against 31-33 MB/s, alternated, at load average 9-10).
+        self.sendbuf_len = SEND_BYTES
 
 
 class WaitressWorker(Worker):

@@ -15,6 +15,7 @@ OCL API and, later, the exports.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -41,35 +42,47 @@ SOURCE_METADATA = (
 RENAMED = {"default_locale": "language", "canonical_url": "url"}
 
 
+# Cached: an export writes three per object, and most objects of a version share a few
+# commit times (strftime was a sixth of a build's time).
+@functools.lru_cache(maxsize=4096)
 def iso(ms: int | None) -> str | None:
     if ms is None:
         return None
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Place:
-    """Where a source lives in OCL's URLs."""
+    """Where a source lives in OCL's URLs (its URLs worked out once: every object of an
+    export repeats them)."""
 
     owner_type: str  # orgs | users
     owner: str
     repo_id: str
     codesystem_id: str
 
-    @property
+    @functools.cached_property
     def owner_url(self) -> str:
         return f"/{self.owner_type}/{self.owner}/"
 
-    @property
+    @functools.cached_property
     def url(self) -> str:
         return f"{self.owner_url}sources/{self.repo_id}/"
 
-    @property
+    @functools.cached_property
     def owner_kind(self) -> str:
         return OWNER_KINDS[self.owner_type]
 
+    @functools.cached_property
+    def _owner_fields(self) -> tuple[tuple[str, Any], ...]:
+        return (
+            ("owner", self.owner),
+            ("owner_type", self.owner_kind),
+            ("owner_url", self.owner_url),
+        )
+
     def owner_fields(self) -> dict[str, Any]:
-        return {"owner": self.owner, "owner_type": self.owner_kind, "owner_url": self.owner_url}
+        return dict(self._owner_fields)
 
 
 # --- sources and versions -----------------------------------------------------------------
@@ -209,8 +222,13 @@ def is_definition(description: Component) -> bool:
 def display(descriptions: list[Component], locale: str) -> tuple[str | None, str | None]:
     """(display_name, display_locale): the preferred name in ``locale``, else any
     preferred name, else the first name."""
-    names = [d for d in descriptions if not is_definition(d) and d.fields.get("active", True)]
-    names = names or [d for d in descriptions if not is_definition(d)]
+    return _display([d for d in descriptions if not is_definition(d)], locale)
+
+
+def _display(names: list[Component], locale: str) -> tuple[str | None, str | None]:
+    """:func:`display` of a concept's names (its descriptions that are not definitions)."""
+    active = [d for d in names if d.fields.get("active", True)]
+    names = active or names
     if not names:
         return None, None
     best = min(
@@ -233,7 +251,11 @@ def concept_json(
     fields = concept.fields
     version = str(times[-1]) if times else str(concept.timestamp)
     url = f"{place.url}concepts/{concept.id}/"
-    name, name_locale = display(descriptions, locale)
+    names: list[Component] = []
+    definitions: list[Component] = []
+    for d in descriptions:
+        (definitions if is_definition(d) else names).append(d)
+    name, name_locale = _display(names, locale)
     return {
         "type": "Concept",
         "uuid": str(concept.revision),
@@ -243,8 +265,8 @@ def concept_json(
         "datatype": fields.get("datatype") or "None",
         "display_name": name,
         "display_locale": name_locale,
-        "names": [_name(d) for d in descriptions if not is_definition(d)],
-        "descriptions": [_description(d) for d in descriptions if is_definition(d)],
+        "names": [_name(d) for d in names],
+        "descriptions": [_description(d) for d in definitions],
         "extras": fields.get("extras") or {},
         "retired": not fields.get("active", True),
         "retire_reason": fields.get("retire_reason"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, union_all
@@ -120,3 +121,47 @@ def _edit_times_statement(parts: tuple[Part, ...], depth: int) -> Any:
             )
         )
     return selects[0] if len(selects) == 1 else union_all(*selects)
+
+
+def edit_times_in_order(
+    connection: Connection, view: View, parts: tuple[Part, ...]
+) -> Iterator[tuple[str, list[int]]]:
+    """:func:`edit_times` of every id at once: (id, its times ascending), in id order,
+    streamed from one statement (a whole version's components: the exports). The same
+    rule, said per segment in SQL: a row's start, and its end when at or before the
+    segment's time."""
+    if not view.segments:
+        return
+    statement = _edit_times_in_order_statement(parts, len(view.segments))
+    key: str | None = None
+    times: list[int] = []
+    with connection.execute(statement, segment_params(view)) as result:
+        for found, ts in result:
+            if found != key:
+                if key is not None:
+                    yield key, times
+                key, times = found, []
+            times.append(ts)
+    if key is not None:
+        yield key, times
+
+
+@functools.cache
+def _edit_times_in_order_statement(parts: tuple[Part, ...], depth: int) -> Any:
+    """The distinct (id, time) pairs of :func:`edit_times_in_order`, by id then time."""
+    selects = []
+    for ctype, column in parts:
+        table = ctype.table
+        key = table.c[column]
+        for segment in range(depth):
+            seen = written_in(table, segment)
+            selects.append(select(key.label("key"), table.c.start_ts.label("ts")).where(seen))
+            ended = table.c.end_ts <= bindparam(f"u{segment}")  # the time written_in binds
+            selects.append(select(key.label("key"), table.c.end_ts.label("ts")).where(seen, ended))
+    pairs = union_all(*selects).subquery()
+    return (
+        select(pairs.c.key, pairs.c.ts)
+        .where(pairs.c.key.is_not(None))
+        .distinct()
+        .order_by(pairs.c.key, pairs.c.ts)
+    )

@@ -17,7 +17,7 @@ last one shown; without an index per field that reads every matching row of each
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -141,17 +141,68 @@ def visible_rows(
 
 
 def to_component(ctype: ComponentType, view: View, row: Mapping[str, Any]) -> Component:
-    branch_id, start_ts = row["branch_id"], row["start_ts"]
+    return _component(
+        ctype,
+        view,
+        row["component_id"],
+        {name: row[name] for name in ctype.field_names},
+        row["branch_id"],
+        row["start_ts"],
+        row["rev_id"],
+        row["released"],
+    )
+
+
+def component_maker(
+    ctype: ComponentType, view: View, columns: Sequence[str]
+) -> Callable[[Sequence[Any]], Component]:
+    """:func:`to_component` for rows given as tuples of ``columns``: the positions are
+    worked out once (a scan converts millions; a lookup by name costs several times more)."""
+    at = {name: i for i, name in enumerate(columns)}
+    names = ctype.field_names
+    first = at[names[0]]
+    cid, branch, start, rev, released = (
+        at[name] for name in ("component_id", "branch_id", "start_ts", "rev_id", "released")
+    )
+    if [at[name] for name in names] == list(range(first, first + len(names))):
+        last = first + len(names)  # the fields side by side (the tables' order): one slice
+
+        def content(row: Sequence[Any]) -> dict[str, Any]:
+            return dict(zip(names, row[first:last], strict=True))
+    else:
+        fields = tuple((name, at[name]) for name in names)
+
+        def content(row: Sequence[Any]) -> dict[str, Any]:
+            return {name: row[i] for name, i in fields}
+
+    def make(row: Sequence[Any]) -> Component:
+        return _component(
+            ctype, view, row[cid], content(row), row[branch], row[start], row[rev], row[released]
+        )
+
+    return make
+
+
+def _component(
+    ctype: ComponentType,
+    view: View,
+    component_id: str,
+    fields: dict[str, Any],
+    branch_id: int,
+    start_ts: int,
+    rev_id: int,
+    released: bool,
+) -> Component:
     effective = view.release_of(branch_id, start_ts)
     # Positional: keywords cost a frozen dataclass twice the time (pages build 50 of these).
     return Component(
         ctype.name,
-        row["component_id"],
-        {name: row[name] for name in ctype.field_names},
-        view.paths.get(branch_id, str(branch_id)),
+        component_id,
+        fields,
+        view.paths.get(branch_id) or str(branch_id),
         start_ts,
-        row["rev_id"],
-        row["released"] or effective is not None,
+        rev_id,
+        released or effective is not None,
         effective,
     )
 

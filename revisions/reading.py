@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
@@ -34,6 +34,7 @@ from revisions import (
     merge,
     read,
     referring,
+    scan,
     schema,
     search,
     values,
@@ -42,7 +43,13 @@ from revisions.clock import Clock, SystemClock
 from revisions.components import TYPES, ComponentType, component_type
 from revisions.errors import ComponentNotFound, InvalidRequest
 from revisions.filters import Filter
-from revisions.history import commit_log, component_history, count_commits
+from revisions.history import (
+    Part,
+    commit_log,
+    component_history,
+    count_commits,
+    edit_times_in_order,
+)
 from revisions.records import (
     Branch,
     Commit,
@@ -372,6 +379,26 @@ class StoreReads:
         for row in sorted(rows, key=lambda r: r["component_id"]):
             found.setdefault(row[field], []).append(read.to_component(ctype, view, row))
         return found
+
+    def scan(
+        self, point: Point, type_name: str, order: tuple[str, ...] = ()
+    ) -> Iterator[Component]:
+        """Every component of ``type_name`` the view shows, ordered by the columns
+        ``order`` then by id, streamed from one statement (:mod:`revisions.scan`). The
+        connection stays open while the iterator is read; close the iterator to end early."""
+        ctype = component_type(type_name)
+        view = self.view(point)
+        with scan.streaming(self.engine) as connection:
+            yield from scan.components(connection, self._segment_rows, ctype, view, order)
+
+    def scan_edit_times(
+        self, point: Point, parts: tuple[Part, ...]
+    ) -> Iterator[tuple[str, list[int]]]:
+        """Every id's edit times (:func:`revisions.history.edit_times_in_order`), in id
+        order, streamed like :meth:`scan`."""
+        view = self.view(point)
+        with scan.streaming(self.engine) as connection:
+            yield from edit_times_in_order(connection, view, parts)
 
     def compare(self, base: Point, compare: Point) -> Comparison:
         """New, changed and deleted component ids from ``base`` to ``compare``."""

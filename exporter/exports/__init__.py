@@ -23,7 +23,8 @@ answers (:func:`find`):
 Builds. :func:`request_build` starts one unless the export is ready or being built; of two
 concurrent requests exactly one starts it (the row's ``job_id`` changes only from the value
 the request read, or the row is inserted only once). A build (the ``export`` job) streams
-the content from the database batch by batch into a zip written through the storage (a
+the content from the database (one streamed statement per component type and one per
+kind of edit times, merged in id order) into a zip written through the storage (a
 temporary file renamed into place when complete), records the file only if the row still
 names its job (a newer build or a delete wins), then removes the file it replaced. While it
 runs, its job's ``result`` holds ``{"done": n, "total": m}`` (objects written so far, of all).
@@ -40,9 +41,9 @@ from __future__ import annotations
 from exporter.exports.build import CONTENTS, Built, Superseded, build, build_job, write
 from exporter.exports.collection import COLLECTION, collection_content
 from exporter.exports.content import (
-    BATCH,
     CHUNK,
     ENTRY,
+    LEVEL,
     SOURCE,
     Content,
     Section,
@@ -73,12 +74,12 @@ from exporter.exports.state import (
 )
 
 __all__ = [
-    "BATCH",
     "CHUNK",
     "COLLECTION",
     "CONTENTS",
     "ENTRY",
     "JOB_KIND",
+    "LEVEL",
     "SOURCE",
     "BuildUnderWay",
     "Built",

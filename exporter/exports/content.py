@@ -2,6 +2,8 @@
 fields, then its sections of objects with their change times, then ``export_time``) zipped as
 one deflated entry, streamed; the content of a source version; the export's file name."""
 
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,11 +21,14 @@ from revisions.values import dumps
 
 ENTRY = "export.json"
 SOURCE = "source"
-# Components read per query: larger than the API's pages (fewer round trips), small enough
-# that a batch's objects stay a few MB.
-BATCH = 2_000
 # Bytes of JSON gathered before they go to the compressor (fewer, larger zlib calls).
 CHUNK = 256 << 10
+# Deflate level. zlib's fast levels (1-3) deflate an export's JSON about three times as fast
+# as its default (6): 350 against 115 MB/s on this machine kind, for a file a fifth larger
+# (3.68 against 3.07 MB for 62 MB of JSON); 3 is the smallest of them at the same speed.
+LEVEL = 3
+# JSON chunks built ahead of the compressor (:func:`ahead`): a few MB at most.
+AHEAD = 8
 
 
 # --- what a build writes ------------------------------------------------------------------
@@ -91,10 +96,59 @@ def export_json(content: Content, written: Written, now_ms: int) -> Iterator[byt
 
 
 def zipped(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """One-entry zip (``export.json``, deflated, zip64 when needed) of ``chunks``, streamed."""
-    archive = ZipStream(compress_type=ZIP_DEFLATED, sized=False)
-    archive.add(chunks, ENTRY)
+    """One-entry zip (``export.json``, deflated at :data:`LEVEL`, zip64 when needed) of
+    ``chunks``, streamed; ``chunks`` are read by a thread of their own (:func:`ahead`)."""
+    archive = ZipStream(compress_type=ZIP_DEFLATED, compress_level=LEVEL, sized=False)
+    archive.add(ahead(chunks), ENTRY)
     yield from archive
+
+
+def ahead(items: Iterable[bytes], depth: int = AHEAD) -> Iterator[bytes]:
+    """``items``, read by a thread of their own at most ``depth`` ahead of the reader, so
+    building the JSON (Python: it holds the interpreter lock) runs beside deflating, hashing
+    and writing it (zlib, hashlib and file writes release the lock). An error in the thread
+    is raised to the reader; a reader that stops stops the thread, which closes ``items``
+    (and so the database reads behind them) in the thread that opened them."""
+    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(message: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(message, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        source = iter(items)
+        try:
+            for item in source:
+                if not put(("item", item)):
+                    return
+            put(("end", None))
+        except BaseException as error:  # raised again in the reader
+            put(("error", error))
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=run, name="export-json", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = box.get()
+            if kind == "item":
+                yield value
+            elif kind == "error":
+                raise value
+            else:
+                return
+    finally:
+        stop.set()
+        thread.join()
 
 
 def source_content(store: RevisionStore, codesystem_id: str, version_id: str) -> Content:
@@ -119,34 +173,18 @@ def source_content(store: RevisionStore, codesystem_id: str, version_id: str) ->
     # every mapping source's descriptions again).
     names: dict[str, str | None] = {}
 
-    def pages(type_name: str) -> Iterator[list[Any]]:
-        after: Any = None
-        while True:
-            page = store.page(view, type_name, Filter(), after=after, limit=BATCH)
-            if page.items:
-                yield page.items
-            if page.next_after is None or not page.items:
-                return
-            after = page.next_after
-
     def concepts() -> Iterator[tuple[int | None, dict[str, Any]]]:
-        for items in pages("concept"):
-            for changed, item in ocl_stream.concept_batch(store, view, place, items, locale=locale):
-                names[item["id"]] = item["display_name"]
-                yield changed, item
-
-    def mappings() -> Iterator[tuple[int | None, dict[str, Any]]]:
-        for items in pages("mapping"):
-            times = ocl_stream.mapping_times(store, view, [m.id for m in items])
-            for mapping in items:
-                mtimes = times.get(mapping.id) or [mapping.timestamp]
-                source = mapping.fields["source_id"]
-                item = ocl_json.mapping_json(place, mapping, mtimes, from_name=names.get(source))
-                yield mtimes[-1], item
+        for changed, item in ocl_stream.view_concepts(store, view, place, locale=locale):
+            names[item["id"]] = item["display_name"]
+            yield changed, item
 
     sections = (
         Section("concepts", store.count(view, "concept", Filter()), concepts()),
-        Section("mappings", store.count(view, "mapping", Filter()), mappings()),
+        Section(
+            "mappings",
+            store.count(view, "mapping", Filter()),
+            ocl_stream.view_mappings(store, view, place, names),
+        ),
     )
     return Content(head, sections, version.created_ts)
 

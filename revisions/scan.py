@@ -1,0 +1,90 @@
+"""Whole-view scans, streamed: every component of one type that a view shows, in the order of
+given columns, read by one statement through a server-side cursor (PostgreSQL), so memory
+holds one batch of rows whatever the view's size.
+
+For readers of a whole version (the exports) where pages (a keyset window per call) and
+reads by id (an index probe per id) would cost a statement per batch and a probe per row.
+The rule is :mod:`revisions.visibility`'s, built from its blocks: per segment the rows valid
+at its time (:func:`~revisions.visibility.valid_in`), not tombstones, not decided by a
+shallower segment (:func:`~revisions.visibility.not_decided_above` in its hashed form, made
+for whole-segment scans), not written at a point a range's left side sees
+(:func:`~revisions.visibility.not_excluded`). Segments that hold no row of the type are left
+out first (:class:`~revisions.visibility.SegmentRows`). Every component's edit times, in the
+same streamed way, are :func:`revisions.history.edit_times_in_order`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, false, literal_column, select, union_all
+
+from revisions.components import ComponentType
+from revisions.read import component_maker
+from revisions.records import Component
+from revisions.visibility import (
+    Segment,
+    SegmentRows,
+    View,
+    not_decided_above,
+    not_excluded,
+    segment_params,
+    valid_in,
+)
+
+# Rows fetched per round trip of a streamed statement.
+BATCH = 5_000
+
+
+@contextmanager
+def streaming(engine: Engine) -> Iterator[Connection]:
+    """A connection whose results stream in batches of :data:`BATCH` rows. On PostgreSQL a
+    transaction of its own (server-side cursors are declared only in one), rolled back at
+    the end: a scan writes nothing. On SQLite none (each statement reads one snapshot of its
+    own; a view's rows never change): the in-memory store's single connection then serves
+    several scans at once, where each one's ``BEGIN`` would meet the other's."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        yield connection.execution_options(stream_results=True, yield_per=BATCH)
+
+
+def components(
+    connection: Connection,
+    segment_rows: SegmentRows,
+    ctype: ComponentType,
+    view: View,
+    order: tuple[str, ...] = (),
+) -> Iterator[Component]:
+    """Every component of ``ctype`` that ``view`` shows, ordered by the columns ``order``
+    then by id, streamed."""
+    view = segment_rows.with_rows(connection, view, ctype.table)
+    if not view.segments:
+        return
+    stmt = _statement(ctype, len(view.segments), view.exclude, (*order, "component_id"))
+    with connection.execute(stmt, segment_params(view)) as result:
+        make = component_maker(ctype, view, list(result.keys()))
+        for rows in result.partitions():
+            yield from map(make, rows)
+
+
+@functools.lru_cache(maxsize=64)
+def _statement(
+    ctype: ComponentType, segments: int, exclude: tuple[Segment, ...], order: tuple[str, ...]
+) -> Any:
+    """Per segment depth, the live rows valid there that no shallower segment decides; the
+    union of those in ``order``. Segments are bound by depth, so one statement serves every
+    view of the shape."""
+    table = ctype.table
+    excluded = not_excluded(table, View((), exclude))
+    where = [table.c.deleted == false(), *([] if excluded is None else [excluded])]
+    parts = [
+        select(table).where(valid_in(table, depth), *where, *not_decided_above(table, range(depth)))
+        for depth in range(segments)
+    ]
+    if len(parts) == 1:
+        return parts[0].order_by(*(table.c[name] for name in order))
+    return union_all(*parts).order_by(*(literal_column(name) for name in order))
