@@ -261,6 +261,23 @@ def _streamed_page(
     return items, (items[-1].id if len(shown) > limit else None)
 
 
+def all_visible(connection: Connection, ctype: ComponentType, view: View) -> Iterator[RowMapping]:
+    """Every row ``view`` shows of ``ctype`` (tombstones and excluded rows left out), in id
+    order: one statement, every segment's valid rows merged, the shallowest deciding
+    (:func:`~revisions.visibility.deciding`). For a whole-branch pass (importers)."""
+    if not view.segments:
+        return
+    params = segment_params(view)
+    params["after"] = ""
+    result = connection.execute(_stream_statement(ctype, len(view.segments)), params).mappings()
+    try:
+        for row in deciding(_batches(result, 5_000)):
+            if _shows(view, row):
+                yield row
+    finally:
+        result.close()
+
+
 def _batches(result: Any, first: int) -> Iterator[Mapping[str, Any]]:
     """The rows of ``result``: ``first`` in one fetch, then a quarter as many at a time.
     Row by row cost a driver call each; a second fetch as large as the first read twice
