@@ -116,7 +116,7 @@ class Summary:
 
 def apply_releases(
     store: RevisionStore,
-    codesystem: str,
+    codesystem: str | None,
     releases: Iterable[Release],
     *,
     author: str,
@@ -125,17 +125,20 @@ def apply_releases(
     progress: Progress | None = None,
 ) -> Summary:
     """Apply ``releases`` in order to ``branch`` (default: the code system's working
-    branch); see the module docstring."""
-    working = store.codesystems.get(codesystem).branch_path
+    branch); see the module docstring. Without a code system, ``branch`` is required and
+    releases cannot name versions."""
+    working = None if codesystem is None else store.codesystems.get(codesystem).branch_path
     path = branch or working
+    if path is None:
+        raise InvalidRequest("An import needs a code system or a branch.")
     summary = Summary()
     for release in releases:
         if release.kind not in KINDS:
             raise InvalidImport(f"A release is a snapshot or a delta, not {release.kind!r}.")
-        if release.version is not None and path != working:
+        if release.version is not None and (codesystem is None or path != working):
             raise InvalidRequest(
-                f"Version {release.version} can only be cut on the code system's working "
-                f"branch '{working}', not '{path}': import without a version there."
+                f"Version {release.version} can only be cut on a code system's working "
+                f"branch, not on '{path}': import without a version there."
             )
         summary.releases.append(
             _apply_one(store, codesystem, path, release, author, comment, progress or _Silent())
@@ -145,15 +148,14 @@ def apply_releases(
 
 def _apply_one(
     store: RevisionStore,
-    codesystem: str,
+    codesystem: str | None,
     path: str,
     release: Release,
     author: str,
     comment: str | None,
     progress: Progress,
 ) -> ReleaseResult:
-    known = {v.version for v in store.codesystems.versions(codesystem)}
-    if release.version is not None and release.version in known:
+    if codesystem is not None and _has_version(store, codesystem, release.version):
         counts = Counts(skipped=Counter({f"version {release.version} exists": 1}))
         return ReleaseResult(release.version, release.kind, counts, None, "imported before")
     listed = _grouped(release, progress)
@@ -174,11 +176,17 @@ def _apply_one(
             if changed:
                 progress.advance(changes.change(type_name, changed))
     timestamp = changes.commit.timestamp if changes.commit else None
-    if release.version is not None:
+    if codesystem is not None and release.version is not None:
         store.codesystems.create_version(
             codesystem, release.version, release.effective or _today(), author=author
         )
     return ReleaseResult(release.version, release.kind, counts, timestamp)
+
+
+def _has_version(store: RevisionStore, codesystem: str, version: str | None) -> bool:
+    return version is not None and any(
+        v.version == version for v in store.codesystems.versions(codesystem)
+    )
 
 
 def _grouped(release: Release, progress: Progress) -> dict[str, dict[str, Any]]:
