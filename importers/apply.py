@@ -12,7 +12,8 @@ For each :class:`~importers.release.Release`, in order:
    differs (its fields over the ones it has: a field left out keeps its value) gets a new
    revision (*changed*, or *retired* when it goes from active to inactive), an equal one
    is skipped (``unchanged``). For a snapshot, a component the branch shows and the release
-   lacks is retired (``active`` false), or skipped when already inactive. Nothing is ever
+   lacks is retired (``active`` false; a concept also loses its parents: :func:`retired`),
+   or skipped when already inactive. Nothing is ever
    deleted, so history stays readable. Any error rolls the release back whole.
 3. With a version, the version is cut at the new head (:meth:`CodeSystems.create_version`),
    on the code system's working branch only.
@@ -33,7 +34,7 @@ from exporter.ocl import InvalidImport
 from importers.release import KINDS, Release
 from revisions import RevisionStore
 from revisions.bulk_changes import BulkChanges, Values, content_values
-from revisions.components import TYPES, component_type
+from revisions.components import TYPES, ComponentType, component_type
 from revisions.errors import InvalidRequest
 
 TYPE_ORDER = ("concept", "description", "mapping")  # targets before what refers to them
@@ -183,6 +184,17 @@ def _apply_one(
     return ReleaseResult(release.version, release.kind, counts, timestamp)
 
 
+def retired(ctype: ComponentType, values: Values) -> Values:
+    """``values`` inactive; a concept also leaves the hierarchy (no parents), as an inactive
+    SNOMED CT concept keeps no active is-a relationship: its place stays readable in the
+    versions before."""
+    content = dict(zip(ctype.field_names, values, strict=True))
+    content["active"] = False
+    if "parents" in content:
+        content["parents"] = []
+    return tuple(content.values())
+
+
 def _has_version(store: RevisionStore, codesystem: str, version: str | None) -> bool:
     return version is not None and any(
         v.version == version for v in store.codesystems.versions(codesystem)
@@ -243,7 +255,7 @@ def _compare(
             if cid in items:
                 continue
             if before[active]:
-                changed.append((cid, (*before[:active], False, *before[active + 1 :])))
+                changed.append((cid, retired(ctype, before)))
                 counts.retired += 1
             else:
                 counts.skipped["absent, already inactive"] += 1
