@@ -10,7 +10,7 @@ from typing import Any
 from exporter import exports, jobs
 from exporter.jobs import handler
 from importers import formats
-from importers.apply import apply_releases
+from importers.apply import Summary, apply_releases
 from importers.release import Release
 from revisions import RevisionStore
 from revisions.merge import Resolution
@@ -62,6 +62,7 @@ def import_file(store: RevisionStore, params: dict[str, Any]) -> dict[str, Any]:
     however it ends: exporter.jobs)."""
     branch = params["branch"]
     releases = formats.read(params.get("format") or "ocl", Path(params["file"]))
+    progress = JobProgress(store)
     summary = apply_releases(
         store,
         _codesystem_of(store, branch),
@@ -69,8 +70,9 @@ def import_file(store: RevisionStore, params: dict[str, Any]) -> dict[str, Any]:
         author=params["author"],
         branch=branch,
         comment=params["commitComment"],
-        progress=JobProgress(store),
+        progress=progress,
     )
+    progress.finish(summary)
     last = next((r.timestamp for r in reversed(summary.releases) if r.timestamp), None)
     total = summary.total
     return {
@@ -87,7 +89,9 @@ def _codesystem_of(store: RevisionStore, branch: str) -> str | None:
 
 class JobProgress:
     """An :class:`importers.apply.Progress` recorded on the running job, at most once per
-    :data:`PROGRESS_EVERY_S` (``{"release", "phase", "done", "total"}``)."""
+    :data:`PROGRESS_EVERY_S`: ``{"release", "phase", "done", "total"}``, and at the end
+    phase ``done`` with the counts (created, changed, retired, skipped). On SQLite, whose
+    one write lock the import's own commit holds, the ``write`` phase is not recorded."""
 
     def __init__(self, store: RevisionStore) -> None:
         self.store = store
@@ -101,6 +105,11 @@ class JobProgress:
     def advance(self, rows: int) -> None:
         self.state["done"] = self.state.get("done", 0) + rows
         self._record()
+
+    def finish(self, summary: Summary) -> None:
+        """The last record: phase ``done`` with the counts of the whole import."""
+        self.state = {**self.state, "phase": "done", **summary.total.as_json()}
+        self._record(force=True)
 
     def _record(self, *, force: bool = False) -> None:
         now = time.monotonic()
