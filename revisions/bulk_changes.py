@@ -91,8 +91,9 @@ class BulkChanges:
             yield cid, tuple(row[name] for name in names)
 
     def create(self, type_name: str, items: Iterable[tuple[str, Mapping[str, Any]]]) -> int:
-        """Create new components (none may be visible yet); types something refers to
-        first (concepts before descriptions). Returns how many."""
+        """Create new components (none may be visible yet: after :meth:`current` of the
+        type, only ids it did not list); types something refers to first (concepts before
+        descriptions). Returns how many."""
         ctype = component_type(type_name)
         created = self._created.setdefault(ctype.name, set())
 
@@ -101,8 +102,10 @@ class BulkChanges:
                 created.add(cid)
                 yield cid, fields
 
+        # Every id the view shows was read (:meth:`current`): none need looking up.
+        absent = ctype.name in self._origin
         try:
-            count = self.loader.load(ctype, noted())
+            count = self.loader.load(ctype, noted(), absent=absent)
         except IntegrityError as error:
             raise ComponentExists("The load contains an id twice.") from error
         self.count += count

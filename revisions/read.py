@@ -271,9 +271,10 @@ def all_visible(connection: Connection, ctype: ComponentType, view: View) -> Ite
     params["after"] = ""
     result = connection.execute(_stream_statement(ctype, len(view.segments)), params).mappings()
     try:
-        for row in deciding(_batches(result, 5_000)):
-            if _shows(view, row):
-                yield row
+        if view.exclude:
+            yield from (row for row in deciding(_batches(result, 5_000)) if _shows(view, row))
+        else:
+            yield from (row for row in deciding(_batches(result, 5_000)) if not row["deleted"])
     finally:
         result.close()
 
