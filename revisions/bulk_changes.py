@@ -71,8 +71,8 @@ class BulkChanges:
         self.branch = chain[-1]
         self.view = head_view(tx.connection, chain)
         self.loader = bulk.Loader(tx.connection, self.view, self.branch.id, tx.ts)
-        # Per type read: id -> (branch_id, released) of the visible revision.
-        self._origin: dict[str, dict[str, tuple[int, bool]]] = {}
+        # Per type read: id -> the visible revision's row (its branch, time, released flag).
+        self._origin: dict[str, dict[str, Any]] = {}
         self._created: dict[str, set[str]] = {}
         self._changed: dict[str, list[tuple[str, Values]]] = {}
         self.count = 0
@@ -85,10 +85,8 @@ class BulkChanges:
         origin = self._origin.setdefault(ctype.name, {})
         names = ctype.field_names
         for row in all_visible(self.tx.connection, ctype, self.view):
-            cid = row["component_id"]
-            released = commit.was_released(self.view, row)
-            origin[cid] = (row["branch_id"], released)
-            yield cid, tuple(row[name] for name in names)
+            origin[row["component_id"]] = row
+            yield row["component_id"], tuple(row[name] for name in names)
 
     def create(self, type_name: str, items: Iterable[tuple[str, Mapping[str, Any]]]) -> int:
         """Create new components (none may be visible yet: after :meth:`current` of the
@@ -121,14 +119,14 @@ class BulkChanges:
             raise ComponentNotFound(
                 f"{ctype.name.capitalize()} '{unknown[0]}' is not on this branch."
             )
-        own = [cid for cid, _ in items if origin[cid][0] == self.branch.id]
+        own = [cid for cid, _ in items if origin[cid]["branch_id"] == self.branch.id]
         commit.close_own(self.tx.connection, ctype.table, self.branch.id, self.tx.ts, own)
         rows = [
             {
                 **dict(zip(ctype.field_names, values, strict=True)),
                 "component_id": cid,
                 "deleted": False,
-                "released": origin[cid][1],
+                "released": commit.was_released(self.view, origin[cid]),
             }
             for cid, values in items
         ]
