@@ -28,6 +28,7 @@ from typing import Any
 
 from exporter.ocl import InvalidImport
 from importers.formats import register
+from importers.memory import paused_gc
 from importers.release import Component, Release
 
 DATA = "simple_icd_10_cm/data/"
@@ -56,7 +57,8 @@ def wheel_release(wheel: Path) -> Release:
             names = [n for n in archive.namelist() if n.startswith(DATA)]
             tabular = _one(names, r".*\.xml$", wheel)
             codes = _one(names, r".*(code-list|order)[^/]*\.txt$", wheel)
-            root = ET.fromstring(archive.read(tabular))
+            with paused_gc():
+                root = ET.fromstring(archive.read(tabular))
             confirmed = confirmed_codes(archive.read(codes).decode("utf-8"), "order" in codes)
     except (zipfile.BadZipFile, ET.ParseError, OSError) as error:
         raise InvalidImport(f"{wheel.name} is not a simple_icd_10_cm wheel: {error}") from None
@@ -65,7 +67,8 @@ def wheel_release(wheel: Path) -> Release:
         raise InvalidImport(f"No year in the name of {tabular}.")
     april = "april" in tabular.lower()
     effective = f"{year[1]}-04-01" if april else f"{int(year[1]) - 1}-10-01"
-    components = Tabular(confirmed).components(root)
+    with paused_gc():
+        components = Tabular(confirmed).components(root)
     return Release(year[1], effective, "snapshot", components, len(components))
 
 

@@ -71,7 +71,7 @@ class BulkChanges:
         self.branch = chain[-1]
         self.view = head_view(tx.connection, chain)
         self.loader = bulk.Loader(tx.connection, self.view, self.branch.id, tx.ts)
-        # Per type read: id -> the visible revision's row (its branch, time, released flag).
+        # Per type read: id -> the visible revision's row, a tuple in the table's order.
         self._origin: dict[str, dict[str, Any]] = {}
         self._created: dict[str, set[str]] = {}
         self._changed: dict[str, list[tuple[str, Values]]] = {}
@@ -83,10 +83,14 @@ class BulkChanges:
         order; remembered so :meth:`change` knows each one's revision."""
         ctype = component_type(type_name)
         origin = self._origin.setdefault(ctype.name, {})
-        names = ctype.field_names
+        columns = [column.name for column in ctype.table.columns]
+        cid = columns.index("component_id")
+        first = columns.index(ctype.field_names[0])
+        last = first + len(ctype.field_names)
+        assert tuple(columns[first:last]) == ctype.field_names  # the table's own order
         for row in all_visible(self.tx.connection, ctype, self.view):
-            origin[row["component_id"]] = row
-            yield row["component_id"], tuple(row[name] for name in names)
+            origin[row[cid]] = row
+            yield row[cid], row[first:last]
 
     def create(self, type_name: str, items: Iterable[tuple[str, Mapping[str, Any]]]) -> int:
         """Create new components (none may be visible yet: after :meth:`current` of the
@@ -119,14 +123,16 @@ class BulkChanges:
             raise ComponentNotFound(
                 f"{ctype.name.capitalize()} '{unknown[0]}' is not on this branch."
             )
-        own = [cid for cid, _ in items if origin[cid]["branch_id"] == self.branch.id]
+        columns = [column.name for column in ctype.table.columns]
+        rows_of = {cid: dict(zip(columns, origin[cid], strict=True)) for cid, _ in items}
+        own = [cid for cid, _ in items if rows_of[cid]["branch_id"] == self.branch.id]
         commit.close_own(self.tx.connection, ctype.table, self.branch.id, self.tx.ts, own)
         rows = [
             {
                 **dict(zip(ctype.field_names, values, strict=True)),
                 "component_id": cid,
                 "deleted": False,
-                "released": commit.was_released(self.view, origin[cid]),
+                "released": commit.was_released(self.view, rows_of[cid]),
             }
             for cid, values in items
         ]
