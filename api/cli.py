@@ -10,6 +10,10 @@
   first start. The banner (URLs) is printed once the port listens; a port in use is one line
   on stderr and exit code 1 at once.
 - ``snowpath worker``: run background jobs from Redis (production mode).
+- ``snowpath import FORMAT SOURCE --codesystem ID [--version V] [--branch PATH]``: apply the
+  releases a file holds (:mod:`importers.formats`), each as one commit and, with a version,
+  a code system version; a progress bar while it runs and a summary at the end
+  (docs/imports.md). The code system is created if missing.
 - ``snowpath users create --username U --password P [--email E] [--admin]`` makes a user and
   prints a token for it; ``snowpath users token --username U`` prints a new token. On the
   first start (no user at all) ``serve`` makes the administrator ``admin`` with a random
@@ -34,12 +38,16 @@ from accounts.errors import AccountsError
 from accounts.store import Accounts
 from api import server
 from api.demo import load_demo
+from api.import_cli import TerminalProgress, print_summary
 from api.settings import Settings, load
 from exporter import exports, uploads
 from exporter.jobs import RqRunner
 from exporter.worker import work
+from importers import formats
+from importers.apply import apply_releases
 from revisions import ReadPoint, RevisionStore, make_engine, upgrade
 from revisions.db import schema_is_current
+from revisions.errors import CodeSystemNotFound, StoreError
 
 
 def _store(settings: Settings) -> RevisionStore:
@@ -186,6 +194,60 @@ def _first_admin(store: RevisionStore) -> list[str]:
     ]
 
 
+@main.command("import")
+@click.argument("format_name", metavar="FORMAT")
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("--codesystem", required=True, help="The code system (created if missing).")
+@click.option("--version", default=None, help="Name the (single) release's version so.")
+@click.option("--branch", default=None, help="Import there (default: the working branch).")
+@click.option("--title", default=None, help="The title of a code system created here.")
+@click.option("--author", default="import", show_default=True, help="The commits' author.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def import_(
+    format_name: str,
+    source: Path,
+    codesystem: str,
+    version: str | None,
+    branch: str | None,
+    title: str | None,
+    author: str,
+    quiet: bool,
+) -> None:
+    """Import SOURCE in FORMAT (ocl, icd10cm, ...) into a code system: each release one
+    commit, unchanged components skipped, what a snapshot lacks retired."""
+    settings = load()
+    store = _migrated(settings)
+    progress = TerminalProgress(enabled=not quiet)
+    try:
+        try:
+            store.codesystems.get(codesystem)
+        except CodeSystemNotFound:
+            store.codesystems.create(codesystem, title or codesystem)
+        releases = formats.read(format_name, source, version=version)
+        summary = apply_releases(
+            store, codesystem, releases, author=author, branch=branch, progress=progress
+        )
+    except StoreError as error:
+        violations = getattr(error, "violations", None) or []
+        raise click.ClickException(" ".join([error.message, *violations[:5]])) from None
+    finally:
+        progress.close()
+        store.engine.dispose()
+    print_summary(summary)
+
+
+def _migrated(settings: Settings) -> RevisionStore:
+    """The configured store, the embedded one migrated if needed; a production one must be
+    migrated already."""
+    store = _store(settings)
+    if settings.embedded:
+        upgrade(store.engine)
+        store.initialize()
+    elif not schema_is_current(store.engine):
+        raise click.ClickException("The database schema is not current: run 'snowpath db upgrade'.")
+    return store
+
+
 @main.group()
 def users() -> None:
     """User accounts and API tokens."""
@@ -193,13 +255,7 @@ def users() -> None:
 
 def _accounts(settings: Settings) -> Accounts:
     """The accounts of the configured database (the embedded one migrated if needed)."""
-    store = _store(settings)
-    if settings.embedded:
-        upgrade(store.engine)
-        store.initialize()
-    elif not schema_is_current(store.engine):
-        raise click.ClickException("The database schema is not current: run 'snowpath db upgrade'.")
-    return Accounts(store.engine)
+    return Accounts(_migrated(settings).engine)
 
 
 @users.command("create")

@@ -271,6 +271,7 @@ JOB = Shape(
         Prop("createdAt", fields.Str(), "item.created_ts", iso),
         Prop("startedAt", fields.Str(), "item.started_ts", iso),
         Prop("finishedAt", fields.Str(), "item.finished_ts", iso),
+        Prop("progress", fields.Dict()),
         Prop("result", fields.Dict(), "item.result", _job_result),
         Prop("error", fields.Str()),
     ],

@@ -797,7 +797,8 @@ ROUTES: list[Route] = [
         description=(
             "Uploads a file for a job to import onto the branch in one commit: an OCL export "
             "zip (its export.json), the export's JSON itself, or JSON lines of OCL Concept "
-            "and Mapping objects. Components the branch lacks are created, the others "
+            "and Mapping objects; or, with the form field format, another import format "
+            "(docs/imports.md). Components the branch lacks are created, the others "
             "updated; OCL names become descriptions of their name_type, OCL descriptions "
             "DEFINITION descriptions. The file is sniffed (zip or JSON, else 400) before it "
             "is accepted; a broken file fails the job and writes nothing. 202 with the "

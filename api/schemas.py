@@ -361,6 +361,13 @@ class ImportForm(Schema):
             example="Import of the OCL export",
         )
     )
+    format = fields.Str(
+        metadata=_about(
+            "The file's import format (docs/imports.md): ocl (the default), icd10cm (a "
+            "simple-icd-10-cm wheel), or another registered one.",
+            example="ocl",
+        )
+    )
 
 
 # --- branches, merges, compare, commits --------------------------------------------------

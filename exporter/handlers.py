@@ -3,12 +3,16 @@ and return a JSON result; store errors become the job's FAILED or CONFLICTS outc
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
-from exporter import exports, ocl
+from exporter import exports, jobs
 from exporter.jobs import handler
-from revisions import Change, Create, ReadPoint, RevisionStore, Update
+from importers import formats
+from importers.apply import Summary, apply_releases
+from importers.release import Release
+from revisions import RevisionStore
 from revisions.merge import Resolution
 
 # The "export" kind is registered by exporter.exports (its builder lives there).
@@ -51,29 +55,67 @@ def upgrade(store: RevisionStore, params: dict[str, Any]) -> dict[str, Any]:
 
 @handler("import")
 def import_file(store: RevisionStore, params: dict[str, Any]) -> dict[str, Any]:
-    """Create or update every component of an uploaded OCL export on a branch (the upload is
-    deleted when the job ends, however it ends: exporter.jobs)."""
-    components = ocl.read(Path(params["file"]))
-    changes = upserts(store, params["branch"], components)
-    commit = store.commit(params["branch"], params["author"], params["commitComment"], changes)
+    """Apply the releases of an uploaded file (``params["format"]``, default ``ocl``) to a
+    branch through the import registry (:mod:`importers.formats`, :mod:`importers.apply`):
+    the same reading, comparing and counting as ``snowpath import``, with the counts as
+    the result and the progress on the job (the upload is deleted when the job ends,
+    however it ends: exporter.jobs)."""
+    branch = params["branch"]
+    releases = formats.read(params.get("format") or "ocl", Path(params["file"]))
+    progress = JobProgress(store)
+    summary = apply_releases(
+        store,
+        _codesystem_of(store, branch),
+        releases,
+        author=params["author"],
+        branch=branch,
+        comment=params["commitComment"],
+        progress=progress,
+    )
+    progress.finish(summary)
+    last = next((r.timestamp for r in reversed(summary.releases) if r.timestamp), None)
+    total = summary.total
     return {
-        "timestamp": commit.timestamp if commit else None,
-        "changes": commit.changes if commit else 0,
+        "timestamp": last,
+        "changes": total.created + total.changed + total.retired,
+        **summary.as_json(),
     }
 
 
-def upserts(store: RevisionStore, branch: str, components: list[ocl.Component]) -> list[Change]:
-    """Create what the branch does not have, update what it has (in file order)."""
-    point = ReadPoint(branch)
-    existing: dict[str, set[str]] = {}
-    for type_name in ("concept", "description", "mapping"):
-        wanted = [cid for t, cid, _ in components if t == type_name]
-        existing[type_name] = set(store.get_many(point, type_name, wanted))
-    changes: list[Change] = []
-    for type_name, cid, fields in components:
-        if cid in existing[type_name]:
-            changes.append(Update(type_name, cid, fields))
-        else:
-            changes.append(Create(type_name, cid, fields))
-            existing[type_name].add(cid)
-    return changes
+def _codesystem_of(store: RevisionStore, branch: str) -> str | None:
+    """The code system whose working branch ``branch`` is, if any (versions are cut there)."""
+    return next((c.id for c in store.codesystems.list() if c.branch_path == branch), None)
+
+
+class JobProgress:
+    """An :class:`importers.apply.Progress` recorded on the running job, at most once per
+    :data:`PROGRESS_EVERY_S`: ``{"release", "phase", "done", "total"}``, and at the end
+    phase ``done`` with the counts (created, changed, retired, skipped). On SQLite, whose
+    one write lock the import's own commit holds, the ``write`` phase is not recorded."""
+
+    def __init__(self, store: RevisionStore) -> None:
+        self.store = store
+        self.state: dict[str, Any] = {}
+        self.last = 0.0
+
+    def phase(self, release: Release, name: str, total: int | None) -> None:
+        self.state = {"release": release.version, "phase": name, "done": 0, "total": total}
+        self._record(force=True)
+
+    def advance(self, rows: int) -> None:
+        self.state["done"] = self.state.get("done", 0) + rows
+        self._record()
+
+    def finish(self, summary: Summary) -> None:
+        """The last record: phase ``done`` with the counts of the whole import."""
+        self.state = {**self.state, "phase": "done", **summary.total.as_json()}
+        self._record(force=True)
+
+    def _record(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self.last >= PROGRESS_EVERY_S:
+            self.last = now
+            jobs.record_progress(self.store, dict(self.state))
+
+
+PROGRESS_EVERY_S = 1.0

@@ -51,6 +51,7 @@ bug) is the server's (:attr:`Job.server_failed`), and the API reports it as such
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import uuid
@@ -119,6 +120,7 @@ class Job:
     finished_ts: int | None
     heartbeat_ts: int | None
     owner: str | None
+    progress: dict[str, Any] | None = None
 
     @property
     def server_failed(self) -> bool:
@@ -415,6 +417,7 @@ def _run_claimed(store: RevisionStore, job: Job) -> JobState:
 
 def _run_handler(store: RevisionStore, job: Job) -> JobState:
     job_id = job.id
+    running = _RUNNING.set(job_id)
     try:
         # A job's writes wait for the write in flight (an import) instead of giving up.
         result = HANDLERS[job.kind](store.patient(), job.params)
@@ -432,8 +435,31 @@ def _run_handler(store: RevisionStore, job: Job) -> JobState:
         log.exception("Job %s (%s) failed", job_id, job.kind)
         _finish(store, job_id, JobState.FAILED, None, UNEXPECTED)
         return JobState.FAILED
+    finally:
+        _RUNNING.reset(running)
     _finish(store, job_id, JobState.COMPLETED, result)
     return JobState.COMPLETED
+
+
+# The job the current thread's handler runs (set around the handler by _run_handler).
+_RUNNING: contextvars.ContextVar[str | None] = contextvars.ContextVar("job", default=None)
+PROGRESS_LOCK_WAIT_S = 0.05
+
+
+def record_progress(store: RevisionStore, progress: dict[str, Any]) -> bool:
+    """Record how far the job this thread runs is (its ``progress``); False when no job
+    runs here or the write had to wait (SQLite's one write lock, held by the job's own
+    commit): progress is a hint, so it is skipped rather than waited for."""
+    job_id = _RUNNING.get()
+    if job_id is None:
+        return False
+    try:
+        with _writing(store, PROGRESS_LOCK_WAIT_S) as connection:
+            connection.execute(update(J).where(J.c.id == job_id).values(progress=progress))
+    except SQLAlchemyError as error:
+        log.debug("Progress of job %s not recorded: %s", job_id, error)
+        return False
+    return True
 
 
 class Runner(Protocol):

@@ -312,6 +312,47 @@ def _streamed_page(
     return items, (items[-1].id if len(shown) > limit else None)
 
 
+def all_visible(connection: Connection, ctype: ComponentType, view: View) -> Iterator[tuple]:
+    """Every row ``view`` shows of ``ctype`` (tombstones and excluded rows left out) as a
+    plain tuple in the order of ``ctype.table.columns``, in id order: one statement, every
+    segment's valid rows merged, the shallowest deciding (:func:`~revisions.visibility.deciding`,
+    written out here over tuples: a whole-branch pass of 200,000 rows spent more in mapping
+    lookups than in the database). For importers, which compare a whole branch at once."""
+    if not view.segments:
+        return
+    names = [column.name for column in ctype.table.columns]
+    cid, branch, start, deleted, depth = (
+        names.index("component_id"),
+        names.index("branch_id"),
+        names.index("start_ts"),
+        names.index("deleted"),
+        len(names),
+    )
+    params = segment_params(view)
+    params["after"] = ""
+
+    def shown(row: Any) -> bool:
+        return not row[deleted] and not (
+            view.exclude and is_excluded(view, row[branch], row[start])
+        )
+
+    result = connection.execute(_stream_statement(ctype, len(view.segments)), params)
+    best: Any = None
+    try:
+        while batch := result.fetchmany(5_000):
+            for row in batch:
+                if best is not None and row[cid] != best[cid]:
+                    if shown(best):
+                        yield tuple(best)[:depth]
+                    best = None
+                if best is None or row[depth] < best[depth]:
+                    best = row
+        if best is not None and shown(best):
+            yield tuple(best)[:depth]
+    finally:
+        result.close()
+
+
 def _batches(result: Any, first: int) -> Iterator[Mapping[str, Any]]:
     """The rows of ``result``: ``first`` in one fetch, then a quarter as many at a time.
     Row by row cost a driver call each; a second fetch as large as the first read twice

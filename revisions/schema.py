@@ -170,6 +170,8 @@ jobs = Table(
     # The process holding the job ("host:pid:start", see exporter.processes); NULL while
     # the job waits on the rq queue.
     Column("owner", String(255), nullable=True),
+    # How far a long job is (an import's phase, rows done and expected), while it runs.
+    Column("progress", JSONType, nullable=True),
     Index("ix_jobs_kind_state", "kind", "state"),
     comment="Background work (merges, imports, upgrades, exports) and its state, kept in the "
     "database so every process and host sees the same.",

@@ -10,13 +10,14 @@ systems (:attr:`RevisionStore.codesystems`) write through the same path.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from sqlalchemy import Engine
 
 from revisions import authoring, branches, branching, derived, merging
+from revisions.bulk_changes import BulkChanges
 from revisions.clock import Clock, SystemClock
 from revisions.codesystems import CodeSystems
 from revisions.commit import check_writable
@@ -143,6 +144,19 @@ class RevisionStore(StoreReads):
         """
         with self._write(author=author, comment=comment, derive=derive) as tx:
             return authoring.bulk_load(tx, path, components)
+
+    @contextmanager
+    def bulk_changes(self, path: str, author: str, comment: str) -> Iterator[BulkChanges]:
+        """One commit of many creations and changes on branch ``path``, for importers
+        (:mod:`revisions.bulk_changes`): ``with store.bulk_changes(...) as changes:`` read
+        with ``changes.current``, write with ``changes.create``/``changes.change``; leaving
+        the block checks and records the commit (``changes.commit``, None if nothing
+        changed); an error inside rolls everything back. Search tables a first load left
+        pending are built after the commit."""
+        with self._write(author=author, comment=comment, derive=True) as tx:
+            changes = BulkChanges(tx, path)
+            yield changes
+            changes.commit = changes.finish()
 
     def derive(self) -> list[str]:
         """Build the search tables a bulk load left pending (none: nothing to do); the

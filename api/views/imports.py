@@ -1,4 +1,6 @@
-"""``POST /{path}/import``: upload an OCL export zip or JSON lines; a job imports it.
+"""``POST /{path}/import``: upload a file in an import format (form field ``format``, default
+``ocl``: an OCL export zip, its JSON or JSON lines); a job imports it through the import
+registry (:mod:`importers.formats`).
 
 The job is created before its upload is written (``exporter.jobs.starting``): a refused or
 failed upload deletes both, and a file no unfinished job names is a leftover.
@@ -17,6 +19,7 @@ from api.auth import current_author, require_user
 from api.errors import Invalid
 from api.services import services, store, write_branch
 from exporter import jobs, ocl
+from importers import formats
 
 
 def upload(path: str) -> Response:
@@ -25,8 +28,11 @@ def upload(path: str) -> Response:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise Invalid(["Send the file as multipart/form-data in the field 'file'."])
+    name = request.form.get("format") or "ocl"
+    formats.reader(name)  # an unknown format is refused before the upload is kept
     head = upload.stream.read(8)
-    ocl.sniff(head)
+    if name == "ocl":
+        ocl.sniff(head)
     folder = services().settings.upload_dir
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{uuid.uuid4().hex}.upload"
@@ -36,6 +42,7 @@ def upload(path: str) -> Response:
         "file": str(target),
         "author": current_author(),
         "commitComment": comment,
+        "format": name,
     }
     limit = services().settings.max_upload_bytes  # api.http.guard applies it while reading
     with jobs.starting(store(), services().runner, "import", params) as job:

@@ -1,0 +1,71 @@
+"""The registry of import formats: a name -> a reader ``(source: Path, **options) ->
+Iterator[Release]``. The ``snowpath import`` command and the native import job look formats
+up here, and only here.
+
+Registered: ``ocl`` (an OCL export zip, its ``export.json`` or JSON lines: one delta
+release, as the native endpoint has always taken them) and ``icd10cm`` (ICD-10-CM from
+``simple-icd-10-cm`` wheels, :mod:`importers.icd10cm`). Another module registers with
+:func:`register` at import; :func:`reader` imports the known ones first.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from exporter import ocl
+from exporter.ocl import InvalidImport
+from importers.release import Release
+
+Reader = Callable[..., Iterator[Release]]
+_READERS: dict[str, Reader] = {}
+# Modules that register formats when imported (the RF2 reader may not be there yet).
+_MODULES = ("importers.icd10cm", "importers.rf2")
+
+
+def register(name: str) -> Callable[[Reader], Reader]:
+    """Decorator: ``reader`` reads format ``name``."""
+
+    def put(reader: Reader) -> Reader:
+        _READERS[name] = reader
+        return reader
+
+    return put
+
+
+def _load_modules() -> None:
+    for module in _MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as error:
+            if error.name != module:
+                raise
+
+
+def names() -> list[str]:
+    """Every registered format name, sorted."""
+    _load_modules()
+    return sorted(_READERS)
+
+
+def reader(name: str) -> Reader:
+    """The reader of format ``name``, or :class:`InvalidImport` naming the known ones."""
+    _load_modules()
+    if name not in _READERS:
+        raise InvalidImport(f"Unknown import format {name!r}: use one of {', '.join(names())}.")
+    return _READERS[name]
+
+
+def read(name: str, source: Path, **options: Any) -> Iterator[Release]:
+    """The releases ``source`` holds in format ``name``."""
+    return reader(name)(source, **options)
+
+
+@register("ocl")
+def read_ocl(source: Path, version: str | None = None, **_: Any) -> Iterator[Release]:
+    """One delta release: every concept, description and mapping of the OCL file is
+    created or updated; nothing else on the branch is touched."""
+    components = ocl.read(source)
+    yield Release(version, None, "delta", components, len(components))
