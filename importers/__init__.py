@@ -1,0 +1,1 @@
+"""Importers: terminologies in the formats others publish -> releases of store components."""

@@ -1,0 +1,280 @@
+"""SNOMED CT's release format (RF2) -> releases of store components.
+
+:func:`releases` reads a package (a folder or a .zip; :mod:`importers.rf2_files` finds and
+checks its files) and yields :class:`~importers.release.Release` values:
+
+- **Snapshot**: one release, kind ``snapshot``, every component complete.
+- **Delta**: one release, kind ``delta``: a component whose own row is in the delta comes
+  complete; a concept only some of whose IS-A relationships changed comes as
+  ``{"parents": [...]}``, a description only whose language refset rows changed as
+  ``{"preferred": ...}`` (an update that keeps the other fields). A delta's relationship
+  rows add and remove parents: ``parents_of`` gives the parents the target branch has now.
+- **Full**: one release per distinct ``effectiveTime``, oldest first, kind ``delta``,
+  version the effectiveTime (YYYYMMDD): each component that changed at that time, complete
+  and as it stood then (a concept whose IS-A relationships changed has its parents of then).
+
+Where each RF2 field goes (docs/imports-rf2.md): a concept's ``active``, ``moduleId`` ->
+``module_id``, parents = destinations of its active IS-A (116680003) relationships, sorted;
+a description's ``conceptId``, ``term``, ``languageCode``, ``typeId`` -> ``type`` (FSN,
+SYNONYM, DEFINITION, or the id), ``preferred`` when an active language refset row says
+preferred; simple refset rows -> mappings typed by the refset id, without a target;
+association refset rows -> mappings to ``targetComponentId`` typed by the association's name
+(SAME-AS, REPLACED-BY… or the refset id when unknown). Refset rows whose ends are not
+concepts are skipped (logged). RF2 values the store has no field for go to ``extras``.
+
+Memory (Snapshot/Delta): only the IS-A destinations per concept and the preference per
+described description are held (as the ids' text) while the concept and description files
+stream; Full holds the package's rows in memory, grouped by effectiveTime.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from exporter.ocl import Component
+from importers import rf2_files
+from importers.release import Release
+from importers.rf2_files import ACTIVE, ID, MODULE, TIME, File, InvalidRF2, PackageType, rows
+
+__all__ = ["InvalidRF2", "releases"]
+
+log = logging.getLogger(__name__)
+
+IS_A = "116680003"
+PREFERRED = "900000000000548007"
+DESCRIPTION_TYPES = {
+    "900000000000003001": "FSN",
+    "900000000000013009": "SYNONYM",
+    "900000000000550004": "DEFINITION",
+}
+# Historical association refsets -> map types, in OCL's spelling.
+ASSOCIATIONS = {
+    "900000000000523009": "POSSIBLY-EQUIVALENT-TO",
+    "900000000000524003": "MOVED-TO",
+    "900000000000525002": "MOVED-FROM",
+    "900000000000526001": "REPLACED-BY",
+    "900000000000527005": "SAME-AS",
+    "900000000000528000": "WAS-A",
+    "900000000000529008": "SIMILAR-TO",
+    "900000000000530003": "ALTERNATIVE",
+    "900000000000531004": "REFERS-TO",
+    "1186921001": "POSSIBLY-REPLACED-BY",
+    "1186924009": "PARTIALLY-EQUIVALENT-TO",
+}
+ParentsOf = Callable[[Sequence[str]], Mapping[str, Iterable[str]]]
+
+
+def releases(
+    source: Path,
+    *,
+    package: PackageType | None = None,
+    parents_of: ParentsOf | None = None,
+) -> Iterator[Release]:
+    """The releases in the RF2 package at ``source`` (module docstring). ``package`` picks
+    Snapshot, Delta or Full when the package holds more than one; ``parents_of`` (Delta
+    only) maps concept ids to their current parents; without it a delta's concepts start
+    from no parents."""
+    files = rf2_files.package(source)
+    present = sorted({f.type for f in files if f.kind == "concept"})
+    if package is None:
+        if len(present) != 1:
+            found = ", ".join(present) or "no sct2_Concept_ file"
+            raise InvalidRF2(f"{source.name}: choose snapshot, delta or full (found {found}).")
+        package = present[0]
+    chosen = [f for f in files if f.type == package]
+    if not any(f.kind == "concept" for f in chosen):
+        raise InvalidRF2(f"{source.name}: no sct2_Concept_ {package.capitalize()} file.")
+    if package == "full":
+        yield from _full(chosen)
+        return
+    dates = [f.release_date for f in chosen if f.release_date]
+    version = max(dates) if dates else None
+    counted = ("concept", "description", "simple", "association")
+    yield Release(
+        version=version,
+        effective=rf2_files.iso(version),
+        kind="snapshot" if package == "snapshot" else "delta",
+        components=_stream(chosen, delta=package == "delta", parents_of=parents_of),
+        total=sum(rf2_files.count(f) for f in chosen if f.kind in counted),
+    )
+
+
+def _of(files: list[File], kind: str) -> Iterator[list[str]]:
+    """The rows of every file of ``kind``, checked."""
+    for file in files:
+        if file.kind == kind:
+            yield from rows(file)
+
+
+def _is_concept(sctid: str) -> bool:
+    """Whether an SCTID's partition (its second and third digits from the end) says concept."""
+    return sctid[-3:-1] in ("00", "10")
+
+
+# -- Snapshot and Delta: stream the concept and description files ---------------------------
+
+
+def _stream(files: list[File], *, delta: bool, parents_of: ParentsOf | None) -> Iterator[Component]:
+    added: dict[str, list[str]] = defaultdict(list)
+    removed: dict[str, list[str]] = defaultdict(list)
+    for row in _of(files, "relationship"):
+        if row[7] == IS_A:
+            (added if row[ACTIVE] == "1" else removed)[row[4]].append(row[5])
+    preferred: dict[str, bool] = {}
+    for row in _of(files, "language"):
+        key = row[5]
+        preferred[key] = preferred.get(key, False) or (row[ACTIVE] == "1" and row[6] == PREFERRED)
+    base: Mapping[str, Iterable[str]] = {}
+    if delta and parents_of is not None:
+        base = parents_of(sorted(added.keys() | removed.keys()))
+
+    def parents(key: str) -> list[str]:
+        gone = set(removed.pop(key, ()))
+        return sorted({p for p in base.get(key, ()) if p not in gone}.union(added.pop(key, ())))
+
+    for row in _of(files, "concept"):
+        fields = _concept(row)
+        if not delta or row[ID] in added or row[ID] in removed:
+            fields["parents"] = parents(row[ID])
+        yield "concept", row[ID], fields
+    for key in sorted(added.keys() | removed.keys()):
+        if delta:
+            yield "concept", key, {"parents": parents(key)}
+        else:
+            log.info("IS-A relationships of %s skipped: the concept has no row", key)
+    added.clear()
+    removed.clear()
+    for row in _of(files, "description"):
+        fields = _description(row)
+        if not delta or row[ID] in preferred:
+            fields["preferred"] = preferred.pop(row[ID], False)
+        yield "description", row[ID], fields
+    if delta:
+        for key, value in sorted(preferred.items()):
+            yield "description", key, {"preferred": value}
+    preferred.clear()
+    yield from _mappings(files)
+
+
+def _concept(row: list[str]) -> dict[str, Any]:
+    return {
+        "active": row[ACTIVE] == "1",
+        "module_id": row[MODULE],
+        "extras": {"definitionStatusId": row[4], "effectiveTime": row[TIME]},
+    }
+
+
+def _description(row: list[str]) -> dict[str, Any]:
+    return {
+        "concept_id": row[4],
+        "term": row[7],
+        "language_code": row[5],
+        "type": DESCRIPTION_TYPES.get(row[6], row[6]),
+        "active": row[ACTIVE] == "1",
+        "extras": {
+            "moduleId": row[MODULE],
+            "caseSignificanceId": row[8],
+            "effectiveTime": row[TIME],
+        },
+    }
+
+
+def _mappings(files: list[File]) -> Iterator[Component]:
+    for kind in ("simple", "association"):
+        for row in _of(files, kind):
+            if (mapping := _mapping(kind, row)) is not None:
+                yield mapping
+            else:
+                log.info("refset member %s skipped: an end is not a concept", row[ID])
+
+
+def _mapping(kind: str, row: list[str]) -> Component | None:
+    """A refset row as a mapping, or None when an end is not a concept."""
+    source, refset = row[5], row[4]
+    target = row[6] if kind == "association" else None
+    if not _is_concept(source) or (target is not None and not _is_concept(target)):
+        return None
+    fields = {
+        "source_id": source,
+        "map_type": ASSOCIATIONS.get(refset, refset) if target else refset,
+        "target_id": target,
+        "active": row[ACTIVE] == "1",
+        "extras": {"refsetId": refset, "moduleId": row[MODULE], "effectiveTime": row[TIME]},
+    }
+    return "mapping", row[ID], fields
+
+
+# -- Full: every effectiveTime in turn -------------------------------------------------------
+
+
+def _full(files: list[File]) -> Iterator[Release]:
+    """One delta release per effectiveTime: the rows of the whole package grouped by time,
+    applied in time order to the state they build up."""
+    by_time: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)
+    for kind in rf2_files.COLUMNS:
+        for row in _of(files, kind):
+            if kind == "relationship" and row[7] != IS_A:
+                continue
+            by_time[row[TIME]].append((kind, row))
+    history = _History()
+    for time in sorted(by_time):
+        components = history.apply(by_time.pop(time))
+        yield Release(time, rf2_files.iso(time), "delta", components, len(components))
+
+
+class _History:
+    """The rows of a Full package seen so far: what a component looks like at a time."""
+
+    def __init__(self) -> None:
+        self.concepts: dict[str, list[str]] = {}
+        self.is_a: dict[str, dict[str, str]] = defaultdict(dict)  # source -> rel id -> target
+        self.descriptions: dict[str, list[str]] = {}
+        self.preferred: dict[str, dict[str, bool]] = defaultdict(dict)  # desc -> member -> pref
+
+    def apply(self, changes: list[tuple[str, list[str]]]) -> list[Component]:
+        """The components that changed with ``changes`` (the rows of one effectiveTime)."""
+        concepts: set[str] = set()
+        reparented: dict[str, list[str]] = {}
+        descriptions: set[str] = set()
+        mappings: list[Component] = []
+        for kind, row in changes:
+            if kind == "concept":
+                self.concepts[row[ID]] = row
+                concepts.add(row[ID])
+            elif kind == "relationship" and row[7] == IS_A:
+                reparented.setdefault(row[4], self._parents(row[4]))
+                if row[ACTIVE] == "1":
+                    self.is_a[row[4]][row[ID]] = row[5]
+                else:
+                    self.is_a[row[4]].pop(row[ID], None)
+            elif kind == "description":
+                self.descriptions[row[ID]] = row
+                descriptions.add(row[ID])
+            elif kind == "language":
+                self.preferred[row[5]][row[ID]] = row[ACTIVE] == "1" and row[6] == PREFERRED
+                descriptions.add(row[5])
+            elif kind in ("simple", "association") and (mapping := _mapping(kind, row)):
+                mappings.append(mapping)
+        concepts |= {c for c, before in reparented.items() if self._parents(c) != before}
+        result: list[Component] = [("concept", c, self._concept(c)) for c in sorted(concepts)]
+        result += [("description", d, self._description(d)) for d in sorted(descriptions)]
+        return result + mappings
+
+    def _parents(self, concept: str) -> list[str]:
+        return sorted(set(self.is_a[concept].values())) if concept in self.is_a else []
+
+    def _concept(self, concept: str) -> dict[str, Any]:
+        row = self.concepts.get(concept)
+        fields = _concept(row) if row is not None else {}
+        fields["parents"] = self._parents(concept)
+        return fields
+
+    def _description(self, description: str) -> dict[str, Any]:
+        row = self.descriptions.get(description)
+        fields = _description(row) if row is not None else {}
+        fields["preferred"] = any(self.preferred.get(description, {}).values())
+        return fields
