@@ -77,7 +77,8 @@ def releases(
     """The releases in the RF2 package at ``source`` (module docstring). ``package`` picks
     Snapshot, Delta or Full when the package holds more than one; ``parents_of`` (Delta
     only) maps concept ids to their current parents; without it a delta's concepts start
-    from no parents."""
+    from no parents. The package and its choice are checked at once (InvalidRF2); rows
+    as the releases are read."""
     files = rf2_files.package(source)
     present = sorted({f.type for f in files if f.kind == "concept"})
     if package is None:
@@ -89,18 +90,18 @@ def releases(
     if not any(f.kind == "concept" for f in chosen):
         raise InvalidRF2(f"{source.name}: no sct2_Concept_ {package.capitalize()} file.")
     if package == "full":
-        yield from _full(chosen)
-        return
+        return _full(chosen)
     dates = [f.release_date for f in chosen if f.release_date]
     version = max(dates) if dates else None
     counted = ("concept", "description", "simple", "association")
-    yield Release(
+    release = Release(
         version=version,
         effective=rf2_files.iso(version),
         kind="snapshot" if package == "snapshot" else "delta",
         components=_stream(chosen, delta=package == "delta", parents_of=parents_of),
         total=sum(rf2_files.count(f) for f in chosen if f.kind in counted),
     )
+    return iter([release])
 
 
 def _of(files: list[File], kind: str) -> Iterator[list[str]]:
@@ -245,7 +246,7 @@ class _History:
             if kind == "concept":
                 self.concepts[row[ID]] = row
                 concepts.add(row[ID])
-            elif kind == "relationship" and row[7] == IS_A:
+            elif kind == "relationship":  # IS-A only: _full keeps no other
                 reparented.setdefault(row[4], self._parents(row[4]))
                 if row[ACTIVE] == "1":
                     self.is_a[row[4]][row[ID]] = row[5]

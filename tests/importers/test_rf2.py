@@ -316,6 +316,18 @@ def test_full_inactivation_and_new_preferred_term(full: list[rf2.Release]) -> No
     assert description(third, "Gadget illness")["preferred"] is True
 
 
+def test_full_is_a_restated_with_the_same_parent_is_no_change(tmp_path: Path) -> None:
+    package = copy(RF2 / "Full", tmp_path)
+    path = next(package.rglob("sct2_Relationship_*"))
+    lines = path.read_text().splitlines()
+    widget_is_a = next(ln for ln in lines if ln.split("\t")[4] == WIDGET)
+    columns = widget_is_a.split("\t")
+    columns[1], columns[3] = T3, "1119990009104"  # moved to another module at T3
+    path.write_text("\n".join([*lines, "\t".join(columns)]) + "\n")
+    third = by_id(read(package)[2].components)
+    assert ("concept", WIDGET) not in third
+
+
 @pytest.mark.parametrize("time", [T1, T2, T3])
 def test_full_read_at_each_version_equals_that_releases_snapshot(
     full: list[rf2.Release], time: str, tmp_path: Path
@@ -349,6 +361,11 @@ def snapshot_at(full: Path, time: str, folder: Path) -> Path:
 def test_several_release_types_need_a_choice() -> None:
     with pytest.raises(InvalidRF2, match=r"choose snapshot, delta or full \(found delta, full"):
         read(RF2)
+
+
+def test_the_package_is_checked_when_releases_is_called() -> None:
+    with pytest.raises(InvalidRF2, match="choose snapshot"):
+        rf2.releases(RF2)
 
 
 def test_a_missing_release_type_is_refused() -> None:
