@@ -17,7 +17,8 @@ Where each RF2 field goes (docs/imports-rf2.md): a concept's ``active``, ``modul
 ``module_id``, parents = destinations of its active IS-A (116680003) relationships, sorted;
 a description's ``conceptId``, ``term``, ``languageCode``, ``typeId`` -> ``type`` (FSN,
 SYNONYM, DEFINITION, or the id), ``preferred`` when an active language refset row says
-preferred; simple refset rows -> mappings typed by the refset id, without a target;
+preferred; simple refset rows -> mappings typed by the refset id, to the refset's concept
+(the store wants a target);
 association refset rows -> mappings to ``targetComponentId`` typed by the association's name
 (SAME-AS, REPLACED-BY… or the refset id when unknown). Refset rows whose ends are not
 concepts are skipped (logged). RF2 values the store has no field for go to ``extras``.
@@ -127,8 +128,10 @@ def _stream(files: list[File], *, delta: bool, parents_of: ParentsOf | None) -> 
             (added if row[ACTIVE] == "1" else removed)[row[4]].append(row[5])
     preferred: dict[str, bool] = {}
     for row in _of(files, "language"):
-        key = row[5]
-        preferred[key] = preferred.get(key, False) or (row[ACTIVE] == "1" and row[6] == PREFERRED)
+        if row[ACTIVE] == "1" and row[6] == PREFERRED:
+            preferred[row[5]] = True
+        elif delta:  # a delta tells "not preferred" too; a snapshot's absent ids are not
+            preferred.setdefault(row[5], False)
     base: Mapping[str, Iterable[str]] = {}
     if delta and parents_of is not None:
         base = parents_of(sorted(added.keys() | removed.keys()))
@@ -196,12 +199,12 @@ def _mappings(files: list[File]) -> Iterator[Component]:
 def _mapping(kind: str, row: list[str]) -> Component | None:
     """A refset row as a mapping, or None when an end is not a concept."""
     source, refset = row[5], row[4]
-    target = row[6] if kind == "association" else None
-    if not _is_concept(source) or (target is not None and not _is_concept(target)):
+    target = row[6] if kind == "association" else refset
+    if not _is_concept(source) or not _is_concept(target):
         return None
     fields = {
         "source_id": source,
-        "map_type": ASSOCIATIONS.get(refset, refset) if target else refset,
+        "map_type": ASSOCIATIONS.get(refset, refset) if kind == "association" else refset,
         "target_id": target,
         "active": row[ACTIVE] == "1",
         "extras": {"refsetId": refset, "moduleId": row[MODULE], "effectiveTime": row[TIME]},

@@ -89,6 +89,9 @@ class _ClosingText(io.TextIOWrapper):
 
     def __init__(self, raw: IO[bytes], archive: zipfile.ZipFile) -> None:
         super().__init__(raw, encoding="utf-8", newline="")
+        # Decompressing in 1 MiB chunks rather than 8 KiB reads a zipped package in 60% of
+        # the time (bench.rf2); a plain file reads fastest with the default.
+        self._CHUNK_SIZE = 1 << 20
         self._archive = archive
 
     def close(self) -> None:

@@ -190,7 +190,7 @@ def test_description_without_language_row_is_not_preferred(snapshot: list[Compon
 def test_association_row_is_a_mapping_typed_by_its_association(
     snapshot: list[Component],
 ) -> None:
-    (mapping,) = [f for t, _, f in snapshot if t == "mapping" and f["target_id"]]
+    (mapping,) = [f for t, _, f in snapshot if t == "mapping" and f["map_type"] != SIMPLE_REFSET]
     assert mapping == {
         "source_id": RETIRED,
         "map_type": "REPLACED-BY",
@@ -206,11 +206,12 @@ def test_association_row_is_a_mapping_typed_by_its_association(
 
 def test_simple_refset_rows_are_mappings_typed_by_the_refset(snapshot: list[Component]) -> None:
     members = {
-        f["source_id"]: f["active"]
+        f["source_id"]: (f["active"], f["target_id"])
         for t, _, f in snapshot
         if t == "mapping" and f["map_type"] == SIMPLE_REFSET
     }
-    assert members == {SPROCKET: True, COG: False}  # COG left the refset at T3
+    # COG left the refset at T3; a mapping's target is the refset's concept.
+    assert members == {SPROCKET: (True, SIMPLE_REFSET), COG: (False, SIMPLE_REFSET)}
 
 
 def test_refset_row_naming_a_description_is_skipped(snapshot: list[Component]) -> None:
