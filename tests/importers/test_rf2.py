@@ -391,6 +391,14 @@ def broken(tmp_path: Path, prefix: str, line: int, change: Any) -> Path:
     return package
 
 
+def test_a_byte_order_mark_is_no_part_of_the_header(tmp_path: Path) -> None:
+    package = copy(RF2 / "Snapshot", tmp_path)
+    path = next(package.rglob("sct2_Concept_*"))
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    (release,) = read(package)
+    assert len(release.components) == 42
+
+
 def test_invalid_rf2_is_an_invalid_request() -> None:
     assert issubclass(InvalidRF2, InvalidRequest)
 
