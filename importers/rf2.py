@@ -137,8 +137,11 @@ def _stream(files: list[File], *, delta: bool, parents_of: ParentsOf | None) -> 
         base = parents_of(sorted(added.keys() | removed.keys()))
 
     def parents(key: str) -> list[str]:
-        gone = set(removed.pop(key, ()))
-        return sorted({p for p in base.get(key, ()) if p not in gone}.union(added.pop(key, ())))
+        now = added.pop(key, [])
+        if key in removed or key in base:
+            gone = set(removed.pop(key, ()))
+            now = [*(p for p in base.get(key, ()) if p not in gone), *now]
+        return now if len(now) < 2 else sorted(set(now))
 
     for row in _of(files, "concept"):
         fields = _concept(row)
