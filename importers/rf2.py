@@ -10,31 +10,35 @@ checks its files) and yields :class:`~importers.release.Release` values:
   ``{"preferred": ...}`` (an update that keeps the other fields). A delta's relationship
   rows add and remove parents: ``parents_of`` gives the parents the target branch has now.
 - **Full**: one release per distinct ``effectiveTime``, oldest first, kind ``delta``,
-  version the effectiveTime (YYYYMMDD): each component that changed at that time, complete
-  and as it stood then (a concept whose IS-A relationships changed has its parents of then).
+  version the effectiveTime (YYYYMMDD), holding what changed at that time in the same
+  terms as a Delta (with the parents and preferences the earlier releases built, so no
+  ``parents_of``). Applied in order, they give at each version that release's Snapshot.
+  Read each release's components before the next (one skipped is still applied).
 
 Where each RF2 field goes (docs/imports-rf2.md): a concept's ``active``, ``moduleId`` ->
 ``module_id``, parents = destinations of its active IS-A (116680003) relationships, sorted;
 a description's ``conceptId``, ``term``, ``languageCode``, ``typeId`` -> ``type`` (FSN,
 SYNONYM, DEFINITION, or the id), ``preferred`` when an active language refset row says
 preferred; simple refset rows -> mappings typed by the refset id, to the refset's concept
-(the store wants a target);
-association refset rows -> mappings to ``targetComponentId`` typed by the association's name
-(SAME-AS, REPLACED-BY… or the refset id when unknown). Refset rows whose ends are not
-concepts are skipped (logged). RF2 values the store has no field for go to ``extras``.
+(the store wants a target); association refset rows -> mappings to ``targetComponentId``
+typed by the association's name (SAME-AS, REPLACED-BY… or the refset id when unknown).
+Refset rows whose ends are not concepts are skipped (logged). RF2 values the store has no
+field for go to ``extras``.
 
-Memory (Snapshot/Delta): only the IS-A destinations per concept and the preference per
-described description are held (as the ids' text) while the concept and description files
-stream; Full holds the package's rows in memory, grouped by effectiveTime.
+Memory: Snapshot and Delta hold only the IS-A destinations per concept and the preference
+per described description (as the ids' text) while the concept and description files
+stream. Full first sorts the rows to a scratch folder, one per effectiveTime, and holds the
+IS-A and preference state; the scratch folder goes with the releases.
 """
 
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from exporter.ocl import Component
 from importers import rf2_files
@@ -219,69 +223,104 @@ def _mapping(kind: str, row: list[str]) -> Component | None:
 
 
 def _full(files: list[File]) -> Iterator[Release]:
-    """One delta release per effectiveTime: the rows of the whole package grouped by time,
-    applied in time order to the state they build up."""
-    by_time: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)
-    for kind in rf2_files.COLUMNS:
-        for row in _of(files, kind):
-            if kind == "relationship" and row[7] != IS_A:
+    """One delta release per effectiveTime, oldest first. The rows are first sorted to disk,
+    one folder per effectiveTime, so memory holds only the IS-A and preference state."""
+    counted = ("concept", "description", "simple", "association")
+    with tempfile.TemporaryDirectory(prefix="rf2-full-") as scratch:
+        folder = Path(scratch)
+        counts: dict[str, int] = defaultdict(int)
+        for file in files:
+            for time in _spill(file, folder):
+                counts[time] += file.kind in counted
+        history = _History()
+        for time in sorted(counts):
+            components = history.release(folder / time)
+            yield Release(time, rf2_files.iso(time), "delta", components, counts[time])
+            for _ in components:  # a release not read through still changes the state
+                pass
+
+
+def _spill(file: File, folder: Path) -> Iterator[str]:
+    """Append each row of ``file`` (IS-A only, of relationships) to ``folder/<time>/<kind>``;
+    yield each row's time."""
+    handles: dict[str, IO[str]] = {}
+    try:
+        for row in rows(file):
+            if file.kind == "relationship" and row[7] != IS_A:
                 continue
-            by_time[row[TIME]].append((kind, row))
-    history = _History()
-    for time in sorted(by_time):
-        components = history.apply(by_time.pop(time))
-        yield Release(time, rf2_files.iso(time), "delta", components, len(components))
+            time = row[TIME]
+            if (handle := handles.get(time)) is None:
+                (folder / time).mkdir(exist_ok=True)
+                handle = handles[time] = (folder / time / file.kind).open("a", encoding="utf-8")
+            handle.write("\t".join(row) + "\n")
+            yield time
+    finally:
+        for handle in handles.values():
+            handle.close()
+
+
+def _spilled(folder: Path, kind: str) -> Iterator[list[str]]:
+    if (folder / kind).exists():
+        with (folder / kind).open(encoding="utf-8") as handle:
+            for line in handle:
+                yield line.rstrip("\n").split("\t")
 
 
 class _History:
-    """The rows of a Full package seen so far: what a component looks like at a time."""
+    """What the releases so far made of each concept's parents and each description's
+    preference, to tell what a later release changes."""
 
     def __init__(self) -> None:
-        self.concepts: dict[str, list[str]] = {}
-        self.is_a: dict[str, dict[str, str]] = defaultdict(dict)  # source -> rel id -> target
-        self.descriptions: dict[str, list[str]] = {}
-        self.preferred: dict[str, dict[str, bool]] = defaultdict(dict)  # desc -> member -> pref
+        self.is_a: dict[str, dict[str, str]] = {}  # concept -> active IS-A rel id -> parent
+        self.preferring: dict[str, str] = {}  # active preferred language member -> description
+        self.preferred: dict[str, int] = {}  # description -> its active preferred members
 
-    def apply(self, changes: list[tuple[str, list[str]]]) -> list[Component]:
-        """The components that changed with ``changes`` (the rows of one effectiveTime)."""
-        concepts: set[str] = set()
-        reparented: dict[str, list[str]] = {}
-        descriptions: set[str] = set()
-        mappings: list[Component] = []
-        for kind, row in changes:
-            if kind == "concept":
-                self.concepts[row[ID]] = row
-                concepts.add(row[ID])
-            elif kind == "relationship":  # IS-A only: _full keeps no other
-                reparented.setdefault(row[4], self._parents(row[4]))
-                if row[ACTIVE] == "1":
-                    self.is_a[row[4]][row[ID]] = row[5]
-                else:
-                    self.is_a[row[4]].pop(row[ID], None)
-            elif kind == "description":
-                self.descriptions[row[ID]] = row
-                descriptions.add(row[ID])
-            elif kind == "language":
-                self.preferred[row[5]][row[ID]] = row[ACTIVE] == "1" and row[6] == PREFERRED
-                descriptions.add(row[5])
-            elif kind in ("simple", "association") and (mapping := _mapping(kind, row)):
-                mappings.append(mapping)
-        concepts |= {c for c, before in reparented.items() if self._parents(c) != before}
-        result: list[Component] = [("concept", c, self._concept(c)) for c in sorted(concepts)]
-        result += [("description", d, self._description(d)) for d in sorted(descriptions)]
-        return result + mappings
+    def release(self, folder: Path) -> Iterator[Component]:
+        """The components the rows in ``folder`` (one effectiveTime) change: complete when
+        their row is there, else ``parents`` or ``preferred`` alone, when that changed."""
+        before: dict[str, list[str]] = {}
+        for row in _spilled(folder, "relationship"):
+            before.setdefault(row[4], self.parents(row[4]))
+            rels = self.is_a.setdefault(row[4], {})
+            if row[ACTIVE] == "1":
+                rels[row[ID]] = row[5]
+            else:
+                rels.pop(row[ID], None)
+        for row in _spilled(folder, "concept"):
+            before.pop(row[ID], None)
+            yield "concept", row[ID], {**_concept(row), "parents": self.parents(row[ID])}
+        for concept, parents in before.items():
+            if (now := self.parents(concept)) != parents:
+                yield "concept", concept, {"parents": now}
+        was: dict[str, bool] = {}
+        for row in _spilled(folder, "language"):
+            was.setdefault(row[5], row[5] in self.preferred)
+            self._prefer(row[ID], row[5], row[ACTIVE] == "1" and row[6] == PREFERRED)
+        for row in _spilled(folder, "description"):
+            was.pop(row[ID], None)
+            yield (
+                "description",
+                row[ID],
+                {**_description(row), "preferred": row[ID] in self.preferred},
+            )
+        for description, preferred in was.items():
+            if (description in self.preferred) != preferred:
+                yield "description", description, {"preferred": not preferred}
+        for kind in ("simple", "association"):
+            for row in _spilled(folder, kind):
+                if (mapping := _mapping(kind, row)) is not None:
+                    yield mapping
 
-    def _parents(self, concept: str) -> list[str]:
-        return sorted(set(self.is_a[concept].values())) if concept in self.is_a else []
+    def parents(self, concept: str) -> list[str]:
+        return sorted(set(self.is_a.get(concept, {}).values()))
 
-    def _concept(self, concept: str) -> dict[str, Any]:
-        row = self.concepts.get(concept)
-        fields = _concept(row) if row is not None else {}
-        fields["parents"] = self._parents(concept)
-        return fields
-
-    def _description(self, description: str) -> dict[str, Any]:
-        row = self.descriptions.get(description)
-        fields = _description(row) if row is not None else {}
-        fields["preferred"] = any(self.preferred.get(description, {}).values())
-        return fields
+    def _prefer(self, member: str, description: str, preferred: bool) -> None:
+        if preferred and member not in self.preferring:
+            self.preferring[member] = description
+            self.preferred[description] = self.preferred.get(description, 0) + 1
+        elif not preferred and member in self.preferring:
+            description = self.preferring.pop(member)
+            if left := self.preferred[description] - 1:
+                self.preferred[description] = left
+            else:
+                del self.preferred[description]

@@ -4,6 +4,7 @@ SNOMED CT), against broken packages, and round trip through bench.rf2's syntheti
 from __future__ import annotations
 
 import shutil
+import tempfile
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -286,14 +287,16 @@ def test_full_is_one_delta_release_per_effective_time(full: list[rf2.Release]) -
         (T2, "2023-07-01", "delta"),
         (T3, "2024-01-01", "delta"),
     ]
-    assert [r.total for r in full] == [len(r.components) for r in full]
+    # The rows of each time in the concept, description and refset files; the components
+    # differ by the skipped refset row and the changes made by other files alone.
+    assert [r.total for r in full] == [35, 4, 7]
+    assert [len(r.components) for r in full] == [34, 5, 8]
 
 
 def test_full_reparenting_across_two_times(full: list[rf2.Release]) -> None:
     first, second, third = (by_id(r.components) for r in full)
     assert first[("concept", SPROCKET)]["parents"] == [WIDGET]
-    assert second[("concept", SPROCKET)]["parents"] == [GADGET]
-    assert second[("concept", SPROCKET)]["extras"]["effectiveTime"] == T1  # row unchanged
+    assert second[("concept", SPROCKET)] == {"parents": [GADGET]}  # its row did not change
     assert ("concept", SPROCKET) not in third
 
 
@@ -313,8 +316,29 @@ def test_full_inactivation_and_new_preferred_term(full: list[rf2.Release]) -> No
     third = full[2].components
     assert concept(third, RETIRED)["active"] is False
     assert concept(third, RETIRED)["parents"] == []
-    assert description(third, "Gadget disorder")["preferred"] is False
+    gadget_synonym = "69990009115"  # its language refset row changed, not its row
+    assert by_id(third)[("description", gadget_synonym)] == {"preferred": False}
     assert description(third, "Gadget illness")["preferred"] is True
+
+
+def test_full_release_not_read_through_still_changes_the_state() -> None:
+    releases = rf2.releases(RF2, package="full")
+    next(releases)  # its components are not read
+    second = by_id(next(releases).components)
+    assert second[("concept", SPROCKET)] == {"parents": [GADGET]}
+
+
+def test_full_rows_wait_on_disk_not_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Full rows are sorted into a scratch folder that is gone once the releases are."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    releases = rf2.releases(RF2, package="full")
+    next(releases)
+    (scratch,) = tmp_path.glob("rf2-full-*")
+    assert sorted(p.name for p in scratch.iterdir()) == [T1, T2, T3]
+    list(releases)
+    assert not scratch.exists()
 
 
 def test_full_is_a_restated_with_the_same_parent_is_no_change(tmp_path: Path) -> None:
@@ -327,6 +351,17 @@ def test_full_is_a_restated_with_the_same_parent_is_no_change(tmp_path: Path) ->
     path.write_text("\n".join([*lines, "\t".join(columns)]) + "\n")
     third = by_id(read(package)[2].components)
     assert ("concept", WIDGET) not in third
+
+
+def test_full_language_row_restated_with_the_same_value_is_no_change(tmp_path: Path) -> None:
+    package = copy(RF2 / "Full", tmp_path)
+    path = next(package.rglob("der2_cRefset_Language*"))
+    lines = path.read_text().splitlines()
+    columns = lines[1].split("\t")
+    columns[1], columns[3] = T3, "1119990009104"  # moved to another module at T3
+    path.write_text("\n".join([*lines, "\t".join(columns)]) + "\n")
+    third = by_id(read(package)[2].components)
+    assert ("description", columns[5]) not in third
 
 
 @pytest.mark.parametrize("time", [T1, T2, T3])
