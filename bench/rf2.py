@@ -12,7 +12,7 @@ relationships (not IS-A, so not parents) bring the relationships to ~500,000 at 
 as in a real release where the reader must pass over them. :func:`expected` is what
 ``importers.rf2`` should read back: the round-trip test and the API check compare with it.
 
-    .venv/bin/python -m bench.rf2 [--scale 1.0] [--out FOLDER] [--zip]
+    .venv/bin/python -m bench.rf2 [--scale 1.0] [--out FOLDER] [--zip] [--full]
 
 prints the write time, and the read time and peak memory of ``importers.rf2`` reading the
 whole package in a process of its own, with the load average.
@@ -54,18 +54,22 @@ MAP_TYPE_REFSETS = {
     "BROADER-THAN": _sctid(9_000_002, "00"),
 }
 _PATHS = {
-    "concept": "Terminology/sct2_Concept_Snapshot_INT_{}.txt",
-    "description": "Terminology/sct2_Description_Snapshot-en_INT_{}.txt",
-    "relationship": "Terminology/sct2_Relationship_Snapshot_INT_{}.txt",
-    "language": "Refset/Language/der2_cRefset_LanguageSnapshot-en_INT_{}.txt",
-    "association": "Refset/Content/der2_cRefset_AssociationSnapshot_INT_{}.txt",
+    "concept": "Terminology/sct2_Concept_{type}_INT_{date}.txt",
+    "description": "Terminology/sct2_Description_{type}-en_INT_{date}.txt",
+    "relationship": "Terminology/sct2_Relationship_{type}_INT_{date}.txt",
+    "language": "Refset/Language/der2_cRefset_Language{type}-en_INT_{date}.txt",
+    "association": "Refset/Content/der2_cRefset_Association{type}_INT_{date}.txt",
 }
 
 
-def write(data: Terminology, folder: Path) -> Path:
-    """Write ``data`` as an RF2 Snapshot under ``folder``; the package's root folder."""
-    root = folder / f"SnomedCT_SnowpathBench_{RELEASE}"
-    files = {kind: _open(root / "Snapshot" / path.format(RELEASE)) for kind, path in _PATHS.items()}
+def write(data: Terminology, folder: Path, release_type: str = "Snapshot") -> Path:
+    """Write ``data`` as an RF2 Snapshot under ``folder``; the package's root folder. With
+    ``release_type="Full"`` the same rows make a Full package of one effectiveTime."""
+    root = folder / f"SnomedCT_SnowpathBench{release_type}_{RELEASE}"
+    files = {
+        kind: _open(root / release_type / path.format(type=release_type, date=RELEASE))
+        for kind, path in _PATHS.items()
+    }
     try:
         for kind, handle in files.items():
             handle.write("\t".join(rf2.rf2_files.COLUMNS[kind]) + "\n")
@@ -220,6 +224,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--out", type=Path, help="keep the package in this folder")
     parser.add_argument("--zip", action="store_true", help="also zip it, and read the zip")
+    parser.add_argument(
+        "--full", action="store_true", help="also write the same rows as a Full, and read it"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.out or Path(scratch)
@@ -238,6 +245,8 @@ def main(argv: list[str] | None = None) -> None:
             started = time.perf_counter()
             sources.append(zipped(root, folder / f"{root.name}.zip"))
             print(f"- zip: {time.perf_counter() - started:.2f} s (load average {_load()})")
+        if args.full:
+            sources.append(write(data, folder, "Full"))
         for source in sources:
             log(f"reading {source.name}")
             result = read_in_child(source)

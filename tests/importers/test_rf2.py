@@ -523,17 +523,14 @@ def _canonical(components: Iterable[Component]) -> set[bytes]:
     return {orjson.dumps(c, option=orjson.OPT_SORT_KEYS) for c in components}
 
 
-@pytest.mark.parametrize("packed", [False, True], ids=["folder", "zip"])
-def test_bench_package_reads_back_as_bench_wrote_it(tmp_path: Path, packed: bool) -> None:
+@pytest.mark.parametrize("form", ["folder", "zip", "full"])
+def test_bench_package_reads_back_as_bench_wrote_it(tmp_path: Path, form: str) -> None:
     data = bench_data.Terminology(scale=0.005)
-    root = bench_rf2.write(data, tmp_path)
-    source = bench_rf2.zipped(root, tmp_path / "package.zip") if packed else root
+    root = bench_rf2.write(data, tmp_path, "Full" if form == "full" else "Snapshot")
+    source = bench_rf2.zipped(root, tmp_path / "package.zip") if form == "zip" else root
     (release,) = read(source)
-    assert (release.version, release.kind, release.total) == (
-        "20250131",
-        "snapshot",
-        data.sizes.total,
-    )
+    kind = "delta" if form == "full" else "snapshot"
+    assert (release.version, release.kind, release.total) == ("20250131", kind, data.sizes.total)
     assert _canonical(release.components) == _canonical(bench_rf2.expected(data))
 
 
