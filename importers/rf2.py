@@ -70,6 +70,8 @@ ASSOCIATIONS = {
     "1186921001": "POSSIBLY-REPLACED-BY",
     "1186924009": "PARTIALLY-EQUIVALENT-TO",
 }
+# The files whose rows are components, one each: a release's ``total``.
+_COUNTED = ("concept", "description", "simple", "association")
 ParentsOf = Callable[[Sequence[str]], Mapping[str, Iterable[str]]]
 
 
@@ -98,13 +100,12 @@ def releases(
         return _full(chosen)
     dates = [f.release_date for f in chosen if f.release_date]
     version = max(dates) if dates else None
-    counted = ("concept", "description", "simple", "association")
     release = Release(
         version=version,
         effective=rf2_files.iso(version),
         kind="snapshot" if package == "snapshot" else "delta",
         components=_stream(chosen, delta=package == "delta", parents_of=parents_of),
-        total=sum(rf2_files.count(f) for f in chosen if f.kind in counted),
+        total=sum(rf2_files.count(f) for f in chosen if f.kind in _COUNTED),
     )
     return iter([release])
 
@@ -124,18 +125,35 @@ def _is_concept(sctid: str) -> bool:
 # -- Snapshot and Delta: stream the concept and description files ---------------------------
 
 
-def _stream(files: list[File], *, delta: bool, parents_of: ParentsOf | None) -> Iterator[Component]:
+def _is_a(files: list[File], delta: bool) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Per concept, the destinations of its active IS-A rows and (in a delta, where they
+    remove a parent) of its inactive ones."""
     added: dict[str, list[str]] = defaultdict(list)
     removed: dict[str, list[str]] = defaultdict(list)
     for row in _of(files, "relationship"):
         if row[7] == IS_A:
-            (added if row[ACTIVE] == "1" else removed)[row[4]].append(row[5])
+            if row[ACTIVE] == "1":
+                added[row[4]].append(row[5])
+            elif delta:
+                removed[row[4]].append(row[5])
+    return added, removed
+
+
+def _preferences(files: list[File], delta: bool) -> dict[str, bool]:
+    """Description id -> preferred, for the descriptions the language refsets prefer (and,
+    in a delta, those whose rows say they are not preferred)."""
     preferred: dict[str, bool] = {}
     for row in _of(files, "language"):
         if row[ACTIVE] == "1" and row[6] == PREFERRED:
             preferred[row[5]] = True
-        elif delta:  # a delta tells "not preferred" too; a snapshot's absent ids are not
+        elif delta:  # a snapshot's absent ids are not preferred
             preferred.setdefault(row[5], False)
+    return preferred
+
+
+def _stream(files: list[File], *, delta: bool, parents_of: ParentsOf | None) -> Iterator[Component]:
+    added, removed = _is_a(files, delta)
+    preferred = _preferences(files, delta)
     base: Mapping[str, Iterable[str]] = {}
     if delta and parents_of is not None:
         base = parents_of(sorted(added.keys() | removed.keys()))
@@ -225,13 +243,12 @@ def _mapping(kind: str, row: list[str]) -> Component | None:
 def _full(files: list[File]) -> Iterator[Release]:
     """One delta release per effectiveTime, oldest first. The rows are first sorted to disk,
     one folder per effectiveTime, so memory holds only the IS-A and preference state."""
-    counted = ("concept", "description", "simple", "association")
     with tempfile.TemporaryDirectory(prefix="rf2-full-") as scratch:
         folder = Path(scratch)
         counts: dict[str, int] = defaultdict(int)
         for file in files:
             for time in _spill(file, folder):
-                counts[time] += file.kind in counted
+                counts[time] += file.kind in _COUNTED
         history = _History()
         for time in sorted(counts):
             components = history.release(folder / time)
