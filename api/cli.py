@@ -200,6 +200,12 @@ def _first_admin(store: RevisionStore) -> list[str]:
 @click.option("--codesystem", required=True, help="The code system (created if missing).")
 @click.option("--version", default=None, help="Name the (single) release's version so.")
 @click.option("--branch", default=None, help="Import there (default: the working branch).")
+@click.option(
+    "--package",
+    type=click.Choice(["snapshot", "delta", "full"]),
+    default=None,
+    help="RF2: which of the package's release types to import (needed when it has several).",
+)
 @click.option("--title", default=None, help="The title of a code system created here.")
 @click.option("--author", default="import", show_default=True, help="The commits' author.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -209,21 +215,29 @@ def import_(
     codesystem: str,
     version: str | None,
     branch: str | None,
+    package: str | None,
     title: str | None,
     author: str,
     quiet: bool,
 ) -> None:
-    """Import SOURCE in FORMAT (ocl, icd10cm, ...) into a code system: each release one
+    """Import SOURCE in FORMAT (ocl, icd10cm, rf2) into a code system: each release one
     commit, unchanged components skipped, what a snapshot lacks retired."""
     settings = load()
     store = _migrated(settings)
     progress = TerminalProgress(enabled=not quiet)
     try:
         try:
-            store.codesystems.get(codesystem)
+            found = store.codesystems.get(codesystem)
         except CodeSystemNotFound:
-            store.codesystems.create(codesystem, title or codesystem)
-        releases = formats.read(format_name, source, version=version)
+            found = store.codesystems.create(codesystem, title or codesystem)
+        releases = formats.read(
+            format_name,
+            source,
+            store=store,
+            branch=branch or found.branch_path,
+            version=version,
+            package=package,
+        )
         summary = apply_releases(
             store, codesystem, releases, author=author, branch=branch, progress=progress
         )

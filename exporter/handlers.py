@@ -61,7 +61,9 @@ def import_file(store: RevisionStore, params: dict[str, Any]) -> dict[str, Any]:
     the result and the progress on the job (the upload is deleted when the job ends,
     however it ends: exporter.jobs)."""
     branch = params["branch"]
-    releases = formats.read(params.get("format") or "ocl", Path(params["file"]))
+    releases = formats.read(
+        params.get("format") or "ocl", Path(params["file"]), store=store, branch=branch
+    )
     progress = JobProgress(store)
     summary = apply_releases(
         store,

@@ -3,21 +3,25 @@ Iterator[Release]``. The ``snowpath import`` command and the native import job l
 up here, and only here.
 
 Registered: ``ocl`` (an OCL export zip, its ``export.json`` or JSON lines: one delta
-release, as the native endpoint has always taken them) and ``icd10cm`` (ICD-10-CM from
-``simple-icd-10-cm`` wheels, :mod:`importers.icd10cm`). Another module registers with
-:func:`register` at import; :func:`reader` imports the known ones first.
+release, as the native endpoint has always taken them), ``icd10cm`` (ICD-10-CM from
+``simple-icd-10-cm`` wheels, :mod:`importers.icd10cm`) and ``rf2`` (SNOMED CT's release
+format, :mod:`importers.rf2`). Another module registers with :func:`register` at import;
+:func:`reader` imports the known ones first. Readers take the options they know and ignore
+the others; :func:`read` given the ``store`` and ``branch`` an import writes to adds
+``parents_of`` (concept ids -> their parents there), which an RF2 Delta needs.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from exporter import ocl
 from exporter.ocl import InvalidImport
 from importers.release import Release
+from revisions import ReadPoint, RevisionStore
 
 Reader = Callable[..., Iterator[Release]]
 _READERS: dict[str, Reader] = {}
@@ -58,9 +62,26 @@ def reader(name: str) -> Reader:
     return _READERS[name]
 
 
-def read(name: str, source: Path, **options: Any) -> Iterator[Release]:
-    """The releases ``source`` holds in format ``name``."""
+def read(
+    name: str,
+    source: Path,
+    *,
+    store: RevisionStore | None = None,
+    branch: str | None = None,
+    **options: Any,
+) -> Iterator[Release]:
+    """The releases ``source`` holds in format ``name`` (see the module docstring)."""
+    if store is not None and branch is not None:
+        options.setdefault("parents_of", _parents_on(store, branch))
     return reader(name)(source, **options)
+
+
+def _parents_on(store: RevisionStore, branch: str) -> Callable[[Sequence[str]], dict[str, Any]]:
+    def parents_of(ids: Sequence[str]) -> dict[str, Any]:
+        found = store.get_many(ReadPoint(branch), "concept", ids)
+        return {cid: concept.fields.get("parents") or [] for cid, concept in found.items()}
+
+    return parents_of
 
 
 @register("ocl")

@@ -20,11 +20,12 @@ from accounts import collections as records
 from accounts.collections import Collection
 from accounts.repositories import Repository
 from exporter import ocl_collections, ocl_members
-from exporter.exports.content import BATCH, Content, Section
+from exporter.exports.content import Content, Section
 from exporter.ocl_stream import Selection
 from revisions import RevisionStore
 
 COLLECTION = "collection"
+REFERENCES_PER_READ = 2_000
 
 
 def audience(collection: Collection) -> Callable[[Repository | None], bool]:
@@ -61,7 +62,9 @@ def collection_content(store: RevisionStore, collection_id: str, version_id: str
 
     def references() -> Iterator[tuple[int | None, dict[str, Any]]]:
         after = 0
-        while refs := records.references(engine, collection, at, after=after, limit=BATCH):
+        while refs := records.references(
+            engine, collection, at, after=after, limit=REFERENCES_PER_READ
+        ):
             for ref in refs:
                 yield None, ocl_collections.reference_json(collection, ref, version_url)
             after = refs[-1].id
