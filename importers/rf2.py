@@ -15,7 +15,7 @@ checks its files) and yields :class:`~importers.release.Release` values:
   ``parents_of``). Applied in order, they give at each version that release's Snapshot.
   Read each release's components before the next (one skipped is still applied).
 
-Where each RF2 field goes (docs/imports-rf2.md): a concept's ``active``, ``moduleId`` ->
+Where each RF2 field goes (docs/imports.md, "rf2"): a concept's ``active``, ``moduleId`` ->
 ``module_id``, parents = destinations of its active IS-A (116680003) relationships, sorted;
 a description's ``conceptId``, ``term``, ``languageCode``, ``typeId`` -> ``type`` (FSN,
 SYNONYM, DEFINITION, or the id), ``preferred`` when an active language refset row says
