@@ -42,6 +42,11 @@ class Selection:
     def filter(self) -> Filter:
         return Filter() if self.include_retired else Filter.of(active=True)
 
+    @property
+    def whole(self) -> bool:
+        """Every one (no window, no ``since``): the whole-view streams can serve it."""
+        return self.offset == 0 and self.limit is None and self.since is None
+
 
 CONCEPT_PARTS = ((TYPES["concept"], "component_id"), (TYPES["description"], "concept_id"))
 MAPPING_PARTS = ((TYPES["mapping"], "component_id"),)
@@ -191,3 +196,34 @@ def view_mappings(
         mtimes = times(mapping.id) or [mapping.timestamp]
         from_name = names.get(mapping.fields["source_id"])
         yield mtimes[-1], mapping_json(place, mapping, mtimes, from_name=from_name)
+
+
+def whole_concepts(
+    store: RevisionStore,
+    view: View,
+    place: Place,
+    selection: Selection,
+    names: dict[str, str | None],
+    **options: Any,
+) -> Iterator[dict[str, Any]]:
+    """:func:`concepts` for a :attr:`Selection.whole` selection, from the whole-view streams
+    (:func:`view_concepts`); every concept's display name is kept in ``names`` (retired ones
+    too), for :func:`whole_mappings`."""
+    for _, data in view_concepts(store, view, place, **options):
+        names[data["id"]] = data["display_name"]
+        if selection.include_retired or not data["retired"]:
+            yield data
+
+
+def whole_mappings(
+    store: RevisionStore,
+    view: View,
+    place: Place,
+    selection: Selection,
+    names: Mapping[str, str | None],
+) -> Iterator[dict[str, Any]]:
+    """:func:`mappings` for a :attr:`Selection.whole` selection, once :func:`whole_concepts`
+    filled ``names`` with every concept of the view."""
+    for _, data in view_mappings(store, view, place, names):
+        if selection.include_retired or not data["retired"]:
+            yield data

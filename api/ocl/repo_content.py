@@ -81,17 +81,25 @@ def respond(found: places.Source, head: dict[str, Any], version: Version | None)
         return http.json(head)
     engine_store, place, locale = store(), found.place, found.locale
     view = engine_store.view(places.read_point(found, None if version is None else version.version))
-    return serve(
-        head,
-        {
-            "concepts": lambda chosen: ocl_stream.concepts(
-                engine_store, view, place, chosen, locale=locale
-            ),
-            "mappings": lambda chosen: ocl_stream.mappings(
-                engine_store, view, place, chosen, locale=locale
-            ),
-        },
-    )
+    # Everything (limit=0, no offset or updatedSince) comes from the whole-view streams, a
+    # few statements in all instead of four a batch; the mappings' from_concept_name then
+    # comes from the concepts' display names, so they need the concepts read whole first.
+    names: dict[str, str | None] = {}
+    with_concepts = truthy("includeConcepts")
+
+    def concepts(chosen: Selection) -> Iterator[dict[str, Any]]:
+        if chosen.whole:
+            return ocl_stream.whole_concepts(
+                engine_store, view, place, chosen, names, locale=locale
+            )
+        return ocl_stream.concepts(engine_store, view, place, chosen, locale=locale)
+
+    def mappings(chosen: Selection) -> Iterator[dict[str, Any]]:
+        if chosen.whole and with_concepts:
+            return ocl_stream.whole_mappings(engine_store, view, place, chosen, names)
+        return ocl_stream.mappings(engine_store, view, place, chosen, locale=locale)
+
+    return serve(head, {"concepts": concepts, "mappings": mappings})
 
 
 def serve(head: dict[str, Any], sections: dict[str, Rows]) -> Response:

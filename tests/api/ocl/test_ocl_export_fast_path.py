@@ -154,3 +154,33 @@ def test_the_export_names_the_retired_and_the_other_source(
         "SNOMED",
         "Name of D4",
     )
+
+
+# --- the version GET with limit=0 reads through the same whole-view streams ----------------
+
+CONTENT = "includeConcepts=true&includeMappings=true"
+
+
+@pytest.mark.parametrize("retired", ["false", "true"])
+@pytest.mark.parametrize("at", ["v1/", ""])
+def test_limit_0_reads_whole_and_answers_as_the_pages_do(
+    client: FlaskClient, source: str, version: View, retired: str, at: str
+) -> None:
+    query = f"{CONTENT}&includeRetired={retired}"
+    whole = client.get(f"{source}{at}?{query}&limit=0").get_json()
+    paged = client.get(f"{source}{at}?{query}&limit=1000").get_json()
+    assert whole["concepts"] == paged["concepts"]
+    assert whole["mappings"] == paged["mappings"]
+    shown = {c["id"] for c in whole["concepts"]}
+    assert ("B2" in shown) is (retired == "true")
+    assert ("E5" in shown) is (at == "")
+
+
+def test_limit_0_mappings_alone_name_their_concepts(
+    client: FlaskClient, source: str, version: View
+) -> None:
+    query = "includeMappings=true&includeRetired=true"
+    whole = client.get(f"{source}v1/?{query}&limit=0").get_json()
+    paged = client.get(f"{source}v1/?{query}&limit=1000").get_json()
+    assert whole["mappings"] == paged["mappings"]
+    assert {m["from_concept_name"] for m in whole["mappings"]} == {"Name of C3", "Name of D4"}
