@@ -44,7 +44,7 @@ def create_app(
     app = Flask("snowpath")
     app.url_map.merge_slashes = False
     app.url_map.strict_slashes = False
-    table = tuple(routes.ROUTES)
+    table = routes.TABLE
     accounts = Accounts(store.engine, store.clock)
     app.extensions["snowpath"] = Services(
         store, accounts, runner, settings, table, routes.RESERVED_IDS

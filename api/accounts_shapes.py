@@ -55,7 +55,7 @@ def _profile(names: tuple[str, ...]) -> dict[str, fields.Field]:
     return made
 
 
-def _body(
+def body_schema(
     name: str, declared: dict[str, fields.Field], about: str, example: dict[str, Any]
 ) -> type[Schema]:
     """A body schema with the words and example the OpenAPI document shows (``Meta.about``,
@@ -70,6 +70,9 @@ def _about(words: str) -> dict[str, str]:
 
 
 _Name = validate.Regexp(NAME.pattern + r"\Z")
+# The same rule, anchored for JSON Schema (a pattern matches anywhere; (?![\s\S]) is the end
+# of the text in every dialect, where $ may take a final newline).
+_NAME_RULE = {"pattern": rf"^(?:{NAME.pattern})(?![\s\S])"}
 _ID_WORDS = "1 to 100 letters, digits or - . _ @ (OCL's namespace pattern)."
 _PASSWORD = fields.Str(
     validate=validate.Length(min=1, max=1000),
@@ -78,10 +81,12 @@ _PASSWORD = fields.Str(
 )
 _EMAIL = fields.Email(allow_none=True, metadata=_about("An email address, unique among users."))
 
-UserIn = _body(
+UserIn = body_schema(
     "UserIn",
     {
-        "username": fields.Str(required=True, validate=_Name, metadata=_about(_ID_WORDS)),
+        "username": fields.Str(
+            required=True, validate=_Name, metadata={**_about(_ID_WORDS), **_NAME_RULE}
+        ),
         "email": _EMAIL,
         "password": _PASSWORD,
         **_profile(USER_PROFILE),
@@ -89,13 +94,13 @@ UserIn = _body(
     "A new user: username (required), email, password and OCL's profile fields.",
     {"username": "jdoe", "email": "jdoe@example.org", "password": "a long passphrase"},
 )
-UserUpdate = _body(
+UserUpdate = body_schema(
     "UserUpdate",
     {"email": _EMAIL, "password": _PASSWORD, **_profile(USER_PROFILE)},
     "The fields to change; the others keep their values.",
     {"company": "WHO", "location": "Geneva"},
 )
-LoginIn = _body(
+LoginIn = body_schema(
     "LoginIn",
     {
         "username": fields.Str(
@@ -112,10 +117,12 @@ _PUBLIC_ACCESS_WORDS = (
     "Who may see it: View (everyone; the default), Edit (everyone, and any user may edit "
     "its repositories' content) or None (members only; others get 404)."
 )
-OrgIn = _body(
+OrgIn = body_schema(
     "OrgIn",
     {
-        "id": fields.Str(required=True, validate=_Name, metadata=_about(_ID_WORDS)),
+        "id": fields.Str(
+            required=True, validate=_Name, metadata={**_about(_ID_WORDS), **_NAME_RULE}
+        ),
         "name": fields.Str(
             required=True,
             validate=validate.Length(min=1, max=500),
@@ -131,7 +138,7 @@ OrgIn = _body(
     "A new organisation: id and name (required), public_access and OCL's profile fields.",
     {"id": "WHO", "name": "World Health Organization", "public_access": "View"},
 )
-OrgUpdate = _body(
+OrgUpdate = body_schema(
     "OrgUpdate",
     {
         "name": fields.Str(
@@ -145,7 +152,7 @@ OrgUpdate = _body(
     "The fields to change; the others keep their values.",
     {"website": "https://www.who.int"},
 )
-MemberIn = _body(
+MemberIn = body_schema(
     "MemberIn",
     {
         "role": fields.Str(

@@ -45,7 +45,9 @@ _BODY_ERRORS = {
 # The rules every request meets, in words where JSON Schema 3.0 cannot state them for every
 # string at once (docs/api.md, "Limits and refused input"; revisions/values.py).
 _INFO = (
-    "Snow Owl-style REST API over Snowpath's revision store.\n\n"
+    "Snow Owl-style REST API over Snowpath's revision store, and beside it the OCL API "
+    "(tag ocl: sources, collections, versions, concepts, mappings and references under "
+    "/orgs/{owner}/, /users/{owner}/ and /user/, in OCL's fields; docs/ocl.md).\n\n"
     "Every request: no string may hold NUL (U+0000); ids, the ids a component points at "
     "(parents, moduleId, conceptId, sourceId, targetId, the id query parameters) and object "
     "keys hold no control character (U+0001-U+001F, U+007F); JSON bodies nest at most 32 "
@@ -68,7 +70,8 @@ class Route:
     body: type | None = None
     body_required: bool = True  # False: the body may be left out (OCL's optional bodies)
     form: bool = False  # the body is multipart/form-data (uploads)
-    response: type | None = None
+    # the success body's schema: a marshmallow schema, or JSON Schema (the OCL API's shapes)
+    response: type | dict[str, Any] | None = field(default=None, compare=False)
     status: int = 200
     query: tuple[str, ...] = ()
     lists: bool = False  # answers text/csv and text/plain too
@@ -82,6 +85,18 @@ class Route:
     links: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = ()
     # Needs a token (401 without): None means every method but GET, except searches by body.
     token: bool | None = None
+    # this route's own parameter schemas, before the shared ones: ((name, JSON Schema), …)
+    schemas: tuple[tuple[str, dict[str, Any]], ...] = field(default=(), compare=False)
+    headers: tuple[str, ...] = ()  # request headers it reads (words in parameters)
+    media: tuple[str, ...] = ()  # media types the success may answer besides JSON
+    answers: tuple[tuple[int, str], ...] = ()  # other statuses it answers: ((status, words), …)
+    # ETags: a GET answers 304 to If-None-Match, a PUT or DELETE answering 204 takes If-Match
+    # (412). False: it does neither (the OCL API).
+    etags: bool = True
+
+    @property
+    def conditional(self) -> bool:
+        return self.etags and self.method in ("PUT", "DELETE") and self.status == 204
 
     @property
     def needs_token(self) -> bool:
@@ -141,6 +156,9 @@ def _operation(route: Route) -> dict[str, Any]:
         for name in _PARAM.findall(route.rule)
     ]
     params += [_parameter(route, name, "query", _query_schema(name, route)) for name in route.query]
+    params += [
+        _parameter(route, name, "header", _query_schema(name, route)) for name in route.headers
+    ]
     operation: dict[str, Any] = {
         "summary": route.summary,
         "operationId": route.endpoint,
@@ -152,7 +170,7 @@ def _operation(route: Route) -> dict[str, Any]:
         operation["description"] = route.description
     if route.needs_token:
         operation["security"] = [{"token": []}]
-    if route.method in ("PUT", "DELETE") and route.status == 204:
+    if route.conditional:
         params.append(_IF_MATCH)
     if route.body is not None:
         media = "multipart/form-data" if route.form else "application/json"
@@ -160,7 +178,7 @@ def _operation(route: Route) -> dict[str, Any]:
         if route.method == "POST" and route.kind and route.status == 201:
             schema = _create_body(route)
         operation["requestBody"] = _request_body(route, media, schema)
-    if route.method == "GET" and route.response is not None:
+    if route.method == "GET" and route.response is not None and route.etags:
         operation["responses"]["304"] = {"description": "Not modified (If-None-Match)"}
     return operation
 
@@ -193,6 +211,9 @@ def _request_body(route: Route, media: str, schema: Any) -> dict[str, Any]:
 
 def _path_schema(route: Route, name: str) -> dict[str, Any]:
     segment: dict[str, Any] = {"type": "string", "minLength": 1, "pattern": "^[^/]+$"}
+    own = dict(route.schemas).get(name)
+    if own is not None:
+        return {**segment, **own}
     if name == "component_id":  # any id may be read; …/search is another route
         return {**segment, "not": {"enum": ["search"]}}
     if name != "path":
@@ -208,6 +229,9 @@ def _path_schema(route: Route, name: str) -> dict[str, Any]:
 
 
 def _query_schema(name: str, route: Route) -> dict[str, Any]:
+    own = dict(route.schemas).get(name)
+    if own is not None:
+        return own
     if name == "id":
         return {"type": "array", "items": {"type": "string", "minLength": 1}}
     if name == "limit":
@@ -259,11 +283,15 @@ def _responses(route: Route) -> dict[str, Any]:
         ok = {"description": "Accepted; Location names the job"}
     elif route.status == 204:
         ok = {"description": "Done"}
-    elif route.response is not None:
-        content = {"application/json": {"schema": route.response}}
+    elif route.status == 405:  # a route that only refuses (OCL's frozen versions)
+        ok = {"description": route.summary, "content": {"application/json": {"schema": Error}}}
+    elif route.response is not None or route.media:
+        content = {} if route.response is None else {"application/json": {"schema": route.response}}
         if route.lists:
             content["text/csv"] = {"schema": {"type": "string"}}
             content["text/plain"] = {"schema": {"type": "string"}}
+        for media in route.media:
+            content[media] = {"schema": {"type": "string", "format": "binary"}}
         ok["content"] = content
     if route.links:
         ok["links"] = {
@@ -271,10 +299,12 @@ def _responses(route: Route) -> dict[str, Any]:
             for name, target, parameters in route.links
         }
     responses: dict[str, Any] = {str(route.status): ok}
+    for status, words in route.answers:
+        responses[str(status)] = {"description": words}
     errors = {**_ERRORS, **(_BODY_ERRORS if route.body is not None else {})}
     if route.needs_token:
         errors["403"] = "The caller's token does not carry the right (docs/access.md)"
-    if route.method in ("PUT", "DELETE") and route.status == 204:
+    if route.conditional:
         errors["412"] = "If-Match names another state of the resource; nothing was changed"
     if "<component:" in route.rule:
         errors["405"] = "Method not allowed: …/search is the search by body (POST only)"
@@ -298,7 +328,7 @@ def document(
 ) -> dict[str, Any]:
     """The document of ``routes`` (the app's route table, ``api.routes.ROUTES``)."""
     spec = APISpec(
-        title="Snowpath native API",
+        title="Snowpath API",
         version="1",
         openapi_version="3.0.3",
         plugins=[MarshmallowPlugin()],

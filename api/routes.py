@@ -879,8 +879,11 @@ def _first_segments(routes: list[Route]) -> frozenset[str]:
     return frozenset(segment.lower() for segment in firsts if not segment.startswith("<"))
 
 
+# Every route the app serves and /openapi.json documents: the native table, then the OCL
+# API's (api/ocl/routes.py).
+TABLE: tuple[Route, ...] = (*ROUTES, *ocl_routes.ROUTES)
 # Lower case; path keywords (MAIN, HEAD, ...) are refused anyway as branch names.
-RESERVED_IDS = _first_segments([*ROUTES, *ocl_routes.ROUTES]) | _KEPT_SEGMENTS
+RESERVED_IDS = _first_segments(list(TABLE)) | _KEPT_SEGMENTS
 
 
 class BranchPathConverter(PathConverter):
@@ -909,10 +912,11 @@ CONVERTERS = {
     "branch": BranchPathConverter,
     "component": ComponentIdConverter,
     "username": UsernameConverter,
+    **ocl_routes.CONVERTERS,
 }
 
 
 def register(app: Flask) -> None:
     app.url_map.converters.update(CONVERTERS)
-    for route in (*ROUTES, *ocl_routes.ROUTES):  # the OCL API's table: api/ocl/routes.py
+    for route in TABLE:
         app.add_url_rule(route.rule, route.endpoint, route.view, methods=[route.method])

@@ -47,6 +47,7 @@ def flag(data: dict[str, Any], name: str, default: bool = False) -> bool:
 
 
 def text(data: dict[str, Any], name: str, *, required: bool = False) -> str | None:
+    """The text field ``name`` (None when null or ""); a required one must not be blank."""
     value = data.get(name)
     if value is None or value == "":
         if required:
@@ -54,6 +55,8 @@ def text(data: dict[str, Any], name: str, *, required: bool = False) -> str | No
         return None
     if not isinstance(value, str):
         raise Invalid([f"'{name}': Must be text."])
+    if required and not value.strip():
+        raise Invalid([f"'{name}': This field is required (not blank)."])
     return value
 
 
@@ -155,7 +158,8 @@ def parents(place: Place, data: dict[str, Any]) -> list[str] | None:
     source only, as the store's ``parents`` are."""
     if "parent_concept_urls" not in data:
         return None
-    urls = data["parent_concept_urls"] or []
+    urls = data["parent_concept_urls"]
+    urls = [] if urls is None else urls
     if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
         raise Invalid(["'parent_concept_urls': Must be a list of concept URLs."])
     found = []
@@ -176,12 +180,19 @@ def check_lists(data: dict[str, Any], *, required: bool) -> None:
             raise Invalid(["'names': A concept must have at least one name."])
         _items(names, "names", "name")
     if "descriptions" in data:
-        found = data.get("descriptions") or []
+        found = data.get("descriptions")
+        found = [] if found is None else found
         if not isinstance(found, list):
             raise Invalid(["'descriptions': Must be a list."])
         _items(found, "descriptions", "description")
     for name in ("extras",):
         _object(data, name)
+
+
+# A name's or description's other fields (exporter.ocl reads them): text, and flags that are
+# JSON booleans or "true"/"false" in any case (exporter.ocl._flag).
+ITEM_TEXT = ("locale", "name_type", "description_type", "external_id", "uuid", "id")
+ITEM_FLAGS = ("locale_preferred", "retired")
 
 
 def _items(items: list[Any], field: str, term: str) -> None:
@@ -190,6 +201,17 @@ def _items(items: list[Any], field: str, term: str) -> None:
             raise Invalid([f"'{field}[{i}]': Must be an object."])
         if not isinstance(item.get(term), str) or not item[term].strip():
             raise Invalid([f"'{field}[{i}].{term}': This field is required."])
+        for name in ITEM_TEXT:
+            if not isinstance(item.get(name), str | None):
+                raise Invalid([f"'{field}[{i}].{name}': Must be text."])
+        for name in ITEM_FLAGS:
+            value = item.get(name)
+            if not (value is None or isinstance(value, bool) or _flag_text(value)):
+                raise Invalid([f"'{field}[{i}].{name}': Must be a valid boolean."])
+
+
+def _flag_text(value: Any) -> bool:
+    return isinstance(value, str) and value.lower() in ("true", "false")
 
 
 def concept_fields(place: Place, data: dict[str, Any]) -> dict[str, Any]:
@@ -232,11 +254,25 @@ def _same_source(place: Place, url: str | None) -> bool:
     return parse_source_url(url) == (place.owner_type, place.owner, place.repo_id)
 
 
+MAPPING_TEXT = (
+    "from_concept_url",
+    "from_source_url",
+    "from_concept_code",
+    "to_concept_url",
+    "to_source_url",
+    "to_source_name",
+    "to_concept_code",
+    "to_concept_name",
+)
+
+
 def mapping_fields(place: Place, data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     """Mapping fields for a body: a create (``partial`` False: ``map_type``, a from and a
     to are required) or the given fields of an update. The from concept must be one of this
     source's; a to concept of this source is ``target_id``, anything else
     ``target_code_system`` (the OCL source URL, or its name) and ``target_code``."""
+    for name in MAPPING_TEXT:  # each checked, also those another one makes unused
+        text(data, name)
     fields: dict[str, Any] = {}
     if not partial or "map_type" in data:
         fields["map_type"] = text(data, "map_type", required=True)

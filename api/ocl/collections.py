@@ -74,8 +74,10 @@ def metadata(data: dict[str, Any], current: dict[str, Any] | None = None) -> dic
 
 
 def title_of(data: dict[str, Any], *, required: bool) -> str | None:
-    """The body's ``name``: text of at most :data:`NAME_LENGTH` characters."""
+    """The body's ``name``: text of at most :data:`NAME_LENGTH` characters, not blank."""
     value = bodies.text(data, "name", required=required)
+    if value is not None and not value.strip():
+        raise Invalid(["'name': Must not be blank."])
     if value is not None and len(value) > NAME_LENGTH:
         raise Invalid([f"'name': Must be at most {NAME_LENGTH} characters."])
     return value

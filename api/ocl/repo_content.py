@@ -70,7 +70,9 @@ Rows = Callable[[Selection], Iterator[dict[str, Any]]]
 
 
 def wants_content() -> bool:
-    """Whether the GET asks for more than the repository's fields."""
+    """Whether the GET asks for more than the repository's fields. The content parameters
+    are checked either way (400 for a bad one, also when no content is asked for)."""
+    selection()
     compress = request.headers.get("Compress", "").lower() == "true"
     return truthy("includeConcepts") or truthy("includeMappings") or compress
 

@@ -12,7 +12,8 @@ from flask.testing import FlaskClient
 
 from api.demo import load_demo
 from api.openapi import Route, document
-from api.routes import RESERVED_IDS, ROUTES
+from api.routes import RESERVED_IDS
+from api.routes import TABLE as ROUTES
 from revisions import RevisionStore
 
 _PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
@@ -140,16 +141,33 @@ CODESYSTEMS = {"codesystem_upgrade": "ICD10X"}
 NOT_JSON = {"import_upload"}  # a file: tests/api/test_import.py and tests/api/test_docs_page.py
 # The accounts examples make the user jdoe and the organisation WHO for those after them.
 ACCOUNT_VALUES = {"username": "jdoe", "org_id": "WHO"}
+# The OCL examples (api/ocl/shapes.py) make, under WHO, the source MyDx, its version v1.0,
+# the concept A15.0, the mapping A15.0-ICD-10, the collection Starter and its version v1.
+# They run under /orgs/ only: /users/ and /user/ rows are the same views with the same
+# bodies, which would make the same ids again.
+OCL_VALUES = {"owner": "WHO", "source": "MyDx", "collection": "Starter"}
+OCL_ITEMS = {"concepts": "A15.0", "mappings": "A15.0-ICD-10"}
 
 
 def _url(route: Route) -> str:
+    kind = next((k for k in OCL_ITEMS if f"/{k}/" in route.rule), "")
     values = {
         "path": "MAIN/task-1" if route.rule.startswith("/branches") else "DEMO",
         "codesystem_id": CODESYSTEMS.get(route.endpoint, "DEMO"),
         "component_id": COMPONENT_IDS.get(route.kind, ""),
         **ACCOUNT_VALUES,
+        **OCL_VALUES,
+        "version": "v1" if "/collections/" in route.rule else "v1.0",
+        "item_id": OCL_ITEMS.get(kind, ""),
     }
     return _PARAM.sub(lambda match: values[match.group(1)], route.rule)
+
+
+def _runs(route: Route) -> bool:
+    """Whether the route's example is sent: a JSON body, not the /users/ or /user/ twin of
+    an /orgs/ row."""
+    twin = route.rule.startswith(("/users/<owner>", "/user/")) and "ocl" in route.tags
+    return route.body is not None and route.endpoint not in NOT_JSON and not twin
 
 
 def _example(route: Route) -> Any:
@@ -163,17 +181,24 @@ def test_every_json_example_is_accepted_on_the_demo(
     assert load_demo(store)
     refused, sent = {}, []
     for route in ROUTES:
-        if route.body is None or route.endpoint in NOT_JSON:
+        if not _runs(route):
             continue
         url = _url(route)
+        if route.endpoint.endswith("_reactivate") and "ocl" in route.tags:
+            assert client.delete(url.removesuffix("reactivate/")).status_code == 204  # retire
         sent.append(route.endpoint)
         response = client.open(url, method=route.method, json=_example(route))
         if response.status_code >= 300:
             refused[f"{route.method} {url}"] = (response.status_code, response.get_json())
     assert refused == {}
     assert {"merge_create", "concept_create", "codesystem_upgrade", "commit_create"} <= set(sent)
+    made = ("source", "version", "concept", "mapping", "collection", "collection_version")
+    assert {f"ocl_orgs_{name}_create" for name in made} <= set(sent)
+    assert "ocl_orgs_collection_references_put" in sent
     assert client.get("/DEMO/concepts/A15.9/history").status_code == 200  # the create's
     assert client.get("/branches/MAIN/task-1").get_json()["metadata"] == {
         "assignee": "ben",
         "review": "pending",
     }
+    members = client.get("/orgs/WHO/collections/Starter/v1/concepts/").get_json()
+    assert [c["id"] for c in members] == ["A15.0"]  # the reference the example added
