@@ -95,7 +95,7 @@ def page(browser: Browser, server: str) -> Iterator[Page]:
     page.on("request", lambda request: requested.append(request.url))
     page.requested = requested  # type: ignore[attr-defined]
     page.goto(f"{server}/docs")
-    expect(page.locator(".opblock").first).to_be_visible(timeout=30_000)
+    expect(page.locator(".opblock-tag").first).to_be_visible(timeout=30_000)
     yield page
     page.close()
 
@@ -116,8 +116,11 @@ def authorize(page: Page, token: str) -> None:
 
 
 def operation(page: Page, tag: str, operation_id: str) -> Locator:
-    """The operation's block, opened (Swagger UI names it operations-<tag>-<operationId>)."""
+    """The operation's block, opened (Swagger UI names it operations-<tag>-<operationId>;
+    tags start closed)."""
     block = page.locator(f"#operations-{tag}-{operation_id}")
+    if block.count() == 0:
+        page.locator(f"#operations-tag-{tag}").click()
     block.locator(".opblock-summary").first.click()
     expect(block.locator(".opblock-body")).to_be_visible()
     return block

@@ -1,4 +1,4 @@
-"""importers.rf2's releases as the store takes them: committed in order on SQLite and
+"""importers.rf2's releases as the import engine writes them: applied in order on SQLite and
 PostgreSQL, a Full package shows at each time what that release's Snapshot holds, and a
 Delta applied on the earlier release gives the later one."""
 
@@ -8,15 +8,18 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from exporter.handlers import upserts
 from exporter.ocl import Component
 from importers import rf2
+from importers.apply import apply_releases
+from importers.release import Release
 from revisions import ReadPoint, RevisionStore
 from tests.importers.test_rf2 import RF2, T1, T2, T3, snapshot_at
 
 
 def commit(store: RevisionStore, components: Iterable[Component]) -> None:
-    store.commit("MAIN", "importer", "RF2", upserts(store, "MAIN", list(components)))
+    """The components as one delta release on MAIN, through the import engine."""
+    release = Release(None, None, "delta", list(components), None)
+    apply_releases(store, None, [release], author="importer", branch="MAIN")
 
 
 def snapshot_components(folder: Path) -> list[Component]:
