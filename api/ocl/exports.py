@@ -1,12 +1,13 @@
-"""The Export API: ``…/:source/:version/export/`` (GET, HEAD, POST, DELETE), answering
-exactly as ``DESIGN.md`` §5's table says (docs/exports.md).
+"""The Export API: ``…/:source/:version/export/`` and ``…/:collection/:version/export/``
+(GET, HEAD, POST, DELETE), answering exactly as ``DESIGN.md`` §5's table says
+(docs/exports.md); sources and collections alike, through one :class:`_Target` each.
 
 GET and HEAD: 200 with the zip (streamed from the open, verified file, in chunks;
 ``Content-Length``, ``Content-Disposition: attachment; filename=…``, ``X-Last-Updated``,
 a strong ETag, ``Range`` → 206), 204 when there is no export, 208 while one is being built
 (with its job and progress). POST: 202 (a build started; ``Location`` is its job), 409 (one
 is under way), 200 (it exists). DELETE (admin): 204, or 404 when there is no export. The
-version ``HEAD`` is 405 for every method; an unknown owner, source or version is 404. A GET
+version ``HEAD`` is 405 for every method; an unknown owner, repository or version is 404. A GET
 never builds. Which rows and files these read is :mod:`exporter.exports`'s business.
 """
 
