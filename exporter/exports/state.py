@@ -249,13 +249,14 @@ def forget(
     where = (E.c.kind == kind) & (E.c.repository == repository)
     if version is not None:
         where &= E.c.version == version
+    # One statement that writes first: on SQLite a transaction that read before writing
+    # fails at once ("database is locked") when another connection wrote meanwhile.
     with store.engine.begin() as connection:
-        files = connection.execute(select(E.c.storage_key).where(where)).scalars().all()
-        gone = connection.execute(E.delete().where(where)).rowcount
-    for storage_key in files:
+        files = connection.execute(E.delete().where(where).returning(E.c.storage_key)).all()
+    for (storage_key,) in files:
         if storage_key is not None:
             storage.delete(storage_key)
-    return gone
+    return len(files)
 
 
 def queue_for_new_version(
