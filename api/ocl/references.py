@@ -131,7 +131,7 @@ def resolve(expression: str, parts: tuple) -> Target | str:
     engine_store = store()
     try:
         repository = repositories.get(engine_store.engine, owner_type, owner, source_id)
-        access.view(repository.codesystem_id)
+        access.view_source(repository)
         codesystem = engine_store.codesystems.get(repository.codesystem_id)
         point = ReadPoint(codesystem.branch_path)
         if source_version is not None:

@@ -26,7 +26,7 @@ def _sources(owner_type: str | None, owner: str | None) -> list[Any]:
     shown = []
     for repository in repositories.list_for(store().engine, owner_type, owner):
         try:
-            access.view(repository.codesystem_id)
+            access.view_source(repository)
         except Exception:
             continue
         shown.append(repository)

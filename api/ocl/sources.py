@@ -34,7 +34,7 @@ def _listed(found: list[Repository]) -> Response:
     visible = []
     for repository in found:
         try:
-            access.view(repository.codesystem_id)
+            access.view_source(repository)
         except Exception:
             continue
         visible.append(repository)
