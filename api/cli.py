@@ -6,8 +6,9 @@
   unmigrated database is one line on stderr naming the command to run, exit code 1; the
   command never creates a database.
 - ``snowpath serve``: serve the HTTP API (gunicorn processes running waitress, see
-  :mod:`api.server`); the embedded default migrates itself and loads a demo code system on
-  first start. The banner (URLs) is printed once the port listens; a port in use is one line
+  :mod:`api.server`); the embedded default migrates itself and loads the demo content on
+  first start (``DEMO``, and ICD-10-CM from ``--demo-data``: :mod:`api.demo_icd10cm`). The
+  banner (URLs) is printed once the port listens; a port in use is one line
   on stderr and exit code 1 at once.
 - ``snowpath worker``: run background jobs from Redis (production mode).
 - ``snowpath import FORMAT SOURCE --codesystem ID [--version V] [--branch PATH]``: apply the
@@ -26,6 +27,7 @@ import errno
 import secrets
 import socket
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
@@ -36,7 +38,7 @@ from sqlalchemy.exc import OperationalError
 
 from accounts.errors import AccountsError
 from accounts.store import Accounts
-from api import server
+from api import demo_icd10cm, server
 from api.demo import load_demo
 from api.import_cli import TerminalProgress, print_summary
 from api.settings import Settings, load
@@ -142,9 +144,18 @@ def _fail(message: str) -> NoReturn:
     type=click.IntRange(1, 3600),
     help="Seconds a connection may stay silent before it is closed.",
 )
-def serve(host: str, port: int, workers: int, threads: int, read_timeout: int) -> None:
+@click.option(
+    "--demo-data",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A folder of simple-icd-10-cm wheels (bin/fetch-data): on first start the embedded "
+    "default loads the two latest as the code system ICD10CM, exports built.",
+)
+def serve(
+    host: str, port: int, workers: int, threads: int, read_timeout: int, demo_data: Path | None
+) -> None:
     """Serve the API (gunicorn processes running waitress). The embedded default migrates its
-    database and loads a demo code system on first start; production databases need
+    database and loads the demo content on first start; production databases need
     'snowpath db upgrade'."""
     settings = load()
     _check_port(host, port)
@@ -154,15 +165,16 @@ def serve(host: str, port: int, workers: int, threads: int, read_timeout: int) -
     elif not schema_is_current(store.engine):
         raise click.ClickException("The database schema is not current: run 'snowpath db upgrade'.")
     store.initialize()
-    if settings.embedded and load_demo(store):
-        click.echo("Loaded the demo code system DEMO.")
     _sweep(store, settings)
     first_admin = _first_admin(store)
+    if settings.embedded:
+        _load_demos(store, settings, demo_data)
+    examples = EXAMPLES + (ICD10CM_EXAMPLES if demo_icd10cm.loaded(store) else ())
     store.engine.dispose()
     base = f"http://{host}:{port}"
     mode = "embedded (SQLite, in-process jobs)" if settings.embedded else "production (rq jobs)"
     banner = [f"Snowpath on {base} [{mode}], store {store.engine.url.render_as_string()}"]
-    banner += [f"  {base}{example}" for example in EXAMPLES]
+    banner += [f"  {base}{example}" for example in examples]
     banner += first_admin
 
     def listening() -> None:
@@ -174,6 +186,32 @@ def serve(host: str, port: int, workers: int, threads: int, read_timeout: int) -
 
 
 FIRST_ADMIN = "admin"
+
+
+def _load_demos(store: RevisionStore, settings: Settings, demo_data: Path | None) -> None:
+    """On first start (no code system yet): the demo code system DEMO, then ICD-10-CM from
+    ``demo_data`` when it holds the wheels (:mod:`api.demo_icd10cm`), with a progress bar."""
+    if not load_demo(store):
+        return
+    click.echo("Loaded the demo code system DEMO.")
+    wheels = demo_icd10cm.available(demo_data)
+    admins = [user.username for user in Accounts(store.engine).list_users() if user.is_staff]
+    if not wheels or not admins:
+        if demo_data is not None:
+            click.echo(f"No ICD-10-CM wheels in {demo_data} (bin/fetch-data): no ICD10CM demo.")
+        return
+    started = time.monotonic()
+    progress = TerminalProgress()
+    try:
+        summary, failed = demo_icd10cm.load(store, wheels, settings.export_dir, admins[0], progress)
+    finally:
+        progress.close()
+    versions = " and ".join(release.version or "?" for release in summary.releases)
+    built = f"no export of {', '.join(failed)} (POST builds it)" if failed else "exports built"
+    click.echo(
+        f"Loaded ICD-10-CM {versions} as the code system ICD10CM (organisation "
+        f"'{demo_icd10cm.ORG}'), {built}, in {time.monotonic() - started:.0f} s."
+    )
 
 
 def _first_admin(store: RevisionStore) -> list[str]:
@@ -341,6 +379,11 @@ EXAMPLES = (
     "/DEMO/concepts/A15?expand=pt(),children(expand(pt()))",
     "/MAIN/DEMO/2024/concepts?limit=5",
     "/docs",
+)
+ICD10CM_EXAMPLES = (
+    "/ICD10CM/concepts?term=asthma&limit=5&expand=fsn()",
+    "/MAIN/ICD10CM/2025...MAIN/ICD10CM/2026/concepts?limit=5&expand=fsn()",
+    "/orgs/demo/sources/ICD10CM/2026/export/",
 )
 
 
