@@ -20,7 +20,6 @@ from exporter.ocl_json import Place, concept_json, display, mapping_json
 from revisions import RevisionStore
 from revisions.components import TYPES
 from revisions.filters import Filter
-from revisions.history import edit_times
 from revisions.records import Component
 from revisions.visibility import View
 
@@ -54,13 +53,11 @@ MAPPING_PARTS = ((TYPES["mapping"], "component_id"),)
 
 def concept_times(store: RevisionStore, view: View, ids: list[str]) -> dict[str, list[int]]:
     """Per concept id, the edit times of the concept and its descriptions, ascending."""
-    with store.reading() as connection:
-        return edit_times(connection, view, CONCEPT_PARTS, ids)
+    return store.edit_times(view, CONCEPT_PARTS, ids)
 
 
 def mapping_times(store: RevisionStore, view: View, ids: list[str]) -> dict[str, list[int]]:
-    with store.reading() as connection:
-        return edit_times(connection, view, MAPPING_PARTS, ids)
+    return store.edit_times(view, MAPPING_PARTS, ids)
 
 
 def descriptions_of(store: RevisionStore, view: View, ids: list[str]) -> dict[str, list[Component]]:

@@ -6,7 +6,8 @@ import functools
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, or_, select, union_all
+from sqlalchemy import Connection, String, and_, any_, bindparam, func, or_, select, union_all
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from revisions import branches, schema
 from revisions.components import ComponentType
@@ -96,7 +97,7 @@ def edit_times(
         return {}
     limits = {s.branch_id: s.upto for s in view.segments}
     params = {**segment_params(view), "ids": ids}
-    statement = _edit_times_statement(parts, len(view.segments))
+    statement = _edit_times_statement(parts, len(view.segments), connection.dialect.name)
     found: dict[str, set[int]] = {}
     for key, branch_id, start, end in connection.execute(statement, params):
         times = found.setdefault(key, set())
@@ -107,17 +108,22 @@ def edit_times(
 
 
 @functools.cache
-def _edit_times_statement(parts: tuple[Part, ...], depth: int) -> Any:
+def _edit_times_statement(parts: tuple[Part, ...], depth: int, dialect: str) -> Any:
     """:func:`edit_times`' query for views ``depth`` segments deep, built once: segments and
-    ids are bound parameters."""
+    ids are bound parameters. On PostgreSQL the ids are one array, so the SQL text never
+    changes and the server keeps it prepared (see ``revisions.read``)."""
     selects = []
     for ctype, column in parts:
         table = ctype.table
         key = table.c[column]
+        if dialect == "postgresql":
+            matches = key == any_(bindparam("ids", type_=ARRAY(String)))
+        else:
+            matches = key.in_(bindparam("ids", expanding=True))
         seen = [written_in(table, segment) for segment in range(depth)]
         selects.append(
             select(key.label("key"), table.c.branch_id, table.c.start_ts, table.c.end_ts).where(
-                key.in_(bindparam("ids", expanding=True)), or_(*seen)
+                matches, or_(*seen)
             )
         )
     return selects[0] if len(selects) == 1 else union_all(*selects)

@@ -48,6 +48,7 @@ from revisions.history import (
     commit_log,
     component_history,
     count_commits,
+    edit_times,
     edit_times_in_order,
 )
 from revisions.records import (
@@ -92,7 +93,8 @@ class StoreReads:
 
     def _probing(self) -> Connection:
         """A connection for reads whose plan cannot depend on the values (index probes by
-        id, keyset pages, branch records): generic plans, no planning per call."""
+        id, keyset pages, branch records, what refers to given ids, their edit times):
+        generic plans, no planning per call."""
         return self._prepared_reader.connect()
 
     # --- branches --------------------------------------------------------------------------
@@ -370,7 +372,7 @@ class StoreReads:
         whose reference ``field`` is that id (id order)."""
         ctype = component_type(type_name)
         self._settle(point)
-        with self.reading() as connection:
+        with self._probing() as connection:
             view = self._view(connection, point)
             rows = referring.rows_referring(
                 connection, ctype.table, field, view, list(ids), ctype.table
@@ -390,6 +392,14 @@ class StoreReads:
         view = self.view(point)
         with scan.streaming(self.engine) as connection:
             yield from scan.components(connection, self._segment_rows, ctype, view, order)
+
+    def edit_times(
+        self, point: Point, parts: tuple[Part, ...], ids: list[str]
+    ) -> dict[str, list[int]]:
+        """Per id in ``ids``, its edit times (:func:`revisions.history.edit_times`)."""
+        self._settle(point)
+        with self._probing() as connection:
+            return edit_times(connection, self._view(connection, point), parts, ids)
 
     def scan_edit_times(
         self, point: Point, parts: tuple[Part, ...]
