@@ -45,6 +45,7 @@ PREFIX = "GEM-"
 NO_MAP = "NoDx"
 SKIPPED = "source code not in the code system"
 FLAGS = ("approximate", "no_map", "combination", "scenario", "choice_list")
+YES_NO = FLAGS[:3]  # 0 or 1, kept as booleans; scenario and choice list stay numbers
 ICD10_TITLES = icd9cm.DATA + "ICD_10_CM_2024_release/icd10cm-codes-2024.txt"
 _CODE = re.compile(r"[A-Z0-9]{3,7}")
 
@@ -147,7 +148,7 @@ def mapping(
     no_map = bool(flags["no_map"])
     if no_map != (raw_target == NO_MAP) or not (no_map or _CODE.fullmatch(raw_target)):
         raise InvalidImport(f"{where}: target {raw_target!r} with no_map {flags['no_map']}.")
-    if any(flags[name] > 1 for name in ("approximate", "no_map", "combination")):
+    if any(flags[name] > 1 for name in YES_NO):
         raise InvalidImport(f"{where}: approximate, no_map and combination are 0 or 1.")
     source = direction.source_dotted(raw_source)
     target = raw_target if no_map else direction.target_dotted(raw_target)
@@ -164,10 +165,7 @@ def mapping(
         "active": True,
         "sort_weight": None,
         "external_id": None,
-        "extras": {
-            name: bool(value) if name in ("approximate", "no_map", "combination") else value
-            for name, value in flags.items()
-        },
+        "extras": {name: bool(v) if name in YES_NO else v for name, v in flags.items()},
     }
     return ("mapping", cid, fields)
 
