@@ -13,7 +13,9 @@ For each :class:`~importers.release.Release`, in order:
    revision (*changed*, or *retired* when it goes from active to inactive), an equal one
    is skipped (``unchanged``). For a snapshot, a component the branch shows and the release
    lacks is retired (``active`` false; a concept also loses its parents: :func:`retired`),
-   or skipped when already inactive. Nothing is ever
+   or skipped when already inactive, if it is in the snapshot's scope
+   (:meth:`Release.covers`: a snapshot of ICD-10-CM codes retires no GEM mapping, a GEM
+   file no concept). Rows the reader skipped are counted with its reasons. Nothing is ever
    deleted, so history stays readable. Any error rolls the release back whole.
 3. With a version, the version is cut at the new head (:meth:`CodeSystems.create_version`),
    on the code system's working branch only.
@@ -171,12 +173,12 @@ def _apply_one(
     listed = _grouped(release, progress)
     label = f"version {release.version}" if release.version else "a release"
     text = comment or f"Import {label} ({release.kind})"
-    counts = Counts()
+    counts = Counts(skipped=Counter(release.skipped))
     with store.bulk_changes(path, author, text) as changes:
         plans = {
             type_name: _compare(changes, type_name, listed.pop(type_name), release, counts)
             for type_name in TYPE_ORDER
-            if listed.get(type_name) or release.kind == "snapshot"
+            if listed.get(type_name) or release.covers_type(type_name)
         }
         progress.phase(release, "write", counts.created + counts.changed + counts.retired)
         for type_name, (created, _) in plans.items():
@@ -285,9 +287,9 @@ def _compare(
                 counts.retired += 1
             else:
                 counts.changed += 1
-    if release.kind == "snapshot":
+    if release.covers_type(type_name):
         for cid, before in current.items():
-            if cid in items:
+            if cid in items or not release.covers(type_name, cid):
                 continue
             if before[active]:
                 changed.append((cid, retired(ctype, before)))

@@ -13,7 +13,9 @@ them, kept only when the code list confirms them (``A`` placeholders padded with
 A block named as its only category (``C7A``) gets the id ``C7A-C7A``: the category keeps the
 code. Each code's parent is the one above it; its title is a preferred ``FSN``
 description (id ``<code>-T``), each inclusion term a ``SYNONYM`` (id ``<code>-I`` and a
-hash of the term, so an unchanged term keeps its id across releases).
+hash of the term, so an unchanged term keeps its id across releases). A release is the whole
+state of the concepts and descriptions only (:data:`CODES`): mappings on the code system
+(the GEMs, :mod:`importers.gems`) are not retired by it.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ from importers.release import Component, Release
 
 DATA = "simple_icd_10_cm/data/"
 KINDS = {"chapter": "chapter", "section": "block"}
+# A release is the whole of the code system's concepts and descriptions, not of mappings
+# others (the GEMs) add to it: a later release retires none of those.
+CODES = {"concept": "", "description": ""}
 
 
 @register("icd10cm")
@@ -69,7 +74,7 @@ def wheel_release(wheel: Path) -> Release:
     effective = f"{year[1]}-04-01" if april else f"{int(year[1]) - 1}-10-01"
     with paused_gc():
         components = Tabular(confirmed).components(root)
-    return Release(year[1], effective, "snapshot", components, len(components))
+    return Release(year[1], effective, "snapshot", components, len(components), scope=CODES)
 
 
 def _one(names: list[str], pattern: str, wheel: Path) -> str:

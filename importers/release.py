@@ -6,14 +6,19 @@ take their defaults), exactly as the OCL import produces them (:mod:`exporter.oc
 
 A *snapshot* release is the whole state of the code system at that release: what the branch
 shows and the snapshot lacks is retired (``active`` false), what differs gets a new
-revision, what is equal is skipped. A *delta* release lists only what changed: each listed
-component is created or gets the listed content; nothing else is touched.
+revision, what is equal is skipped. A snapshot's ``scope`` can narrow "the whole state" to
+some component types, each to the ids starting with a prefix: the ICD-10-CM releases are the
+whole of the concepts and descriptions (not of GEM mappings added to the same code system),
+a GEM file the whole of the mappings whose ids start ``GEM-``. A *delta* release lists only
+what changed: each listed component is created or gets the listed content; nothing else is
+touched.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
 import exporter.ocl
@@ -30,7 +35,11 @@ class Release:
     ``version``: the code system version to create after applying it (None: none);
     ``effective``: its effective date (ISO ``yyyy-mm-dd``); ``kind``: ``snapshot`` or
     ``delta`` (see the module docstring); ``components``: read once, lazily if the format
-    can; ``total``: how many components it holds, when known (the progress bar's end).
+    can; ``total``: how many components it holds, when known (the progress bar's end);
+    ``scope``: for a snapshot, component type -> the id prefix of those it is the whole
+    state of (``""``: all of that type); None: every component; ``skipped``: rows of the
+    source the reader left out, by reason, filled as ``components`` are read (the summary
+    adds them).
     """
 
     version: str | None
@@ -38,3 +47,15 @@ class Release:
     kind: Literal["snapshot", "delta"]
     components: Iterable[Component]
     total: int | None = None
+    scope: Mapping[str, str] | None = None
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    def covers_type(self, type_name: str) -> bool:
+        """Whether a snapshot is the whole state of some components of this type."""
+        return self.kind == "snapshot" and (self.scope is None or type_name in self.scope)
+
+    def covers(self, type_name: str, component_id: str) -> bool:
+        """Whether lacking this component retires it (see ``scope``)."""
+        if not self.covers_type(type_name):
+            return False
+        return self.scope is None or component_id.startswith(self.scope[type_name])

