@@ -71,20 +71,24 @@ def _stream_version(base: str) -> dict[str, float]:
         "?includeConcepts=true&includeMappings=true&limit=0"
     )
     counts = [0, 0]
-    size, tail, first = 0, b"", None
+    size, tail, first, first_object = 0, b"", None, None
     started = time.perf_counter()
     with httpx.stream("GET", url, timeout=600) as response:
         response.raise_for_status()
-        for chunk in response.iter_raw(1 << 18):
+        # As the socket gives it: iter_raw(n) would buffer n bytes before the first chunk.
+        for chunk in response.iter_raw():
             if first is None:
                 first = time.perf_counter() - started
             size += len(chunk)
             window = tail + chunk
             for i, marker in enumerate(_MARKERS):
                 counts[i] += window.count(marker) - tail.count(marker)
+            if first_object is None and counts[0] + counts[1]:
+                first_object = time.perf_counter() - started
             tail = window[-32:]
     return {
         "first_byte_s": first or 0.0,
+        "first_object_s": first_object or 0.0,
         "total_s": time.perf_counter() - started,
         "mb": size / 1e6,
         "concepts": counts[0],
@@ -155,7 +159,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(
         f"| version GET limit=0, first byte | ≤ {FIRST_BYTE_TARGET_S:.0f} s | "
-        f"{streamed['first_byte_s'] * 1000:.0f} ms |"
+        f"{streamed['first_byte_s'] * 1000:.0f} ms (the first concept: "
+        f"{streamed['first_object_s'] * 1000:.0f} ms) |"
     )
     print(
         f"| version GET limit=0, server peak memory | ≤ {MEMORY_TARGET_MB:.0f} MB | "
