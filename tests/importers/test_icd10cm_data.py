@@ -1,7 +1,8 @@
 """ICD-10-CM 2021, 2025 and 2026 imported as successive versions of ICD10CM, checked against
 ``simple-icd-10-cm``'s own answers (tests/importers/oracle.py): every release's codes,
 parents and titles; the ancestors and descendants of 1,000 random codes; and the changes
-between two releases read through a path range, against a diff of the library's data.
+between two releases read through a path range and through the OCL API's ``updatedSince``,
+against a diff of the library's data.
 
 Needs the cached wheels (bin/fetch-data): skipped without them, failed in CI."""
 
@@ -11,6 +12,7 @@ import hashlib
 import os
 import random
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -18,6 +20,9 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from accounts import repositories
+from accounts.repositories import Repository
+from accounts.store import Accounts
 from api import create_app
 from api.settings import load
 from exporter.jobs import ThreadRunner
@@ -194,3 +199,51 @@ def test_the_changes_between_two_releases_read_through_a_range_are_the_diff(
     concepts, descriptions = expected_changes(truths[old], truths[new])
     assert ranged(client, path, "concepts") == concepts
     assert ranged(client, path, "descriptions") == descriptions
+
+
+def _published(store: RevisionStore) -> None:
+    """ICD10CM as the source ``/orgs/CDC/sources/ICD10CM/`` (once per store)."""
+    if repositories.by_codesystem(store.engine, CS) is not None:
+        return
+    accounts = Accounts(store.engine)
+    accounts.create_user("publisher", is_staff=True)
+    accounts.create_org("CDC", "CDC", "publisher")
+    repositories.add(store.engine, Repository(CS, "orgs", "CDC", CS))
+
+
+@pytest.mark.parametrize(("old", "new"), [("2021", "2025"), ("2025", "2026")])
+def test_the_changes_read_through_updated_since_are_the_diff(
+    imported: tuple[RevisionStore, Summary],
+    truths: dict[str, dict[str, tuple[Any, ...]]],
+    tmp_path: Path,
+    old: str,
+    new: str,
+) -> None:
+    """The OCL version GET with ``updatedSince`` just after the older version was cut lists
+    the concepts the newer release changed: itself, or one of its names (OCL's edit times
+    are a concept's and its descriptions'), retired ones included."""
+    store, _ = imported
+    _published(store)
+    client = client_as(
+        create_app(
+            load({"SNOWPATH_DATA_DIR": str(tmp_path)}), store=store, runner=ThreadRunner(store)
+        ),
+        None,
+    )
+    cut = next(v.created_ts for v in store.codesystems.versions(CS) if v.version == old)
+    since = datetime.fromtimestamp((cut + 1) / 1000, UTC).isoformat(timespec="milliseconds")
+    response = client.get(
+        f"/orgs/CDC/sources/{CS}/{new}/",
+        query_string={
+            "includeConcepts": "true",
+            "includeRetired": "true",
+            "limit": "0",
+            "updatedSince": since,
+        },
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    listed = {concept["id"] for concept in response.get_json()["concepts"]}
+    concepts, descriptions = expected_changes(truths[old], truths[new])
+    named = {description.rsplit("-", 1)[0] for description in descriptions}
+    assert listed == concepts | named
+    assert len(listed) > 100
