@@ -47,6 +47,7 @@ from exporter.jobs import RqRunner
 from exporter.worker import work
 from importers import formats
 from importers.apply import apply_releases
+from importers.rf2_files import PACKAGES
 from revisions import ReadPoint, RevisionStore, make_engine, upgrade
 from revisions.db import schema_is_current
 from revisions.errors import CodeSystemNotFound, StoreError
@@ -240,7 +241,7 @@ def _first_admin(store: RevisionStore) -> list[str]:
 @click.option("--branch", default=None, help="Import there (default: the working branch).")
 @click.option(
     "--package",
-    type=click.Choice(["snapshot", "delta", "full"]),
+    type=click.Choice(PACKAGES),
     default=None,
     help="RF2: which of the package's release types to import (needed when it has several).",
 )

@@ -368,6 +368,20 @@ class ImportForm(Schema):
             example="ocl",
         )
     )
+    version = fields.Str(
+        metadata=_about(
+            "The version to cut after the file's one release (as snowpath import --version; "
+            "formats whose releases name versions, such as icd10cm, name them already).",
+            example="2026",
+        )
+    )
+    package = fields.Str(
+        metadata=_about(
+            "RF2: which release type of the package to import, snapshot, delta or full "
+            "(needed when the package holds several).",
+            example="snapshot",
+        )
+    )
 
 
 # --- branches, merges, compare, commits --------------------------------------------------

@@ -62,7 +62,11 @@ def import_file(store: RevisionStore, params: dict[str, Any]) -> dict[str, Any]:
     however it ends: exporter.jobs)."""
     branch = params["branch"]
     releases = formats.read(
-        params.get("format") or "ocl", Path(params["file"]), store=store, branch=branch
+        params.get("format") or "ocl",
+        Path(params["file"]),
+        store=store,
+        branch=branch,
+        **params.get("options", {}),
     )
     progress = JobProgress(store)
     summary = apply_releases(

@@ -82,10 +82,11 @@ def read_rf2(
     *,
     package: PackageType | None = None,
     parents_of: ParentsOf | None = None,
+    version: str | None = None,
     **_: Any,
 ) -> Iterator[Release]:
     """The ``rf2`` format of :mod:`importers.formats`: :func:`releases`."""
-    return releases(source, package=package, parents_of=parents_of)
+    return releases(source, package=package, parents_of=parents_of, version=version)
 
 
 def releases(
@@ -93,12 +94,14 @@ def releases(
     *,
     package: PackageType | None = None,
     parents_of: ParentsOf | None = None,
+    version: str | None = None,
 ) -> Iterator[Release]:
     """The releases in the RF2 package at ``source`` (module docstring). ``package`` picks
     Snapshot, Delta or Full when the package holds more than one; ``parents_of`` (Delta
     only) maps concept ids to their current parents; without it a delta's concepts start
-    from no parents. The package and its choice are checked at once (InvalidRF2); rows
-    as the releases are read."""
+    from no parents; ``version`` renames a Snapshot's or Delta's one release (a Full
+    package's versions are its effectiveTimes). The package and its choice are checked at
+    once (InvalidRF2); rows as the releases are read."""
     files = rf2_files.package(source)
     present = sorted({f.type for f in files if f.kind == "concept"})
     if package is None:
@@ -110,12 +113,14 @@ def releases(
     if not any(f.kind == "concept" for f in chosen):
         raise InvalidRF2(f"{source.name}: no sct2_Concept_ {package.capitalize()} file.")
     if package == "full":
+        if version is not None:
+            raise InvalidRF2(f"{source.name}: a Full package's versions are its effectiveTimes.")
         return _full(chosen)
     dates = [f.release_date for f in chosen if f.release_date]
-    version = max(dates) if dates else None
+    released = max(dates) if dates else None
     release = Release(
-        version=version,
-        effective=rf2_files.iso(version),
+        version=version or released,
+        effective=rf2_files.iso(released),
         kind="snapshot" if package == "snapshot" else "delta",
         components=_stream(chosen, delta=package == "delta", parents_of=parents_of),
         total=sum(rf2_files.count(f) for f in chosen if f.kind in _COUNTED),

@@ -24,6 +24,7 @@ from typing import IO, Literal
 from exporter.ocl import InvalidImport
 
 PackageType = Literal["snapshot", "delta", "full"]
+PACKAGES: tuple[PackageType, ...] = ("snapshot", "delta", "full")
 
 ID, TIME, ACTIVE, MODULE = 0, 1, 2, 3  # the columns every RF2 file starts with
 _COMMON = ("id", "effectiveTime", "active", "moduleId")

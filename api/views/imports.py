@@ -1,6 +1,7 @@
 """``POST /{path}/import``: upload a file in an import format (form field ``format``, default
-``ocl``: an OCL export zip, its JSON or JSON lines); a job imports it through the import
-registry (:mod:`importers.formats`).
+``ocl``: an OCL export zip, its JSON or JSON lines; ``version`` and ``package`` as
+``snowpath import``'s options); a job imports it through the import registry
+(:mod:`importers.formats`).
 
 The job is created before its upload is written (``exporter.jobs.starting``): a refused or
 failed upload deletes both, and a file no unfinished job names is a leftover.
@@ -20,6 +21,8 @@ from api.errors import Invalid
 from api.services import services, store, write_branch
 from exporter import jobs, ocl
 from importers import formats
+from importers.rf2_files import PACKAGES
+from revisions.branches import check_name
 
 
 def upload(path: str) -> Response:
@@ -30,6 +33,7 @@ def upload(path: str) -> Response:
         raise Invalid(["Send the file as multipart/form-data in the field 'file'."])
     name = request.form.get("format") or "ocl"
     formats.reader(name)  # an unknown format is refused before the upload is kept
+    options = _options()
     head = upload.stream.read(8)
     if name == "ocl":
         ocl.sniff(head)
@@ -43,11 +47,29 @@ def upload(path: str) -> Response:
         "author": current_author(),
         "commitComment": comment,
         "format": name,
+        "options": options,
     }
     limit = services().settings.max_upload_bytes  # api.http.guard applies it while reading
     with jobs.starting(store(), services().runner, "import", params) as job:
         _save(upload.stream, head, target, limit)
     return http.accepted("job_get", job_id=job.id)
+
+
+def _options() -> dict[str, str]:
+    """The reader's options the form gives, checked before the upload is kept: ``version``
+    (a release's version name, as ``snowpath import --version``) and ``package`` (RF2's
+    ``snapshot``, ``delta`` or ``full``, as ``--package``)."""
+    options: dict[str, str] = {}
+    version = request.form.get("version")
+    if version:
+        check_name(version)
+        options["version"] = version
+    package = request.form.get("package")
+    if package:
+        if package not in PACKAGES:
+            raise Invalid([f"'package' must be one of {', '.join(PACKAGES)}, not '{package}'."])
+        options["package"] = package
+    return options
 
 
 def _save(stream: IO[bytes], head: bytes, target: Path, limit: int) -> None:

@@ -1,17 +1,22 @@
 """Import formats over HTTP: an OCL export as the export's own ``.json`` file, as it does
 zipped; an ICD-10-CM wheel (form field ``format``) through the same registry as
-``snowpath import``, its job reporting progress and counts."""
+``snowpath import``, its job reporting progress and counts; an RF2 package with the form
+fields ``package`` and ``version`` (``snowpath import``'s options), checked before the
+upload is kept."""
 
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 
+import pytest
 from flask.testing import FlaskClient
 
 from revisions import RevisionStore
 from tests.api.conftest import wait_for
 from tests.api.test_import import EXAMPLE, upload
+from tests.importers.test_rf2 import GADGET, RF2, SPROCKET, T1, T2, T3, WIDGET
 from tests.importers.tiny_icd import write_wheel
 
 
@@ -63,3 +68,76 @@ def test_an_unknown_import_format_is_refused_before_the_upload(client: FlaskClie
     response = upload_as(client, "MAIN", b"{}", "x.json", "nope")
     assert response.status_code == 400
     assert "Unknown import format 'nope'" in response.get_data(as_text=True)
+
+
+def _zipped(folder: Path) -> bytes:
+    """The RF2 fixture's folders in one zip, as a release package is published."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(folder.rglob("*.txt")):
+            archive.write(path, str(path.relative_to(folder)))
+    return buffer.getvalue()
+
+
+def upload_with(client: FlaskClient, path: str, content: bytes, **form: str):
+    return client.post(
+        f"/{path}/import",
+        data={"file": (io.BytesIO(content), "package.zip"), **form},
+        content_type="multipart/form-data",
+    )
+
+
+def test_an_rf2_package_takes_the_package_field_as_snowpath_import_does(
+    client: FlaskClient, store: RevisionStore
+) -> None:
+    store.codesystems.create("SCT", "SNOMED CT (invented)")
+    package = _zipped(RF2)
+    response = upload_with(client, "MAIN/SCT", package, format="rf2", package="full")
+    job = wait_for(client, response.headers["Location"])
+    assert job["state"] == "COMPLETED", job
+    assert [v.version for v in store.codesystems.versions("SCT")] == [T1, T2, T3]
+    assert client.get(f"/MAIN/SCT/{T1}/concepts/{SPROCKET}").get_json()["parents"] == [WIDGET]
+    assert client.get(f"/MAIN/SCT/{T2}/concepts/{SPROCKET}").get_json()["parents"] == [GADGET]
+
+
+def test_an_rf2_package_of_several_types_without_the_field_fails_its_job_writing_nothing(
+    client: FlaskClient, store: RevisionStore
+) -> None:
+    store.codesystems.create("SCT", "SNOMED CT (invented)")
+    response = upload_with(client, "MAIN/SCT", _zipped(RF2), format="rf2")
+    job = wait_for(client, response.headers["Location"])
+    assert job["state"] == "FAILED"
+    assert "choose snapshot, delta or full" in job["error"]
+    assert client.get("/MAIN/SCT/concepts?limit=1").get_json()["total"] == 0
+
+
+def test_a_version_field_names_the_single_release(
+    client: FlaskClient, store: RevisionStore
+) -> None:
+    store.codesystems.create("SCT", "SNOMED CT (invented)")
+    package = _zipped(RF2 / "Snapshot")
+    response = upload_with(client, "MAIN/SCT", package, format="rf2", version="v-test")
+    job = wait_for(client, response.headers["Location"])
+    assert job["state"] == "COMPLETED", job
+    assert [v.version for v in store.codesystems.versions("SCT")] == ["v-test"]
+    assert client.get(f"/MAIN/SCT/v-test/concepts/{SPROCKET}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        ("package", "weekly", "'package' must be one of snapshot, delta, full"),
+        ("version", "bad name!", "Invalid branch name 'bad name!'"),
+        ("version", "HEAD", "'HEAD' is a reserved name"),
+    ],
+)
+def test_a_bad_form_option_is_refused_before_the_upload(
+    client: FlaskClient, store: RevisionStore, field: str, value: str, said: str
+) -> None:
+    uploads = Path(client.application.extensions["snowpath"].settings.upload_dir)
+    store.codesystems.create("SCT", "SNOMED CT (invented)")
+    response = upload_with(client, "MAIN/SCT", _zipped(RF2), format="rf2", **{field: value})
+    assert response.status_code == 400
+    assert said in response.get_data(as_text=True)
+    assert not uploads.exists() or list(uploads.iterdir()) == []
+    assert client.get("/MAIN/SCT/concepts?limit=1").get_json()["total"] == 0
