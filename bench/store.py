@@ -35,7 +35,7 @@ import sys
 from bench import databases, writes
 from bench.data import Terminology
 from bench.reads import Reads
-from bench.report import Run, log, report
+from bench.report import Run, emit_targets, log, report, table_targets
 from bench.session import Session
 from revisions import upgrade
 
@@ -101,6 +101,8 @@ def main(argv: list[str] | None = None) -> None:
         runs.append(run_backend(backend, scale, args))
     command = "python -m bench.store " + " ".join(sys.argv[1:] if argv is None else argv)
     print(report(runs, command.strip()))
+    for run in runs:
+        emit_targets(table_targets(run))
 
 
 if __name__ == "__main__":
