@@ -135,6 +135,15 @@ def emit_targets(rows: Iterable[Row]) -> None:
             out.write(json.dumps(asdict(row), ensure_ascii=False) + "\n")
 
 
+def publish(runs: list[Run], module: str, argv: list[str] | None) -> None:
+    """Print the :func:`report` of ``runs`` of ``python -m module`` with arguments ``argv``
+    (None: this process's), and emit each run's targets (:func:`emit_targets`)."""
+    command = f"python -m {module} " + " ".join(sys.argv[1:] if argv is None else argv)
+    print(report(runs, command.strip()))
+    for run in runs:
+        emit_targets(table_targets(run))
+
+
 def table_targets(run: Run) -> list[Row]:
     """``run``'s targets named as in BENCHMARKS.md: PostgreSQL's as they are (the table's
     targets are for PostgreSQL), SQLite's after ``SQLite: ``."""

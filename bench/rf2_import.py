@@ -23,14 +23,13 @@ Target (issue 20): at most 60 s on PostgreSQL. SQLite has none: its row is infor
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from bench import databases, rf2
 from bench.data import Terminology
-from bench.report import Row, Run, emit_targets, log, report, table_targets
+from bench.report import Row, Run, log, publish
 from bench.writes import copy_alone
 from importers import formats
 from importers.apply import TYPE_ORDER, apply_releases
@@ -156,10 +155,7 @@ def main(argv: list[str] | None = None) -> None:
         log(f"written in {time.perf_counter() - started:.1f} s (not timed)")
         for backend in backends:
             runs.append(run_backend(backend, args.scale, args.server_url, root, data))
-    command = "python -m bench.rf2_import " + " ".join(sys.argv[1:] if argv is None else argv)
-    print(report(runs, command.strip()))
-    for run in runs:
-        emit_targets(table_targets(run))
+    publish(runs, "bench.rf2_import", argv)
 
 
 if __name__ == "__main__":
