@@ -33,7 +33,7 @@ from sqlalchemy import text
 
 from bench import databases
 from bench.data import TASK, Terminology
-from bench.report import Row, log
+from bench.report import Row, emit_targets, log
 from bench.session import updates
 from revisions import ReadPoint, RevisionStore, make_engine, upgrade
 
@@ -260,6 +260,7 @@ def main(argv: list[str] | None = None) -> None:
     print("| measure | target | measured | pass |\n|---|---|---|---|")
     for row in rows:
         print(f"| {row.name} | {row.goal} | {row.measured} | {'yes' if row.ok else 'NO'} |")
+    emit_targets(rows[:3])
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from bench import databases
 from bench.data import Terminology
 from bench.export import OWNER, client_for, fill, ocl_source, owner_row, version
 from bench.http import serve, stop, wrk
-from bench.report import log, machine
+from bench.report import Row, emit_targets, log, machine
 from revisions import RevisionStore, upgrade
 
 DATABASE = "snowpath_bench_ocl"
@@ -94,6 +94,37 @@ def _stream_version(base: str) -> dict[str, float]:
         "concepts": counts[0],
         "mappings": counts[1],
     }
+
+
+def targets(
+    ratios: list[float], rates: dict[str, list[float]], streamed: dict[str, float], peak: float
+) -> list[Row]:
+    """The three rows of BENCHMARKS.md: the rate ratio (every round at the goal), the first
+    byte and the peak memory of the version GET."""
+    first_byte = streamed["first_byte_s"]
+    return [
+        Row(
+            "OCL concept by id: rate through the OCL API / the native API's, the same "
+            "2,000 concepts over HTTP",
+            f"≥ {RATIO_TARGET}",
+            ", ".join(f"{r:.2f}" for r in ratios)
+            + f" (OCL {', '.join(f'{r:,.0f}' for r in rates['OCL'])} req/s, native "
+            + f"{', '.join(f'{r:,.0f}' for r in rates['native'])} req/s)",
+            min(ratios) >= RATIO_TARGET,
+        ),
+        Row(
+            "OCL version GET `limit=0`: first byte",
+            f"≤ {FIRST_BYTE_TARGET_S:.0f} s",
+            f"{first_byte * 1000:,.0f} ms (the body in {streamed['total_s']:.1f} s)",
+            first_byte <= FIRST_BYTE_TARGET_S,
+        ),
+        Row(
+            "OCL version GET `limit=0`: the server's peak memory",
+            f"≤ {MEMORY_TARGET_MB:.0f} MB",
+            f"{peak:.0f} MB",
+            peak <= MEMORY_TARGET_MB,
+        ),
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -173,6 +204,7 @@ def main(argv: list[str] | None = None) -> None:
         f"{streamed['mb']:.0f} MB, {streamed['concepts']:,.0f} concepts, "
         f"{streamed['mappings']:,.0f} mappings |"
     )
+    emit_targets(targets(ratios, rates, streamed, peak))
 
 
 if __name__ == "__main__":

@@ -7,18 +7,25 @@ table with the backends side by side, then a short table of the targets alone, n
 BENCHMARKS.md's first table so a run's figures can be copied into it, then each run's notes
 (SQL profiles, plans). Progress goes to standard error (:func:`log`), results to standard
 output. Nothing here times anything.
+
+:func:`emit_targets` also writes a benchmark's target rows as JSON lines to the file the
+environment variable ``SNOWPATH_BENCH_TARGETS`` names, when it is set: how
+``bench/run_all.py`` collects them from the benchmarks it runs, each in a process of its own.
+A row's name is then its target's name in BENCHMARKS.md's first table, the remarks in
+brackets left out (:func:`table_targets` names a run's targets so).
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import platform
 import statistics
 import sys
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
 
 import sqlalchemy
 
@@ -112,3 +119,34 @@ def _table(titles: tuple[str, str], columns: list[list[Row]], runs: list[Run]) -
 def mark(ok: bool | None) -> str:
     """A table's verdict cell: pass, **MISS**, or nothing for information only."""
     return "" if ok is None else ("pass" if ok else "**MISS**")
+
+
+TARGETS_FILE = "SNOWPATH_BENCH_TARGETS"
+
+
+def emit_targets(rows: Iterable[Row]) -> None:
+    """Append ``rows`` as JSON lines to the file ``$SNOWPATH_BENCH_TARGETS`` names; nothing
+    when it is not set (see the module docstring)."""
+    path = os.environ.get(TARGETS_FILE)
+    if not path:
+        return
+    with open(path, "a", encoding="utf-8") as out:
+        for row in rows:
+            out.write(json.dumps(asdict(row), ensure_ascii=False) + "\n")
+
+
+def publish(runs: list[Run], module: str, argv: list[str] | None) -> None:
+    """Print the :func:`report` of ``runs`` of ``python -m module`` with arguments ``argv``
+    (None: this process's), and emit each run's targets (:func:`emit_targets`)."""
+    command = f"python -m {module} " + " ".join(sys.argv[1:] if argv is None else argv)
+    print(report(runs, command.strip()))
+    for run in runs:
+        emit_targets(table_targets(run))
+
+
+def table_targets(run: Run) -> list[Row]:
+    """``run``'s targets named as in BENCHMARKS.md: PostgreSQL's as they are (the table's
+    targets are for PostgreSQL), SQLite's after ``SQLite: ``."""
+    if run.backend == "postgres":
+        return list(run.targets)
+    return [Row(f"SQLite: {row.name}", row.goal, row.measured, row.ok) for row in run.targets]

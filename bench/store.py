@@ -30,12 +30,11 @@ and :mod:`bench.reads`, what they share in :mod:`bench.session`, the instruments
 from __future__ import annotations
 
 import argparse
-import sys
 
 from bench import databases, writes
 from bench.data import Terminology
 from bench.reads import Reads
-from bench.report import Run, log, report
+from bench.report import Run, log, publish
 from bench.session import Session
 from revisions import upgrade
 
@@ -99,8 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     for backend in backends:
         scale = args.sqlite_scale if backend == "sqlite" and args.sqlite_scale else args.scale
         runs.append(run_backend(backend, scale, args))
-    command = "python -m bench.store " + " ".join(sys.argv[1:] if argv is None else argv)
-    print(report(runs, command.strip()))
+    publish(runs, "bench.store", argv)
 
 
 if __name__ == "__main__":

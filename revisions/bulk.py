@@ -14,8 +14,9 @@ verdict and messages), so a bulk row obeys exactly the rules of a normal commit.
   ``concept_edges``) and the full-text index of the terms, and marks them pending instead:
   :mod:`revisions.derived` builds them after the commit. On SQLite such a load fills
   ``concept_edges`` in one statement after the rows are in.
-- **Existence**: when the branch sees nothing of a type yet (no own rows, no deeper
-  segments), no id can exist already; otherwise ids are checked against the view in
+- **Existence**: when no segment of the branch's view has ever written a row of a type (no
+  own rows, none on its ancestors up to its base: a new code system's branch under an
+  empty MAIN), no id can exist already; otherwise ids are checked against the view in
   batches. Duplicates inside the load violate a unique index.
 - **References** are checked in memory: ids of components loaded here are remembered (only
   types something refers to), and only references to ids not loaded here are looked up in
@@ -39,7 +40,7 @@ from revisions.components import TYPES, ComponentType, fast_check, stored_as_jso
 from revisions.errors import ComponentExists, MissingReference
 from revisions.read import CHUNK, visible_rows
 from revisions.schema import POSTGRES_DERIVED, closed_only_index
-from revisions.visibility import Segment, View
+from revisions.visibility import Segment, View, written_in
 
 BATCH = 5_000
 # From this many rows a load refreshes the planner statistics of the tables it wrote (an
@@ -74,9 +75,7 @@ class Loader:
         """Write ``items`` (id, fields) as new components of ``ctype``; returns how many.
         ``absent``: the caller knows the view shows none of these ids (it read every one the
         view shows, under the branch lock), so they are not looked up."""
-        check_existing = not absent and (
-            len(self.view.segments) > 1 or _has_rows(self.connection, ctype, self.branch_id)
-        )
+        check_existing = not absent and _may_show(self.connection, ctype, self.view, self.branch_id)
         rows = self.rows(ctype, items)
         if check_existing:
             batches: Iterable[Iterable[list[Any]]] = self._checked(ctype, _batched(rows))
@@ -215,9 +214,19 @@ def _derived(connection: Connection, table: str) -> tuple[str, ...]:
     return POSTGRES_DERIVED.get(table, ()) if connection.dialect.name == "postgresql" else ()
 
 
-def _has_rows(connection: Connection, ctype: ComponentType, branch_id: int) -> bool:
+def _may_show(connection: Connection, ctype: ComponentType, view: View, branch_id: int) -> bool:
+    """Whether ``view`` may show a component of ``ctype``: its branch holds rows of the type
+    (this commit's too), or another of its segments wrote some up to its time. A segment
+    that never wrote a row of the type shows none, so a load onto a new code system's
+    branch (a child of an empty MAIN) looks no id up: those lookups found nothing, and
+    while an empty table's indexes are rebuilt after the load each was a scan of the rows
+    loaded so far (quadratic: 265 s instead of 7.5 s for 1.85 M components)."""
     table = ctype.table
-    return bool(connection.execute(select(exists().where(table.c.branch_id == branch_id))).scalar())
+    checks = [exists().where(table.c.branch_id == branch_id)]
+    checks += [
+        exists().where(written_in(table, s)) for s in view.segments if s.branch_id != branch_id
+    ]
+    return any(connection.execute(select(*checks)).one())
 
 
 def _batch_writer(
