@@ -116,7 +116,8 @@ def targets(
             "OCL version GET `limit=0`: first byte",
             f"≤ {FIRST_BYTE_TARGET_S:.0f} s",
             f"{first_byte * 1000:,.0f} ms (the first concept at "
-            f"{streamed['first_object_s'] * 1000:,.0f} ms, the body in {streamed['total_s']:.1f} s)",
+            f"{streamed['first_object_s'] * 1000:,.0f} ms, "
+            f"the body in {streamed['total_s']:.1f} s)",
             first_byte <= FIRST_BYTE_TARGET_S,
         ),
         Row(
