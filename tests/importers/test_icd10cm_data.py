@@ -18,6 +18,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from accounts import repositories
@@ -182,6 +183,12 @@ def ranged(client: FlaskClient, path: str, type_name: str) -> set[str]:
             return ids
 
 
+def _app(store: RevisionStore, folder: Path) -> Flask:
+    return create_app(
+        load({"SNOWPATH_DATA_DIR": str(folder)}), store=store, runner=ThreadRunner(store)
+    )
+
+
 @pytest.mark.parametrize(("old", "new"), [("2021", "2025"), ("2025", "2026")])
 def test_the_changes_between_two_releases_read_through_a_range_are_the_diff(
     imported: tuple[RevisionStore, Summary],
@@ -191,10 +198,7 @@ def test_the_changes_between_two_releases_read_through_a_range_are_the_diff(
     new: str,
 ) -> None:
     store, _ = imported
-    app = create_app(
-        load({"SNOWPATH_DATA_DIR": str(tmp_path)}), store=store, runner=ThreadRunner(store)
-    )
-    client = client_as(app)
+    client = client_as(_app(store, tmp_path))
     path = f"MAIN/{CS}/{old}...MAIN/{CS}/{new}"
     concepts, descriptions = expected_changes(truths[old], truths[new])
     assert ranged(client, path, "concepts") == concepts
@@ -224,12 +228,7 @@ def test_the_changes_read_through_updated_since_are_the_diff(
     are a concept's and its descriptions'), retired ones included."""
     store, _ = imported
     _published(store)
-    client = client_as(
-        create_app(
-            load({"SNOWPATH_DATA_DIR": str(tmp_path)}), store=store, runner=ThreadRunner(store)
-        ),
-        None,
-    )
+    client = client_as(_app(store, tmp_path), None)
     cut = next(v.created_ts for v in store.codesystems.versions(CS) if v.version == old)
     since = datetime.fromtimestamp((cut + 1) / 1000, UTC).isoformat(timespec="milliseconds")
     response = client.get(
