@@ -1,5 +1,7 @@
 """Every URL of the OCL API, in one table of :class:`api.openapi.Route` rows, registered by
-``api.routes`` beside the native table.
+``api.routes`` beside the native table: sources and their content here, collections in
+:mod:`api.ocl.routes_collections`, the Export API in :mod:`api.ocl.routes_exports`, every
+row made by :mod:`api.ocl.route_rows`.
 
 Each source URL exists under three owners: ``/orgs/<owner>/``, ``/users/<owner>/`` and
 ``/user/`` (the caller). Trailing slashes are optional (the app does not insist on them).
