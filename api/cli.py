@@ -205,6 +205,9 @@ def _load_demos(store: RevisionStore, settings: Settings, demo_data: Path | None
     progress = TerminalProgress()
     try:
         summary, failed = demo_icd10cm.load(store, wheels, settings.export_dir, admins[0], progress)
+    except (StoreError, AccountsError) as error:  # a broken wheel: InvalidImport
+        click.echo(f"The ICD-10-CM demo was not loaded: {error}", err=True)
+        return
     finally:
         progress.close()
     versions = " and ".join(release.version or "?" for release in summary.releases)

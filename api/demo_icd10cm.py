@@ -37,8 +37,8 @@ WHEELS = "simple_icd_10_cm-*.whl"
 
 
 def available(folder: Path | None) -> list[Path]:
-    """The wheels the demo loads from ``folder`` (the :data:`RELEASES` newest by version number), or
-    none when the folder is missing or holds fewer."""
+    """The wheels the demo loads from ``folder`` (the :data:`RELEASES` newest by version
+    number), or none when the folder is missing or holds fewer."""
     if folder is None or not folder.is_dir():
         return []
     wheels = sorted(folder.glob(WHEELS), key=_wheel_version)
@@ -64,7 +64,10 @@ def load(
 ) -> tuple[Summary, list[str]]:
     """Import ``wheels`` (oldest release first) as ``ICD10CM`` owned by the organisation
     ``demo`` (made by ``admin`` if missing), then build the exports of its versions; the
-    import's summary and the versions whose export failed."""
+    import's summary and the versions whose export failed. The wheels are read before
+    anything is written: a broken one raises :class:`InvalidImport` with the store as it
+    was."""
+    releases = sorted((wheel_release(wheel) for wheel in wheels), key=lambda r: r.effective or "")
     accounts = Accounts(store.engine)
     try:
         accounts.get_org(ORG)
@@ -72,7 +75,6 @@ def load(
         accounts.create_org(ORG, ORG_NAME, admin)
     store.codesystems.create(CODESYSTEM, TITLE, metadata={"language": "en"})
     repositories.add(store.engine, Repository(CODESYSTEM, "orgs", ORG, CODESYSTEM))
-    releases = sorted((wheel_release(wheel) for wheel in wheels), key=lambda r: r.effective or "")
     summary = apply_releases(
         store, CODESYSTEM, releases, author=admin, comment="ICD-10-CM demo", progress=progress
     )

@@ -17,7 +17,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from accounts.store import Accounts
+from api.cli import _load_demos
 from api.demo_icd10cm import available
+from api.settings import load
+from revisions import RevisionStore, make_engine, upgrade
 from tests.api.test_serve import answers, free_port, launch, stop
 from tests.importers.oracle import icd10cm_wheels
 
@@ -94,3 +98,23 @@ def test_the_first_start_loads_icd10cm_with_versions_and_exports(tmp_path: Path)
         assert any("/orgs/demo/sources/ICD10CM/2026/export/" in line for line in lines)
     finally:
         stop(process)
+
+
+def test_a_broken_wheel_loads_no_icd10cm_and_the_server_starts_anyway(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for path in _wheels(tmp_path / "wheels", "1.4.0", "1.5.0"):
+        path.write_bytes(b"PK\x03\x04 not a zip")
+    store = RevisionStore(make_engine(f"sqlite:///{tmp_path / 'snowpath.db'}"))
+    upgrade(store.engine)
+    store.initialize()
+    Accounts(store.engine).create_user("admin", is_staff=True)
+    settings = load({"SNOWPATH_DATA_DIR": str(tmp_path / "data")})
+    try:
+        _load_demos(store, settings, tmp_path / "wheels")
+        assert [found.id for found in store.codesystems.list()] == ["DEMO"]
+    finally:
+        store.engine.dispose()
+    said = capsys.readouterr()
+    assert "Loaded the demo code system DEMO." in said.out
+    assert "The ICD-10-CM demo was not loaded:" in said.err
