@@ -262,8 +262,8 @@ def import_(
     author: str,
     quiet: bool,
 ) -> None:
-    """Import SOURCE in FORMAT (ocl, icd10cm, icd9cm, gems-10-9, gems-9-10, rf2) into a code
-    system: each release one commit, unchanged components skipped, what a snapshot lacks
+    """Import SOURCE in FORMAT (ocl, icd10cm, icd9cm, gems-10-9, gems-9-10, hpo, rf2) into a
+    code system: each release one commit, unchanged components skipped, what a snapshot lacks
     retired."""
     settings = load()
     store = _migrated(settings)

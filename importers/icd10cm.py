@@ -20,7 +20,6 @@ state of the concepts and descriptions only (:data:`CODES`): mappings on the cod
 
 from __future__ import annotations
 
-import hashlib
 import re
 import xml.etree.ElementTree as ET
 import zipfile
@@ -31,7 +30,7 @@ from typing import Any
 from exporter.ocl import InvalidImport
 from importers.formats import register
 from importers.memory import paused_gc
-from importers.release import Component, Release
+from importers.release import Component, Release, description, releases_in, text_id
 
 DATA = "simple_icd_10_cm/data/"
 KINDS = {"chapter": "chapter", "section": "block"}
@@ -44,15 +43,7 @@ CODES = {"concept": "", "description": ""}
 def read_icd10cm(source: Path, version: str | None = None, **_: Any) -> Iterator[Release]:
     """The releases of ``source`` (a wheel, or a folder of them), oldest first; ``version``
     renames the release of a single wheel."""
-    wheels = sorted(source.glob("simple_icd_10_cm-*.whl")) if source.is_dir() else [source]
-    if not wheels:
-        raise InvalidImport(f"No simple_icd_10_cm wheel in {source.name}.")
-    releases = sorted((wheel_release(w) for w in wheels), key=lambda r: r.effective or "")
-    if version is not None:
-        if len(releases) != 1:
-            raise InvalidImport("--version names one release: give one wheel, not a folder.")
-        releases[0].version = version
-    yield from releases
+    yield from releases_in(source, "simple_icd_10_cm-*.whl", wheel_release, version)
 
 
 def wheel_release(wheel: Path) -> Release:
@@ -169,23 +160,9 @@ def code(
             },
         )
     )
-    out.append(("description", f"{name}-T", _description(name, title, "FSN", preferred=True)))
+    out.append(("description", f"{name}-T", description(name, title, "FSN", preferred=True)))
     for term in dict.fromkeys(terms):
-        digest = hashlib.sha1(term.encode()).hexdigest()[:10]
-        out.append(("description", f"{name}-I{digest}", _description(name, term, "SYNONYM")))
-
-
-def _description(name: str, term: str, kind: str, *, preferred: bool = False) -> dict[str, Any]:
-    return {
-        "concept_id": name,
-        "term": term,
-        "language_code": "en",
-        "type": kind,
-        "preferred": preferred,
-        "active": True,
-        "external_id": None,
-        "extras": None,
-    }
+        out.append(("description", text_id(name, "I", term), description(name, term, "SYNONYM")))
 
 
 def _text(element: ET.Element | None) -> str | None:

@@ -12,16 +12,24 @@ whole of the concepts and descriptions (not of GEM mappings added to the same co
 a GEM file the whole of the mappings whose ids start ``GEM-``. A *delta* release lists only
 what changed: each listed component is created or gets the listed content; nothing else is
 touched.
+
+Helpers shared by the formats: :func:`releases_in` (the releases of one file or a folder of
+them, oldest first), :func:`description` (a description's complete fields) and
+:func:`text_id` (the id of a piece of text a concept holds, the same in every release that
+holds the same text: a reworded term is a new component, and the old one is retired).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 import exporter.ocl
+from exporter.ocl import InvalidImport
 
 Component = exporter.ocl.Component
 
@@ -59,3 +67,47 @@ class Release:
         if not self.covers_type(type_name):
             return False
         return self.scope is None or component_id.startswith(self.scope[type_name])
+
+
+def releases_in(
+    source: Path, pattern: str, release_of: Callable[[Path], Release], version: str | None
+) -> list[Release]:
+    """The releases of ``source``: one file, or each file of a folder whose name matches the
+    glob ``pattern``, one release each, sorted by effective date (oldest first); ``version``
+    renames the release of a single one."""
+    files = sorted(source.glob(pattern)) if source.is_dir() else [source]
+    if not files:
+        raise InvalidImport(f"No file like {pattern} in {source.name}.")
+    releases = sorted((release_of(f) for f in files), key=lambda r: r.effective or "")
+    if version is not None:
+        if len(releases) != 1:
+            raise InvalidImport("--version names one release: give one file, not a folder.")
+        releases[0].version = version
+    return releases
+
+
+def description(
+    concept_id: str,
+    term: str,
+    kind: str,
+    *,
+    preferred: bool = False,
+    extras: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The complete fields of an active English description of ``concept_id``."""
+    return {
+        "concept_id": concept_id,
+        "term": term,
+        "language_code": "en",
+        "type": kind,
+        "preferred": preferred,
+        "active": True,
+        "external_id": None,
+        "extras": extras,
+    }
+
+
+def text_id(owner: str, tag: str, text: str) -> str:
+    """``<owner>-<tag><first 10 hex digits of the SHA-1 of text>``: the id of ``text`` held by
+    component ``owner``, stable while the text is."""
+    return f"{owner}-{tag}{hashlib.sha1(text.encode()).hexdigest()[:10]}"

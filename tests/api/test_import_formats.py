@@ -1,8 +1,8 @@
 """Import formats over HTTP: an OCL export as the export's own ``.json`` file, as it does
-zipped; an ICD-10-CM wheel (form field ``format``) through the same registry as
-``snowpath import``, its job reporting progress and counts; an RF2 package with the form
-fields ``package`` and ``version`` (``snowpath import``'s options), checked before the
-upload is kept."""
+zipped; an ICD-10-CM wheel and an HPO ``hp.obo`` (form field ``format``) through the same
+registry as ``snowpath import``, the jobs reporting progress and counts; an RF2 package with
+the form fields ``package`` and ``version`` (``snowpath import``'s options), checked before
+the upload is kept."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from revisions import RevisionStore
 from tests.api.conftest import wait_for
 from tests.api.test_import import EXAMPLE, upload
+from tests.importers.test_hpo import FIRST
 from tests.importers.test_rf2 import GADGET, RF2, SPROCKET, T1, T2, T3, WIDGET
 from tests.importers.tiny_icd import write_wheel
 
@@ -62,6 +63,22 @@ def test_an_icd10cm_wheel_imports_through_the_registry_as_a_version(
     assert [v.version for v in store.codesystems.versions("ICD10CM")] == ["2026"]
     concept = client.get("/MAIN/ICD10CM/2026/concepts/A01.1XXA").get_json()
     assert concept["parents"] == ["A01.1"]
+
+
+def test_an_hpo_obo_file_imports_as_the_version_its_header_names(
+    client: FlaskClient, store: RevisionStore
+) -> None:
+    store.codesystems.create("HPO", "HPO")
+    response = upload_as(client, "MAIN/HPO", FIRST.read_bytes(), "hp.obo", "hpo")
+    assert response.status_code == 202
+    job = wait_for(client, response.headers["Location"])
+    assert job["state"] == "COMPLETED", job
+    assert job["result"]["created"] == 25
+    assert [v.version for v in store.codesystems.versions("HPO")] == ["2024-06-01"]
+    concept = client.get("/MAIN/HPO/2024-06-01/concepts/HP:0001250").get_json()
+    assert concept["parents"] == ["HP:0000152", "HP:0000707"]
+    obsolete = client.get("/MAIN/HPO/concepts/HP:0000002").get_json()
+    assert obsolete["active"] is False
 
 
 def test_an_unknown_import_format_is_refused_before_the_upload(client: FlaskClient) -> None:

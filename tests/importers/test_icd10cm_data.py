@@ -18,21 +18,17 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
 
 from accounts import repositories
 from accounts.repositories import Repository
 from accounts.store import Accounts
-from api import create_app
-from api.settings import load
-from exporter.jobs import ThreadRunner
 from importers.apply import Summary, apply_releases
 from importers.formats import read
-from revisions import Filter, ReadPoint, RevisionStore, make_engine, upgrade
+from revisions import ReadPoint, RevisionStore, make_engine, upgrade
 from tests import services
 from tests.clients import client_as
 from tests.importers.oracle import as_code, icd10cm_wheels, library, snapshot
+from tests.importers.reading import all_of, app_over, ranged, sqlite_store
 
 pytestmark = pytest.mark.slow
 CS = "ICD10CM"
@@ -58,9 +54,7 @@ def imported(
 ) -> Iterator[tuple[RevisionStore, Summary]]:
     folder = next(iter(icd10cm_wheels().values())).parent
     if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("icd") / "snowpath.db"
-        path.write_bytes(Path(request.getfixturevalue("sqlite_template")).read_bytes())
-        engine = make_engine(f"sqlite:///{path}")
+        store = sqlite_store(request, tmp_path_factory.mktemp("icd"))
     else:
         # A database of its own: 600,000 rows deleted from the worker's shared database
         # would leave its tables bloated for every later test there (the model-based test
@@ -69,30 +63,18 @@ def imported(
         name = f"snowpath_icd_{os.getpid()}"
         engine = make_engine(services.fresh_postgres_database(name))
         upgrade(engine)
-    store = RevisionStore(engine)
-    store.initialize()
+        store = RevisionStore(engine)
+        store.initialize()
     store.codesystems.create(CS, "ICD-10-CM")
     summary = apply_releases(store, CS, read("icd10cm", folder), author="importer")
     yield store, summary
-    engine.dispose()
+    store.engine.dispose()
     if request.param == "postgres":
         services.drop_postgres_database(name)
 
 
 def version(release: str) -> ReadPoint:
     return ReadPoint(f"MAIN/{CS}/{release}")
-
-
-def all_of(store: RevisionStore, point: ReadPoint, type_name: str) -> dict[str, dict]:
-    """Every active component of a type at ``point``: id -> fields."""
-    result: dict[str, dict] = {}
-    after = None
-    while True:
-        page = store.page(point, type_name, Filter.of(active=True), after=after, limit=10_000)
-        result.update((c.id, c.fields) for c in page.items)
-        after = page.next_after
-        if after is None:
-            return result
 
 
 def test_the_releases_are_successive_versions(imported: tuple[RevisionStore, Summary]) -> None:
@@ -168,27 +150,6 @@ def expected_changes(old: dict, new: dict) -> tuple[set[str], set[str]]:
     return concepts, descriptions
 
 
-def ranged(client: FlaskClient, path: str, type_name: str) -> set[str]:
-    """Every id a range read lists (paged with searchAfter)."""
-    ids: set[str] = set()
-    url = f"/{path}/{type_name}?limit=10000"
-    after = None
-    while True:
-        response = client.get(url + (f"&searchAfter={after}" if after else ""))
-        assert response.status_code == 200, response.get_data(as_text=True)
-        data = response.get_json()
-        ids |= {item["id"] for item in data["items"]}
-        after = data.get("searchAfter")
-        if not after:
-            return ids
-
-
-def _app(store: RevisionStore, folder: Path) -> Flask:
-    return create_app(
-        load({"SNOWPATH_DATA_DIR": str(folder)}), store=store, runner=ThreadRunner(store)
-    )
-
-
 def _published(store: RevisionStore) -> None:
     """ICD10CM as the source ``/orgs/CDC/sources/ICD10CM/`` (once per store)."""
     if repositories.by_codesystem(store.engine, CS) is not None:
@@ -213,7 +174,7 @@ def test_the_changes_between_two_releases_are_the_diff(
     and its descriptions'; retired ones included)."""
     store, _ = imported
     concepts, descriptions = expected_changes(truths[old], truths[new])
-    app = _app(store, tmp_path)
+    app = app_over(store, tmp_path)
     path = f"MAIN/{CS}/{old}...MAIN/{CS}/{new}"
     assert ranged(client_as(app), path, "concepts") == concepts
     assert ranged(client_as(app), path, "descriptions") == descriptions
