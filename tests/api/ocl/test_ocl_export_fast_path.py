@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from api.ocl import repo_content
 from exporter import exports, ocl_json, ocl_stream
 from exporter.exports import Key
 from exporter.ocl_json import Place
@@ -161,11 +162,21 @@ def test_the_export_names_the_retired_and_the_other_source(
 CONTENT = "includeConcepts=true&includeMappings=true"
 
 
+@pytest.mark.parametrize("head", [1, 2, 200])
 @pytest.mark.parametrize("retired", ["false", "true"])
 @pytest.mark.parametrize("at", ["v1/", ""])
 def test_limit_0_reads_whole_and_answers_as_the_pages_do(
-    client: FlaskClient, source: str, version: View, retired: str, at: str
+    client: FlaskClient,
+    source: str,
+    version: View,
+    retired: str,
+    at: str,
+    head: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """The first ``head`` concepts come through a page, the rest from the whole-view
+    streams (api.ocl.repo_content: 1 and 2 put the retired B2 in either part, 200 all)."""
+    monkeypatch.setattr(repo_content, "HEAD", head)
     query = f"{CONTENT}&includeRetired={retired}"
     whole = client.get(f"{source}{at}?{query}&limit=0").get_json()
     paged = client.get(f"{source}{at}?{query}&limit=1000").get_json()
@@ -182,5 +193,6 @@ def test_limit_0_mappings_alone_name_their_concepts(
     query = "includeMappings=true&includeRetired=true"
     whole = client.get(f"{source}v1/?{query}&limit=0").get_json()
     paged = client.get(f"{source}v1/?{query}&limit=1000").get_json()
+    assert "concepts" not in whole
     assert whole["mappings"] == paged["mappings"]
     assert {m["from_concept_name"] for m in whole["mappings"]} == {"Name of C3", "Name of D4"}
