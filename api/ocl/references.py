@@ -16,10 +16,11 @@ in one write, at one store time.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Response
+from flask import Response, request
 from werkzeug.exceptions import MethodNotAllowed
 
 from accounts import collections as records
@@ -40,6 +41,8 @@ from revisions.errors import NotFound
 from revisions.values import storable_id
 
 KINDS = {"concepts": "concept", "mappings": "mapping"}
+CASCADES = ("sourcemappings", "sourcetoconcepts")
+TRANSFORMS = ("resourceversions", "extensional")
 UNIQUE = "Concept or Mapping reference name must be unique in a collection."
 ANY = "expressions"
 MAX_ID = 2**63 - 1  # row ids and times are 64-bit integers
@@ -176,19 +179,91 @@ def _failure(expression: str, description: str, conflicting: list[str] | None = 
 # --- views --------------------------------------------------------------------------------
 
 
+def _option(body: dict[str, Any], name: str, known: tuple[str, ...]) -> str | None:
+    """``name`` from the query string, else from ``data`` (OCL reads both), lower case;
+    400 for a value not in ``known``."""
+    value = request.args.get(name) or body["data"].get(name)
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or value.lower() not in known:
+        raise Invalid([f"'{name}': Must be one of {', '.join(known)}, not {value!r}."])
+    return value.lower()
+
+
+def _cascaded(target: Target, parts: tuple, how: str) -> list[tuple[str, tuple]]:
+    """The expressions a concept's cascade adds (OCL's ``cascade``): the mappings from it in
+    its source (``sourcemappings``), and with ``sourcetoconcepts`` the concepts of that
+    source those mappings point to; at the target's source version, unversioned."""
+    if target.reference_type != "concepts":
+        return []
+    owner_type, owner, source_id, source_version, *_ = parts
+    engine_store = store()
+    point = ReadPoint(engine_store.codesystems.get(target.codesystem_id).branch_path)
+    if source_version is not None:
+        version = engine_store.codesystems.get_version(target.codesystem_id, source_version)
+        point = ReadPoint(version.branch_path)
+    found = engine_store.referring(point, "mapping", "source_id", [target.component_id])
+    base = f"/{owner_type}/{owner}/sources/{source_id}/" + (
+        f"{source_version}/" if source_version is not None else ""
+    )
+    added = []
+    for mapping in found.get(target.component_id, []):
+        added.append((f"{base}mappings/{mapping.id}/", "mappings", mapping.id))
+        to = mapping.fields.get("target_id")
+        if how == "sourcetoconcepts" and to is not None:
+            added.append((f"{base}concepts/{to}/", "concepts", to))
+    return [
+        (expression, (owner_type, owner, source_id, source_version, kind, item, None))
+        for expression, kind, item in added
+    ]
+
+
+def _pinned(target: Target) -> Target:
+    """``target`` pinned to its item's current version (``transformReferences``)."""
+    if target.component_version is not None:
+        return target
+    engine_store = store()
+    point = ReadPoint(engine_store.codesystems.get(target.codesystem_id).branch_path)
+    if target.source_version is not None:
+        version = engine_store.codesystems.get_version(target.codesystem_id, target.source_version)
+        point = ReadPoint(version.branch_path)
+    what = KINDS[target.reference_type]
+    times_of = ocl_stream.concept_times if what == "concept" else ocl_stream.mapping_times
+    view = engine_store.view(point)
+    times = times_of(engine_store, view, [target.component_id]).get(target.component_id)
+    if not times:
+        return target
+    latest = times[-1]
+    expression = f"{target.expression}{latest}/"
+    return replace(target, expression=expression, component_version=latest)
+
+
 def add(owner_type: str, collection: str, owner: str | None = None) -> Response:
+    """Add the body's expressions; ``cascade`` (query or ``data``) adds what a concept's
+    mappings reach in its source, ``transformReferences`` pins each to its item's current
+    version (``resourceversions``; ``extensional`` keeps explicit expressions as they are)."""
     found = find(owner_type, owner, collection)
     access.edit_repo(found.owner_type, found.owner, found.public_access)
-    parsed = _check(_expressions(http.body()))
+    body = http.body()
+    parsed = _check(_expressions(body))
+    cascade = _option(body, "cascade", CASCADES)
+    transform = _option(body, "transformReferences", TRANSFORMS)
     answers: list[dict[str, Any] | None] = []
     targets: list[Target] = []
-    for expression, parts in parsed:
+    queue = [(expression, parts, True) for expression, parts in parsed]
+    seen = {expression for expression, _ in parsed}
+    while queue:
+        expression, parts, given = queue.pop(0)
         resolved = resolve(expression, parts)
         if isinstance(resolved, str):
             answers.append(_failure(expression, resolved))
-        else:
-            answers.append(None)
-            targets.append(resolved)
+            continue
+        if cascade is not None and given:  # one level, as OCL's default
+            more = [c for c in _cascaded(resolved, parts, cascade) if c[0] not in seen]
+            seen.update(c[0] for c in more)
+            queue += [(e, p, False) for e, p in more]
+        answers.append(None)
+        targets.append(_pinned(resolved) if transform == "resourceversions" else resolved)
     outcomes = iter(
         records.add_references(store().engine, store().clock, found, targets, access.author())
     )

@@ -120,11 +120,14 @@ def collection_routes(owner_type: str, prefix: str) -> list[Route]:
             "Add references (concept or mapping URLs)",
             body=shapes.ReferencesIn,
             response=shapes.REFERENCE_RESULTS,
+            query=("cascade", "transformReferences"),
             description=(
                 "Adds the expressions (concept or mapping URLs, versioned or not) in one "
                 "write. 200 with one answer per expression: added true, or false with why "
-                "(names nothing here, or the collection holds that item already). Anything "
-                "that is not such a URL is a 400 naming it, nothing added." + EDIT
+                "(names nothing here, or the collection holds that item already); cascade "
+                "adds what a concept's mappings reach, after it. Anything that is not such a "
+                "URL, or an unknown cascade or transformReferences, is a 400 naming it, "
+                "nothing added." + EDIT
             ),
         ),
         collection_row(

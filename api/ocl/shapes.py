@@ -536,6 +536,11 @@ WORDS: dict[str, str] = {
     "includeMappings": "true: the answer holds mappings too.",
     "offset": "With includeConcepts or includeMappings: how many of each to skip.",
     "Compress": "true: the same JSON as a zip (application/zip, one entry export.json).",
+    "cascade": "sourcemappings: also add the mappings from each concept in its source; "
+    "sourcetoconcepts: those and the concepts of the source they point to (one level). Also "
+    "read from data.cascade; case is ignored.",
+    "transformReferences": "resourceversions: pin each expression to its item's version of "
+    "now; extensional: keep explicit expressions as given. Also read from data.",
 }
 # The words a version or an item version cannot be in a URL: the literal segments of the
 # routes beside them (api.ocl.routes' converters, which keep them out of those segments).
@@ -564,6 +569,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "released": {"type": "string", "enum": [*bodies.TRUE, *bodies.FALSE, ""]},
     "repoType": {"type": "string", "enum": ["Source", "Collection"]},
     "q": {"type": "string"},
+    "cascade": {"type": "string", "enum": ["sourcemappings", "sourcetoconcepts", ""]},
+    "transformReferences": {"type": "string", "enum": ["resourceversions", "extensional", ""]},
     "updatedSince": {
         "type": "string",
         "pattern": rf"^(?:{_DAY}{_TIME}|{_DAY_ISO}(?:T{_TIME_ISO}Z?)?)?$",  # empty: absent
