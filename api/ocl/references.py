@@ -179,10 +179,10 @@ def _failure(expression: str, description: str, conflicting: list[str] | None = 
 # --- views --------------------------------------------------------------------------------
 
 
-def _option(body: dict[str, Any], name: str, known: tuple[str, ...]) -> str | None:
+def _option(data: dict[str, Any], name: str, known: tuple[str, ...]) -> str | None:
     """``name`` from the query string, else from ``data`` (OCL reads both), lower case;
     400 for a value not in ``known``."""
-    value = request.args.get(name) or body["data"].get(name)
+    value = request.args.get(name) or data.get(name)
     if value in (None, ""):
         return None
     if not isinstance(value, str) or value.lower() not in known:
@@ -218,6 +218,21 @@ def _cascaded(target: Target, parts: tuple, how: str) -> list[tuple[str, tuple]]
     ]
 
 
+def _cascaded_expressions(expressions: list[str], how: str) -> list[str]:
+    """What ``cascade`` adds to the concept expressions among ``expressions`` (removals
+    cascade as additions do); expressions that name nothing cascade to nothing."""
+    found: list[str] = []
+    for expression in expressions:
+        try:
+            parts = parse(expression, "concepts")
+        except ValueError:
+            continue
+        target = resolve(expression, parts)
+        if not isinstance(target, str):
+            found += [e for e, _ in _cascaded(target, parts, how) if e not in expressions]
+    return found
+
+
 def _pinned(target: Target) -> Target:
     """``target`` pinned to its item's current version (``transformReferences``)."""
     if target.component_version is not None:
@@ -246,8 +261,8 @@ def add(owner_type: str, collection: str, owner: str | None = None) -> Response:
     access.edit_repo(found.owner_type, found.owner, found.public_access)
     body = http.body()
     parsed = _check(_expressions(body))
-    cascade = _option(body, "cascade", CASCADES)
-    transform = _option(body, "transformReferences", TRANSFORMS)
+    cascade = _option(body["data"], "cascade", CASCADES)
+    transform = _option(body["data"], "transformReferences", TRANSFORMS)
     answers: list[dict[str, Any] | None] = []
     targets: list[Target] = []
     queue = [(expression, parts, True) for expression, parts in parsed]
@@ -288,7 +303,8 @@ def add(owner_type: str, collection: str, owner: str | None = None) -> Response:
 
 def remove(owner_type: str, collection: str, owner: str | None = None) -> Response:
     """Remove the references given by ``references`` or ``expressions`` (URLs, or ``"*"``
-    for all) and/or ``ids``; 204 even when none matched, 400 when nothing is given."""
+    for all) and/or ``ids``, with ``cascade`` also what the concepts' cascade names; 204
+    even when none matched, 400 when nothing is given."""
     found = find(owner_type, owner, collection)
     access.edit_repo(found.owner_type, found.owner, found.public_access)
     data = http.body()
@@ -310,6 +326,9 @@ def remove(owner_type: str, collection: str, owner: str | None = None) -> Respon
     ):
         raise Invalid(["'ids': Must be a list of reference ids."])
     expressions = [] if every or given is None else [normalise(e) for e in given]
+    cascade = _option(data, "cascade", CASCADES)
+    if cascade is not None:
+        expressions += _cascaded_expressions(expressions, cascade)
     records.remove_references(store().engine, store().clock, found, expressions, ids, every=every)
     return http.no_content()
 

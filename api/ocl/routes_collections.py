@@ -138,9 +138,11 @@ def collection_routes(owner_type: str, prefix: str) -> list[Route]:
             "Remove references",
             status=204,
             body=shapes.ReferencesOut,
+            query=("cascade",),
             description=(
                 'Removes the references the JSON body names (references: URLs or "*" for '
-                "all; ids). 204, also when none matched; 400 when it names none." + EDIT
+                "all; ids), with cascade also what the named concepts' cascade reaches. 204, "
+                "also when none matched; 400 when it names none." + EDIT
             ),
         ),
         collection_row(

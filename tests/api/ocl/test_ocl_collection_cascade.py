@@ -107,3 +107,17 @@ def test_unknown_options_are_400_and_add_nothing(
 def test_a_non_text_cascade_in_data_is_400(mapped: FlaskClient) -> None:
     body = {"data": {"expressions": [concept_url("A1")], "cascade": ["sourcemappings"]}}
     assert mapped.put(REFS, json=body).status_code == 400
+
+
+def test_a_cascaded_removal_removes_the_concepts_mappings_too(mapped: FlaskClient) -> None:
+    _add(mapped, "?cascade=sourcetoconcepts")
+    body = {"references": [concept_url("A1")]}
+    assert mapped.delete(f"{REFS}?cascade=sourcemappings", json=body).status_code == 204
+    assert ids(mapped.get(f"{COLLECTION}mappings/")) == []
+    assert ids(mapped.get(f"{COLLECTION}concepts/")) == ["A2"]  # sourcemappings: not A2
+
+
+def test_a_removal_without_cascade_keeps_the_mappings(mapped: FlaskClient) -> None:
+    _add(mapped, "?cascade=sourcemappings")
+    assert mapped.delete(REFS, json={"references": [concept_url("A1")]}).status_code == 204
+    assert ids(mapped.get(f"{COLLECTION}mappings/")) == ["M1", "M2"]
