@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, select
@@ -390,21 +390,26 @@ class StoreReads:
         """Every component of ``type_name`` the view shows, ordered by the columns
         ``order`` then by id, streamed from one statement (:mod:`revisions.scan`). The
         connection stays open while the iterator is read; close the iterator to end early."""
-        return self._scanned(scan.components, point, type_name, order)
+        return self._scanned(scan.component_of, point, type_name, order)
 
     def scan_stored(
         self, point: Point, type_name: str, order: tuple[str, ...] = ()
     ) -> Iterator[Stored]:
         """:meth:`scan` as :class:`Stored` (no branch, no release: for the exports)."""
-        return self._scanned(scan.stored, point, type_name, order)
+        return self._scanned(scan.stored_of, point, type_name, order)
 
     def _scanned(
-        self, read: Callable[..., Iterator[T]], point: Point, type_name: str, order: tuple[str, ...]
+        self,
+        maker: Callable[[ComponentType, View], Callable[[Sequence[Any]], T]],
+        point: Point,
+        type_name: str,
+        order: tuple[str, ...],
     ) -> Iterator[T]:
         ctype = component_type(type_name)
         view = self.view(point)
         with scan.streaming(self.engine) as connection:
-            yield from read(connection, self._segment_rows, ctype, view, order)
+            make = maker(ctype, view)
+            yield from scan.made(make, connection, self._segment_rows, ctype, view, order)
 
     def edit_times(
         self, point: Point, parts: tuple[Part, ...], ids: list[str]
