@@ -153,16 +153,17 @@ def build_here(url: str, source: str, version_id: str, folder: str) -> None:
 
 def parts_here(url: str, source: str, version_id: str) -> None:
     """The build's parts, timed apart in a process of its own: reading the version's streams
-    alone (SQL and rows), then writing its JSON (reading included) with each chunk deflated
-    at the export's level, the deflating timed on its own; one thread, nothing overlapped."""
+    alone (SQL and rows, as the build reads them), then writing its JSON (reading included)
+    with each chunk deflated at the export's level, the deflating timed on its own; one
+    thread, nothing overlapped."""
     store = RevisionStore(make_engine(url))
     point = ReadPoint(store.codesystems.get_version(source, version_id).branch_path)
     view = store.view(point)
     started = time.perf_counter()
     streams = (
-        store.scan(view, "concept"),
-        store.scan(view, "description", ("concept_id",)),
-        store.scan(view, "mapping"),
+        store.scan_stored(view, "concept"),
+        store.scan_stored(view, "description", ("concept_id",)),
+        store.scan_stored(view, "mapping"),
         store.scan_edit_times(view, ocl_stream.CONCEPT_PARTS),
         store.scan_edit_times(view, ocl_stream.MAPPING_PARTS),
     )

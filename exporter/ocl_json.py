@@ -16,12 +16,16 @@ OCL API and, later, the exports.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from revisions.records import Component
+from revisions.records import Component, Stored
 from revisions.registry import CodeSystem, Version
+
+# A component as read one at a time (the API) or by the whole-view scans (the exports).
+Item = Component | Stored
 
 DEFINITION = "DEFINITION"
 OWNER_KINDS = {"orgs": "Organization", "users": "User"}
@@ -185,7 +189,7 @@ def version_json(
 # --- concepts -----------------------------------------------------------------------------
 
 
-def _name(description: Component) -> dict[str, Any]:
+def _name(description: Item) -> dict[str, Any]:
     fields = description.fields
     extras = fields.get("extras") or {}
     return {
@@ -200,7 +204,7 @@ def _name(description: Component) -> dict[str, Any]:
     }
 
 
-def _description(description: Component) -> dict[str, Any]:
+def _description(description: Item) -> dict[str, Any]:
     fields = description.fields
     extras = fields.get("extras") or {}
     return {
@@ -215,17 +219,17 @@ def _description(description: Component) -> dict[str, Any]:
     }
 
 
-def is_definition(description: Component) -> bool:
+def is_definition(description: Item) -> bool:
     return (description.fields.get("type") or "").upper() == DEFINITION
 
 
-def display(descriptions: list[Component], locale: str) -> tuple[str | None, str | None]:
+def display(descriptions: Sequence[Item], locale: str) -> tuple[str | None, str | None]:
     """(display_name, display_locale): the preferred name in ``locale``, else any
     preferred name, else the first name."""
     return _display([d for d in descriptions if not is_definition(d)], locale)
 
 
-def _display(names: list[Component], locale: str) -> tuple[str | None, str | None]:
+def _display(names: Sequence[Item], locale: str) -> tuple[str | None, str | None]:
     """:func:`display` of a concept's names (its descriptions that are not definitions)."""
     active = [d for d in names if d.fields.get("active", True)]
     names = active or names
@@ -240,8 +244,8 @@ def _display(names: list[Component], locale: str) -> tuple[str | None, str | Non
 
 def concept_json(
     place: Place,
-    concept: Component,
-    descriptions: list[Component],
+    concept: Item,
+    descriptions: Sequence[Item],
     times: list[int],
     *,
     locale: str = "en",
@@ -251,8 +255,8 @@ def concept_json(
     fields = concept.fields
     version = str(times[-1]) if times else str(concept.timestamp)
     url = f"{place.url}concepts/{concept.id}/"
-    names: list[Component] = []
-    definitions: list[Component] = []
+    names: list[Item] = []
+    definitions: list[Item] = []
     for d in descriptions:
         (definitions if is_definition(d) else names).append(d)
     name, name_locale = _display(names, locale)
@@ -338,7 +342,7 @@ def _target(place: Place, fields: dict[str, Any]) -> dict[str, Any]:
 
 def mapping_json(
     place: Place,
-    mapping: Component,
+    mapping: Item,
     times: list[int],
     *,
     from_name: str | None = None,

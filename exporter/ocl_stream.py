@@ -20,7 +20,7 @@ from exporter.ocl_json import Place, concept_json, display, mapping_json
 from revisions import RevisionStore
 from revisions.components import TYPES
 from revisions.filters import Filter
-from revisions.records import Component
+from revisions.records import Component, Stored
 from revisions.visibility import View
 
 BATCH = 500
@@ -161,7 +161,7 @@ def _lookup_in_order(pairs: Iterator[tuple[str, V]]) -> Callable[[str], V | None
     return at
 
 
-def _grouped(components: Iterator[Component], field: str) -> Iterator[tuple[str, list[Component]]]:
+def _grouped(components: Iterator[Stored], field: str) -> Iterator[tuple[str, list[Stored]]]:
     """Runs of ``components`` with the same ``field``, as (that value, the run)."""
     for key, run in itertools.groupby(components, key=lambda c: c.fields[field]):
         yield key, list(run)
@@ -173,10 +173,10 @@ def view_concepts(
     """(version time, OCL JSON) of every concept the view shows, retired ones included, in
     id order: what :func:`concept_batch` gives, from three streams (the concepts, their
     descriptions by concept, the edit times) merged by id."""
-    by_concept = store.scan(view, "description", ("concept_id",))
+    by_concept = store.scan_stored(view, "description", ("concept_id",))
     descriptions = _lookup_in_order(_grouped(by_concept, "concept_id"))
     times = _lookup_in_order(store.scan_edit_times(view, CONCEPT_PARTS))
-    for concept in store.scan(view, "concept"):
+    for concept in store.scan_stored(view, "concept"):
         ctimes = times(concept.id) or [concept.timestamp]
         data = concept_json(place, concept, descriptions(concept.id) or [], ctimes, **options)
         yield ctimes[-1], data
@@ -189,7 +189,7 @@ def view_mappings(
     id order, from two streams (the mappings, their edit times); ``from_concept_name`` is
     looked up in ``names`` (concept id -> display name)."""
     times = _lookup_in_order(store.scan_edit_times(view, MAPPING_PARTS))
-    for mapping in store.scan(view, "mapping"):
+    for mapping in store.scan_stored(view, "mapping"):
         mtimes = times(mapping.id) or [mapping.timestamp]
         from_name = names.get(mapping.fields["source_id"])
         yield mtimes[-1], mapping_json(place, mapping, mtimes, from_name=from_name)

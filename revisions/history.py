@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from revisions import branches, schema
 from revisions.components import ComponentType
 from revisions.records import Commit, CommitKind, Revision
+from revisions.scan import batches
 from revisions.visibility import View, segment_params, written_in
 
 
@@ -141,8 +142,8 @@ def edit_times_in_order(
     statement = _edit_times_in_order_statement(parts, len(view.segments))
     key: str | None = None
     times: list[int] = []
-    with connection.execute(statement, segment_params(view)) as result:
-        for found, ts in result:
+    for rows in batches(connection, statement, segment_params(view)):
+        for found, ts in rows:
             if found != key:
                 if key is not None:
                     yield key, times

@@ -41,7 +41,7 @@ from revisions import db, schema
 from revisions.components import ComponentType
 from revisions.errors import InvalidRequest
 from revisions.filters import Filter
-from revisions.records import Component, Order
+from revisions.records import Component, Order, Stored
 from revisions.visibility import (
     View,
     deciding,
@@ -158,22 +158,9 @@ def component_maker(
 ) -> Callable[[Sequence[Any]], Component]:
     """:func:`to_component` for rows given as tuples of ``columns``: the positions are
     worked out once (a scan converts millions; a lookup by name costs several times more)."""
-    at = {name: i for i, name in enumerate(columns)}
-    names = ctype.field_names
-    first = at[names[0]]
-    cid, branch, start, rev, released = (
-        at[name] for name in ("component_id", "branch_id", "start_ts", "rev_id", "released")
-    )
-    if [at[name] for name in names] == list(range(first, first + len(names))):
-        last = first + len(names)  # the fields side by side (the tables' order): one slice
-
-        def content(row: Sequence[Any]) -> dict[str, Any]:
-            return dict(zip(names, row[first:last], strict=True))
-    else:
-        fields = tuple((name, at[name]) for name in names)
-
-        def content(row: Sequence[Any]) -> dict[str, Any]:
-            return {name: row[i] for name, i in fields}
+    content = _content_maker(ctype, columns)
+    names = ("component_id", "branch_id", "start_ts", "rev_id", "released")
+    cid, branch, start, rev, released = (columns.index(name) for name in names)
 
     def make(row: Sequence[Any]) -> Component:
         return _component(
@@ -181,6 +168,40 @@ def component_maker(
         )
 
     return make
+
+
+def stored_maker(ctype: ComponentType, columns: Sequence[str]) -> Callable[[Sequence[Any]], Stored]:
+    """:func:`component_maker`'s :class:`Stored` twin (no branch, no release: half the
+    time per row)."""
+    content = _content_maker(ctype, columns)
+    cid, start, rev = (columns.index(name) for name in ("component_id", "start_ts", "rev_id"))
+
+    def make(row: Sequence[Any]) -> Stored:
+        return Stored(row[cid], content(row), row[start], row[rev])
+
+    return make
+
+
+def _content_maker(
+    ctype: ComponentType, columns: Sequence[str]
+) -> Callable[[Sequence[Any]], dict[str, Any]]:
+    """A row's content (its fields by name) from tuples of ``columns``."""
+    at = {name: i for i, name in enumerate(columns)}
+    names = ctype.field_names
+    first = at[names[0]]
+    if [at[name] for name in names] == list(range(first, first + len(names))):
+        last = first + len(names)  # the fields side by side (the tables' order): one slice
+
+        def content(row: Sequence[Any]) -> dict[str, Any]:
+            return dict(zip(names, row[first:last], strict=False))  # slice: same length
+
+        return content
+    fields = tuple((name, at[name]) for name in names)
+
+    def by_name(row: Sequence[Any]) -> dict[str, Any]:
+        return {name: row[i] for name, i in fields}
+
+    return by_name
 
 
 def _component(

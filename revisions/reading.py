@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, select
 
@@ -61,6 +61,7 @@ from revisions.records import (
     ReadPoint,
     ReadRange,
     Revision,
+    Stored,
 )
 from revisions.values import storable_id
 from revisions.visibility import HeadViews, SegmentRows, View, view_of
@@ -70,6 +71,7 @@ Point = ReadPoint | ReadRange | View
 MAX_LIMIT = 10_000
 READ_WAIT_MS = 5_000  # how long a read at a past time waits for a write in flight
 _COUNT_CACHE_SIZE = 2048
+T = TypeVar("T")
 
 
 class StoreReads:
@@ -388,10 +390,26 @@ class StoreReads:
         """Every component of ``type_name`` the view shows, ordered by the columns
         ``order`` then by id, streamed from one statement (:mod:`revisions.scan`). The
         connection stays open while the iterator is read; close the iterator to end early."""
+        return self._scanned(scan.component_of, point, type_name, order)
+
+    def scan_stored(
+        self, point: Point, type_name: str, order: tuple[str, ...] = ()
+    ) -> Iterator[Stored]:
+        """:meth:`scan` as :class:`Stored` (no branch, no release: for the exports)."""
+        return self._scanned(scan.stored_of, point, type_name, order)
+
+    def _scanned(
+        self,
+        maker: Callable[[ComponentType, View], Callable[[Sequence[Any]], T]],
+        point: Point,
+        type_name: str,
+        order: tuple[str, ...],
+    ) -> Iterator[T]:
         ctype = component_type(type_name)
         view = self.view(point)
         with scan.streaming(self.engine) as connection:
-            yield from scan.components(connection, self._segment_rows, ctype, view, order)
+            make = maker(ctype, view)
+            yield from scan.made(make, connection, self._segment_rows, ctype, view, order)
 
     def edit_times(
         self, point: Point, parts: tuple[Part, ...], ids: list[str]

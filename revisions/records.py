@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from snowpath import BranchPath, PathError, parse
 
@@ -102,6 +102,17 @@ class Component:
     revision: int  # the revision row's id: changes on every edit
     released: bool = False  # a version of its branch includes this revision
     effective_time: str | None = None  # yyyyMMdd of the first version that includes it
+
+
+class Stored(NamedTuple):
+    """A component as a whole-view scan reads it for writers of its content (the exports):
+    what a :class:`Component` says but its branch and release, which cost a conversion per
+    row that such a reader never looks at."""
+
+    id: str
+    fields: dict[str, Any]
+    timestamp: int  # commit timestamp of the revision
+    revision: int  # the revision row's id
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
-"""Whole-view scans (``RevisionStore.scan``, ``scan_edit_times``): the same components,
-descriptions and edit times as pages, ``referring`` and ``edit_times`` give for the same
-view, on a chain where a child branch updates, deletes and adds over its parent's rows."""
+"""Whole-view scans (``RevisionStore.scan``, ``scan_stored``, ``scan_edit_times``): the same
+components, descriptions and edit times as pages, ``referring`` and ``edit_times`` give for
+the same view, on a chain where a child branch updates, deletes and adds over its parent's
+rows."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from revisions import ManualClock, ReadPoint, ReadRange, RevisionStore, make_engine, upgrade
 from revisions.components import TYPES
 from revisions.history import edit_times
-from revisions.records import Component, Create, Delete, Update
+from revisions.records import Component, Create, Delete, Stored, Update
 from revisions.visibility import View
 
 PARTS = ((TYPES["concept"], "component_id"), (TYPES["description"], "concept_id"))
@@ -69,6 +70,18 @@ POINTS = ["MAIN", "MAIN/task", "MAIN/task^"]
 def test_scan_shows_what_pages_show(chain: RevisionStore, path: str, type_name: str) -> None:
     view = chain.view(_point(path))
     assert list(chain.scan(view, type_name)) == _paged(chain, view, type_name)
+
+
+@pytest.mark.parametrize("path", POINTS)
+@pytest.mark.parametrize("order", [(), ("concept_id",)])
+def test_stored_are_the_scanned_components_without_branch_and_release(
+    chain: RevisionStore, path: str, order: tuple[str, ...]
+) -> None:
+    view = chain.view(_point(path))
+    stored = list(chain.scan_stored(view, "description", order))
+    scanned = chain.scan(view, "description", order)
+    assert stored == [Stored(c.id, c.fields, c.timestamp, c.revision) for c in scanned]
+    assert len(stored) >= 5
 
 
 @pytest.mark.parametrize("path", POINTS)
