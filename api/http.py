@@ -177,14 +177,19 @@ def json(data: Any, status: int = 200, headers: dict[str, str] | None = None) ->
     If-None-Match."""
     body = dumps(data)
     if request.method in ("GET", "HEAD") and status == 200:
-        media_type(("application/json",))
-        return _conditional(body, JSON, headers or {})
+        return json_body(body, headers or {})
     return Response(body, status=status, headers=headers, content_type=JSON)
+
+
+def json_body(body: bytes, headers: dict[str, str]) -> Response:
+    """:func:`json` of a GET whose body is already rendered (``api.readcache``)."""
+    media_type(("application/json",))
+    return _conditional(body, JSON, headers)
 
 
 def _conditional(body: bytes | str, content_type: str, headers: dict[str, str]) -> Response:
     tag = headers.pop("ETag", None) or _body_tag(body)
-    if (cached := not_modified(tag)) is not None:
+    if (cached := not_modified(tag, headers.get("Cache-Control"))) is not None:
         return cached
     response = Response(body, headers=headers, content_type=content_type)
     response.set_etag(tag)
@@ -252,11 +257,14 @@ def etag_for(key: str) -> str:
     return hashlib.blake2b(material.encode(), digest_size=12).hexdigest()
 
 
-def not_modified(tag: str) -> Response | None:
-    """304 when the client already has this representation."""
+def not_modified(tag: str, cache_control: str | None = None) -> Response | None:
+    """304 when the client already has this representation; with the ``Cache-Control``
+    its 200 would carry (RFC 9111 §4.3.4)."""
     if request.if_none_match.contains(tag) or request.if_none_match.star_tag:
         response = Response(status=304)
         response.set_etag(tag)
+        if cache_control is not None:
+            response.headers["Cache-Control"] = cache_control
         return response
     return None
 

@@ -20,6 +20,7 @@ from accounts.repositories import OwnerNotFound, Repository, RepositoryExists
 from accounts.store import Accounts
 from api import auth
 from api.openapi import Route
+from api.readcache import ReadCache
 from api.settings import Settings
 from exporter.jobs import Runner
 from revisions import ReadPoint, ReadRange, RevisionStore
@@ -36,6 +37,7 @@ class Services:
     settings: Settings
     routes: tuple[Route, ...]
     reserved_ids: frozenset[str]  # lower case; see api.routes.RESERVED_IDS
+    reads: ReadCache
 
 
 def services() -> Services:
@@ -75,11 +77,16 @@ def create_owned(create: Callable[[], CodeSystem], repository: Repository) -> Co
 
 def read_point(text: str) -> ReadPoint | ReadRange:
     """Any path expression, as a read point (relative paths resolved) the caller may view."""
+    return viewed_point(text)[0]
+
+
+def viewed_point(text: str) -> tuple[ReadPoint | ReadRange, bool]:
+    """:func:`read_point`, and whether anyone (anonymous too) may view it."""
     point = store().read_point(parse(text))
     store().settle(point)  # a commit in flight at its time: 503 first, as reads without rights
-    for side in (point.left, point.right) if isinstance(point, ReadRange) else (point,):
-        auth.check_branch(str(side.path), "view")
-    return point
+    sides = (point.left, point.right) if isinstance(point, ReadRange) else (point,)
+    public = [auth.check_branch(str(side.path), "view") for side in sides]
+    return point, all(public)
 
 
 def write_branch(text: str) -> str:

@@ -140,6 +140,32 @@ class StoreReads:
         with self._probing() as connection:
             return self._view(connection, point)
 
+    def current_view(self, point: ReadPoint | ReadRange) -> View:
+        """:meth:`view`, kept per read point while the store clock stands still (what a
+        path resolves to changes only in transactions that move it: ``HeadViews``), so a
+        point resolved before costs one statement, the clock's. A range is resolved anew."""
+        self._settle(point)
+        with self._probing() as connection:
+            clock = db.last_timestamp(connection)
+            cached = self._heads.get(point) if isinstance(point, ReadPoint) else None
+            if cached is not None and cached[0] == clock:
+                return cached[1]
+            view = view_of(connection, point)
+            if isinstance(point, ReadPoint) and db.last_timestamp(connection) == clock:
+                self._heads.put(point, clock, view)
+            return view
+
+    def is_final(self, point: ReadPoint | ReadRange, view: View) -> bool:
+        """Whether what ``point`` shows (resolved to ``view``) can never change, unless its
+        branch is deleted: a time this store has settled (no commit can land at or before
+        it), or the head of a version tag. Not a base point (a rebase moves it), a head, a
+        time not yet past, or a range."""
+        if not isinstance(point, ReadPoint) or point.base:
+            return False
+        if point.timestamp is None:
+            return view.tag
+        return point.timestamp <= self._settled
+
     def _view(self, connection: Connection, point: Point) -> View:
         """The view of ``point`` (settled first by the caller: see :meth:`_settle`)."""
         return point if isinstance(point, View) else view_of(connection, point)

@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 
 from accounts.store import Accounts
 from api import create_app
+from api.readcache import open_cache
 from api.settings import load
 from exporter.jobs import ThreadRunner
 from revisions import RevisionStore, make_engine
@@ -44,8 +45,9 @@ def app(built_app: Flask, store: RevisionStore, tmp_path: Path) -> Iterator[Flas
     accounts = Accounts(store.engine, store.clock)
     # The test's own data folder: exports built when a version is created land there.
     settings = load({"SNOWPATH_DATA_DIR": str(tmp_path / "data")})
+    reads = open_cache(settings, store)
     built_app.extensions["snowpath"] = replace(
-        built, store=store, accounts=accounts, runner=runner, settings=settings
+        built, store=store, accounts=accounts, runner=runner, settings=settings, reads=reads
     )
     yield built_app
     runner.shutdown()
