@@ -10,6 +10,7 @@ is the one way a request creates a code system: with its owner's record, or not 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -38,6 +39,15 @@ class Services:
     routes: tuple[Route, ...]
     reserved_ids: frozenset[str]  # lower case; see api.routes.RESERVED_IDS
     reads: ReadCache
+
+    def route(self, endpoint: str | None) -> Route | None:
+        """The route of a Flask endpoint (None: not one of the table's)."""
+        return self._by_endpoint.get(endpoint or "")
+
+    @functools.cached_property
+    def _by_endpoint(self) -> dict[str, Route]:
+        # Built once per app: a tuple hashes all its items at every lookup (0.1 ms).
+        return {route.endpoint: route for route in self.routes}
 
 
 def services() -> Services:
