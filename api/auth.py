@@ -147,7 +147,7 @@ def check_branch(path: str, action: str) -> bool:
 
     ``delete`` is ``admin`` on a code system's working branch itself, ``edit`` below it.
     """
-    governing = repositories.governing(accounts().engine, path)
+    governing = accounts().governing(path)
     if action == "delete":
         working = governing is not None and governing.working_path == path
         action = Action.ADMIN if working else Action.EDIT
