@@ -100,9 +100,10 @@ class RedisBackend:
 class ReadCache:
     """Bodies of reads by view and representation, over one backend, for one store."""
 
-    def __init__(self, backend: Backend, store: RevisionStore) -> None:
+    def __init__(self, backend: Backend, store: RevisionStore, namespace: str = "") -> None:
         self.backend = backend
         self.store = store
+        self.namespace = namespace  # keys of their own (tests: stores made alike, one folder)
 
     @functools.cached_property
     def _identity(self) -> str:
@@ -112,7 +113,7 @@ class ReadCache:
 
     def body(self, view: View, representation: str, render: Callable[[], bytes]) -> bytes:
         """The body of ``representation`` under ``view``: kept, or ``render()`` (kept then)."""
-        material = f"{self._identity}|{view.key}|{representation}".encode()
+        material = f"{self.namespace}|{self._identity}|{view.key}|{representation}".encode()
         key = hashlib.blake2b(material, digest_size=20).hexdigest()  # bounded, whatever asked
         found = self.backend.get(key)
         if found is None:

@@ -21,7 +21,7 @@ from werkzeug.test import TestResponse
 
 from accounts.repositories import Repository, add
 from api import create_app
-from api.readcache import MAX_AGE, ReadCache, RedisBackend, open_cache
+from api.readcache import MAX_AGE, DiskBackend, ReadCache, RedisBackend, open_cache
 from api.settings import load
 from exporter.jobs import ThreadRunner
 from revisions import Create, ReadPoint, RevisionStore
@@ -140,7 +140,21 @@ def other(app: Flask, store: RevisionStore, past: int) -> FlaskClient:
     second = RevisionStore(store.engine, ManualClock(store.clock.now_ms()))
     built = create_app(replace(settings, access_log=False), second, ThreadRunner(second))
     built.config["TESTING"] = True
+    first = app.extensions["snowpath"].reads
+    assert isinstance(first.backend, DiskBackend)
+    shared = ReadCache(DiskBackend(first.backend.folder), second, first.namespace)
+    built.extensions["snowpath"] = replace(built.extensions["snowpath"], reads=shared)
     return client_as(built)
+
+
+def test_a_body_kept_by_one_process_serves_another(
+    client: FlaskClient, other: FlaskClient, past: int
+) -> None:
+    for url in ("/MAIN/descriptions/d1", f"/MAIN@{past}/mappings/m1"):
+        kept = _got(other, url)
+        with component_reads() as reads:
+            _same(kept, _got(client, url))
+        assert reads == [], url
 
 
 def test_if_none_match_on_a_head_read_answers_304_without_reading_it(
