@@ -39,6 +39,7 @@ from revisions.visibility import View
 log = logging.getLogger(__name__)
 MAX_AGE = 86_400  # a day: how long a deleted branch's reads may live on in other caches
 DISK_BYTES = 256 << 20  # the embedded cache's bound (least recently stored out first)
+BUSY_SECONDS = 0.5
 REDIS_SECONDS = 7 * 86_400  # Redis entries expire; its maxmemory policy bounds it too
 
 
@@ -50,7 +51,8 @@ class Backend(Protocol):
 
 class DiskBackend:
     """A diskcache folder, opened in the process that uses it (its SQLite connections must
-    not cross a fork)."""
+    not cross a fork). Readers never wait (SQLite's WAL); a write waits at most
+    :data:`BUSY_SECONDS` for another process's, then the body is not kept."""
 
     def __init__(self, folder: Path, size_limit: int = DISK_BYTES) -> None:
         self.folder = folder
@@ -60,19 +62,22 @@ class DiskBackend:
 
     def _open(self) -> diskcache.Cache:
         if self._cache is None or self._pid != os.getpid():
-            self._cache = diskcache.Cache(str(self.folder), size_limit=self.size_limit)
+            self._cache = diskcache.Cache(
+                str(self.folder), size_limit=self.size_limit, timeout=BUSY_SECONDS
+            )
             self._pid = os.getpid()
         return self._cache
 
     def get(self, key: str) -> bytes | None:
         try:
-            return self._open().get(key, retry=True)
+            found = self._open().get(key)
         except diskcache.Timeout:
             return None
+        return found if isinstance(found, bytes) else None
 
     def put(self, key: str, body: bytes) -> None:
         try:
-            self._open().set(key, body, retry=True)
+            self._open().set(key, body)
         except diskcache.Timeout:
             log.warning("The read cache was busy; a body was not kept.")
 
