@@ -19,11 +19,11 @@ system, and so the owner, whose branches hold a branch (the rights of a native r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, RowMapping, delete, func, select
+from sqlalchemy import Connection, Engine, Row, Select, bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from accounts.schema import orgs, repositories, users
@@ -238,29 +238,43 @@ _GOVERNING = (
 )
 
 
-def _governing(row: RowMapping) -> Governing:
+def governing_of(row: Mapping[str, Any]) -> Governing:
+    """The :class:`Governing` of a row of :func:`governing_query` (or of every code system)."""
     repository = None
     if row["repo_owner_type"] is not None:
         repository = Repository(**{c.name: row[f"repo_{c.name}"] for c in R.c})
     return Governing(row["id"], row["path"], repository)
 
 
-def governing(engine: Engine, path: str) -> Governing | None:
-    """The deepest code system whose working branch is ``path`` or one of its ancestors,
-    with its owner; None when no code system's branches include ``path``."""
-    segments = path.split("/")
-    prefixes = ["/".join(segments[: n + 1]) for n in range(len(segments))]
-    query = (
-        _GOVERNING.where(branches.c.path.in_(prefixes), branches.c.deleted_ts.is_(None))
+def governing_query(depth: int) -> Select[Any]:
+    """:func:`governing`'s statement for a path of ``depth`` segments, its prefixes bound as
+    ``p0`` (the root) to ``p{depth - 1}`` (the path itself; :func:`prefixes`): one text for
+    every path of that depth, which the driver can keep prepared
+    (``accounts.store.Accounts.governing``)."""
+    bound = [bindparam(f"p{n}") for n in range(depth)]
+    return (
+        _GOVERNING.where(branches.c.path.in_(bound), branches.c.deleted_ts.is_(None))
         .order_by(func.length(branches.c.path).desc())
         .limit(1)
     )
+
+
+def prefixes(path: str) -> dict[str, str]:
+    """The bound values of :func:`governing_query` for ``path``: it and its ancestors."""
+    segments = path.split("/")
+    return {f"p{n}": "/".join(segments[: n + 1]) for n in range(len(segments))}
+
+
+def governing(engine: Engine, path: str) -> Governing | None:
+    """The deepest code system whose working branch is ``path`` or one of its ancestors,
+    with its owner; None when no code system's branches include ``path``."""
+    params = prefixes(path)
     with engine.connect() as connection:
-        row = connection.execute(query).mappings().first()
-    return None if row is None else _governing(row)
+        row = connection.execute(governing_query(len(params)), params).mappings().first()
+    return None if row is None else governing_of(row)
 
 
 def all_governing(engine: Engine) -> list[Governing]:
     """Every code system with its working branch and owner (to filter listings)."""
     with engine.connect() as connection:
-        return [_governing(row) for row in connection.execute(_GOVERNING).mappings()]
+        return [governing_of(row) for row in connection.execute(_GOVERNING).mappings()]

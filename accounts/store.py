@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, RowMapping, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from accounts import passwords
+from accounts import passwords, repositories
 from accounts import tokens as token_shape
 from accounts.errors import Duplicate, Inactive, InvalidCredentials, NotAllowed, NotFound
 from accounts.records import (
@@ -27,6 +27,7 @@ from accounts.records import (
     check_role,
     check_username,
 )
+from accounts.repositories import Governing
 from accounts.schema import memberships, orgs, tokens, users
 from revisions.clock import Clock, SystemClock
 from revisions.db import reading_engine
@@ -72,6 +73,19 @@ class Accounts:
         self.clock = clock or SystemClock()
         self._probe = reading_engine(engine, generic_plans=True)
         self._by_digest = DriverStatement(self._probe, _BY_DIGEST)
+        self._governing: dict[int, DriverStatement] = {}  # by path depth
+
+    def governing(self, path: str) -> Governing | None:
+        """:func:`accounts.repositories.governing`, through a statement prepared once per
+        path depth: it runs before every read (rights), and on PostgreSQL planning it took
+        0.6 ms against 0.07 ms of running it."""
+        params = repositories.prefixes(path)
+        statement = self._governing.get(len(params))
+        if statement is None:
+            statement = DriverStatement(self._probe, repositories.governing_query(len(params)))
+            self._governing[len(params)] = statement
+        row = statement.first(params)
+        return None if row is None else repositories.governing_of(row)
 
     # --- users -----------------------------------------------------------------------------
 

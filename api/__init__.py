@@ -14,6 +14,7 @@ from flask import Flask
 from accounts.store import Accounts
 from api import auth, errors, http, routes
 from api.access import AccessLog
+from api.readcache import open_cache
 from api.services import Services
 from api.settings import Settings, load
 from exporter import handlers  # noqa: F401 - registers the job kinds
@@ -47,7 +48,7 @@ def create_app(
     table = routes.TABLE
     accounts = Accounts(store.engine, store.clock)
     app.extensions["snowpath"] = Services(
-        store, accounts, runner, settings, table, routes.RESERVED_IDS
+        store, accounts, runner, settings, table, routes.RESERVED_IDS, open_cache(settings, store)
     )
     errors.register(app)
     app.before_request(http.guard)

@@ -141,16 +141,22 @@ def check_owner(owner_type: str, owner: str, action: str) -> None:
         raise NotFound(f"'{owner_type}' is not an owner type.")
 
 
-def check_branch(path: str, action: str) -> None:
-    """Raise unless the caller may do ``action`` on the branch ``path`` (absolute).
+def check_branch(path: str, action: str) -> bool:
+    """Raise unless the caller may do ``action`` on the branch ``path`` (absolute); whether
+    anyone, anonymous too, may view it (what a shared cache may keep: ``api.readcache``).
 
     ``delete`` is ``admin`` on a code system's working branch itself, ``edit`` below it.
     """
-    governing = repositories.governing(accounts().engine, path)
+    governing = accounts().governing(path)
     if action == "delete":
         working = governing is not None and governing.working_path == path
         action = Action.ADMIN if working else Action.EDIT
-    _check(None if governing is None else governing.repository, action, f"Branch '{path}'")
+    repository = None if governing is None else governing.repository
+    _check(repository, action, f"Branch '{path}'")
+    if repository is None:
+        return allows(_role_of(None, accounts(), None, None), Action.VIEW)
+    anonymous = _role_of(None, accounts(), repository.owner_type, repository.owner)
+    return allows(anonymous, Action.VIEW, repository.public_access)
 
 
 def visible_paths(paths: Iterable[str]) -> set[str]:

@@ -110,6 +110,13 @@ def largest_page(wanted: dict[str, Expansion]) -> int:
     return MAX_LIMIT if units == 0 else min(MAX_LIMIT, BUDGET // units)
 
 
+def by_language(wanted: dict[str, Expansion]) -> bool:
+    """Whether the expansions depend on more than the view: ``fsn()`` and ``pt()`` pick by
+    the request's languages and the code system's default one (which an edit of its
+    metadata changes), so such a read is not kept (``api.readcache``)."""
+    return bool({"fsn", "pt"} & wanted.keys())
+
+
 def expand_concepts(
     view: View, items: list[Component], rendered: list[dict[str, Any]], wanted: dict[str, Expansion]
 ) -> None:
@@ -118,7 +125,7 @@ def expand_concepts(
     ids = [item.id for item in items]
     if {"fsn", "pt", "descriptions"} & wanted.keys():
         by_concept = store().referring(view, "description", "concept_id", ids)
-        languages = wanted_languages(view) if {"fsn", "pt"} & wanted.keys() else []
+        languages = wanted_languages(view) if by_language(wanted) else []
         for item, data in zip(items, rendered, strict=True):
             found = by_concept.get(item.id, [])
             if "fsn" in wanted and (fsn := _fsn(found, languages)) is not None:

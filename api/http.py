@@ -12,7 +12,6 @@ the store cannot hold.
 from __future__ import annotations
 
 import csv
-import functools
 import hashlib
 import io
 from collections.abc import Callable
@@ -31,7 +30,6 @@ from api.errors import (
     UnsupportedMediaType,
     too_large,
 )
-from api.openapi import Route
 from api.services import Services, services
 from revisions.values import dumps, json_problems, text_problem, too_deep
 
@@ -41,7 +39,7 @@ _LIST_TYPES = ("application/json", "text/csv", "text/plain")
 
 def guard() -> None:
     """Before every view (see the module docstring): limit, media type, NUL in the URL."""
-    route = _routes(services().routes).get(request.endpoint or "")
+    route = services().route(request.endpoint)
     upload = route is not None and route.form
     limit = body_limit(services(), request.endpoint)
     request.max_content_length = limit  # werkzeug stops reading there (413), chunked too
@@ -64,7 +62,7 @@ def guard() -> None:
 def body_limit(services: Services, endpoint: str | None) -> int:
     """The most bytes a request body to ``endpoint`` may hold: uploads (form routes)
     ``SNOWPATH_MAX_UPLOAD_BYTES``, anything else ``SNOWPATH_MAX_JSON_BYTES``."""
-    route = _routes(services.routes).get(endpoint or "")
+    route = services.route(endpoint)
     upload = route is not None and route.form
     settings = services.settings
     return settings.max_upload_bytes if upload else settings.max_json_bytes
@@ -78,11 +76,6 @@ def body_limit_of(app: Flask, method: str, path: str) -> int:
     except HTTPException:
         endpoint = None
     return body_limit(app.extensions["snowpath"], endpoint)
-
-
-@functools.cache
-def _routes(routes: tuple[Route, ...]) -> dict[str, Route]:
-    return {route.endpoint: route for route in routes}
 
 
 def _text_problems(values: Any) -> list[str]:
@@ -177,14 +170,19 @@ def json(data: Any, status: int = 200, headers: dict[str, str] | None = None) ->
     If-None-Match."""
     body = dumps(data)
     if request.method in ("GET", "HEAD") and status == 200:
-        media_type(("application/json",))
-        return _conditional(body, JSON, headers or {})
+        return json_body(body, headers or {})
     return Response(body, status=status, headers=headers, content_type=JSON)
+
+
+def json_body(body: bytes, headers: dict[str, str]) -> Response:
+    """:func:`json` of a GET whose body is already rendered (``api.readcache``)."""
+    media_type(("application/json",))
+    return _conditional(body, JSON, headers)
 
 
 def _conditional(body: bytes | str, content_type: str, headers: dict[str, str]) -> Response:
     tag = headers.pop("ETag", None) or _body_tag(body)
-    if (cached := not_modified(tag)) is not None:
+    if (cached := not_modified(tag, headers.get("Cache-Control"))) is not None:
         return cached
     response = Response(body, headers=headers, content_type=content_type)
     response.set_etag(tag)
@@ -252,11 +250,14 @@ def etag_for(key: str) -> str:
     return hashlib.blake2b(material.encode(), digest_size=12).hexdigest()
 
 
-def not_modified(tag: str) -> Response | None:
-    """304 when the client already has this representation."""
+def not_modified(tag: str, cache_control: str | None = None) -> Response | None:
+    """304 when the client already has this representation; with the ``Cache-Control``
+    its 200 would carry (RFC 9111 §4.3.4)."""
     if request.if_none_match.contains(tag) or request.if_none_match.star_tag:
         response = Response(status=304)
         response.set_etag(tag)
+        if cache_control is not None:
+            response.headers["Cache-Control"] = cache_control
         return response
     return None
 

@@ -10,6 +10,7 @@ is the one way a request creates a code system: with its owner's record, or not 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from accounts.repositories import OwnerNotFound, Repository, RepositoryExists
 from accounts.store import Accounts
 from api import auth
 from api.openapi import Route
+from api.readcache import ReadCache
 from api.settings import Settings
 from exporter.jobs import Runner
 from revisions import ReadPoint, ReadRange, RevisionStore
@@ -36,6 +38,16 @@ class Services:
     settings: Settings
     routes: tuple[Route, ...]
     reserved_ids: frozenset[str]  # lower case; see api.routes.RESERVED_IDS
+    reads: ReadCache
+
+    def route(self, endpoint: str | None) -> Route | None:
+        """The route of a Flask endpoint (None: not one of the table's)."""
+        return self._by_endpoint.get(endpoint or "")
+
+    @functools.cached_property
+    def _by_endpoint(self) -> dict[str, Route]:
+        # Built once per app: a tuple hashes all its items at every lookup (0.1 ms).
+        return {route.endpoint: route for route in self.routes}
 
 
 def services() -> Services:
@@ -75,11 +87,16 @@ def create_owned(create: Callable[[], CodeSystem], repository: Repository) -> Co
 
 def read_point(text: str) -> ReadPoint | ReadRange:
     """Any path expression, as a read point (relative paths resolved) the caller may view."""
+    return viewed_point(text)[0]
+
+
+def viewed_point(text: str) -> tuple[ReadPoint | ReadRange, bool]:
+    """:func:`read_point`, and whether anyone (anonymous too) may view it."""
     point = store().read_point(parse(text))
     store().settle(point)  # a commit in flight at its time: 503 first, as reads without rights
-    for side in (point.left, point.right) if isinstance(point, ReadRange) else (point,):
-        auth.check_branch(str(side.path), "view")
-    return point
+    sides = (point.left, point.right) if isinstance(point, ReadRange) else (point,)
+    public = [auth.check_branch(str(side.path), "view") for side in sides]
+    return point, all(public)
 
 
 def write_branch(text: str) -> str:

@@ -2,12 +2,14 @@
 
 - ``SNOWPATH_DATA_DIR`` (default: the user's data folder, ``~/.local/share/snowpath`` on
   Linux, found by platformdirs when the settings are loaded; ``XDG_DATA_HOME`` is honoured):
-  folder for the embedded database, exports and uploads. The default does not depend on the
-  working directory, so ``snowpath status``, ``snowpath db upgrade``, ``snowpath serve`` and
-  ``bin/run`` see one store wherever they are run from.
+  folder for the embedded database, exports, uploads and the read cache (``read-cache``).
+  The default does not depend on the working directory, so ``snowpath status``,
+  ``snowpath db upgrade``, ``snowpath serve`` and ``bin/run`` see one store wherever they
+  are run from.
 - ``SNOWPATH_DATABASE_URL`` (default ``sqlite:///<data dir>/snowpath.db``): the store's
   SQLAlchemy URL; ``postgresql+psycopg://user@host/db`` in production.
-- ``SNOWPATH_REDIS_URL`` (default unset = embedded mode): Redis for the rq job queues.
+- ``SNOWPATH_REDIS_URL`` (default unset = embedded mode): Redis for the rq job queues and
+  the read cache shared by every process (``api.readcache``).
 - ``SNOWPATH_EXPORT_DIR`` (default ``<data dir>/exports``): where export zips are kept.
 - ``SNOWPATH_UPLOAD_DIR`` (default ``<data dir>/uploads``): where uploads wait for their import
   job (shared storage when workers run on other hosts).

@@ -171,13 +171,12 @@ def schema_is_current(engine: Engine) -> bool:
     return current == heads
 
 
+LAST_TIMESTAMP = select(schema.store_clock.c.last_ts).where(schema.store_clock.c.id == 1)
+
+
 def last_timestamp(connection: Connection) -> int:
     """The last commit timestamp handed out (it moves with every write transaction)."""
-    return int(
-        connection.execute(
-            select(schema.store_clock.c.last_ts).where(schema.store_clock.c.id == 1)
-        ).scalar_one()
-    )
+    return int(connection.execute(LAST_TIMESTAMP).scalar_one())
 
 
 def next_timestamp(connection: Connection, clock: Clock, wait_ms: int | None = None) -> int:

@@ -74,6 +74,8 @@ class View:
     releases: dict[int, tuple[tuple[int, str], ...]] = field(
         default_factory=dict, compare=False, hash=False
     )
+    # The head of a version tag: read-only, never rebased, so it moves only when deleted.
+    tag: bool = field(default=False, compare=False, hash=False)
 
     def release_of(self, branch_id: int, start_ts: int) -> str | None:
         """Effective time of the first version that includes a revision, None if unreleased."""
@@ -110,7 +112,9 @@ def view_of(connection: Connection, point: ReadPoint | ReadRange) -> View:
         raise InvalidReadPoint(
             f"Branch '{branch.path}' did not exist at {ts} (created at {branch.created_ts})."
         )
-    return resolver.view(resolver.chain(branch, ts))
+    view = resolver.view(resolver.chain(branch, ts))
+    version = branch.read_only and branch.effective_time is not None
+    return replace(view, tag=True) if version and point.timestamp is None else view
 
 
 def head_view(connection: Connection, chain: list[BranchRow]) -> View:
@@ -346,7 +350,8 @@ class SegmentRows:
 
 
 class HeadViews:
-    """Resolved head views by branch path, each with the store clock it was resolved under.
+    """Resolved views by branch path (head views) or by read point, each with the store clock
+    it was resolved under.
 
     An entry is exact while the clock reads the same: whoever uses one reads the clock in
     the same statement as the rows and resolves again when it moved. Bounded (least
@@ -356,17 +361,17 @@ class HeadViews:
     MAX = 1024
 
     def __init__(self) -> None:
-        self._views: OrderedDict[BranchPath, tuple[int, View]] = OrderedDict()
+        self._views: OrderedDict[BranchPath | ReadPoint, tuple[int, View]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, path: BranchPath) -> tuple[int, View] | None:
+    def get(self, path: BranchPath | ReadPoint) -> tuple[int, View] | None:
         with self._lock:
             entry = self._views.get(path)
             if entry is not None:
                 self._views.move_to_end(path)
             return entry
 
-    def put(self, path: BranchPath, clock: int, view: View) -> None:
+    def put(self, path: BranchPath | ReadPoint, clock: int, view: View) -> None:
         with self._lock:
             self._views[path] = (clock, view)
             self._views.move_to_end(path)

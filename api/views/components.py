@@ -12,11 +12,11 @@ from typing import Any
 from flask import Response, request
 from marshmallow import Schema
 
-from api import http, render
+from api import http, readcache, render
 from api.auth import current_author, require_user
 from api.errors import Invalid
 from api.expand import Expansion, parse_expand
-from api.expansions import expand_concepts
+from api.expansions import by_language, expand_concepts
 from api.expansions import validate as check_expansions
 from api.paging import PagingError, decode_token, encode_token, window
 from api.schemas import (
@@ -26,14 +26,15 @@ from api.schemas import (
     DescriptionIn,
     MappingIn,
 )
-from api.services import read_point, store, write_branch
+from api.services import read_point, services, store, viewed_point, write_branch
 from api.shapes import camel
 from api.sorting import SCORE, decode_key, encode_key, parse_sort
 from revisions import Create, Delete, Filter, Order, Update
 from revisions.components import TYPES
 from revisions.errors import InvalidComponent
 from revisions.registry import normalize_effective_time
-from revisions.values import text_problem
+from revisions.values import dumps, text_problem
+from revisions.visibility import View
 
 
 @dataclass(frozen=True)
@@ -343,19 +344,34 @@ def get(path: str, plural: str, component_id: str) -> Response:
     if extra:
         raise Invalid([f"Unknown parameter '{name}'." for name in sorted(extra)])
     expansions = _expansions(kind, values)
-    # One connection resolves the path and reads the component.
-    view, item = store().lookup(read_point(path), kind.type, component_id)
-    if not expansions:
-        # The tag of the representation itself: it changes only when this component does,
-        # and it is the one If-Match takes on a PUT or DELETE (docs/api.md).
-        return http.json(render.component(item))
-    # Expanded, the tag is the view's: a 304 saves the expansion reads.
-    etag = http.etag_for(view.key)
-    if (cached := http.not_modified(etag)) is not None:
-        return cached
+    point, public = viewed_point(path)
+    view = store().current_view(point)
+    language = by_language(expansions)
+    headers = {} if language else readcache.lifetime(store(), point, view, public)
+    if expansions:
+        # Expanded, the tag is the view's: a 304 saves the expansion reads.
+        headers["ETag"] = http.etag_for(view.key)
+        if (cached := http.not_modified(headers["ETag"], headers.get("Cache-Control"))) is not None:
+            return cached
+    if language:
+        return http.json_body(_rendered(view, kind, component_id, expansions), headers)
+    # Unexpanded, the tag is the body's: it changes only when this component does, and it
+    # is the one If-Match takes on a PUT or DELETE (docs/api.md). A view's bodies are kept
+    # (api.readcache), so a 304 or a 200 under a view read before reads no component.
+    representation = f"{kind.type}/{component_id}?expand={values.get('expand') or ''}"
+    body = services().reads.body(
+        view, representation, lambda: _rendered(view, kind, component_id, expansions)
+    )
+    return http.json_body(body, headers)
+
+
+def _rendered(view: View, kind: Kind, component_id: str, expansions: dict[str, Expansion]) -> bytes:
+    """The body of a GET of one component under ``view``, with its expansions."""
+    item = store().get(view, kind.type, component_id)
     rendered = [render.component(item)]
-    expand_concepts(view, [item], rendered, expansions)
-    return http.json(rendered[0], headers={"ETag": etag})
+    if expansions:
+        expand_concepts(view, [item], rendered, expansions)
+    return dumps(rendered[0])
 
 
 def _expected(path: str, kind: Kind, component_id: str) -> dict[tuple[str, str], int] | None:

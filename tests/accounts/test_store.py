@@ -177,6 +177,10 @@ def test_the_deepest_code_system_governs_a_branch(accounts: Accounts, store: Rev
     ext = repositories.governing(store.engine, f"{ext_path}/task")
     assert ext is not None
     assert (ext.codesystem_id, ext.repository) == ("EXT", None)
+    # The prepared twin the rights check uses agrees at every depth, run after run (the
+    # driver prepares a statement on its fifth run).
+    for path in ("MAIN", "MAIN/BASE", "MAIN/BASE/task/sub", f"{ext_path}/task") * 6:
+        assert accounts.governing(path) == repositories.governing(store.engine, path), path
 
 
 def test_a_repository_row_goes_with_its_code_system(

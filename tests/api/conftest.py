@@ -9,6 +9,7 @@ runner and settings, installed exactly where :func:`api.create_app` puts them.""
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -20,6 +21,7 @@ from flask.testing import FlaskClient
 
 from accounts.store import Accounts
 from api import create_app
+from api.readcache import DiskBackend, ReadCache
 from api.settings import load
 from exporter.jobs import ThreadRunner
 from revisions import RevisionStore, make_engine
@@ -37,15 +39,26 @@ def built_app() -> Flask:
     return app
 
 
+@pytest.fixture(scope="session")
+def read_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> DiskBackend:
+    """The embedded read cache every test's app shares (``api.readcache``)."""
+    return DiskBackend(tmp_path_factory.mktemp("read-cache"))
+
+
 @pytest.fixture
-def app(built_app: Flask, store: RevisionStore, tmp_path: Path) -> Iterator[Flask]:
+def app(
+    built_app: Flask, store: RevisionStore, tmp_path: Path, read_cache_folder: DiskBackend
+) -> Iterator[Flask]:
     runner = ThreadRunner(store)
     built = built_app.extensions["snowpath"]
     accounts = Accounts(store.engine, store.clock)
     # The test's own data folder: exports built when a version is created land there.
     settings = load({"SNOWPATH_DATA_DIR": str(tmp_path / "data")})
+    # One cache folder per test process (opening one costs 12-16 ms); the stores of two
+    # tests can be alike (a pinned clock, one PostgreSQL URL), so each test's keys are its own.
+    reads = ReadCache(read_cache_folder, store, namespace=uuid.uuid4().hex)
     built_app.extensions["snowpath"] = replace(
-        built, store=store, accounts=accounts, runner=runner, settings=settings
+        built, store=store, accounts=accounts, runner=runner, settings=settings, reads=reads
     )
     yield built_app
     runner.shutdown()

@@ -1,0 +1,144 @@
+"""The cache of single-component reads shared by every process (docs/api.md, "Caching").
+
+A GET resolves its path to a view (``revisions.visibility``), and a view never changes: the
+body of a component read under a view, in one representation (type, id, the ``expand``
+asked for), is the same bytes forever. Bodies are kept under that key with no
+invalidation, only a bound on their size; a commit gives the head a new view, so the next
+read misses and renders afresh. A view's branch ids and times mean nothing in another
+database, so keys start with the store's identity (its URL and the time its root branch was
+made: a database made again under the same URL gets new keys).
+
+Where: Redis when ``SNOWPATH_REDIS_URL`` is set (every process on every host); else a
+diskcache folder in the data folder (SQLite underneath, safe across the processes of
+``snowpath serve``, no server to run). A backend that fails is a miss, never an error.
+
+A read whose content can never change (``RevisionStore.is_final``: a settled time, a
+version's head) is answered with ``Cache-Control`` letting clients and proxies keep it for
+:data:`MAX_AGE` without asking again: ``public`` when anyone may view its branches,
+``private`` when a code system outsiders may not view governs one of them.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+import diskcache
+import redis
+
+from api.settings import Settings
+from revisions import ReadPoint, ReadRange, RevisionStore
+from revisions.branches import ROOT
+from revisions.visibility import View
+
+log = logging.getLogger(__name__)
+MAX_AGE = 86_400  # a day: how long a deleted branch's reads may live on in other caches
+DISK_BYTES = 256 << 20  # the embedded cache's bound (least recently stored out first)
+BUSY_SECONDS = 0.5
+REDIS_SECONDS = 7 * 86_400  # Redis entries expire; its maxmemory policy bounds it too
+
+
+class Backend(Protocol):
+    def get(self, key: str) -> bytes | None: ...
+
+    def put(self, key: str, body: bytes) -> None: ...
+
+
+class DiskBackend:
+    """A diskcache folder, opened in the process that uses it (its SQLite connections must
+    not cross a fork). Readers never wait (SQLite's WAL); a write waits at most
+    :data:`BUSY_SECONDS` for another process's, then the body is not kept."""
+
+    def __init__(self, folder: Path, size_limit: int = DISK_BYTES) -> None:
+        self.folder = folder
+        self.size_limit = size_limit
+        self._cache: diskcache.Cache | None = None
+        self._pid = 0
+
+    def _open(self) -> diskcache.Cache:
+        if self._cache is None or self._pid != os.getpid():
+            self._cache = diskcache.Cache(
+                str(self.folder), size_limit=self.size_limit, timeout=BUSY_SECONDS
+            )
+            self._pid = os.getpid()
+        return self._cache
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            found = self._open().get(key)
+        except diskcache.Timeout:
+            return None
+        return found if isinstance(found, bytes) else None
+
+    def put(self, key: str, body: bytes) -> None:
+        try:
+            self._open().set(key, body)
+        except diskcache.Timeout:
+            log.warning("The read cache was busy; a body was not kept.")
+
+
+class RedisBackend:
+    def __init__(self, url: str, prefix: str = "snowpath:read:") -> None:
+        self.client = redis.Redis.from_url(url)
+        self.prefix = prefix
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            found = self.client.get(self.prefix + key)
+        except redis.RedisError as error:
+            log.warning("The read cache is unreachable (%s); reading the store.", error)
+            return None
+        return found if isinstance(found, bytes) else None
+
+    def put(self, key: str, body: bytes) -> None:
+        try:
+            self.client.set(self.prefix + key, body, ex=REDIS_SECONDS)
+        except redis.RedisError as error:
+            log.warning("The read cache is unreachable (%s); a body was not kept.", error)
+
+
+class ReadCache:
+    """Bodies of reads by view and representation, over one backend, for one store."""
+
+    def __init__(self, backend: Backend, store: RevisionStore, namespace: str = "") -> None:
+        self.backend = backend
+        self.store = store
+        self.namespace = namespace  # keys of their own (tests: stores made alike, one folder)
+
+    @functools.cached_property
+    def _identity(self) -> str:
+        root = self.store.get_branch(ROOT).created_ts
+        material = f"{self.store.engine.url}|{root}"
+        return hashlib.blake2b(material.encode(), digest_size=8).hexdigest()
+
+    def body(self, view: View, representation: str, render: Callable[[], bytes]) -> bytes:
+        """The body of ``representation`` under ``view``: kept, or ``render()`` (kept then)."""
+        material = f"{self.namespace}|{self._identity}|{view.key}|{representation}".encode()
+        key = hashlib.blake2b(material, digest_size=20).hexdigest()  # bounded, whatever asked
+        found = self.backend.get(key)
+        if found is None:
+            found = render()
+            self.backend.put(key, found)
+        return found
+
+
+def open_cache(settings: Settings, store: RevisionStore) -> ReadCache:
+    """Redis when configured, else a folder ``read-cache`` in the data folder."""
+    if settings.redis_url is not None:
+        return ReadCache(RedisBackend(settings.redis_url), store)
+    return ReadCache(DiskBackend(settings.data_dir / "read-cache"), store)
+
+
+def lifetime(
+    store: RevisionStore, point: ReadPoint | ReadRange, view: View, public: bool
+) -> dict[str, str]:
+    """The ``Cache-Control`` header of a read of ``point``: only when it is final."""
+    if not store.is_final(point, view):
+        return {}
+    scope = "public" if public else "private"
+    return {"Cache-Control": f"{scope}, max-age={MAX_AGE}, immutable"}
