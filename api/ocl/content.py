@@ -21,12 +21,13 @@ from api.errors import Invalid
 from api.ocl import access, bodies, places
 from api.ocl.paging import page_request, respond
 from api.ocl.repo_content import since, truthy
-from api.services import store
+from api.services import services, store
 from exporter import ocl, ocl_json, ocl_stream
 from exporter.ocl_stream import Selection
 from revisions import ReadPoint
 from revisions.errors import ComponentExists, ComponentNotFound
 from revisions.records import Change, Component, Create, Delete, Update
+from revisions.values import dumps
 from revisions.visibility import View
 
 KINDS = {"concepts": "concept", "mappings": "mapping"}
@@ -98,8 +99,18 @@ def get_item(
     owner: str | None = None,
 ) -> Response:
     found = places.source(owner_type, owner, source)
-    view, component = _lookup(found, kind, item_id, version)
-    return http.json(_item(found, view, component))
+    # As a native read (api.views.components): under a view the item's JSON never changes,
+    # so it is kept in the shared read cache (api.readcache) by view, place and locale.
+    view = store().current_view(places.read_point(found, version))
+    place = found.place
+    representation = (
+        f"ocl/{place.owner_type}/{place.owner}/{place.repo_id}/{kind}/{item_id}?{found.locale}"
+    )
+
+    def rendered() -> bytes:
+        return dumps(_item(found, view, store().get(view, KINDS[kind], item_id)))
+
+    return http.json_body(services().reads.body(view, representation, rendered), {})
 
 
 def concept_mappings(
