@@ -27,7 +27,6 @@ from sqlalchemy import Connection, Engine, Row, Select, bindparam, delete, func,
 from sqlalchemy.exc import IntegrityError
 
 from accounts.schema import orgs, repositories, users
-from revisions.db import reading_engine
 from revisions.errors import Conflict, NotFound
 from revisions.registry import CodeSystem, codesystem_of
 from revisions.schema import branches, codesystems
@@ -153,24 +152,27 @@ _WITH_CODESYSTEM = (
 )
 
 
-def get_with_codesystem(
-    engine: Engine, owner_type: str, owner: str, repo_id: str, kind: str = SOURCE
-) -> tuple[Repository, CodeSystem]:
-    """:func:`get`, with the repository's code system, in one statement."""
-    query = _WITH_CODESYSTEM.where(
-        R.c.owner_type == owner_type,
-        R.c.owner == owner,
-        R.c.kind == kind,
-        R.c.repo_id == repo_id,
-    )
-    with reading_engine(engine, generic_plans=True).connect() as connection:
-        row = connection.execute(query).first()
-    if row is None:
-        get(engine, owner_type, owner, repo_id, kind)  # raises the missing one
-        raise RepositoryNotFound(f"'{owner}' has no {kind} '{repo_id}'.")  # deleted meanwhile
-    fields = row._mapping
-    codesystem = {column.name: fields[f"cs_{column.name}"] for column in codesystems.c}
-    return _repository(row), codesystem_of(codesystem, fields["path"])
+# :data:`_WITH_CODESYSTEM` of one repository, its keys bound by name (one text: kept
+# prepared by ``accounts.store.Accounts.with_codesystem``).
+WITH_CODESYSTEM = _WITH_CODESYSTEM.where(
+    R.c.owner_type == bindparam("owner_type"),
+    R.c.owner == bindparam("owner"),
+    R.c.kind == bindparam("kind"),
+    R.c.repo_id == bindparam("repo_id"),
+)
+
+
+def with_codesystem_of(row: Mapping[str, Any]) -> tuple[Repository, CodeSystem]:
+    """The repository and code system of a row of :data:`WITH_CODESYSTEM`."""
+    repository = Repository(**{column.name: row[column.name] for column in R.c})
+    codesystem = {column.name: row[f"cs_{column.name}"] for column in codesystems.c}
+    return repository, codesystem_of(codesystem, row["path"])
+
+
+def raise_missing(engine: Engine, owner_type: str, owner: str, repo_id: str, kind: str) -> None:
+    """:class:`OwnerNotFound` or :class:`RepositoryNotFound` for a lookup that found none."""
+    get(engine, owner_type, owner, repo_id, kind)  # raises the missing one
+    raise RepositoryNotFound(f"'{owner}' has no {kind} '{repo_id}'.")  # deleted meanwhile
 
 
 def exists(engine: Engine, owner_type: str, owner: str, repo_id: str, kind: str = SOURCE) -> bool:

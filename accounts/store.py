@@ -32,6 +32,7 @@ from accounts.schema import memberships, orgs, tokens, users
 from revisions.clock import Clock, SystemClock
 from revisions.db import reading_engine
 from revisions.prepared import DriverStatement
+from revisions.registry import CodeSystem
 
 _USER_COLUMNS = (
     users.c.id,
@@ -74,6 +75,7 @@ class Accounts:
         self._probe = reading_engine(engine, generic_plans=True)
         self._by_digest = DriverStatement(self._probe, _BY_DIGEST)
         self._governing: dict[int, DriverStatement] = {}  # by path depth
+        self._with_codesystem = DriverStatement(self._probe, repositories.WITH_CODESYSTEM)
 
     def governing(self, path: str) -> Governing | None:
         """:func:`accounts.repositories.governing`, through a statement prepared once per
@@ -86,6 +88,19 @@ class Accounts:
             self._governing[len(params)] = statement
         row = statement.first(params)
         return None if row is None else repositories.governing_of(row)
+
+    def with_codesystem(
+        self, owner_type: str, owner: str, repo_id: str, kind: str = repositories.SOURCE
+    ) -> tuple[repositories.Repository, CodeSystem]:
+        """The owner's repository ``repo_id`` with its code system, in one statement
+        (:data:`accounts.repositories.WITH_CODESYSTEM`) prepared once: every OCL request
+        under a repository starts with it. :class:`~accounts.repositories.OwnerNotFound` or
+        :class:`~accounts.repositories.RepositoryNotFound` when either is missing."""
+        params = {"owner_type": owner_type, "owner": owner, "repo_id": repo_id, "kind": kind}
+        row = self._with_codesystem.first(params)
+        if row is None:
+            repositories.raise_missing(self.engine, owner_type, owner, repo_id, kind)
+        return repositories.with_codesystem_of(row)
 
     # --- users -----------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from accounts import repositories
 from accounts.repositories import Repository
 from api.ocl import access
-from api.services import store
+from api.services import accounts, store
 from exporter.ocl_json import Place
 from revisions import ReadPoint
 from revisions.errors import VersionNotFound
@@ -53,9 +53,7 @@ def source(owner_type: str, name: str | None, source_id: str) -> Source:
     """The source ``source_id`` of the owner, if the caller may see it (the record's lookup
     tells an unknown owner from an unknown source)."""
     owner_type, name = owner(owner_type, name, check=False)
-    repository, codesystem = repositories.get_with_codesystem(
-        store().engine, owner_type, name, source_id
-    )
+    repository, codesystem = accounts().with_codesystem(owner_type, name, source_id)
     access.view_source(repository)
     return _source(repository, codesystem)
 
