@@ -91,7 +91,12 @@ def _same(first: TestResponse, second: TestResponse) -> None:
 def test_a_cached_read_is_byte_identical_and_reads_no_component(
     client: FlaskClient, past: int, path: str, read: str
 ) -> None:
-    url = f"/{path.replace('past', f'MAIN@{past}')}/{read}"
+    kept_twice(client, f"/{path.replace('past', f'MAIN@{past}')}/{read}")
+
+
+def kept_twice(client: FlaskClient, url: str) -> None:
+    """A first read of ``url`` renders from the store; the second is the same bytes and
+    headers and reads no component."""
     with component_reads() as uncached:
         first = _got(client, url)
     assert uncached, "the first read renders from the store"

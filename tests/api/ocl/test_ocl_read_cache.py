@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from tests.api.ocl.collecting import add_concept, concept_url
 from tests.api.ocl.conftest import SOURCE
 from tests.api.ocl.exports_helpers import make_version, settle
-from tests.api.test_read_cache import _got, _same, component_reads
+from tests.api.test_read_cache import _got, kept_twice
 
 
 @pytest.mark.parametrize("at", ["", "v1/"])
@@ -21,14 +21,7 @@ def test_an_ocl_item_read_twice_is_the_same_bytes_and_reads_no_component(
     add_concept(client, "A2")
     make_version(client)
     settle(client, f"{SOURCE}v1/export/")  # the version's export build reads components too
-    url = f"{SOURCE}{at}concepts/A2/"
-    with component_reads() as uncached:
-        first = _got(client, url)
-    assert uncached, "the first read renders from the store"
-    with component_reads() as cached:
-        second = _got(client, url)
-    assert cached == []
-    _same(first, second)
+    kept_twice(client, f"{SOURCE}{at}concepts/A2/")
 
 
 def test_an_edit_through_the_native_api_shows_in_the_next_ocl_read(
