@@ -276,7 +276,7 @@ def add(owner_type: str, collection: str, owner: str | None = None) -> Response:
         if cascade is not None and given:  # one level, as OCL's default
             more = [c for c in _cascaded(resolved, parts, cascade) if c[0] not in seen]
             seen.update(c[0] for c in more)
-            queue += [(e, p, False) for e, p in more]
+            queue[0:0] = [(e, p, False) for e, p in more]  # answered right after it
         answers.append(None)
         targets.append(_pinned(resolved) if transform == "resourceversions" else resolved)
     outcomes = iter(

@@ -121,3 +121,13 @@ def test_a_removal_without_cascade_keeps_the_mappings(mapped: FlaskClient) -> No
     _add(mapped, "?cascade=sourcemappings")
     assert mapped.delete(REFS, json={"references": [concept_url("A1")]}).status_code == 204
     assert ids(mapped.get(f"{COLLECTION}mappings/")) == ["M1", "M2"]
+
+
+def test_cascaded_references_are_answered_right_after_their_concept(mapped: FlaskClient) -> None:
+    body = {"data": {"expressions": [concept_url("A2"), concept_url("A3")]}}
+    response = mapped.put(f"{REFS}?cascade=sourcemappings", json=body)
+    assert [a["expression"] for a in response.get_json()] == [
+        concept_url("A2"),
+        f"{SOURCE}mappings/M3/",
+        concept_url("A3"),
+    ]
