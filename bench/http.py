@@ -9,7 +9,11 @@ wrk (a C load generator on loopback, ``apt-get install wrk``):
 - concept by id on ``MAIN/proj/task`` (three levels deep): requests per second with 16
   connections (target >= 1,000);
 - term search on ``MAIN/proj/task`` (``/concepts?term=…&limit=50``), one connection so each
-  request's latency is its own: median (target <= 20 ms) and 99th percentile (<= 100 ms).
+  request's latency is its own: median (target <= 20 ms) and 99th percentile (<= 100 ms);
+- issue 21's yardstick: the bare endpoint of ``bench.bare`` (Flask alone, a fixed 1 KB
+  concept) under the same server settings, right after: the concept reads' rate over its
+  (target >= 0.6), and the same reads at a past time (final: kept in the shared cache) over
+  it (target >= 0.9).
 Prints a table whose first three rows are the targets, named as in BENCHMARKS.md. Not a
 test: nothing asserts on timings.
 """
@@ -31,7 +35,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import text
 
-from bench import databases
+from bench import bare, databases
 from bench.data import TASK, Terminology
 from bench.report import Row, emit_targets, log
 from bench.session import updates
@@ -186,21 +190,78 @@ def sample_paths(url: str, data: Terminology) -> tuple[list[str], list[str]]:
     return by_id, search
 
 
+def serve_bare(workers: int) -> tuple[subprocess.Popen, str]:
+    """``bench.bare``'s endpoint under ``snowpath serve``'s settings, on a free port."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.bare", "--port", str(port), "--workers", str(workers)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}{bare.PATH}", timeout=2).status_code == 200:
+                return process, base
+        except httpx.TransportError:
+            time.sleep(0.2)
+    stop(process)
+    raise RuntimeError("the bare endpoint did not start")
+
+
+def past(paths: list[str]) -> list[str]:
+    """The same reads at a time already past (``path@T``): final, so kept and marked
+    ``Cache-Control`` (issue 21's immutable reads)."""
+    moment = int(time.time() * 1000) - 1000
+    return [p.replace(f"/{TASK}/", f"/{TASK}@{moment}/", 1) for p in paths]
+
+
 def drive(url: str, workers: int, paths: tuple[list[str], list[str]], seconds: int) -> list[Row]:
-    """Start the server, check one request of each kind, run wrk; the rows of the table."""
+    """Start the server, check one request of each kind, run wrk; then the bare endpoint
+    under the same settings (issue 21's yardstick); the rows of the table."""
     by_id, search = paths
+    immutable = past(by_id)
     process, base = serve(url, workers)
     try:
-        for path in (by_id[0], search[0]):
+        for path in (by_id[0], search[0], immutable[0]):
             assert httpx.get(base + path, timeout=30).status_code == 200, path
         wrk(base, by_id, 16, 3)  # warm-up
         lookups = wrk(base, by_id, 16, seconds)
+        wrk(base, immutable, 16, 3)
+        finals = wrk(base, immutable, 16, seconds)
         wrk(base, search, 1, 3)
         searches = wrk(base, search, 1, seconds)
         searches4 = wrk(base, search, 4, seconds)
     finally:
         stop(process)
-    return results(lookups, searches, searches4)
+    process, base = serve_bare(workers)
+    try:
+        wrk(base, [bare.PATH], 16, 3)
+        ceiling = wrk(base, [bare.PATH], 16, seconds)
+    finally:
+        stop(process)
+    return results(lookups, searches, searches4) + yardstick(lookups, finals, ceiling)
+
+
+def yardstick(lookups: dict, finals: dict, ceiling: dict) -> list[Row]:
+    """Issue 21's ratios to the bare endpoint's rate measured in the same run."""
+    by_id, final = lookups["rps"] / ceiling["rps"], finals["rps"] / ceiling["rps"]
+    return [
+        Row(
+            "HTTP concept by id / the bare endpoint, native",
+            ">= 0.6",
+            f"{by_id:.2f} ({lookups['rps']:,.0f} against {ceiling['rps']:,.0f} req/s)",
+            by_id >= 0.6,
+        ),
+        Row(
+            "immutable read (a past time, from the shared cache) / the bare endpoint",
+            ">= 0.9",
+            f"{final:.2f} ({finals['rps']:,.0f} against {ceiling['rps']:,.0f} req/s)",
+            final >= 0.9 and not finals["errors"],
+        ),
+    ]
 
 
 def results(lookups: dict, searches: dict, searches4: dict) -> list[Row]:
@@ -260,7 +321,7 @@ def main(argv: list[str] | None = None) -> None:
     print("| measure | target | measured | pass |\n|---|---|---|---|")
     for row in rows:
         print(f"| {row.name} | {row.goal} | {row.measured} | {'yes' if row.ok else 'NO'} |")
-    emit_targets(rows[:3])
+    emit_targets([*rows[:3], *rows[4:]])
 
 
 if __name__ == "__main__":
