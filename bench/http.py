@@ -130,6 +130,27 @@ def stop(process: subprocess.Popen) -> None:
         process.wait(timeout=30)
 
 
+def group_memory(pgid: int) -> dict[int, tuple[float, float]]:
+    """Each process of group ``pgid``: (resident MB now, peak resident MB)."""
+    found: dict[int, tuple[float, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(entry.name)) != pgid:
+                continue
+            status = (entry / "status").read_text()
+        except (OSError, ProcessLookupError):
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if "VmHWM" in fields:
+            found[int(entry.name)] = (
+                int(fields["VmRSS"].split()[0]) / 1024,
+                int(fields["VmHWM"].split()[0]) / 1024,
+            )
+    return found
+
+
 def wrk(base: str, paths: list[str], connections: int, seconds: int) -> dict[str, float]:
     """Run wrk over ``paths`` (picked at random); requests/s, latency percentiles, errors."""
     lines = ",\n".join(f'  "{p}"' for p in paths)
@@ -234,6 +255,7 @@ def drive(url: str, workers: int, paths: tuple[list[str], list[str]], seconds: i
         wrk(base, search, 1, 3)
         searches = wrk(base, search, 1, seconds)
         searches4 = wrk(base, search, 4, seconds)
+        memory = group_memory(process.pid)
     finally:
         stop(process)
     process, base = serve_bare(workers)
@@ -242,7 +264,11 @@ def drive(url: str, workers: int, paths: tuple[list[str], list[str]], seconds: i
         ceiling = wrk(base, [bare.PATH], 16, seconds)
     finally:
         stop(process)
-    return results(lookups, searches, searches4) + yardstick(lookups, finals, ceiling)
+    return [
+        *results(lookups, searches, searches4),
+        *yardstick(lookups, finals, ceiling),
+        worker_memory(memory),
+    ]
 
 
 def yardstick(lookups: dict, finals: dict, ceiling: dict) -> list[Row]:
@@ -262,6 +288,17 @@ def yardstick(lookups: dict, finals: dict, ceiling: dict) -> list[Row]:
             final >= 0.9 and not finals["errors"],
         ),
     ]
+
+
+def worker_memory(memory: dict[int, tuple[float, float]]) -> Row:
+    """The peak resident memory of the busiest server process (issue 21: under 200 MB)."""
+    peak = max(hwm for _, hwm in memory.values())
+    return Row(
+        "a serve worker's peak memory under the HTTP benchmark",
+        "< 200 MB",
+        f"{peak:.0f} MB (every process: " + ", ".join(f"{h:.0f}" for _, h in memory.values()) + ")",
+        peak < 200,
+    )
 
 
 def results(lookups: dict, searches: dict, searches4: dict) -> list[Row]:

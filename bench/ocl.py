@@ -20,7 +20,6 @@ wrk``).
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import tempfile
 import time
@@ -31,7 +30,7 @@ import httpx
 from bench import databases
 from bench.data import Terminology
 from bench.export import OWNER, client_for, fill, ocl_source, owner_row, version
-from bench.http import serve, stop, wrk
+from bench.http import group_memory, serve, stop, wrk
 from bench.report import Row, emit_targets, log, machine
 from revisions import RevisionStore, upgrade
 
@@ -41,27 +40,6 @@ RATIO_TARGET = 0.8
 FIRST_BYTE_TARGET_S = 1.0
 MEMORY_TARGET_MB = 300.0
 _MARKERS = (b'"type":"Concept"', b'"type":"Mapping"')
-
-
-def _group_memory(pgid: int) -> dict[int, tuple[float, float]]:
-    """Each process of group ``pgid``: (resident MB now, peak resident MB)."""
-    found: dict[int, tuple[float, float]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if os.getpgid(int(entry.name)) != pgid:
-                continue
-            status = (entry / "status").read_text()
-        except (OSError, ProcessLookupError):
-            continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        if "VmHWM" in fields:
-            found[int(entry.name)] = (
-                int(fields["VmRSS"].split()[0]) / 1024,
-                int(fields["VmHWM"].split()[0]) / 1024,
-            )
-    return found
 
 
 def _stream_version(base: str) -> dict[str, float]:
@@ -167,9 +145,9 @@ def main(argv: list[str] | None = None) -> None:
             for _ in range(args.rounds):
                 for kind, sample in paths.items():
                     rates[kind].append(wrk(base, sample, 16, args.seconds)["rps"])
-            before = _group_memory(process.pid)
+            before = group_memory(process.pid)
             streamed = _stream_version(base)
-            after = _group_memory(process.pid)
+            after = group_memory(process.pid)
         finally:
             stop(process)
     finally:
