@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import text
@@ -99,24 +100,30 @@ def serve(url: str, workers: int, code: Path | None = None) -> tuple[subprocess.
     env.pop("SNOWPATH_REDIS_URL", None)
     if code is not None:
         env["PYTHONPATH"] = str(code)
+    command = ["-m", "api.cli", "serve", "--port", str(port), "--workers", str(workers)]
+    return started(command, port, "/branches/MAIN", env=env, cwd=code)
+
+
+def started(args: list[str], port: int, probe: str, **options: Any) -> tuple[subprocess.Popen, str]:
+    """``python ARGS`` serving on ``port``, in a process group of its own; with its base URL
+    once ``probe`` answers 200 (stopped, and an error, if it does not within a minute)."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers", str(workers)],
-        env=env,
-        cwd=code,
+        [sys.executable, *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        **options,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{base}/branches/MAIN", timeout=2).status_code == 200:
+            if httpx.get(f"{base}{probe}", timeout=2).status_code == 200:
                 return process, base
         except httpx.TransportError:
             time.sleep(0.2)
     stop(process)
-    raise RuntimeError("the server did not start")
+    raise RuntimeError(f"{' '.join(args)} did not start")
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -214,22 +221,8 @@ def sample_paths(url: str, data: Terminology) -> tuple[list[str], list[str]]:
 def serve_bare(workers: int) -> tuple[subprocess.Popen, str]:
     """``bench.bare``'s endpoint under ``snowpath serve``'s settings, on a free port."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bench.bare", "--port", str(port), "--workers", str(workers)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}{bare.PATH}", timeout=2).status_code == 200:
-                return process, base
-        except httpx.TransportError:
-            time.sleep(0.2)
-    stop(process)
-    raise RuntimeError("the bare endpoint did not start")
+    command = ["-m", "bench.bare", "--port", str(port), "--workers", str(workers)]
+    return started(command, port, bare.PATH)
 
 
 def past(paths: list[str]) -> list[str]:
