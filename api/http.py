@@ -245,8 +245,14 @@ def _empty(status: int, location: str | None = None) -> Response:
 
 
 def etag_for(key: str) -> str:
-    """An entity tag for a view key and this request's representation (unquoted)."""
-    material = f"{key}|{request.full_path}|{request.headers.get('Accept', '')}"
+    """An entity tag for a view key and this request's representation (unquoted): its URL,
+    and the headers that choose it, ``Accept`` and ``Accept-Language`` (``pt()`` and
+    ``fsn()`` pick by the latter)."""
+    headers = request.headers
+    material = (
+        f"{key}|{request.full_path}|{headers.get('Accept', '')}|"
+        f"{headers.get('Accept-Language', '')}"
+    )
     return hashlib.blake2b(material.encode(), digest_size=12).hexdigest()
 
 

@@ -114,3 +114,17 @@ def test_a_code_system_names_its_description_types(client: FlaskClient) -> None:
     assert "FSN, SYNONYM, ACRONYM" in response.get_json()["violations"][0]
     update = client.put("/codesystems/SCT", json={"descriptionTypes": []})
     assert update.status_code == 400  # at least one
+
+
+def test_the_etag_of_a_pt_read_follows_accept_language(bilingual: FlaskClient) -> None:
+    url = "/CS/concepts/A?expand=pt()"
+    english = bilingual.get(url)
+    french = bilingual.get(url, headers={"Accept-Language": "fr"})
+    assert english.headers["ETag"] != french.headers["ETag"]
+    again = bilingual.get(
+        url, headers={"Accept-Language": "fr", "If-None-Match": english.headers["ETag"]}
+    )
+    assert again.status_code == 200
+    assert again.get_json()["pt"]["term"] == "Cœur"
+    same = bilingual.get(url, headers={"If-None-Match": english.headers["ETag"]})
+    assert same.status_code == 304
