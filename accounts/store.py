@@ -3,8 +3,9 @@ engine (``Accounts(engine)``). No Flask, no HTTP.
 
 Each method is one short transaction. Tokens are looked up by digest in one indexed query
 (on PostgreSQL through the store's generic-plan read pool: no planning per request), and
-nothing is cached in the process, so a token revoked (or a user retired) by any process is
-refused by every process at its next request.
+nothing about users is cached in the process, so a token revoked (or a user retired) by any
+process is refused by every process at its next request. Who governs a branch path is kept
+per process while the store's epoch stands still (``revisions.epoch``: any commit moves it).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from accounts.repositories import Governing
 from accounts.schema import memberships, orgs, tokens, users
 from revisions.clock import Clock, SystemClock
 from revisions.db import reading_engine
+from revisions.epoch import Epoch, Kept, mark
 from revisions.prepared import DriverStatement
 from revisions.registry import CodeSystem
 
@@ -69,9 +71,13 @@ class Accounts:
     """Users, tokens, organisations and memberships over ``engine`` (who owns which code
     system: ``accounts.repositories``)."""
 
-    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
+    def __init__(
+        self, engine: Engine, clock: Clock | None = None, epoch: Epoch | None = None
+    ) -> None:
         self.engine = engine
         self.clock = clock or SystemClock()
+        self.epoch = epoch  # the engine's (revisions.epoch): who governs a path is kept by it
+        self._governors: Kept[str, Governing | None] = Kept()
         self._probe = reading_engine(engine, generic_plans=True)
         self._by_digest = DriverStatement(self._probe, _BY_DIGEST)
         self._governing: dict[int, DriverStatement] = {}  # by path depth
@@ -80,7 +86,19 @@ class Accounts:
     def governing(self, path: str) -> Governing | None:
         """:func:`accounts.repositories.governing`, through a statement prepared once per
         path depth: it runs before every read (rights), and on PostgreSQL planning it took
-        0.6 ms against 0.07 ms of running it."""
+        0.6 ms against 0.07 ms of running it. With an epoch, kept per path while it stands
+        still (no statement)."""
+        if self.epoch is None:
+            return self._governing_now(path)
+        seen = mark(self.epoch)  # before the database is read: see revisions.epoch
+        kept = self._governors.get(path)
+        if kept is not None and kept[0] == seen:
+            return kept[1]
+        governing = self._governing_now(path)
+        self._governors.put(path, seen, governing)
+        return governing
+
+    def _governing_now(self, path: str) -> Governing | None:
         params = repositories.prefixes(path)
         statement = self._governing.get(len(params))
         if statement is None:

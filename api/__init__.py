@@ -20,6 +20,7 @@ from api.settings import Settings, load
 from exporter import handlers  # noqa: F401 - registers the job kinds
 from exporter.jobs import RqRunner, Runner, ThreadRunner
 from revisions import RevisionStore, make_engine
+from revisions.epoch import open_epoch
 
 
 def create_app(
@@ -35,6 +36,7 @@ def create_app(
             make_engine(settings.database_url),
             read_wait_ms=settings.read_wait_ms,
             write_wait_ms=settings.write_wait_ms,
+            epoch=open_epoch(settings.redis_url, settings.data_dir),
         )
     if runner is None:
         runner = (
@@ -46,7 +48,7 @@ def create_app(
     app.url_map.merge_slashes = False
     app.url_map.strict_slashes = False
     table = routes.TABLE
-    accounts = Accounts(store.engine, store.clock)
+    accounts = Accounts(store.engine, store.clock, store.epoch)
     app.extensions["snowpath"] = Services(
         store, accounts, runner, settings, table, routes.RESERVED_IDS, open_cache(settings, store)
     )

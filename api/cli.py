@@ -50,6 +50,7 @@ from importers.apply import apply_releases
 from importers.rf2_files import PACKAGES
 from revisions import ReadPoint, RevisionStore, make_engine, upgrade
 from revisions.db import schema_is_current
+from revisions.epoch import open_epoch
 from revisions.errors import CodeSystemNotFound, StoreError
 
 
@@ -61,6 +62,7 @@ def _store(settings: Settings) -> RevisionStore:
         make_engine(settings.database_url),
         read_wait_ms=settings.read_wait_ms,
         write_wait_ms=settings.write_wait_ms,
+        epoch=open_epoch(settings.redis_url, settings.data_dir),
     )
 
 

@@ -10,7 +10,9 @@ made: a database made again under the same URL gets new keys).
 
 Where: Redis when ``SNOWPATH_REDIS_URL`` is set (every process on every host); else a
 diskcache folder in the data folder (SQLite underneath, safe across the processes of
-``snowpath serve``, no server to run). A backend that fails is a miss, never an error.
+``snowpath serve``, no server to run). A backend that fails is a miss, never an error. In
+front of either, each process keeps the bodies it served last (:data:`NEAR_BYTES`, least
+recently used out first): the same key is the same bytes everywhere.
 
 A read whose content can never change (``RevisionStore.is_final``: a settled time, a
 version's head) is answered with ``Cache-Control`` letting clients and proxies keep it for
@@ -24,6 +26,8 @@ import functools
 import hashlib
 import logging
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
@@ -39,6 +43,7 @@ from revisions.visibility import View
 log = logging.getLogger(__name__)
 MAX_AGE = 86_400  # a day: how long a deleted branch's reads may live on in other caches
 DISK_BYTES = 256 << 20  # the embedded cache's bound (least recently stored out first)
+NEAR_BYTES = 8 << 20  # each process's own copies of the bodies it served last
 BUSY_SECONDS = 0.5
 REDIS_SECONDS = 7 * 86_400  # Redis entries expire; its maxmemory policy bounds it too
 
@@ -109,6 +114,7 @@ class ReadCache:
         self.backend = backend
         self.store = store
         self.namespace = namespace  # keys of their own (tests: stores made alike, one folder)
+        self._near = Near(NEAR_BYTES)
 
     @functools.cached_property
     def _identity(self) -> str:
@@ -120,11 +126,44 @@ class ReadCache:
         """The body of ``representation`` under ``view``: kept, or ``render()`` (kept then)."""
         material = f"{self.namespace}|{self._identity}|{view.key}|{representation}".encode()
         key = hashlib.blake2b(material, digest_size=20).hexdigest()  # bounded, whatever asked
+        found = self._near.get(key)
+        if found is not None:
+            return found
         found = self.backend.get(key)
         if found is None:
             found = render()
             self.backend.put(key, found)
+        self._near.put(key, found)
         return found
+
+
+class Near:
+    """Bodies by key in this process, at most ``limit`` bytes of them; thread-safe."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._bodies: OrderedDict[str, bytes] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            found = self._bodies.get(key)
+            if found is not None:
+                self._bodies.move_to_end(key)
+            return found
+
+    def put(self, key: str, body: bytes) -> None:
+        if len(body) > self.limit // 16:
+            return  # one large body would push out hundreds of small ones
+        with self._lock:
+            if key in self._bodies:
+                return
+            self._bodies[key] = body
+            self._bytes += len(body)
+            while self._bytes > self.limit:
+                _, dropped = self._bodies.popitem(last=False)
+                self._bytes -= len(dropped)
 
 
 def open_cache(settings: Settings, store: RevisionStore) -> ReadCache:

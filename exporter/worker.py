@@ -16,6 +16,7 @@ from rq import Queue, SimpleWorker
 
 from exporter import exports, jobs, uploads
 from revisions import RevisionStore, make_engine
+from revisions.epoch import open_epoch
 
 _store: RevisionStore | None = None
 
@@ -45,7 +46,7 @@ def work(
     """Run jobs from the queue until stopped (or until it is empty, with ``burst``)."""
     from exporter import handlers  # noqa: F401 - registers the job kinds
 
-    store = RevisionStore(make_engine(database_url))
+    store = RevisionStore(make_engine(database_url), epoch=open_epoch(redis_url))
     configure(store)
     runner = jobs.RqRunner(redis_url, queue)
     uploads.sweep_all(store, runner, upload_dir)

@@ -41,6 +41,7 @@ from revisions import (
 )
 from revisions.clock import Clock, SystemClock
 from revisions.components import TYPES, ComponentType, component_type
+from revisions.epoch import Epoch, mark, watch
 from revisions.errors import ComponentNotFound, InvalidRequest
 from revisions.filters import Filter
 from revisions.history import (
@@ -77,11 +78,20 @@ T = TypeVar("T")
 
 class StoreReads:
     def __init__(
-        self, engine: Engine, clock: Clock | None = None, *, read_wait_ms: int = READ_WAIT_MS
+        self,
+        engine: Engine,
+        clock: Clock | None = None,
+        *,
+        read_wait_ms: int = READ_WAIT_MS,
+        epoch: Epoch | None = None,
     ) -> None:
         self.engine = engine
         self.clock = clock or SystemClock()
         self.read_wait_ms = read_wait_ms
+        self.epoch = epoch  # moved by this engine's commits; read points' views kept by it
+        if epoch is not None:
+            watch(engine, epoch)
+        self._marked = HeadViews()
         self._settled = 0  # reads at or before this time are known to be final
         self._counts: OrderedDict[tuple, int] = OrderedDict()
         self._counts_lock = threading.Lock()
@@ -145,10 +155,20 @@ class StoreReads:
             return self._view(connection, point)
 
     def current_view(self, point: ReadPoint | ReadRange) -> View:
-        """:meth:`view`, kept per read point while the store clock stands still (what a
-        path resolves to changes only in transactions that move it: ``HeadViews``), so a
-        point resolved before costs one statement, the clock's. A range is resolved anew."""
+        """:meth:`view`, kept per read point while nothing commits: with an epoch
+        (``revisions.epoch``) a point resolved before costs no statement; without one, while
+        the store clock stands still (what a path resolves to changes only in transactions
+        that move it: ``HeadViews``), one statement, the clock's. A range is resolved anew."""
         self._settle(point)
+        if self.epoch is not None and isinstance(point, ReadPoint):
+            seen = mark(self.epoch)  # before the database is read: see revisions.epoch
+            kept = self._marked.get(point)
+            if kept is not None and kept[0] == seen:
+                return kept[1]
+            with self._probing() as connection:
+                view = view_of(connection, point)
+            self._marked.put(point, seen, view)
+            return view
         clock = self._clock_now()
         cached = self._heads.get(point) if isinstance(point, ReadPoint) else None
         if cached is not None and cached[0] == clock:

@@ -21,6 +21,7 @@ from revisions.bulk_changes import BulkChanges
 from revisions.clock import Clock, SystemClock
 from revisions.codesystems import CodeSystems
 from revisions.commit import check_writable
+from revisions.epoch import Epoch
 from revisions.merge import Resolution
 from revisions.reading import READ_WAIT_MS, StoreReads
 from revisions.records import Branch, Change, Commit
@@ -43,8 +44,9 @@ class RevisionStore(StoreReads):
         *,
         read_wait_ms: int = READ_WAIT_MS,
         write_wait_ms: int | None = None,
+        epoch: Epoch | None = None,
     ) -> None:
-        super().__init__(engine, clock or SystemClock(), read_wait_ms=read_wait_ms)
+        super().__init__(engine, clock or SystemClock(), read_wait_ms=read_wait_ms, epoch=epoch)
         self.write_wait_ms = write_wait_ms
         self.codesystems = CodeSystems(engine, self.clock, write_wait_ms)
 

@@ -33,7 +33,6 @@ on that condition.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -54,6 +53,7 @@ from sqlalchemy import (
 
 from revisions import branches
 from revisions.branches import BranchRow
+from revisions.epoch import Kept
 from revisions.errors import InvalidReadPoint
 from revisions.records import ReadPoint, ReadRange
 from snowpath import BranchPath
@@ -349,31 +349,10 @@ class SegmentRows:
         return view if len(kept) == len(view.segments) else replace(view, segments=kept)
 
 
-class HeadViews:
+class HeadViews(Kept[BranchPath | ReadPoint, View]):
     """Resolved views by branch path (head views) or by read point, each with the store clock
-    it was resolved under.
+    (or the epoch's mark: ``revisions.epoch``) it was resolved under.
 
     An entry is exact while the clock reads the same: whoever uses one reads the clock in
-    the same statement as the rows and resolves again when it moved. Bounded (least
-    recently used first out); thread-safe. One per store.
+    the same statement as the rows and resolves again when it moved. One per store.
     """
-
-    MAX = 1024
-
-    def __init__(self) -> None:
-        self._views: OrderedDict[BranchPath | ReadPoint, tuple[int, View]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, path: BranchPath | ReadPoint) -> tuple[int, View] | None:
-        with self._lock:
-            entry = self._views.get(path)
-            if entry is not None:
-                self._views.move_to_end(path)
-            return entry
-
-    def put(self, path: BranchPath | ReadPoint, clock: int, view: View) -> None:
-        with self._lock:
-            self._views[path] = (clock, view)
-            self._views.move_to_end(path)
-            while len(self._views) > self.MAX:
-                self._views.popitem(last=False)

@@ -343,3 +343,26 @@ def test_a_second_start_makes_no_administrator(
         answers(f"http://127.0.0.1:{port}", time.monotonic() + 60, output)
         stop(process)
     assert not any("Authorization: Token" in line for line in output.seen)
+
+
+def test_a_write_is_read_at_once_by_every_worker(serve: Serve) -> None:
+    """Two workers keep what paths resolve to while the epoch stands still
+    (``revisions.epoch``); a write through one is read through either as soon as it answered.
+    Every request is a new connection, so the two workers take turns."""
+    base, lines = serve("--workers", "2")
+    headers = {"Authorization": f"Token {printed_token(lines)}"}
+
+    def read(concept_id: str) -> httpx.Response:
+        return httpx.get(f"{base}/MAIN/concepts/{concept_id}", headers={"Connection": "close"})
+
+    for round_ in range(12):
+        concept_id = f"epoch{round_}"
+        assert all(read(concept_id).status_code == 404 for _ in range(4))  # both keep MAIN
+        created = httpx.post(f"{base}/MAIN/concepts", json={"id": concept_id}, headers=headers)
+        assert created.status_code == 201
+        assert [read(concept_id).status_code for _ in range(4)] == [200] * 4
+        changed = httpx.put(
+            f"{base}/MAIN/concepts/{concept_id}", json={"moduleId": "m"}, headers=headers
+        )
+        assert changed.status_code == 204
+        assert [read(concept_id).json().get("moduleId") for _ in range(4)] == ["m"] * 4
