@@ -41,14 +41,19 @@ def guard() -> None:
     """Before every view (see the module docstring): limit, media type, NUL in the URL."""
     route = services().route(request.endpoint)
     upload = route is not None and route.form
-    limit = body_limit(services(), request.endpoint)
-    request.max_content_length = limit  # werkzeug stops reading there (413), chunked too
-    if (request.content_length or 0) > limit:
-        raise too_large(limit)
+    environ = request.environ
+    length = environ.get("CONTENT_LENGTH")
+    if (length and length != "0") or "HTTP_TRANSFER_ENCODING" in environ:  # a body
+        limit = body_limit(services(), request.endpoint)
+        request.max_content_length = limit  # werkzeug stops reading there (413), chunked too
+        if (request.content_length or 0) > limit:
+            raise too_large(limit)
     problem = text_problem(request.path)
     problems = [f"The URL path {problem}."] if problem else []
-    problems += _text_problems(request.args)
-    problems += _text_problems({"X-Author": request.headers.get("X-Author", "")})
+    if environ.get("QUERY_STRING"):
+        problems += _text_problems(request.args)
+    if author := environ.get("HTTP_X_AUTHOR"):
+        problems += _text_problems({"X-Author": author})
     if route is not None and route.body is not None and request.method in ("POST", "PUT"):
         _media_type(upload)
         if upload:
@@ -259,7 +264,10 @@ def etag_for(key: str) -> str:
 def not_modified(tag: str, cache_control: str | None = None) -> Response | None:
     """304 when the client already has this representation; with the ``Cache-Control``
     its 200 would carry (RFC 9111 §4.3.4)."""
-    if request.if_none_match.contains(tag) or request.if_none_match.star_tag:
+    if "HTTP_IF_NONE_MATCH" not in request.environ:
+        return None  # most requests: no header to parse
+    asked = request.if_none_match
+    if asked.contains(tag) or asked.star_tag:
         response = Response(status=304)
         response.set_etag(tag)
         if cache_control is not None:

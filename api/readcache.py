@@ -28,9 +28,9 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 import diskcache
 import redis
@@ -42,9 +42,11 @@ from revisions.visibility import View
 
 log = logging.getLogger(__name__)
 MAX_AGE = 86_400  # a day: how long a deleted branch's reads may live on in other caches
+VARY = "Accept, Accept-Language"
 DISK_BYTES = 256 << 20  # the embedded cache's bound (least recently stored out first)
 NEAR_BYTES = 8 << 20  # each process's own copies of the bodies it served last
 BUSY_SECONDS = 0.5
+V = TypeVar("V")
 REDIS_SECONDS = 7 * 86_400  # Redis entries expire; its maxmemory policy bounds it too
 
 
@@ -114,7 +116,7 @@ class ReadCache:
         self.backend = backend
         self.store = store
         self.namespace = namespace  # keys of their own (tests: stores made alike, one folder)
-        self._near = Near(NEAR_BYTES)
+        self._near: Near[bytes] = Near(NEAR_BYTES)
 
     @functools.cached_property
     def _identity(self) -> str:
@@ -133,37 +135,44 @@ class ReadCache:
         if found is None:
             found = render()
             self.backend.put(key, found)
-        self._near.put(key, found)
+        self._near.put(key, found, len(found))
         return found
 
 
-class Near:
-    """Bodies by key in this process, at most ``limit`` bytes of them; thread-safe."""
+class Near(Generic[V]):
+    """Values by key in this process, at most ``limit`` bytes of them (each value's size is
+    given with it); least recently used out first; thread-safe."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self._bodies: OrderedDict[str, bytes] = OrderedDict()
+        self._values: OrderedDict[Hashable, tuple[V, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: Hashable) -> V | None:
         with self._lock:
-            found = self._bodies.get(key)
-            if found is not None:
-                self._bodies.move_to_end(key)
-            return found
+            found = self._values.get(key)
+            if found is None:
+                return None
+            self._values.move_to_end(key)
+            return found[0]
 
-    def put(self, key: str, body: bytes) -> None:
-        if len(body) > self.limit // 16:
-            return  # one large body would push out hundreds of small ones
+    def put(self, key: Hashable, value: V, size: int) -> None:
+        if size > self.limit // 16:
+            return  # one large value would push out hundreds of small ones
         with self._lock:
-            if key in self._bodies:
-                return
-            self._bodies[key] = body
-            self._bytes += len(body)
+            if key in self._values:
+                self._bytes -= self._values.pop(key)[1]
+            self._values[key] = (value, size)
+            self._bytes += size
             while self._bytes > self.limit:
-                _, dropped = self._bodies.popitem(last=False)
-                self._bytes -= len(dropped)
+                _, (_, dropped) = self._values.popitem(last=False)
+                self._bytes -= dropped
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+            self._bytes = 0
 
 
 def open_cache(settings: Settings, store: RevisionStore) -> ReadCache:
@@ -180,4 +189,5 @@ def lifetime(
     if not store.is_final(point, view):
         return {}
     scope = "public" if public else "private"
-    return {"Cache-Control": f"{scope}, max-age={MAX_AGE}, immutable"}
+    # The representation depends on these request headers: a cache keeps one per value.
+    return {"Cache-Control": f"{scope}, max-age={MAX_AGE}, immutable", "Vary": VARY}

@@ -13,6 +13,7 @@ clients froze the server (issue 16); docs/api.md, "Serving", has the measurement
 from __future__ import annotations
 
 import copy
+import gc
 import os
 import threading
 from collections.abc import Callable
@@ -69,6 +70,8 @@ class _Parser(HTTPRequestParser):
 
     def parse_header(self, header_plus: bytes) -> None:
         super().parse_header(header_plus)
+        if not self.chunked and not self.content_length:
+            return  # no body to hold (and no route to look up: a tenth of a cached read)
         self.adj = copy.copy(self.adj)  # the server's, shared by every request
         # waitress refuses a body that reaches its limit; ours accept one of exactly the limit.
         self.adj.max_request_body_size = body_limit_of(self.app, self.command, self.path) + 1
@@ -96,6 +99,9 @@ class WaitressWorker(Worker):
         threads, read_timeout = self.app.threads, self.app.read_timeout  # the Server below
         settings = self.app.settings
         _Parser.app = self.wsgi
+        # What the app holds from now on lives as long as the process: out of the collector's
+        # way, so a full collection walks only what requests make (they ran 15% slower).
+        gc.freeze()
         server = create_server(
             self.wsgi,
             sockets=[listener.sock for listener in self.sockets],

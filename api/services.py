@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 
@@ -25,6 +25,7 @@ from api.readcache import ReadCache
 from api.settings import Settings
 from exporter.jobs import Runner
 from revisions import ReadPoint, ReadRange, RevisionStore
+from revisions.epoch import Kept, mark
 from revisions.errors import InvalidRequest
 from revisions.registry import CodeSystem
 from snowpath import BranchPath, parse
@@ -39,6 +40,10 @@ class Services:
     routes: tuple[Route, ...]
     reserved_ids: frozenset[str]  # lower case; see api.routes.RESERVED_IDS
     reads: ReadCache
+    # What a path resolves to, and whether anyone may view it, by path and caller: viewed_point
+    viewed: Kept[tuple[str, int | None], tuple[ReadPoint | ReadRange, bool]] = field(
+        default_factory=Kept, compare=False, repr=False
+    )
 
     def route(self, endpoint: str | None) -> Route | None:
         """The route of a Flask endpoint (None: not one of the table's)."""
@@ -91,7 +96,26 @@ def read_point(text: str) -> ReadPoint | ReadRange:
 
 
 def viewed_point(text: str) -> tuple[ReadPoint | ReadRange, bool]:
-    """:func:`read_point`, and whether anyone (anonymous too) may view it."""
+    """:func:`read_point`, and whether anyone (anonymous too) may view it. With the store's
+    epoch (``revisions.epoch``), both are kept per path and caller while it stands still."""
+    present = services()
+    epoch = present.store.epoch
+    if epoch is None:
+        return _viewed_point(text)
+    user = auth.current_user()
+    key = (text, None if user is None else user.id)
+    seen = mark(epoch)  # before the database is read
+    kept = present.viewed.get(key)
+    if kept is not None and kept[0] == seen:
+        point, public = kept[1]
+        present.store.settle(point)  # a time not past when it was kept may be past now
+        return point, public
+    found = _viewed_point(text)
+    present.viewed.put(key, seen, found)
+    return found
+
+
+def _viewed_point(text: str) -> tuple[ReadPoint | ReadRange, bool]:
     point = store().read_point(parse(text))
     store().settle(point)  # a commit in flight at its time: 503 first, as reads without rights
     sides = (point.left, point.right) if isinstance(point, ReadRange) else (point,)

@@ -196,7 +196,9 @@ def _expansions(kind: Kind, values: dict[str, Any], page: int = 1) -> dict[str, 
     """The expansions asked for, checked against the budget for a page of ``page`` before
     anything is read (so a bad one is refused even when the page is empty)."""
     raw = values.get("expand")
-    if raw is not None and not isinstance(raw, str):
+    if raw is None:
+        return {}
+    if not isinstance(raw, str):
         raise Invalid(["'expand' must be a string."])
     expansions = parse_expand(raw)
     unknown = sorted(set(expansions) - set(kind.expansions))
@@ -339,15 +341,16 @@ def _owned(fields: dict, name: str, concept_id: str, where: str) -> bool:
 
 def get(path: str, plural: str, component_id: str) -> Response:
     kind = KINDS[plural]
-    values = _args(kind, False) if request.args else {}
+    values = _args(kind, False) if request.query_string else {}
     extra = set(values) - {"expand"}
     if extra:
         raise Invalid([f"Unknown parameter '{name}'." for name in sorted(extra)])
     expansions = _expansions(kind, values)
     point, public = viewed_point(path)
-    view = store().current_view(point)
+    reads = store()
+    view = reads.current_view(point)
     language = by_language(expansions)
-    headers = {} if language else readcache.lifetime(store(), point, view, public)
+    headers = {} if language else readcache.lifetime(reads, point, view, public)
     if expansions:
         # Expanded, the tag is the view's: a 304 saves the expansion reads.
         headers["ETag"] = http.etag_for(view.key)

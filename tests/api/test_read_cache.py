@@ -275,14 +275,14 @@ def test_the_embedded_cache_lives_in_the_data_folder(tmp_path: Path, store: Revi
 
 
 def test_each_process_keeps_the_bodies_it_served_last_within_its_bound() -> None:
-    near = Near(144)
-    near.put("a", b"a" * 8)
-    near.put("b", b"b" * 8)
+    near: Near[bytes] = Near(144)
+    near.put("a", b"a" * 8, 8)
+    near.put("b", b"b" * 8, 8)
     assert near.get("a") == b"a" * 8  # now the most recent
-    near.put("big", b"x" * 10)  # over a sixteenth of the bound: not kept
+    near.put("big", b"x" * 10, 10)  # over a sixteenth of the bound: not kept
     assert near.get("big") is None
     for key in "cdefghijklmnopqrst":
-        near.put(key, key.encode() * 8)
+        near.put(key, key.encode() * 8, 8)
     assert near.get("t") == b"t" * 8
     assert near.get("b") is None  # least recently used: out first
     assert sum(len(near.get(k) or b"") for k in "abcdefghijklmnopqrst") == 144
