@@ -41,7 +41,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 
-from revisions import schema
+from revisions import epoch, schema
 from revisions.clock import Clock
 from revisions.errors import CommitInFlight, StoreBusy
 
@@ -249,6 +249,7 @@ def settle(engine: Engine, upto: int, wait_ms: int) -> int:
     )
     try:
         with engine.begin() as connection, _bounded_wait(connection, wait_ms):
+            epoch.unseen(connection)  # what any path resolves to stays as it was
             return int(connection.execute(stmt).scalar_one())
     except OperationalError as error:
         if not _is_lock_timeout(error):

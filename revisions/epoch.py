@@ -35,15 +35,16 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Hashable
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 import redis
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 
 log = logging.getLogger(__name__)
 TRUST_S = 1.0
 SIZE = 8
 _MOVED = "snowpath.epoch.moved"  # the flag a committed transaction leaves on its connection
+_UNSEEN = "snowpath_epoch_unseen"  # the execution option of unseen()
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
@@ -121,6 +122,12 @@ def open_epoch(redis_url: str | None, data_dir: Path | None = None) -> Epoch | N
     return None if data_dir is None else FileEpoch(data_dir / "epoch")
 
 
+def unseen(connection: Connection) -> None:
+    """Say that the transaction on ``connection`` changes nothing a reader keeps (a settle
+    moves the store clock and nothing else): its commit leaves the epoch as it is."""
+    connection.execution_options(**{_UNSEEN: True})
+
+
 _watched: weakref.WeakKeyDictionary[Engine, list[Epoch]] = weakref.WeakKeyDictionary()
 _watched_lock = threading.Lock()
 
@@ -135,8 +142,9 @@ def watch(engine: Engine, epoch: Epoch) -> None:
             return
         epochs = _watched[engine] = [epoch]
 
-    def committed(connection: Any) -> None:
-        connection.info[_MOVED] = True
+    def committed(connection: Connection) -> None:
+        if not connection.get_execution_options().get(_UNSEEN, False):
+            connection.info[_MOVED] = True
 
     def after(info: dict) -> None:
         if info.pop(_MOVED, False):
