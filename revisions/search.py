@@ -260,25 +260,38 @@ def _after_prefix(word: str) -> str:
 
 def _expansions(connection: Connection, found: list[str]) -> dict[str, list[str]]:
     """Per typed word, the indexed whole words it is a prefix of; a word with more than
-    :data:`MAX_EXPANSION` of them (or one a plain tsquery word cannot spell) is left out."""
-    result = {}
-    for word in dict.fromkeys(found):
-        params = {"low": word, "high": _after_prefix(word), "most": MAX_EXPANSION + 1}
-        lexemes = list(connection.execute(_EXPANSION, params).scalars())
-        if len(lexemes) <= MAX_EXPANSION and all(_WORD.match(w) for w in lexemes):
-            result[word] = lexemes
-    return result
+    :data:`MAX_EXPANSION` of them (or one a plain tsquery word cannot spell) is left out.
+    One statement for every word of the text (a round trip per word cost a two-word
+    search a tenth of its time)."""
+    typed = list(dict.fromkeys(found))
+    params = {
+        "lows": typed,
+        "highs": [_after_prefix(word) for word in typed],
+        "most": MAX_EXPANSION + 1,
+    }
+    whole: dict[str, list[str]] = {word: [] for word in typed}
+    for position, word in connection.execute(_EXPANSION, params):
+        whole[typed[position - 1]].append(word)
+    return {
+        word: lexemes
+        for word, lexemes in whole.items()
+        if len(lexemes) <= MAX_EXPANSION and all(_WORD.match(w) for w in lexemes)
+    }
 
 
-# Up to :most distinct words from :low up to :high, one index probe each (a skip scan of
-# the words index, which holds each word once per description revision).
+# Per typed word (its position in :lows, from 1), up to :most distinct words from its low
+# up to its high, in order, one index probe each (a skip scan of the words index, which
+# holds each word once per description revision).
 _EXPANSION = text(
-    "WITH RECURSIVE found(word, n) AS ("
-    "SELECT min(word), 1 FROM description_words WHERE word >= :low AND word < :high "
-    "UNION ALL SELECT (SELECT min(w.word) FROM description_words w "
-    "WHERE w.word > f.word AND w.word < :high), f.n + 1 "
+    "WITH RECURSIVE found(i, high, word, n) AS ("
+    "SELECT t.i, t.high, (SELECT min(d.word) FROM description_words d "
+    'WHERE d.word >= t.low COLLATE "C" AND d.word < t.high COLLATE "C"), 1 '
+    "FROM unnest(CAST(:lows AS text[]), CAST(:highs AS text[])) "
+    "WITH ORDINALITY AS t(low, high, i) "
+    "UNION ALL SELECT f.i, f.high, (SELECT min(w.word) FROM description_words w "
+    'WHERE w.word > f.word AND w.word < f.high COLLATE "C"), f.n + 1 '
     "FROM found f WHERE f.word IS NOT NULL AND f.n < :most) "
-    "SELECT word FROM found WHERE word IS NOT NULL"
+    "SELECT i, word FROM found WHERE word IS NOT NULL ORDER BY i, n"
 )
 
 
