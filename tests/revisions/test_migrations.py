@@ -50,3 +50,18 @@ def test_gin_indexes_have_no_pending_list(engine: Engine) -> None:
         "ix_descriptions_term_tsv": "fastupdate=off",
         "ix_concepts_parents_gin": "fastupdate=off",
     }
+
+
+def test_the_words_table_keeps_fine_statistics_of_its_words(engine: Engine) -> None:
+    # Migration 0017: a one-word search's range of rows is estimated from 1,000 common words.
+    if engine.dialect.name != "postgresql":
+        assert "description_words" not in inspect(engine).get_table_names()
+        return
+    with engine.connect() as connection:
+        targets = dict(
+            connection.exec_driver_sql(
+                "SELECT attname, attstattarget FROM pg_attribute "
+                "WHERE attrelid = 'description_words'::regclass AND attname IN ('word', 'rank')"
+            ).all()
+        )
+    assert targets == {"word": 1000, "rank": -1}
