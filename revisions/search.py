@@ -106,11 +106,14 @@ def concept_page(
     offset: int,
     limit: int,
     segment_rows: SegmentRows,
+    built: derived.Built,
 ) -> tuple[list[Hit], int, bool]:
     """One page of the concepts matching ``text`` that pass ``concept_filter``, best first
-    after the (score, id) key ``after``, skipping ``offset``: (hits, total, more follow)."""
+    after the (score, id) key ``after``, skipping ``offset``: (hits, total, more follow).
+    ``segment_rows`` and ``built`` are the store's memories of which segments hold
+    descriptions and of the words table being built."""
     described = segment_rows.with_rows(connection, view, DESCRIPTION.table)
-    found = _params(connection, described, text)
+    found = _params(connection, described, text, built)
     if found is None:
         return [], 0, False
     params, shape = found
@@ -166,9 +169,12 @@ def _filtered_hits(
     return hits
 
 
-def _params(connection: Connection, view: View, text: str) -> tuple[dict[str, Any], str] | None:
+def _params(
+    connection: Connection, view: View, text: str, built: derived.Built
+) -> tuple[dict[str, Any], str] | None:
     """The values the search statements bind and the statements' shape (``WORDS``: the
-    words table, else the dialect's full-text index); None when nothing can match."""
+    words table, else the dialect's full-text index); None when nothing can match (``view``:
+    the segments that hold descriptions)."""
     found = words(text)
     if not found:
         raise InvalidRequest("A term search needs at least one letter or digit.")
@@ -177,7 +183,9 @@ def _params(connection: Connection, view: View, text: str) -> tuple[dict[str, An
     dialect = connection.dialect.name
     norm = " ".join(found)  # the text as the ranking compares it
     params = {**segment_params(view), "norm": norm, "norm_length": len(norm)}
-    with_words = dialect == "postgresql" and not derived.is_pending(connection, derived.WORDS)
+    with_words = dialect == "postgresql" and not built.is_pending(
+        connection, derived.WORDS, source_has_rows=True
+    )
     if with_words and len(found) == 1:
         params.update(word_from=norm, word_to=_after_prefix(norm))
         return params, WORDS
