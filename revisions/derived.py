@@ -27,6 +27,10 @@ The contract:
   have kept. A failure rolls that structure back and leaves its row, so a later
   :func:`derive` (the next bulk load, ``snowpath db upgrade``) builds it again; searches
   stay exact meanwhile.
+- Only a load into an empty source table marks a structure pending, and revision rows are
+  never deleted: once a structure has been seen built while its source held rows, it is
+  never pending again. :class:`Built` remembers that per store, so a search asks the
+  database only until then (a round trip per search otherwise).
 """
 
 from __future__ import annotations
@@ -107,6 +111,25 @@ def is_pending(connection: Connection, name: str) -> bool:
         return False
     query = select(exists().where(pending_derivations.c.name == name))
     return bool(connection.execute(query).scalar())
+
+
+class Built:
+    """The structures a store has seen built while their source table held rows: they stay
+    built (see the module's contract), so :meth:`is_pending` stops asking about them. One
+    per store (a database's state); thread-safe (a set only ever added to)."""
+
+    def __init__(self) -> None:
+        self._built: set[str] = set()
+
+    def is_pending(self, connection: Connection, name: str, *, source_has_rows: bool) -> bool:
+        """:func:`is_pending`, remembered once the answer is final: not pending, and the
+        caller knows ``name``'s source table holds rows."""
+        if name in self._built:
+            return False
+        pending = is_pending(connection, name)
+        if not pending and source_has_rows:
+            self._built.add(name)
+        return pending
 
 
 def derive(engine: Engine) -> list[str]:

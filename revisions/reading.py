@@ -29,6 +29,7 @@ from sqlalchemy import Connection, Engine, select
 from revisions import (
     branches,
     db,
+    derived,
     expressions,
     hierarchy,
     merge,
@@ -96,6 +97,7 @@ class StoreReads:
         self._counts: OrderedDict[tuple, int] = OrderedDict()
         self._counts_lock = threading.Lock()
         self._segment_rows = SegmentRows()
+        self._built = derived.Built()
         self._heads = HeadViews()
         self._reader = db.reading_engine(engine)
         self._prepared_reader = db.reading_engine(engine, generic_plans=True)
@@ -369,6 +371,7 @@ class StoreReads:
                 offset=offset,
                 limit=limit,
                 segment_rows=self._segment_rows,
+                built=self._built,
             )
         # The concepts by id: an index probe, on the generic-plan pool.
         found = self.get_many(view, "concept", [h.concept_id for h in chosen])

@@ -269,3 +269,35 @@ def test_db_upgrade_builds_what_a_load_left_pending(
     assert words_table_difference(pg_store) == []
     again = CliRunner().invoke(main, ["db", "upgrade"])
     assert "Built" not in again.output
+
+
+def mark_words_pending(store: RevisionStore) -> None:
+    """What a first load's transaction records (the store can only do it on an empty table)."""
+    with store.engine.begin() as connection:
+        derived.mark_pending(connection, derived.WORDS, 1)
+
+
+@pytest.mark.postgres
+def test_built_remembers_words_seen_built_over_rows(pg_store: RevisionStore) -> None:
+    built = derived.Built()
+    with pg_store.engine.connect() as connection:
+        assert not built.is_pending(connection, derived.WORDS, source_has_rows=True)
+    mark_words_pending(pg_store)  # cannot happen now: the source table holds rows
+    with pg_store.engine.connect() as connection:
+        assert derived.is_pending(connection, derived.WORDS)
+        assert not built.is_pending(connection, derived.WORDS, source_has_rows=True)
+
+
+@pytest.mark.postgres
+def test_built_asks_again_while_the_source_is_empty_or_the_words_pending(
+    pg_store: RevisionStore,
+) -> None:
+    built = derived.Built()
+    with pg_store.engine.connect() as connection:
+        assert not built.is_pending(connection, derived.WORDS, source_has_rows=False)
+    mark_words_pending(pg_store)  # a first load into the empty table
+    with pg_store.engine.connect() as connection:
+        assert built.is_pending(connection, derived.WORDS, source_has_rows=True)
+    pg_store.derive()
+    with pg_store.engine.connect() as connection:
+        assert not built.is_pending(connection, derived.WORDS, source_has_rows=True)

@@ -16,6 +16,12 @@ def include_name(name: str | None, type_: str, parents: dict) -> bool:
     return not (name or "").startswith(UNMODELLED_PREFIXES)
 
 
+def pairs(engine: Engine, sql: str) -> dict:
+    """A catalog query's two columns as a dict."""
+    with engine.connect() as connection:
+        return dict(connection.exec_driver_sql(sql).all())
+
+
 def test_there_is_a_single_head() -> None:
     heads = ScriptDirectory.from_config(alembic_config()).get_heads()
     assert len(heads) == 1
@@ -39,14 +45,25 @@ def test_gin_indexes_have_no_pending_list(engine: Engine) -> None:
     if engine.dialect.name != "postgresql":
         assert "descriptions_fts" in inspect(engine).get_table_names()
         return
-    with engine.connect() as connection:
-        options = dict(
-            connection.exec_driver_sql(
-                "SELECT c.relname, array_to_string(c.reloptions, ',') FROM pg_class c "
-                "JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'gin'"
-            ).all()
-        )
+    options = pairs(
+        engine,
+        "SELECT c.relname, array_to_string(c.reloptions, ',') FROM pg_class c "
+        "JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'gin'",
+    )
     assert options == {
         "ix_descriptions_term_tsv": "fastupdate=off",
         "ix_concepts_parents_gin": "fastupdate=off",
     }
+
+
+def test_the_words_table_keeps_fine_statistics_of_its_words(engine: Engine) -> None:
+    # Migration 0017: a one-word search's range of rows is estimated from 1,000 common words.
+    if engine.dialect.name != "postgresql":
+        assert "description_words" not in inspect(engine).get_table_names()
+        return
+    targets = pairs(
+        engine,
+        "SELECT attname, attstattarget FROM pg_attribute "
+        "WHERE attrelid = 'description_words'::regclass AND attname IN ('word', 'rank')",
+    )
+    assert targets == {"word": 1000, "rank": -1}

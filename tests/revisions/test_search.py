@@ -165,6 +165,27 @@ def test_concept_search_with_a_prefix_of_many_words(store: RevisionStore) -> Non
     assert [c.id for c in store.search_concepts(MAIN, "word thi")[0]] == ["c"]
 
 
+def test_concept_search_expands_every_word_of_a_text_alike(store: RevisionStore) -> None:
+    # Each typed word stands for its own whole words (one statement expands them all on
+    # PostgreSQL); a word typed twice counts once.
+    store.commit(
+        "MAIN",
+        "u",
+        "c",
+        [
+            *(concept(cid) for cid in "abcd"),
+            description("da", "a", "Mitral valve of heart"),
+            description("db", "b", "Valvular heartburn"),
+            description("dc", "c", "Heart valve"),
+            description("dd", "d", "Heart murmur"),
+        ],
+    )
+    items, total, _ = store.search_concepts(MAIN, "hea val hea")
+    assert ([c.id for c in items], total) == (["c", "b", "a"], 3)
+    assert [c.id for c in store.search_concepts(MAIN, "valv heartb")[0]] == ["b"]
+    assert store.search_concepts(MAIN, "heart valvz") == ([], 0, None)
+
+
 def test_concept_search_finds_words_of_every_write_path(store: RevisionStore) -> None:
     store.bulk_load(
         "MAIN",
