@@ -42,7 +42,7 @@ class DriverStatement:
             raise ValueError("an expanding parameter is rendered anew at every execution")
         self._engine = engine
         self._compiled = compiled
-        self._sql = str(compiled)
+        self.sql = str(compiled)  # the text the driver runs
         self._order = tuple(compiled.positiontup or ()) if compiled.positional else None
         binds = {name: bind.type for bind, name in compiled.bind_names.items()}
         self._binds = {
@@ -90,7 +90,7 @@ class DriverStatement:
         try:
             cursor = raw.cursor()
             try:
-                cursor.execute(self._sql, args)
+                cursor.execute(self.sql, args)
                 if not self._processors:
                     self._learn(cursor.description)
                 return fetch(cursor)
