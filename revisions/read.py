@@ -312,9 +312,7 @@ def page_in(
     connection with :func:`page`."""
     if not view.segments or limit <= 0:
         return [], None
-    if view.exclude or filter_.effective_time is not None:
-        return None
-    if _streams(driver.dialect, filter_, order, limit):
+    if _built_per_view(view, filter_) or _streams(driver.dialect, filter_, order, limit):
         return None
     after_blank = order is not None and after is not None and after[0] is None
     shape = (after is not None, order, after_blank)
@@ -474,13 +472,19 @@ def _page_statement(
     after_blank: bool = False,
 ) -> Any:
     shape = (has_after, order, after_blank)
-    if view.exclude or filter_.effective_time is not None:
+    if _built_per_view(view, filter_):
         predicates = filter_.predicates(ctype, view, dialect)
         excluded = not_excluded(ctype.table, view)
         if excluded is not None:
             predicates.append(excluded)
         return _build_page(ctype, len(view.segments), shape, predicates, dialect)
     return _cached_page(ctype, len(view.segments), shape, filter_, dialect)
+
+
+def _built_per_view(view: View, filter_: Filter) -> bool:
+    """Whether a page's statement holds the view's own values (a range's left side, the
+    releases an effective-time filter names), so it is built for each read."""
+    return bool(view.exclude) or filter_.effective_time is not None
 
 
 @functools.lru_cache(maxsize=512)

@@ -7,8 +7,10 @@ already resolved :class:`View`; what a read point sees is decided by
 :mod:`revisions.visibility` alone, and the SQL of each read shape lives in
 :mod:`revisions.read`, :mod:`revisions.search`, :mod:`revisions.hierarchy` and
 :mod:`revisions.history`. Reads run on autocommit pools of their own
-(:func:`revisions.db.reading_engine`); a view never changes, so exact totals are cached per
-view and filter, and head views are kept while the store clock stands still.
+(:func:`revisions.db.reading_engine`), those by id and pages of an already resolved view
+through the driver (:mod:`revisions.prepared`, no SQLAlchemy connection); a view never
+changes, so exact totals are cached per view and filter, and head views are kept while the
+store clock stands still.
 
 A read at a past time ``T`` gives the same answer before, during and after any commit: before
 resolving its view it is *settled* (:func:`revisions.db.settle`), which waits, at most
