@@ -1,9 +1,11 @@
-"""Revision store benchmark: ``python -m bench.store [--backend B] [--scale S] [--database-url U]``.
+"""Revision store benchmark: ``python -m bench.store [--backend B] [--scale S] [--database-url U]
+[--database NAME]``.
 
 Builds the synthetic terminology of :mod:`bench.data` in a database of its own (PostgreSQL:
-database ``snowpath_bench``, dropped and recreated on the server of ``--database-url``, no
-other database touched; SQLite: a file under ``var/bench/``), migrates it, gives it history
-(20 commits on MAIN, ``MAIN/proj`` with 1% changed, ``MAIN/proj/task`` with 0.1% more, some
+database ``snowpath_bench``, or ``--database NAME`` (starting ``snowpath_``) so that two runs
+can share a server, dropped and recreated on the server of ``--database-url``, no other
+database touched; SQLite: a file under ``var/bench/``), migrates it, gives it history (20
+commits on MAIN, ``MAIN/proj`` with 1% changed, ``MAIN/proj/task`` with 0.1% more, some
 deleted) and times the store against its targets, printing one Markdown table with
 PostgreSQL's and SQLite's figures side by side (``--sqlite-scale`` runs SQLite at another
 scale; the column header says which), then the targets alone, named as in BENCHMARKS.md.
@@ -61,7 +63,7 @@ def run_backend(backend: str, scale: float, args: argparse.Namespace) -> Run:
     log(f"{backend}: scale {scale}")
     data = Terminology(scale, args.seed)
     if backend == "postgres":
-        engine, server = databases.fresh_postgres(args.database_url, PG_DATABASE)
+        engine, server = databases.fresh_postgres(args.database_url, args.database)
     else:
         engine, server = databases.fresh_sqlite()
     run = Run(backend, scale, server=server)
@@ -71,10 +73,17 @@ def run_backend(backend: str, scale: float, args: argparse.Namespace) -> Run:
         engine.dispose()
         if not args.keep:
             if backend == "postgres":
-                databases.drop_postgres(args.database_url, PG_DATABASE)
+                databases.drop_postgres(args.database_url, args.database)
             else:
                 databases.remove_sqlite()
     return run
+
+
+def bench_database(name: str) -> str:
+    """``--database``: a name starting ``snowpath_``, so that no other database is dropped."""
+    if not name.startswith("snowpath_"):
+        raise argparse.ArgumentTypeError(f"{name!r} does not start with snowpath_")
+    return name
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -87,7 +96,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--database-url",
         default=databases.DEFAULT_SERVER,
-        help=f"a PostgreSQL server URL; only database {PG_DATABASE} is used",
+        help="a PostgreSQL server URL; only database --database is used",
+    )
+    parser.add_argument(
+        "--database",
+        type=bench_database,
+        default=PG_DATABASE,
+        help=f"the PostgreSQL database to build, then drop (default {PG_DATABASE})",
     )
     parser.add_argument("--seed", type=int, default=20240131)
     parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")

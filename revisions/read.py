@@ -41,6 +41,7 @@ from revisions import db, schema
 from revisions.components import ComponentType
 from revisions.errors import InvalidRequest
 from revisions.filters import Filter
+from revisions.prepared import DriverStatements
 from revisions.records import Component, Order, Stored
 from revisions.visibility import (
     View,
@@ -50,6 +51,7 @@ from revisions.visibility import (
     not_excluded,
     segment_params,
     shallowest,
+    shallowest_of,
     valid_in,
 )
 
@@ -63,17 +65,17 @@ def _by_ids_statement(
     """Rows of given ids valid in each of ``segments`` segments, tagged with their depth.
 
     Built once per shape; branch ids, times and ids are bound at execution, which spares
-    the construction and compilation cost on the hottest path (get by id). On PostgreSQL
-    the ids travel as one array, so the SQL text never changes and the server can keep
-    the statement prepared. Elsewhere they are an expanding ``IN`` list (``ids``), or with
-    ``single`` one bound id (``id``): SQLAlchemy renders an expanding list anew at every
-    execution (a read by id on SQLite went from 2.12x to 1.90x the unversioned baseline).
+    the construction and compilation cost on the hottest path (get by id). With ``single``
+    one bound id (``id``). Otherwise on PostgreSQL the ids travel as one array, so the SQL
+    text never changes and the server can keep the statement prepared; elsewhere they are
+    an expanding ``IN`` list (``ids``), which SQLAlchemy renders anew at every execution (a
+    read by id on SQLite went from 2.12x to 1.90x the unversioned baseline with ``single``).
     """
     table = ctype.table
-    if dialect == "postgresql":
-        matches = table.c.component_id == any_(bindparam("ids", type_=ARRAY(String)))
-    elif single:
+    if single:
         matches = table.c.component_id == bindparam("id")
+    elif dialect == "postgresql":
+        matches = table.c.component_id == any_(bindparam("ids", type_=ARRAY(String)))
     else:
         matches = table.c.component_id.in_(bindparam("ids", expanding=True))
     parts = [
@@ -108,10 +110,7 @@ def lookup(
     dialect = connection.dialect.name
     stmt = _lookup_statement(ctype, len(view.segments), dialect)
     params = segment_params(view)
-    if dialect == "postgresql":
-        params["ids"] = [component_id]
-    else:
-        params["id"] = component_id
+    params["id"] = component_id
     clock, best = 0, None
     for row in connection.execute(stmt, params).mappings():
         clock = row["clock_ts"]
@@ -120,6 +119,28 @@ def lookup(
     if best is None or not _shows(view, best):
         return clock, None
     return clock, to_component(ctype, view, best)
+
+
+def lookup_in(
+    driver: DriverStatements, ctype: ComponentType, view: View, component_id: str
+) -> Component | None:
+    """The component the view shows under this id (None if none): :func:`lookup` without
+    the clock, one statement run through the driver (:mod:`revisions.prepared`)."""
+    if not view.segments:
+        return None
+    prepared = driver(_by_ids_statement(ctype, len(view.segments), driver.dialect, single=True))
+    assert prepared is not None  # no expanding parameter: one bound id
+    params = segment_params(view)
+    params["id"] = component_id
+    rows = prepared.rows(params)
+    if not rows:
+        return None
+    columns = prepared.keys
+    best = shallowest_of(rows, columns.index("depth"))
+    deleted, branch, start = (columns.index(n) for n in ("deleted", "branch_id", "start_ts"))
+    if best[deleted] or is_excluded(view, best[branch], best[start]):
+        return None
+    return component_maker(ctype, view, columns)(best)
 
 
 def visible_rows(
@@ -266,27 +287,65 @@ def page(
     continue from (None when nothing follows)."""
     if not view.segments or limit <= 0:
         return [], None
-    if _streams(connection, filter_, order, limit):
+    dialect = connection.dialect.name
+    if _streams(dialect, filter_, order, limit):
         return _streamed_page(connection, ctype, view, after, limit)
     after_blank = order is not None and after is not None and after[0] is None
-    stmt = _page_statement(
-        ctype, view, filter_, connection.dialect.name, after is not None, order, after_blank
-    )
+    stmt = _page_statement(ctype, view, filter_, dialect, after is not None, order, after_blank)
+    rows = connection.execute(stmt, _page_params(view, after, limit, order)).mappings().all()
+    items = [to_component(ctype, view, row) for row in rows[:limit]]
+    return items, _next_key(items, len(rows) > limit, order)
+
+
+def page_in(
+    driver: DriverStatements,
+    ctype: ComponentType,
+    view: View,
+    filter_: Filter,
+    after: Any,
+    limit: int,
+    order: Order | None = None,
+) -> tuple[list[Component], Any] | None:
+    """:func:`page` through the driver (:mod:`revisions.prepared`), for the pages whose
+    statement is built once per shape; None for the others (ranges, filters on release,
+    an ``IN`` list of ids, SQLite's streamed pages): the caller reads those through a
+    connection with :func:`page`."""
+    if not view.segments or limit <= 0:
+        return [], None
+    if _built_per_view(view, filter_) or _streams(driver.dialect, filter_, order, limit):
+        return None
+    after_blank = order is not None and after is not None and after[0] is None
+    shape = (after is not None, order, after_blank)
+    prepared = driver(_cached_page(ctype, len(view.segments), shape, filter_, driver.dialect))
+    if prepared is None:
+        return None
+    rows = prepared.rows(_page_params(view, after, limit, order))
+    make = component_maker(ctype, view, prepared.keys)
+    items = [make(row) for row in rows[:limit]]
+    return items, _next_key(items, len(rows) > limit, order)
+
+
+def _page_params(view: View, after: Any, limit: int, order: Order | None) -> dict[str, Any]:
+    """A page statement's bound values: the view's segments, one row past ``limit`` (to
+    know whether more follow), and the key to continue after."""
     params = segment_params(view)
     params["limit"] = limit + 1
     if after is not None and order is None:
         params["after"] = after
     elif after is not None:
         params["after_value"], params["after_id"] = after
-    rows = connection.execute(stmt, params).mappings().all()
-    items = [to_component(ctype, view, row) for row in rows[:limit]]
-    if len(rows) <= limit:
-        return items, None
+    return params
+
+
+def _next_key(items: list[Component], more: bool, order: Order | None) -> Any:
+    """The key a page's next one continues after: None when nothing follows."""
+    if not more:
+        return None
     last = items[-1]
-    return items, (last.id if order is None else (last.fields[order.field], last.id))
+    return last.id if order is None else (last.fields[order.field], last.id)
 
 
-def _streams(connection: Connection, filter_: Filter, order: Order | None, limit: int) -> bool:
+def _streams(dialect: str, filter_: Filter, order: Order | None, limit: int) -> bool:
     """Whether a page is read as one stream of every segment's rows (:func:`_streamed_page`):
     on SQLite, in id order, unfiltered, up to :data:`STREAMED_MOST` items. A filter needs the
     per-segment scans, which test it in SQL; PostgreSQL's driver fetches a whole result, so
@@ -294,10 +353,7 @@ def _streams(connection: Connection, filter_: Filter, order: Order | None, limit
     Python, cost more than the scans' probes (10,000 concepts: 308 ms against 263 ms; 1,000:
     15 ms against 21 ms; 200: 1.4 ms against 6.0 ms)."""
     return (
-        connection.dialect.name == "sqlite"
-        and order is None
-        and limit <= STREAMED_MOST
-        and filter_ == _NO_FILTER
+        dialect == "sqlite" and order is None and limit <= STREAMED_MOST and filter_ == _NO_FILTER
     )
 
 
@@ -416,13 +472,19 @@ def _page_statement(
     after_blank: bool = False,
 ) -> Any:
     shape = (has_after, order, after_blank)
-    if view.exclude or filter_.effective_time is not None:
+    if _built_per_view(view, filter_):
         predicates = filter_.predicates(ctype, view, dialect)
         excluded = not_excluded(ctype.table, view)
         if excluded is not None:
             predicates.append(excluded)
         return _build_page(ctype, len(view.segments), shape, predicates, dialect)
     return _cached_page(ctype, len(view.segments), shape, filter_, dialect)
+
+
+def _built_per_view(view: View, filter_: Filter) -> bool:
+    """Whether a page's statement holds the view's own values (a range's left side, the
+    releases an effective-time filter names), so it is built for each read."""
+    return bool(view.exclude) or filter_.effective_time is not None
 
 
 @functools.lru_cache(maxsize=512)

@@ -7,8 +7,10 @@ already resolved :class:`View`; what a read point sees is decided by
 :mod:`revisions.visibility` alone, and the SQL of each read shape lives in
 :mod:`revisions.read`, :mod:`revisions.search`, :mod:`revisions.hierarchy` and
 :mod:`revisions.history`. Reads run on autocommit pools of their own
-(:func:`revisions.db.reading_engine`); a view never changes, so exact totals are cached per
-view and filter, and head views are kept while the store clock stands still.
+(:func:`revisions.db.reading_engine`), those by id and pages of an already resolved view
+through the driver (:mod:`revisions.prepared`, no SQLAlchemy connection); a view never
+changes, so exact totals are cached per view and filter, and head views are kept while the
+store clock stands still.
 
 A read at a past time ``T`` gives the same answer before, during and after any commit: before
 resolving its view it is *settled* (:func:`revisions.db.settle`), which waits, at most
@@ -53,7 +55,7 @@ from revisions.history import (
     edit_times,
     edit_times_in_order,
 )
-from revisions.prepared import DriverStatement
+from revisions.prepared import DriverStatement, DriverStatements
 from revisions.records import (
     Branch,
     Commit,
@@ -102,6 +104,8 @@ class StoreReads:
         self._reader = db.reading_engine(engine)
         self._prepared_reader = db.reading_engine(engine, generic_plans=True)
         self._clock_row = DriverStatement(self._prepared_reader, db.LAST_TIMESTAMP)
+        # Reads by id and pages of a resolved view: through the driver, on the same pool.
+        self._driver = DriverStatements(self._prepared_reader)
 
     def reading(self) -> Connection:
         """A connection for reads (no transaction); use it as a context manager."""
@@ -239,11 +243,16 @@ class StoreReads:
         """
         ctype = component_type(type_name)
         self._settle(point)
-        with self._probing() as connection:
-            if not storable_id(component_id):  # nothing stored has it (PostgreSQL: an error)
-                view, found = self._view(connection, point), None
-            else:
-                view, found = self._lookup(connection, ctype, point, component_id)
+        if isinstance(point, View):  # resolved: one statement, through the driver
+            view, found = point, None
+            if storable_id(component_id):  # else nothing stored has it (PostgreSQL: an error)
+                found = read.lookup_in(self._driver, ctype, point, component_id)
+        else:
+            with self._probing() as connection:
+                if not storable_id(component_id):
+                    view, found = self._view(connection, point), None
+                else:
+                    view, found = self._lookup(connection, ctype, point, component_id)
         if found is None:
             raise ComponentNotFound(
                 f"{type_name.capitalize()} '{component_id}' does not exist at this path."
@@ -251,12 +260,14 @@ class StoreReads:
         return view, found
 
     def _lookup(
-        self, connection: Connection, ctype: ComponentType, point: Point, component_id: str
+        self,
+        connection: Connection,
+        ctype: ComponentType,
+        point: ReadPoint | ReadRange,
+        component_id: str,
     ) -> tuple[View, Component | None]:
         """A head read reuses the view it resolved last time while the clock the read
         returns has not moved: one statement instead of two."""
-        if isinstance(point, View):
-            return point, read.lookup(connection, ctype, point, component_id)[1]
         if not (isinstance(point, ReadPoint) and point.timestamp is None and not point.base):
             view = self._view(connection, point)
             return view, read.lookup(connection, ctype, view, component_id)[1]
@@ -300,13 +311,19 @@ class StoreReads:
         read.check_order(ctype, order)
         filter_ = filter_ or Filter()
         self._settle(point)
-        with self._probing() as connection:
-            view = self._view(connection, point)
-            items, next_after = (
-                ([], after)
-                if limit == 0
-                else read.page(connection, ctype, view, filter_, after, limit, order)
-            )
+        driven = None
+        if isinstance(point, View) and limit:  # resolved: through the driver if it can
+            driven = read.page_in(self._driver, ctype, point, filter_, after, limit, order)
+        if driven is not None:
+            view, (items, next_after) = point, driven
+        else:
+            with self._probing() as connection:
+                view = self._view(connection, point)
+                items, next_after = (
+                    ([], after)
+                    if limit == 0
+                    else read.page(connection, ctype, view, filter_, after, limit, order)
+                )
         return Page(items, self.count(view, type_name, filter_), next_after)
 
     def count(self, point: Point, type_name: str, filter_: Filter | None = None) -> int:

@@ -19,6 +19,7 @@ view is a cache key and an ETag.
 Every statement that reads a view applies this rule through the SQL blocks below and
 nowhere else: :func:`valid_in` (rows of a segment valid at its time), :func:`not_decided_above`
 (not decided by a shallower segment; :func:`shallowest` is its twin for rows already read,
+:func:`shallowest_of` for one component's rows as tuples,
 :func:`deciding` for a stream of every segment's rows in id order),
 :func:`not_excluded` (not seen by a range's left side), :func:`written_in` (every revision a
 segment has shown) and :func:`changed_between` (what may differ between two views). Reads by
@@ -33,8 +34,9 @@ on that condition.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -249,6 +251,12 @@ def shallowest(current: Mapping[str, Any] | None, row: Mapping[str, Any]) -> boo
     """Whether ``row`` decides over ``current`` (rows tagged with their segment's
     ``depth``): the shallower segment does, the Python twin of :func:`not_decided_above`."""
     return current is None or row["depth"] < current["depth"]
+
+
+def shallowest_of(rows: Sequence[Sequence[Any]], depth: int) -> Sequence[Any]:
+    """The deciding one of a component's rows given as tuples whose position ``depth``
+    holds the segment's depth: :func:`shallowest` over tuples (one read by id's rows)."""
+    return min(rows, key=itemgetter(depth))
 
 
 def deciding(rows: Iterable[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from flask import Flask
@@ -27,6 +28,7 @@ from exporter.jobs import ThreadRunner
 from revisions import Create, ReadPoint, RevisionStore
 from revisions.clock import ManualClock
 from revisions.components import TYPES
+from revisions.prepared import DriverStatement
 from tests.api.helpers import branch, concept, description, error, mapping, update
 from tests.clients import accounts_of, client_as
 from tests.services import reachable_redis
@@ -60,7 +62,9 @@ def past(client: FlaskClient, store: RevisionStore, clock: ManualClock) -> int:
 
 @contextmanager
 def component_reads() -> Iterator[list[str]]:
-    """The SQL statements that read a component table, while the block runs."""
+    """The SQL statements that read a component table, while the block runs: through
+    SQLAlchemy, or through the driver (``revisions.prepared``, which SQLAlchemy's events
+    do not see)."""
     tables = tuple(f" {ctype.table.name}" for ctype in TYPES.values())
     seen: list[str] = []
 
@@ -68,9 +72,20 @@ def component_reads() -> Iterator[list[str]]:
         if any(table in statement for table in tables):
             seen.append(statement)
 
+    def recorded(method: Any) -> Any:
+        def run(statement: DriverStatement, params: Any) -> Any:
+            record(None, None, statement.sql)
+            return method(statement, params)
+
+        return run
+
     event.listen(Engine, "before_cursor_execute", record)
     try:
-        yield seen
+        with (
+            patch.object(DriverStatement, "rows", recorded(DriverStatement.rows)),
+            patch.object(DriverStatement, "first", recorded(DriverStatement.first)),
+        ):
+            yield seen
     finally:
         event.remove(Engine, "before_cursor_execute", record)
 

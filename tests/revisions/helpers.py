@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import text
 
 from revisions import Create, Delete, ReadPoint, RevisionStore, Update
+from revisions.filters import Filter
+from revisions.records import Order
 
 
 def concept(cid: str, **fields: Any) -> Create:
@@ -153,3 +155,24 @@ def edges_table_difference(store: RevisionStore) -> list[tuple]:
     missing = sorted((Counter(derived) - Counter(found)).elements(), key=repr)
     extra = sorted((Counter(found) - Counter(derived)).elements(), key=repr)
     return [("missing", *row) for row in missing] + [("extra", *row) for row in extra]
+
+
+def paged(
+    store: RevisionStore,
+    point: object,
+    type_name: str,
+    limit: int,
+    filter_: Filter | None = None,
+    order: Order | None = None,
+) -> list:
+    """Every component at ``point`` (that ``filter_`` matches, in ``order``), read
+    ``limit`` at a time."""
+    found, after = [], None
+    while True:
+        page = store.page(point, type_name, filter_, after=after, limit=limit, order=order)  # type: ignore[arg-type]
+        assert len(page.items) <= limit
+        found += page.items
+        if page.next_after is None:
+            return found
+        assert page.items, "an empty page that promises more"
+        after = page.next_after

@@ -22,7 +22,7 @@ from revisions import ManualClock, ReadPoint, RevisionStore, make_engine
 from revisions.components import TYPES
 from revisions.read import _stream_statement
 from revisions.visibility import deciding
-from tests.revisions.helpers import change, concept, delete, ids
+from tests.revisions.helpers import change, concept, delete, ids, paged
 from tests.revisions.random_content import CONCEPTS, DESCRIPTIONS, MAPPINGS, Content
 
 POOLS = {"concept": CONCEPTS, "description": DESCRIPTIONS, "mapping": MAPPINGS}
@@ -39,19 +39,6 @@ def sqlite_store(
     store.initialize()
     yield store
     engine.dispose()
-
-
-def paged(store: RevisionStore, point: object, type_name: str, limit: int) -> list:
-    """Every component at ``point``, read ``limit`` at a time."""
-    found, after = [], None
-    while True:
-        page = store.page(point, type_name, after=after, limit=limit)  # type: ignore[arg-type]
-        assert len(page.items) <= limit
-        found += page.items
-        if page.next_after is None:
-            return found
-        assert page.items, "an empty page that promises more"
-        after = page.next_after
 
 
 @pytest.mark.parametrize("seed", range(4))
