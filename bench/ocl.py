@@ -5,7 +5,9 @@ source ``/orgs/BENCH/sources/BIG/`` with a released version ``v1``:
 - **concept by id**: the same 2,000 random concepts read through the OCL API
   (``…/sources/BIG/concepts/<id>/``) and the native API (``/<branch>/concepts/<id>``),
   anonymously, over HTTP from ``snowpath serve`` with wrk (16 connections), the two taking
-  turns for ``--rounds`` rounds: OCL's rate over native's, at least 0.8;
+  turns for ``--rounds`` rounds: OCL's rate over native's, at least 0.8; then issue 21's
+  yardstick, ``bench.bare``'s Flask-alone endpoint under the same server settings, right
+  after (as ``bench.http`` does): the OCL reads' rate over its, at least 0.6;
 - **a version GET with ``limit=0``** (``…/BIG/v1/?includeConcepts=true&includeMappings=true
   &limit=0``), read over loopback: time to the first byte (at most 1 s), the whole time, its
   size and the objects counted in it, and the peak resident memory (``VmHWM``) of every
@@ -27,16 +29,17 @@ from pathlib import Path
 
 import httpx
 
-from bench import databases
+from bench import bare, databases
 from bench.data import Terminology
 from bench.export import OWNER, client_for, fill, ocl_source, owner_row, version
-from bench.http import group_memory, serve, stop, wrk
+from bench.http import group_memory, serve, serve_bare, stop, wrk
 from bench.report import Row, emit_targets, log, machine
 from revisions import RevisionStore, upgrade
 
 DATABASE = "snowpath_bench_ocl"
 SOURCE = "BIG"
 RATIO_TARGET = 0.8
+BARE_TARGET = 0.6
 FIRST_BYTE_TARGET_S = 1.0
 MEMORY_TARGET_MB = 300.0
 _MARKERS = (b'"type":"Concept"', b'"type":"Mapping"')
@@ -77,9 +80,10 @@ def _stream_version(base: str) -> dict[str, float]:
 def targets(
     ratios: list[float], rates: dict[str, list[float]], streamed: dict[str, float], peak: float
 ) -> list[Row]:
-    """The three rows of BENCHMARKS.md: the rate ratio (every round at the goal), the first
-    byte and the peak memory of the version GET."""
+    """The four rows of BENCHMARKS.md: the rate ratio (every round at the goal), the OCL
+    reads against the bare endpoint, the first byte and the peak memory of the version GET."""
     first_byte = streamed["first_byte_s"]
+    ocl, ceiling = sum(rates["OCL"]) / len(rates["OCL"]), sum(rates["bare"]) / len(rates["bare"])
     return [
         Row(
             "OCL concept by id: rate through the OCL API / the native API's, the same "
@@ -89,6 +93,12 @@ def targets(
             + f" (OCL {', '.join(f'{r:,.0f}' for r in rates['OCL'])} req/s, native "
             + f"{', '.join(f'{r:,.0f}' for r in rates['native'])} req/s)",
             min(ratios) >= RATIO_TARGET,
+        ),
+        Row(
+            "HTTP concept by id / the bare endpoint, OCL",
+            f">= {BARE_TARGET}",
+            f"{ocl / ceiling:.2f} ({ocl:,.0f} against {ceiling:,.0f} req/s)",
+            ocl / ceiling >= BARE_TARGET,
         ),
         Row(
             "OCL version GET `limit=0`: first byte",
@@ -150,10 +160,18 @@ def main(argv: list[str] | None = None) -> None:
             after = group_memory(process.pid)
         finally:
             stop(process)
+        process, base = serve_bare(args.workers)
+        try:
+            wrk(base, [bare.PATH], 16, 3)
+            rates["bare"] = [
+                wrk(base, [bare.PATH], 16, args.seconds)["rps"] for _ in range(args.rounds)
+            ]
+        finally:
+            stop(process)
     finally:
         engine.dispose()
         databases.drop_postgres(args.server_url, DATABASE)
-    ratios = [o / n for o, n in zip(rates["OCL"], rates["native"], strict=True)]
+    ratios = [o / n for o, n in zip(rates["OCL"], rates["native"], strict=True)]  # same turns
     peak = max(hwm for _, hwm in after.values())
     print(f"\nOCL benchmark, scale {args.scale}, {server_name}, {args.workers} server processes")
     print(*machine(), sep="\n")
@@ -183,6 +201,12 @@ def main(argv: list[str] | None = None) -> None:
         f"| version GET limit=0, whole | - | {streamed['total_s']:.1f} s, "
         f"{streamed['mb']:.0f} MB, {streamed['concepts']:,.0f} concepts, "
         f"{streamed['mappings']:,.0f} mappings |"
+    )
+    print(
+        "| concept by id, OCL / the bare endpoint (Flask alone, the same server settings, "
+        f"right after) | ≥ {BARE_TARGET} | "
+        + ", ".join(f"{r:,.0f}" for r in rates["bare"])
+        + " req/s (bare) |"
     )
     emit_targets(targets(ratios, rates, streamed, peak))
 
