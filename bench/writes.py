@@ -29,6 +29,8 @@ from revisions.components import TYPES, ComponentType
 from revisions.visibility import Segment
 
 BIG_MERGE = 10_000
+# The bulk load's rate over COPY alone's (issue 21; issue 2 asked 0.455).
+RATIO_GOAL = 0.8
 
 
 @dataclass(frozen=True)
@@ -84,18 +86,23 @@ def load(s: Session) -> None:
 
 
 def _derive(s: Session, loading: float) -> None:
-    """The content is committed and readable; the search words follow (revisions.derived)."""
+    """The content is committed and readable; the search tables follow (revisions.derived):
+    from the load's start until they are built is the time to searchable (issue 21)."""
     started = time.perf_counter()
     built = s.store.derive()
     derive = time.perf_counter() - started
     searchable = loading + derive
     s.add(
-        "… then the search words derived (not in the rate above)",
+        "… then the search tables derived (not in the rate above)",
         "",
-        f"{derive:.1f} s; load to searchable {searchable:.1f} s "
-        f"({s.data.sizes.total / searchable:,.0f}/s)"
-        if built
-        else "nothing deferred",
+        f"{derive:.1f} s ({', '.join(built)})" if built else "nothing deferred",
+    )
+    s.add(
+        "bulk load: start to searchable",
+        "≤ 12 s (issue 21)",
+        f"{searchable:.1f} s ({s.data.sizes.total / searchable:,.0f} components/s)",
+        searchable <= 12,
+        target=True,
     )
 
 
@@ -103,11 +110,12 @@ def copy_reference(s: Session, descriptions: list[tuple[str, dict[str, Any]]], r
     """The issue's yardstick for the load, measured on this machine: ``COPY`` alone of the
     descriptions' rows, as the loader writes them, into a plain table with the
     revision columns, a primary key and one unique index, maintained row by row
-    (PostgreSQL only). The target's 100,000/s is 45.5% of the 220,000/s the issue
-    measured so; the ratio makes runs on faster or slower VMs comparable."""
+    (PostgreSQL only). Issue 2's 100,000/s was 45.5% of the 220,000/s it measured so;
+    issue 21 asks :data:`RATIO_GOAL`. The ratio makes runs on faster or slower VMs
+    comparable."""
     alone = "… COPY alone, the descriptions into an indexed table (220,000/s in the issue)"
     ratio = "bulk load / COPY alone"
-    goal = "≥ 0.455 (100,000 / 220,000)"
+    goal = "≥ 0.8 (issue 21; issue 2: 0.455, 100,000 / 220,000)"
     if s.engine.dialect.name != "postgresql":
         s.add(alone, "", "PostgreSQL only")
         s.add(ratio, goal, "PostgreSQL only", target=True)
@@ -115,13 +123,7 @@ def copy_reference(s: Session, descriptions: list[tuple[str, dict[str, Any]]], r
     count, elapsed = copy_alone(s.engine, TYPES["description"], descriptions)
     reference = count / elapsed
     s.add(alone, "", f"{reference:,.0f}/s ({count:,} in {elapsed:.1f} s)")
-    s.add(
-        ratio,
-        goal,
-        f"{rate / reference:.3f}",
-        rate / reference >= 100_000 / 220_000,
-        target=True,
-    )
+    s.add(ratio, goal, f"{rate / reference:.3f}", rate / reference >= RATIO_GOAL, target=True)
 
 
 def copy_alone(
