@@ -4,8 +4,9 @@ engine (``Accounts(engine)``). No Flask, no HTTP.
 Each method is one short transaction. Tokens are looked up by digest in one indexed query
 (on PostgreSQL through the store's generic-plan read pool: no planning per request), and
 nothing about users is cached in the process, so a token revoked (or a user retired) by any
-process is refused by every process at its next request. Who governs a branch path is kept
-per process while the store's epoch stands still (``revisions.epoch``: any commit moves it).
+process is refused by every process at its next request. Who governs a branch path, and a
+repository with its code system, are kept per process while the store's epoch stands still
+(``revisions.epoch``: any commit moves it).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from accounts.records import (
     check_role,
     check_username,
 )
-from accounts.repositories import Governing
+from accounts.repositories import Governing, Repository
 from accounts.schema import memberships, orgs, tokens, users
 from revisions.clock import Clock, SystemClock
 from revisions.db import reading_engine
@@ -78,6 +79,7 @@ class Accounts:
         self.clock = clock or SystemClock()
         self.epoch = epoch  # the engine's (revisions.epoch): who governs a path is kept by it
         self._governors: Kept[str, Governing | None] = Kept()
+        self._sources: Kept[tuple[str, str, str, str], tuple[Repository, CodeSystem]] = Kept()
         self._probe = reading_engine(engine, generic_plans=True)
         self._by_digest = DriverStatement(self._probe, _BY_DIGEST)
         self._governing: dict[int, DriverStatement] = {}  # by path depth
@@ -113,12 +115,21 @@ class Accounts:
         """The owner's repository ``repo_id`` with its code system, in one statement
         (:data:`accounts.repositories.WITH_CODESYSTEM`) prepared once: every OCL request
         under a repository starts with it. :class:`~accounts.repositories.OwnerNotFound` or
-        :class:`~accounts.repositories.RepositoryNotFound` when either is missing."""
+        :class:`~accounts.repositories.RepositoryNotFound` when either is missing. With an
+        epoch, kept per name while it stands still (no statement)."""
+        key = (owner_type, owner, repo_id, kind)
+        seen = None if self.epoch is None else mark(self.epoch)  # before the database is read
+        kept = None if seen is None else self._sources.get(key)
+        if kept is not None and kept[0] == seen:
+            return kept[1]
         params = {"owner_type": owner_type, "owner": owner, "repo_id": repo_id, "kind": kind}
         row = self._with_codesystem.first(params)
         if row is None:
             repositories.raise_missing(self.engine, owner_type, owner, repo_id, kind)
-        return repositories.with_codesystem_of(row)
+        found = repositories.with_codesystem_of(row)
+        if seen is not None:
+            self._sources.put(key, seen, found)
+        return found
 
     # --- users -----------------------------------------------------------------------------
 

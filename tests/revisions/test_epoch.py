@@ -16,6 +16,7 @@ import pytest
 import redis
 from sqlalchemy import Engine, text
 
+from accounts.repositories import Repository, add, update
 from accounts.store import Accounts
 from revisions import ManualClock, ReadPoint, RevisionStore, make_engine
 from revisions import epoch as epochs
@@ -210,3 +211,22 @@ def test_an_unreachable_redis_epoch_never_repeats_a_value() -> None:
     epoch = RedisEpoch("redis://127.0.0.1:1/0")  # nothing listens on port 1
     assert epoch.value() != epoch.value()
     epoch.move()  # logged, not raised
+
+
+def test_a_repository_and_its_code_system_follow_another_process(
+    engines: Callable[[], Engine], clock: ManualClock, tmp_path: Path
+) -> None:
+    writer, reader = stores(engines, clock, tmp_path)
+    writer_accounts = Accounts(writer.engine, writer.clock, writer.epoch)
+    accounts = Accounts(reader.engine, reader.clock, reader.epoch)
+    writer_accounts.create_user("mia")
+    writer_accounts.create_org("ORG", "Org", "mia")
+    writer.codesystems.create("CS", "cs")
+    add(writer.engine, Repository("CS", "orgs", "ORG", "CS"))
+    repository, codesystem = accounts.with_codesystem("orgs", "ORG", "CS")
+    assert accounts.with_codesystem("orgs", "ORG", "CS")[1] is codesystem  # kept
+    writer.codesystems.update("CS", title="renamed")
+    assert accounts.with_codesystem("orgs", "ORG", "CS")[1].title == "renamed"
+    update(writer.engine, "CS", public_access="None")
+    assert accounts.with_codesystem("orgs", "ORG", "CS")[0].public_access == "None"
+    assert repository.public_access != "None"
