@@ -2,14 +2,17 @@
 
 - ``SNOWPATH_DATA_DIR`` (default: the user's data folder, ``~/.local/share/snowpath`` on
   Linux, found by platformdirs when the settings are loaded; ``XDG_DATA_HOME`` is honoured):
-  folder for the embedded database, exports, uploads and the read cache (``read-cache``).
+  folder for the embedded database, exports, uploads, the read cache (``read-cache``) and,
+  without Redis, the epoch (``epoch``: ``revisions.epoch``). Every process that writes one
+  database shares its data folder or its Redis, or its writes reach the others' kept
+  reads only within a second.
   The default does not depend on the working directory, so ``snowpath status``,
   ``snowpath db upgrade``, ``snowpath serve`` and ``bin/run`` see one store wherever they
   are run from.
 - ``SNOWPATH_DATABASE_URL`` (default ``sqlite:///<data dir>/snowpath.db``): the store's
   SQLAlchemy URL; ``postgresql+psycopg://user@host/db`` in production.
-- ``SNOWPATH_REDIS_URL`` (default unset = embedded mode): Redis for the rq job queues and
-  the read cache shared by every process (``api.readcache``).
+- ``SNOWPATH_REDIS_URL`` (default unset = embedded mode): Redis for the rq job queues, the
+  read cache shared by every process (``api.readcache``) and the epoch.
 - ``SNOWPATH_EXPORT_DIR`` (default ``<data dir>/exports``): where export zips are kept.
 - ``SNOWPATH_UPLOAD_DIR`` (default ``<data dir>/uploads``): where uploads wait for their import
   job (shared storage when workers run on other hosts).
