@@ -1,13 +1,17 @@
-"""Final reads answered from each process's memory, in front of the app (docs/api.md,
-"Caching"): what a caching proxy in front of Snowpath would do, without the proxy.
+"""Final reads answered from each process's memory, in front of the app (docs/api.md, "The
+read cache and ``Cache-Control``"): what a caching proxy in front of Snowpath would do,
+without the proxy.
 
 A response the app marked ``Cache-Control: public, …, immutable`` (a read that can never
 change and that anyone may view: ``api.readcache.lifetime``) is kept, whole, under its
 request: method ``GET``, path and query, and the headers it varies by (``Accept``,
 ``Accept-Language``, OCL's ``Compress``, ``Host``). The same request is then answered with
-the same status, headers and bytes without running the app, while the store's epoch reads the same
-(``revisions.epoch``): any commit anywhere, a branch deleted or a repository made private
-too, drops every kept response at once.
+the same status, headers and bytes without running the app, while the store's epoch reads
+the same (``revisions.epoch``): any commit anywhere, a branch deleted or a repository made private
+too, drops every kept response at once. The epoch's value alone is compared, without the
+second a :func:`revisions.epoch.mark` adds: a writer that shares no epoch (a misconfigured
+deployment, docs/api.md) is not seen here within a second but at the next commit that
+moves it; a final read's content never changes, only who may see it.
 
 Only plain anonymous reads are kept and served: a request with ``Authorization``, a
 cookie, a conditional or ``Range`` header, ``X-Author``, or a body goes to the app, which

@@ -124,13 +124,19 @@ def test_each_language_and_media_type_is_kept_apart(made: tuple) -> None:
     assert served.calls == 3
 
 
-def test_a_private_or_failed_read_is_not_kept(made: tuple) -> None:
-    app, served, past = made
+def owned(app: Flask, public_access: str) -> RevisionStore:
+    """Code system CS made the repository of org ORG (its admin: mia); the app's store."""
     accounts = accounts_of(app)
     accounts.create_user("mia")
     accounts.create_org("ORG", "Org", "mia")
     store = app.extensions["snowpath"].store
-    add(store.engine, Repository("CS", "orgs", "ORG", "CS", public_access="None"))
+    add(store.engine, Repository("CS", "orgs", "ORG", "CS", public_access=public_access))
+    return store
+
+
+def test_a_private_or_failed_read_is_not_kept(made: tuple) -> None:
+    app, served, past = made
+    owned(app, "None")
     member = client_as(app, "mia", staff=False)
     url = f"/MAIN/CS@{past}/concepts/c1"
     assert "private" in member.get(url).headers["Cache-Control"]
@@ -141,11 +147,7 @@ def test_a_private_or_failed_read_is_not_kept(made: tuple) -> None:
 
 def test_a_repository_made_private_is_no_longer_served_from_memory(made: tuple) -> None:
     app, served, past = made
-    accounts = accounts_of(app)
-    accounts.create_user("mia")
-    accounts.create_org("ORG", "Org", "mia")
-    store = app.extensions["snowpath"].store
-    add(store.engine, Repository("CS", "orgs", "ORG", "CS", public_access="View"))
+    store = owned(app, "View")
     url = f"/MAIN/CS@{past}/concepts/c1"
     first = get(app, url)
     same(first, get(app, url))
