@@ -6,9 +6,10 @@ governs a branch) are trusted while it stands still (docs/revision-store.md, "Th
 SQLAlchemy's ``commit`` event marks the connection, and the connection's next ``begin`` or
 its return to the pool moves the epoch. Both come after the database committed and before
 the ``with engine.begin()`` block that committed returns, so once a write has answered, no
-process sharing the epoch serves what it replaced. A reader takes :meth:`Epoch.mark` before
-it reads the database and keeps what it read under that mark: a write landing in between
-changes the mark, so the next reader reads again.
+process sharing the epoch serves what it replaced. A reader takes a :func:`mark` before it
+reads the database and keeps what it read under that mark (:class:`Kept`): a write landing
+in between changes the mark, so the next reader reads again. A transaction that changes
+nothing a reader keeps (a settle) says so with :func:`unseen` and leaves the epoch as it is.
 
 Where the epoch lives (:func:`open_epoch`):
 

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from accounts.schema import metadata
 from revisions import ManualClock, RevisionStore, make_engine, upgrade
+from revisions.epoch import FileEpoch
 from revisions.schema import POSTGRES_DERIVED_TABLES
 from tests import services
 
@@ -87,17 +88,24 @@ def clock() -> ManualClock:
     return ManualClock(1_600_000_000_000)
 
 
+@pytest.fixture(scope="session")
+def epoch(tmp_path_factory: pytest.TempPathFactory) -> FileEpoch:
+    """The epoch every test's store moves and reads (``revisions.epoch``), as ``snowpath
+    serve`` gives its stores one: the API tests run the path that serves."""
+    return FileEpoch(tmp_path_factory.mktemp("epoch") / "epoch")
+
+
 @pytest.fixture
-def store(engine: Engine, clock: ManualClock) -> RevisionStore:
-    store = RevisionStore(engine, clock)
+def store(engine: Engine, clock: ManualClock, epoch: FileEpoch) -> RevisionStore:
+    store = RevisionStore(engine, clock, epoch=epoch)
     store.initialize()
     return store
 
 
 @pytest.fixture
-def pg_store(postgres_engine: Engine, clock: ManualClock) -> RevisionStore:
+def pg_store(postgres_engine: Engine, clock: ManualClock, epoch: FileEpoch) -> RevisionStore:
     """A fresh store on PostgreSQL only, for what exists on PostgreSQL alone."""
     empty_postgres(postgres_engine)
-    store = RevisionStore(postgres_engine, clock)
+    store = RevisionStore(postgres_engine, clock, epoch=epoch)
     store.initialize()
     return store

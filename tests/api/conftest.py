@@ -25,15 +25,18 @@ from api.readcache import DiskBackend, ReadCache
 from api.settings import load
 from exporter.jobs import ThreadRunner
 from revisions import RevisionStore, make_engine
+from revisions.epoch import FileEpoch, Kept
 from tests.clients import client_as
 
 FINAL = {"COMPLETED", "CONFLICTS", "FAILED"}
 
 
 @pytest.fixture(scope="session")
-def built_app() -> Flask:
-    # Never serves over this placeholder: every test installs its own services first.
-    placeholder = RevisionStore(make_engine("sqlite://"))
+def built_app(epoch: FileEpoch) -> Flask:
+    # Never serves over this placeholder: every test installs its own services first. Its
+    # epoch is the one every test's store moves, so the app keeps final responses as a
+    # served one does (api.finals).
+    placeholder = RevisionStore(make_engine("sqlite://"), epoch=epoch)
     app = create_app(load({}), store=placeholder, runner=ThreadRunner(placeholder, workers=1))
     app.config["TESTING"] = True
     return app
@@ -51,14 +54,20 @@ def app(
 ) -> Iterator[Flask]:
     runner = ThreadRunner(store)
     built = built_app.extensions["snowpath"]
-    accounts = Accounts(store.engine, store.clock)
+    accounts = Accounts(store.engine, store.clock, store.epoch)
     # The test's own data folder: exports built when a version is created land there.
     settings = load({"SNOWPATH_DATA_DIR": str(tmp_path / "data")})
     # One cache folder per test process (opening one costs 12-16 ms); the stores of two
     # tests can be alike (a pinned clock, one PostgreSQL URL), so each test's keys are its own.
     reads = ReadCache(read_cache_folder, store, namespace=uuid.uuid4().hex)
     built_app.extensions["snowpath"] = replace(
-        built, store=store, accounts=accounts, runner=runner, settings=settings, reads=reads
+        built,
+        store=store,
+        accounts=accounts,
+        runner=runner,
+        settings=settings,
+        reads=reads,
+        viewed=Kept(),
     )
     yield built_app
     runner.shutdown()

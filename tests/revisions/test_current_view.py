@@ -1,5 +1,6 @@
-"""``current_view`` (a read point's view, kept while the store clock stands still) and
-``is_final`` (whether what a read point shows can never change but by a deletion)."""
+"""``current_view`` (a read point's view, kept while the epoch, or without one the store
+clock, stands still) and ``is_final`` (whether what a read point shows can never change but
+by a deletion)."""
 
 from __future__ import annotations
 
@@ -55,3 +56,19 @@ def test_final_points(store: RevisionStore, clock: ManualClock, seeded: int) -> 
     assert not final(ReadPoint("MAIN/a", base=True))
     assert not final(ReadPoint("MAIN", timestamp=clock.now_ms()))  # not yet past
     assert not final(ReadPoint("MAIN", timestamp=clock.now_ms() + 10_000))
+
+
+def test_without_an_epoch_a_view_is_kept_until_the_clock_moves(
+    store: RevisionStore, seeded: int
+) -> None:
+    reader = RevisionStore(store.engine, ManualClock(store.clock.now_ms()))  # no epoch
+    assert reader.epoch is None
+    head = ReadPoint("MAIN")
+    first = reader.current_view(head)
+    assert reader.current_view(head) is first
+    RevisionStore(store.engine, ManualClock(store.clock.now_ms())).commit(
+        "MAIN", "u", "c", [change("1", module_id="m")]
+    )
+    moved = reader.current_view(head)
+    assert moved != first
+    assert moved == reader.view(head)
