@@ -58,7 +58,7 @@ def list_items(
 ) -> Response:
     found = places.source(owner_type, owner, source)
     wanted = page_request()
-    view = store().view(places.read_point(found, version))
+    view = store().current_view(places.read_point(found, version))
     type_name = KINDS[kind]
     chosen = Selection(
         include_retired=truthy("includeRetired"),

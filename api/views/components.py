@@ -214,7 +214,7 @@ def search(path: str, plural: str, from_body: bool = False) -> Response:
     limit, offset = window(values.get("limit"), values.get("offset"))
     sort = parse_sort(kind.type, values.get("sort"))
     expansions = _expansions(kind, values, limit)
-    view = store().view(read_point(path))
+    view = store().current_view(read_point(path))
     etag = http.etag_for(view.key)
     if (cached := http.not_modified(etag)) is not None:
         return cached
@@ -417,7 +417,7 @@ def delete(path: str, plural: str, component_id: str) -> Response:
 
 def history(path: str, plural: str, component_id: str) -> Response:
     kind = KINDS[plural]
-    view = store().view(read_point(path))
+    view = store().current_view(read_point(path))
     etag = http.etag_for(view.key)
     if (cached := http.not_modified(etag)) is not None:
         return cached
