@@ -33,7 +33,7 @@ from accounts.repositories import Governing, Repository
 from accounts.schema import memberships, orgs, tokens, users
 from revisions.clock import Clock, SystemClock
 from revisions.db import reading_engine
-from revisions.epoch import Epoch, Kept, mark
+from revisions.epoch import Epoch, Kept
 from revisions.prepared import DriverStatement
 from revisions.registry import CodeSystem
 
@@ -90,15 +90,7 @@ class Accounts:
         path depth: it runs before every read (rights), and on PostgreSQL planning it took
         0.6 ms against 0.07 ms of running it. With an epoch, kept per path while it stands
         still (no statement)."""
-        if self.epoch is None:
-            return self._governing_now(path)
-        seen = mark(self.epoch)  # before the database is read: see revisions.epoch
-        kept = self._governors.get(path)
-        if kept is not None and kept[0] == seen:
-            return kept[1]
-        governing = self._governing_now(path)
-        self._governors.put(path, seen, governing)
-        return governing
+        return self._governors.through(path, self.epoch, lambda: self._governing_now(path))
 
     def _governing_now(self, path: str) -> Governing | None:
         params = repositories.prefixes(path)
@@ -118,18 +110,16 @@ class Accounts:
         :class:`~accounts.repositories.RepositoryNotFound` when either is missing. With an
         epoch, kept per name while it stands still (no statement)."""
         key = (owner_type, owner, repo_id, kind)
-        seen = None if self.epoch is None else mark(self.epoch)  # before the database is read
-        kept = None if seen is None else self._sources.get(key)
-        if kept is not None and kept[0] == seen:
-            return kept[1]
+        return self._sources.through(key, self.epoch, lambda: self._with_codesystem_now(*key))
+
+    def _with_codesystem_now(
+        self, owner_type: str, owner: str, repo_id: str, kind: str
+    ) -> tuple[repositories.Repository, CodeSystem]:
         params = {"owner_type": owner_type, "owner": owner, "repo_id": repo_id, "kind": kind}
         row = self._with_codesystem.first(params)
         if row is None:
             repositories.raise_missing(self.engine, owner_type, owner, repo_id, kind)
-        found = repositories.with_codesystem_of(row)
-        if seen is not None:
-            self._sources.put(key, seen, found)
-        return found
+        return repositories.with_codesystem_of(row)
 
     # --- users -----------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from api.readcache import ReadCache
 from api.settings import Settings
 from exporter.jobs import Runner
 from revisions import ReadPoint, ReadRange, RevisionStore
-from revisions.epoch import Kept, mark
+from revisions.epoch import Kept
 from revisions.errors import InvalidRequest
 from revisions.registry import CodeSystem
 from snowpath import BranchPath, parse
@@ -99,20 +99,11 @@ def viewed_point(text: str) -> tuple[ReadPoint | ReadRange, bool]:
     """:func:`read_point`, and whether anyone (anonymous too) may view it. With the store's
     epoch (``revisions.epoch``), both are kept per path and caller while it stands still."""
     present = services()
-    epoch = present.store.epoch
-    if epoch is None:
-        return _viewed_point(text)
     user = auth.current_user()
     key = (text, None if user is None else user.id)
-    seen = mark(epoch)  # before the database is read
-    kept = present.viewed.get(key)
-    if kept is not None and kept[0] == seen:
-        point, public = kept[1]
-        present.store.settle(point)  # a time not past when it was kept may be past now
-        return point, public
-    found = _viewed_point(text)
-    present.viewed.put(key, seen, found)
-    return found
+    point, public = present.viewed.through(key, present.store.epoch, lambda: _viewed_point(text))
+    present.store.settle(point)  # a time not past when it was kept may be past now
+    return point, public
 
 
 def _viewed_point(text: str) -> tuple[ReadPoint | ReadRange, bool]:

@@ -34,7 +34,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Generic, Protocol, TypeVar
 
@@ -181,3 +181,18 @@ class Kept(Generic[K, V]):
             self._entries.move_to_end(key)
             while len(self._entries) > self.MAX:
                 self._entries.popitem(last=False)
+
+    def through(self, key: K, epoch: Epoch | None, read: Callable[[], V]) -> V:
+        """``read()``, kept under ``key`` while ``epoch``'s :func:`mark` stays the same (the
+        mark is taken before ``read`` runs, so a write landing during it is read again
+        next time); without an epoch, ``read()`` every time. What ``read`` raises is not
+        kept."""
+        if epoch is None:
+            return read()
+        seen = mark(epoch)
+        kept = self.get(key)
+        if kept is not None and kept[0] == seen:
+            return kept[1]
+        value = read()
+        self.put(key, seen, value)
+        return value

@@ -44,7 +44,7 @@ from revisions import (
 )
 from revisions.clock import Clock, SystemClock
 from revisions.components import TYPES, ComponentType, component_type
-from revisions.epoch import Epoch, mark, watch
+from revisions.epoch import Epoch, watch
 from revisions.errors import ComponentNotFound, InvalidRequest
 from revisions.filters import Filter
 from revisions.history import (
@@ -167,14 +167,7 @@ class StoreReads:
         that move it: ``HeadViews``), one statement, the clock's. A range is resolved anew."""
         self._settle(point)
         if self.epoch is not None and isinstance(point, ReadPoint):
-            seen = mark(self.epoch)  # before the database is read: see revisions.epoch
-            kept = self._marked.get(point)
-            if kept is not None and kept[0] == seen:
-                return kept[1]
-            with self._probing() as connection:
-                view = view_of(connection, point)
-            self._marked.put(point, seen, view)
-            return view
+            return self._marked.through(point, self.epoch, lambda: self._resolved(point))
         clock = self._clock_now()
         cached = self._heads.get(point) if isinstance(point, ReadPoint) else None
         if cached is not None and cached[0] == clock:
@@ -184,6 +177,10 @@ class StoreReads:
             if isinstance(point, ReadPoint) and db.last_timestamp(connection) == clock:
                 self._heads.put(point, clock, view)
             return view
+
+    def _resolved(self, point: ReadPoint) -> View:
+        with self._probing() as connection:
+            return view_of(connection, point)
 
     def _clock_now(self) -> int:
         """:func:`db.last_timestamp` through the driver (a third of the time SQLAlchemy's

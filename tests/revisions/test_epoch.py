@@ -230,3 +230,29 @@ def test_a_repository_and_its_code_system_follow_another_process(
     update(writer.engine, "CS", public_access="None")
     assert accounts.with_codesystem("orgs", "ORG", "CS")[0].public_access == "None"
     assert repository.public_access != "None"
+
+
+def test_through_reads_once_per_mark_never_keeps_a_failure_and_always_reads_without_an_epoch(
+    tmp_path: Path,
+) -> None:
+    epoch = FileEpoch(tmp_path / "epoch")
+    kept: Kept[str, int] = Kept()
+    calls: list[int] = []
+
+    def read() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert kept.through("a", epoch, read) == 1
+    assert kept.through("a", epoch, read) == 1  # kept
+    epoch.move()
+    assert kept.through("a", epoch, read) == 2  # read again once the epoch moved
+
+    def failing() -> int:
+        raise LookupError("missing")
+
+    for _ in range(2):
+        with pytest.raises(LookupError):
+            kept.through("b", epoch, failing)
+    assert kept.get("b") is None
+    assert [kept.through("c", None, read) for _ in range(2)] == [3, 4]
