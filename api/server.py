@@ -100,7 +100,8 @@ class WaitressWorker(Worker):
         settings = self.app.settings
         _Parser.app = self.wsgi
         # What the app holds from now on lives as long as the process: out of the collector's
-        # way, so a full collection walks only what requests make (they ran 15% slower).
+        # way, so a full collection walks only what requests make (measured within the noise
+        # of a loaded machine: 0.57-0.59 of the bare endpoint against 0.49-0.57 before).
         gc.freeze()
         server = create_server(
             self.wsgi,
