@@ -143,6 +143,39 @@ def lookup_in(
     return component_maker(ctype, view, columns)(best)
 
 
+def get_many_in(
+    driver: DriverStatements, ctype: ComponentType, view: View, ids: Iterable[str]
+) -> dict[str, Component] | None:
+    """:func:`get_many` through the driver (:mod:`revisions.prepared`): the ids as one array,
+    a statement per :data:`CHUNK`, rows as tuples. None where the ids are an expanding ``IN``
+    list (SQLite): the caller reads those through a connection with :func:`get_many`."""
+    id_list = sorted(set(ids)) if view.segments else []
+    if not id_list:
+        return {}
+    prepared = driver(_by_ids_statement(ctype, len(view.segments), driver.dialect))
+    if prepared is None:
+        return None
+    columns = prepared.keys
+    cid, depth, deleted, branch, start = (
+        columns.index(name)
+        for name in ("component_id", "depth", "deleted", "branch_id", "start_ts")
+    )
+    found: dict[str, Sequence[Any]] = {}
+    params = segment_params(view)
+    for first in range(0, len(id_list), CHUNK):
+        params["ids"] = id_list[first : first + CHUNK]
+        for row in prepared.rows(params):
+            current = found.get(row[cid])
+            if current is None or row[depth] < current[depth]:  # the shallowest decides
+                found[row[cid]] = row
+    make = component_maker(ctype, view, columns)
+    return {
+        key: make(row)
+        for key, row in found.items()
+        if not row[deleted] and not is_excluded(view, row[branch], row[start])
+    }
+
+
 def visible_rows(
     connection: Connection, ctype: ComponentType, view: View, ids: Iterable[str]
 ) -> dict[str, RowMapping]:

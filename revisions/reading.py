@@ -285,9 +285,13 @@ class StoreReads:
     def get_many(self, point: Point, type_name: str, ids: Iterable[str]) -> dict[str, Component]:
         ctype = component_type(type_name)
         self._settle(point)
+        ids = [i for i in ids if storable_id(i)]
+        if isinstance(point, View):  # resolved: through the driver if it can
+            driven = read.get_many_in(self._driver, ctype, point, ids)
+            if driven is not None:
+                return driven
         with self._probing() as connection:
             view = self._view(connection, point)
-            ids = [i for i in ids if storable_id(i)]
             return read.get_many(connection, ctype, view, ids)
 
     def page(

@@ -1,8 +1,9 @@
 """Reads of a resolved view through the driver answer as the reads through a connection.
 
 A read by id or a page of a :class:`~revisions.visibility.View` runs its statement through
-the driver (``revisions.read.lookup_in`` and ``page_in``, ``revisions.prepared``); a read
-point goes through a SQLAlchemy connection (``read.lookup``, ``read.page``). On random
+the driver (``revisions.read.lookup_in``, ``get_many_in`` and ``page_in``,
+``revisions.prepared``); a read point goes through a SQLAlchemy connection (``read.lookup``,
+``read.get_many``, ``read.page``). On random
 histories, at every read point (heads, past times, base points, ranges), both give the
 same components, tombstones, shadowed rows and left-out ranges included; the pages the
 driver does not take (ranges, release filters, lists of ids) fall back to the connection.
@@ -63,6 +64,34 @@ def test_reads_by_id_of_a_view_equal_those_through_a_connection(
                 assert found == expected, (point, cid)
                 if expected is None:
                     assert reads.lookup_in(store._driver, TYPES[type_name], view, cid) is None
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_reads_of_many_ids_of_a_view_equal_those_through_a_connection(
+    store: RevisionStore, clock: ManualClock, seed: int
+) -> None:
+    content = Content.grown(store, clock, seed)
+    for point in content.points():
+        view = store.view(point)
+        for type_name, pool in POOLS.items():
+            ids = [*pool, "nothing", pool[0]]  # an unknown id and a repeated one
+            with store.reading() as connection:
+                expected = reads.get_many(connection, TYPES[type_name], view, ids)
+            assert store.get_many(view, type_name, ids) == expected, point
+            assert store.get_many(point, type_name, ids) == expected, point
+
+
+def test_many_ids_go_through_the_driver_on_postgresql_only(
+    store: RevisionStore, clock: ManualClock
+) -> None:
+    view = store.view(Content.grown(store, clock, 0).points()[0])
+    driven = reads.get_many_in(store._driver, TYPES["concept"], view, CONCEPTS)
+    if store.engine.dialect.name == "sqlite":  # an expanding IN list: through a connection
+        assert driven is None
+    else:
+        assert driven is not None
+        assert set(driven) <= set(CONCEPTS)
+    assert reads.get_many_in(store._driver, TYPES["concept"], view, []) == {}
 
 
 @pytest.mark.parametrize("seed", range(3))
