@@ -31,9 +31,9 @@ from sqlalchemy.exc import IntegrityError
 from revisions import bulk, commit, registry
 from revisions.components import TYPES, ComponentType, component_type, fast_check, validate
 from revisions.errors import ComponentExists, ComponentNotFound, InvalidComponent, MissingReference
-from revisions.read import all_visible
 from revisions.records import Commit, CommitKind
 from revisions.registry import type_key
+from revisions.streams import all_visible
 from revisions.transaction import Transaction
 from revisions.visibility import head_view
 

@@ -25,9 +25,10 @@ from sqlalchemy import Connection
 from revisions import derived, schema
 from revisions.components import CONCEPT
 from revisions.filters import Filter
-from revisions.read import get_many, page, to_component
+from revisions.read import get_many, page
 from revisions.records import Component
 from revisions.referring import rows_referring
+from revisions.rows import to_component
 from revisions.visibility import View
 
 CHUNK = 500

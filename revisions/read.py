@@ -5,9 +5,11 @@ order, limited) of the rows valid at its time, minus the ids a shallower segment
 (``NOT EXISTS``), and the union of those in id order, limited again. Its cost does not grow
 with paging depth or history length. Statements are built once per shape and bind the
 view's branch ids and times by name, so the database sees the same SQL text every time.
-On SQLite a page of up to 1,000 in id order without a filter is one stream instead: every
-segment's valid rows merged in id order, the shallowest of each component's rows deciding
-(:func:`~revisions.visibility.deciding`), read until the page is full (no probe per row).
+On SQLite a page of up to 1,000 in id order without a filter is one stream instead
+(:mod:`revisions.streams`): every segment's valid rows merged in id order, the shallowest of
+each component's rows deciding, read until the page is full (no probe per row). Rows become
+records in :mod:`revisions.rows`. A resolved view's reads by id, of many ids and most pages
+also run through the driver (``*_in``, :mod:`revisions.prepared`).
 
 A page in the order of a content field (:class:`~revisions.records.Order`) has the same
 shape, each segment sorting its matching rows by (blank, value, id) after the key of the
@@ -17,7 +19,7 @@ last one shown; without an index per field that reads every matching row of each
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -42,10 +44,11 @@ from revisions.components import ComponentType
 from revisions.errors import InvalidRequest
 from revisions.filters import Filter
 from revisions.prepared import DriverStatements
-from revisions.records import Component, Order, Stored
+from revisions.records import Component, Order
+from revisions.rows import component_maker, shows, to_component
+from revisions.streams import streamed_page
 from revisions.visibility import (
     View,
-    deciding,
     is_excluded,
     not_decided_above,
     not_excluded,
@@ -116,7 +119,7 @@ def lookup(
         clock = row["clock_ts"]
         if row["component_id"] is not None and shallowest(best, row):
             best = row
-    if best is None or not _shows(view, best):
+    if best is None or not shows(view, best):
         return clock, None
     return clock, to_component(ctype, view, best)
 
@@ -194,104 +197,12 @@ def visible_rows(
     return found
 
 
-def to_component(ctype: ComponentType, view: View, row: Mapping[str, Any]) -> Component:
-    return _component(
-        ctype,
-        view,
-        row["component_id"],
-        {name: row[name] for name in ctype.field_names},
-        row["branch_id"],
-        row["start_ts"],
-        row["rev_id"],
-        row["released"],
-    )
-
-
-def component_maker(
-    ctype: ComponentType, view: View, columns: Sequence[str]
-) -> Callable[[Sequence[Any]], Component]:
-    """:func:`to_component` for rows given as tuples of ``columns``: the positions are
-    worked out once (a scan converts millions; a lookup by name costs several times more)."""
-    content = _content_maker(ctype, columns)
-    names = ("component_id", "branch_id", "start_ts", "rev_id", "released")
-    cid, branch, start, rev, released = (columns.index(name) for name in names)
-
-    def make(row: Sequence[Any]) -> Component:
-        return _component(
-            ctype, view, row[cid], content(row), row[branch], row[start], row[rev], row[released]
-        )
-
-    return make
-
-
-def stored_maker(ctype: ComponentType, columns: Sequence[str]) -> Callable[[Sequence[Any]], Stored]:
-    """:func:`component_maker`'s :class:`Stored` twin (no branch, no release: half the
-    time per row)."""
-    content = _content_maker(ctype, columns)
-    cid, start, rev = (columns.index(name) for name in ("component_id", "start_ts", "rev_id"))
-
-    def make(row: Sequence[Any]) -> Stored:
-        return Stored(row[cid], content(row), row[start], row[rev])
-
-    return make
-
-
-def _content_maker(
-    ctype: ComponentType, columns: Sequence[str]
-) -> Callable[[Sequence[Any]], dict[str, Any]]:
-    """A row's content (its fields by name) from tuples of ``columns``."""
-    at = {name: i for i, name in enumerate(columns)}
-    names = ctype.field_names
-    first = at[names[0]]
-    if [at[name] for name in names] == list(range(first, first + len(names))):
-        last = first + len(names)  # the fields side by side (the tables' order): one slice
-
-        def content(row: Sequence[Any]) -> dict[str, Any]:
-            return dict(zip(names, row[first:last], strict=False))  # slice: same length
-
-        return content
-    fields = tuple((name, at[name]) for name in names)
-
-    def by_name(row: Sequence[Any]) -> dict[str, Any]:
-        return {name: row[i] for name, i in fields}
-
-    return by_name
-
-
-def _component(
-    ctype: ComponentType,
-    view: View,
-    component_id: str,
-    fields: dict[str, Any],
-    branch_id: int,
-    start_ts: int,
-    rev_id: int,
-    released: bool,
-) -> Component:
-    effective = view.release_of(branch_id, start_ts)
-    # Positional: keywords cost a frozen dataclass twice the time (pages build 50 of these).
-    return Component(
-        ctype.name,
-        component_id,
-        fields,
-        view.paths.get(branch_id) or str(branch_id),
-        start_ts,
-        rev_id,
-        released or effective is not None,
-        effective,
-    )
-
-
-def _shows(view: View, row: Mapping[str, Any]) -> bool:
-    return not row["deleted"] and not is_excluded(view, row["branch_id"], row["start_ts"])
-
-
 def get_many(
     connection: Connection, ctype: ComponentType, view: View, ids: Iterable[str]
 ) -> dict[str, Component]:
     """The components with these ids that the view shows."""
     rows = visible_rows(connection, ctype, view, ids)
-    return {cid: to_component(ctype, view, row) for cid, row in rows.items() if _shows(view, row)}
+    return {cid: to_component(ctype, view, row) for cid, row in rows.items() if shows(view, row)}
 
 
 SORTABLE_KINDS = ("str", "number", "bool")
@@ -322,7 +233,7 @@ def page(
         return [], None
     dialect = connection.dialect.name
     if _streams(dialect, filter_, order, limit):
-        return _streamed_page(connection, ctype, view, after, limit)
+        return streamed_page(connection, ctype, view, after, limit)
     after_blank = order is not None and after is not None and after[0] is None
     stmt = _page_statement(ctype, view, filter_, dialect, after is not None, order, after_blank)
     rows = connection.execute(stmt, _page_params(view, after, limit, order)).mappings().all()
@@ -379,12 +290,13 @@ def _next_key(items: list[Component], more: bool, order: Order | None) -> Any:
 
 
 def _streams(dialect: str, filter_: Filter, order: Order | None, limit: int) -> bool:
-    """Whether a page is read as one stream of every segment's rows (:func:`_streamed_page`):
-    on SQLite, in id order, unfiltered, up to :data:`STREAMED_MOST` items. A filter needs the
-    per-segment scans, which test it in SQL; PostgreSQL's driver fetches a whole result, so
-    it needs their limits; and for large pages the stream's rows, decided one by one in
-    Python, cost more than the scans' probes (10,000 concepts: 308 ms against 263 ms; 1,000:
-    15 ms against 21 ms; 200: 1.4 ms against 6.0 ms)."""
+    """Whether a page is read as one stream of every segment's rows
+    (:func:`~revisions.streams.streamed_page`): on SQLite, in id order, unfiltered, up to
+    :data:`STREAMED_MOST` items. A filter needs the per-segment scans, which test it in
+    SQL; PostgreSQL's driver fetches a whole result, so it needs their limits; and for large
+    pages the stream's rows, decided one by one in Python, cost more than the scans' probes
+    (10,000 concepts: 308 ms against 263 ms; 1,000: 15 ms against 21 ms; 200: 1.4 ms
+    against 6.0 ms)."""
     return (
         dialect == "sqlite" and order is None and limit <= STREAMED_MOST and filter_ == _NO_FILTER
     )
@@ -392,107 +304,6 @@ def _streams(dialect: str, filter_: Filter, order: Order | None, limit: int) -> 
 
 STREAMED_MOST = 1_000
 _NO_FILTER = Filter()
-
-
-def _streamed_page(
-    connection: Connection, ctype: ComponentType, view: View, after: Any, limit: int
-) -> tuple[list[Component], Any]:
-    """:func:`page` on SQLite without a filter: the rows valid in each segment merged in id
-    order by SQLite (each read in index order, lazily), the shallowest of each component's
-    rows deciding (:func:`~revisions.visibility.deciding`), read until ``limit`` + 1 are
-    shown. About as many rows are read as the page shows; the per-segment scans probed
-    every row of a deeper segment once per shallower one, which made a page on a
-    three-segment view 2-2.5x the unversioned baseline."""
-    stmt = _stream_statement(ctype, len(view.segments))
-    params = segment_params(view)
-    params["after"] = "" if after is None else after  # ids are never empty
-    shown: list[Mapping[str, Any]] = []
-    result = connection.execute(stmt, params).mappings()
-    try:
-        # A page reads ``limit`` + 1 shown rows and the next one (it closes the last
-        # component's group), plus a few shadowed or deleted: one fetch for most pages.
-        for row in deciding(_batches(result, limit + 2 + 2 * len(view.segments))):
-            if _shows(view, row):
-                shown.append(row)
-                if len(shown) > limit:
-                    break
-    finally:
-        result.close()
-    items = [to_component(ctype, view, row) for row in shown[:limit]]
-    return items, (items[-1].id if len(shown) > limit else None)
-
-
-def all_visible(connection: Connection, ctype: ComponentType, view: View) -> Iterator[tuple]:
-    """Every row ``view`` shows of ``ctype`` (tombstones and excluded rows left out) as a
-    plain tuple in the order of ``ctype.table.columns``, in id order: one statement, every
-    segment's valid rows merged, the shallowest deciding (:func:`~revisions.visibility.deciding`,
-    written out here over tuples: a whole-branch pass of 200,000 rows spent more in mapping
-    lookups than in the database). For importers, which compare a whole branch at once."""
-    if not view.segments:
-        return
-    names = [column.name for column in ctype.table.columns]
-    cid, branch, start, deleted, depth = (
-        names.index("component_id"),
-        names.index("branch_id"),
-        names.index("start_ts"),
-        names.index("deleted"),
-        len(names),
-    )
-    params = segment_params(view)
-    params["after"] = ""
-
-    def shown(row: Any) -> bool:
-        return not row[deleted] and not (
-            view.exclude and is_excluded(view, row[branch], row[start])
-        )
-
-    result = connection.execute(_stream_statement(ctype, len(view.segments)), params)
-    best: Any = None
-    try:
-        while batch := result.fetchmany(5_000):
-            for row in batch:
-                if best is not None and row[cid] != best[cid]:
-                    if shown(best):
-                        yield tuple(best)[:depth]
-                    best = None
-                if best is None or row[depth] < best[depth]:
-                    best = row
-        if best is not None and shown(best):
-            yield tuple(best)[:depth]
-    finally:
-        result.close()
-
-
-def _batches(result: Any, first: int) -> Iterator[Mapping[str, Any]]:
-    """The rows of ``result``: ``first`` in one fetch, then a quarter as many at a time.
-    Row by row cost a driver call each; a second fetch as large as the first read twice
-    the rows a page needs when one of them was shadowed."""
-    size = first
-    while batch := result.fetchmany(size):
-        yield from batch
-        size = max(8, first // 4)
-
-
-@functools.cache
-def _stream_statement(ctype: ComponentType, segments: int) -> Any:
-    """Every segment's rows valid at its time (tombstones included: they decide too), after
-    the bound id, tagged with their depth, in id order; no limit (the reader stops).
-
-    The bound is there on the first page too (the empty id): with a range on the id, each
-    segment is read in the order of its ``(branch_id, component_id, start_ts)`` index; with
-    only the time's range SQLite may pick the ``(branch_id, start_ts)`` index and sort the
-    whole segment (it did on a store without ``ANALYZE`` statistics).
-    """
-    table = ctype.table
-    parts = [
-        select(table, literal_column(str(depth)).label("depth")).where(
-            valid_in(table, depth), table.c.component_id > bindparam("after")
-        )
-        for depth in range(segments)
-    ]
-    if len(parts) == 1:
-        return parts[0].order_by(table.c.component_id)
-    return union_all(*parts).order_by(literal_column("component_id"))
 
 
 def _page_statement(

@@ -68,6 +68,7 @@ from revisions.records import (
     Revision,
     Stored,
 )
+from revisions.rows import to_component
 from revisions.values import storable_id
 from revisions.visibility import HeadViews, SegmentRows, View, view_of
 from snowpath import Expression
@@ -457,7 +458,7 @@ class StoreReads:
             )
         found: dict[str, list[Component]] = {}
         for row in sorted(rows, key=lambda r: r["component_id"]):
-            found.setdefault(row[field], []).append(read.to_component(ctype, view, row))
+            found.setdefault(row[field], []).append(to_component(ctype, view, row))
         return found
 
     def scan(

@@ -30,8 +30,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, false, literal_column, select, union_all
 
 from revisions.components import ComponentType
-from revisions.read import component_maker, stored_maker
 from revisions.records import Component, Stored
+from revisions.rows import component_maker, stored_maker
 from revisions.visibility import (
     Segment,
     SegmentRows,

@@ -20,7 +20,7 @@ import pytest
 
 from revisions import ManualClock, ReadPoint, RevisionStore, make_engine
 from revisions.components import TYPES
-from revisions.read import _stream_statement
+from revisions.streams import stream_statement
 from revisions.visibility import deciding
 from tests.revisions.helpers import change, concept, delete, ids, paged
 from tests.revisions.random_content import CONCEPTS, DESCRIPTIONS, MAPPINGS, Content
@@ -96,7 +96,7 @@ def test_the_stream_reads_each_segment_in_index_order(
         with sqlite_store.engine.begin() as connection:
             connection.exec_driver_sql("ANALYZE")
     for type_name, ctype in TYPES.items():
-        compiled = _stream_statement(ctype, segments).compile(sqlite_store.engine)
+        compiled = stream_statement(ctype, segments).compile(sqlite_store.engine)
         params = {f"b{d}": d + 1 for d in range(segments)}
         params |= {f"u{d}": 10 for d in range(segments)}
         params["after"] = ""
