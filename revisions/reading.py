@@ -107,6 +107,8 @@ class StoreReads:
         self._clock_row = DriverStatement(self._prepared_reader, db.LAST_TIMESTAMP)
         # Reads by id and pages of a resolved view: through the driver, on the same pool.
         self._driver = DriverStatements(self._prepared_reader)
+        # Searches' ranked statements: through the driver too, planned per call.
+        self._planned = DriverStatements(self._reader)
 
     def reading(self) -> Connection:
         """A connection for reads (no transaction); use it as a context manager."""
@@ -391,6 +393,7 @@ class StoreReads:
                 limit=limit,
                 segment_rows=self._segment_rows,
                 built=self._built,
+                planned=self._planned,
             )
         # The concepts by id: an index probe, on the generic-plan pool.
         found = self.get_many(view, "concept", [h.concept_id for h in chosen])

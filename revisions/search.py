@@ -55,6 +55,7 @@ from revisions import derived
 from revisions.components import CONCEPT, DESCRIPTION
 from revisions.errors import InvalidRequest
 from revisions.filters import Filter, matches_query, term_query, words
+from revisions.prepared import DriverStatement, DriverStatements
 from revisions.read import page
 from revisions.visibility import SegmentRows, View, not_decided_above, segment_params, valid_in
 
@@ -110,18 +111,21 @@ def concept_page(
     limit: int,
     segment_rows: SegmentRows,
     built: derived.Built,
+    planned: DriverStatements,
 ) -> tuple[list[Hit], int, bool]:
     """One page of the concepts matching ``text`` that pass ``concept_filter``, best first
     after the (score, id) key ``after``, skipping ``offset``: (hits, total, more follow).
     ``segment_rows`` and ``built`` are the store's memories of which segments hold
-    descriptions and of the words table being built."""
+    descriptions and of the words table being built; ``planned`` runs the ranked statement
+    through the driver on ``connection``'s pool, whose statements are planned per call."""
     described = segment_rows.with_rows(connection, view, DESCRIPTION.table)
     found = _params(connection, described, text, built)
     if found is None:
         return [], 0, False
     params, shape = found
     if concept_filter == Filter() and not view.exclude:
-        return _ranked_page(connection, described, params, shape, after, offset, limit)
+        ranked = planned(_ranked_statement(len(described.segments), shape, after is not None))
+        return _ranked_page(connection, ranked, described, params, shape, after, offset, limit)
     hits = _filtered_hits(connection, view, described, params, shape, concept_filter)
     start = offset
     if after is not None:
@@ -131,6 +135,7 @@ def concept_page(
 
 def _ranked_page(
     connection: Connection,
+    ranked: DriverStatement | None,
     view: View,
     params: dict[str, Any],
     shape: str,
@@ -139,21 +144,27 @@ def _ranked_page(
     limit: int,
 ) -> tuple[list[Hit], int, bool]:
     """The page ranked, counted and cut by the database (a visible description's concept
-    is visible: commits and merges keep references whole, so no concept check is needed).
-    Not prepared: the plan depends on the bound values. A generic plan of an
-    :data:`EXPANDED` statement, say, intersects the full-text match with the branch index,
-    which for a branch of a million descriptions costs 25 ms instead of 3."""
-    stmt = _ranked_statement(len(view.segments), shape, after is not None)
+    is visible: commits and merges keep references whole, so no concept check is needed),
+    by ``ranked`` (:func:`_ranked_statement` through the driver) or, if None, through
+    ``connection``. Planned per call, never prepared: the plan depends on the bound values.
+    A generic plan of an :data:`EXPANDED` statement, say, intersects the full-text match
+    with the branch index, which for a branch of a million descriptions costs 25 ms
+    instead of 3."""
     params = {**params, "offset": offset, "limit": limit + 1}
     if after is not None:
         params.update(after_score=after[0], after_id=after[1])
-    rows = connection.execute(stmt, params).all()
+    if ranked is not None:
+        rows: Any = ranked.rows(params)
+    else:
+        rows = connection.execute(
+            _ranked_statement(len(view.segments), shape, after is not None), params
+        ).all()
     if rows:
-        count = rows[0].total
+        count = rows[0][2]  # (concept_id, score, total)
     else:
         best = _best_statement(len(view.segments), shape)
         count = connection.execute(select(func.count()).select_from(best), params).scalar_one()
-    hits = [Hit(int(row.score), row.concept_id) for row in rows[:limit]]
+    hits = [Hit(int(score), concept_id) for concept_id, score, _ in rows[:limit]]
     return hits, count, len(rows) > limit
 
 
