@@ -125,6 +125,7 @@ def concept_page(
     params, shape = found
     if concept_filter == Filter() and not view.exclude:
         ranked = planned(_ranked_statement(len(described.segments), shape, after is not None))
+        assert ranked is not None  # every parameter is bound whole (no expanding list)
         return _ranked_page(connection, ranked, described, params, shape, after, offset, limit)
     hits = _filtered_hits(connection, view, described, params, shape, concept_filter)
     start = offset
@@ -135,7 +136,7 @@ def concept_page(
 
 def _ranked_page(
     connection: Connection,
-    ranked: DriverStatement | None,
+    ranked: DriverStatement,
     view: View,
     params: dict[str, Any],
     shape: str,
@@ -144,21 +145,16 @@ def _ranked_page(
     limit: int,
 ) -> tuple[list[Hit], int, bool]:
     """The page ranked, counted and cut by the database (a visible description's concept
-    is visible: commits and merges keep references whole, so no concept check is needed),
-    by ``ranked`` (:func:`_ranked_statement` through the driver) or, if None, through
-    ``connection``. Planned per call, never prepared: the plan depends on the bound values.
+    is visible: commits and merges keep references whole, so no concept check is needed):
+    ``ranked``, :func:`_ranked_statement` through the driver (the count of an empty page
+    through ``connection``). Planned per call, never prepared: the plan depends on the values.
     A generic plan of an :data:`EXPANDED` statement, say, intersects the full-text match
     with the branch index, which for a branch of a million descriptions costs 25 ms
     instead of 3."""
     params = {**params, "offset": offset, "limit": limit + 1}
     if after is not None:
         params.update(after_score=after[0], after_id=after[1])
-    if ranked is not None:
-        rows: Any = ranked.rows(params)
-    else:
-        rows = connection.execute(
-            _ranked_statement(len(view.segments), shape, after is not None), params
-        ).all()
+    rows = ranked.rows(params)
     if rows:
         count = rows[0][2]  # (concept_id, score, total)
     else:
