@@ -186,6 +186,30 @@ def test_concept_search_expands_every_word_of_a_text_alike(store: RevisionStore)
     assert store.search_concepts(MAIN, "heart valvz") == ([], 0, None)
 
 
+def test_concept_search_of_several_words_beyond_ascii(store: RevisionStore) -> None:
+    # Words with letters beyond ASCII, or lexemes no plain query word can spell (a number
+    # with a point, a hyphenated word), stay prefixes on PostgreSQL instead of being
+    # expanded: the same matches.
+    store.commit(
+        "MAIN",
+        "u",
+        "c",
+        [
+            *(concept(cid) for cid in "abcd"),
+            description("da", "a", "Сердце клапан"),
+            description("db", "b", "Сердечный ритм"),
+            description("dc", "c", "Доза 2.5 клапан"),
+            description("dd", "d", "Anti-reflux valve"),
+        ],
+    )
+    items, total, _ = store.search_concepts(MAIN, "серд")
+    assert ([c.id for c in items], total) == (["a", "b"], 2)
+    assert [c.id for c in store.search_concepts(MAIN, "серд клап")[0]] == ["a"]
+    assert [c.id for c in store.search_concepts(MAIN, "2 клап")[0]] == ["c"]
+    assert [c.id for c in store.search_concepts(MAIN, "anti val")[0]] == ["d"]
+    assert store.search_concepts(MAIN, "серд клапх") == ([], 0, None)
+
+
 def test_concept_search_finds_words_of_every_write_path(store: RevisionStore) -> None:
     store.bulk_load(
         "MAIN",
