@@ -9,7 +9,8 @@ wrk (a C load generator on loopback, ``apt-get install wrk``):
 - concept by id on ``MAIN/proj/task`` (three levels deep): requests per second with 16
   connections (target >= 1,000);
 - term search on ``MAIN/proj/task`` (``/concepts?term=…&limit=50``), one connection so each
-  request's latency is its own: median (target <= 20 ms) and 99th percentile (<= 100 ms);
+  request's latency is its own: median (target <= 20 ms; issue 21: <= 5 ms) and 99th
+  percentile (<= 100 ms; issue 21: <= 30 ms), passing only at issue 21's;
 - issue 21's yardstick: the bare endpoint of ``bench.bare`` (Flask alone, a fixed 1 KB
   concept) under the same server settings, right after: the concept reads' rate over its
   (target >= 0.6), and the same reads at a past time (final: kept in the shared cache) over
@@ -306,15 +307,15 @@ def results(lookups: dict, searches: dict, searches4: dict) -> list[Row]:
         ),
         Row(
             "term search, 1 conn: median",
-            "<= 20 ms",
+            "<= 20 ms (issue 4); <= 5 ms (issue 21)",
             f"{searches['p50']:.1f} ms",
-            searches["p50"] <= 20 and not searches["errors"],
+            searches["p50"] <= 5 and not searches["errors"],
         ),
         Row(
             "term search, 1 conn: p99",
-            "<= 100 ms",
+            "<= 100 ms (issue 4); <= 30 ms (issue 21)",
             f"{searches['p99']:.1f} ms",
-            searches["p99"] <= 100,
+            searches["p99"] <= 30,
         ),
         Row(
             "term search, 4 conn",
