@@ -14,10 +14,10 @@ travels. On PostgreSQL a text of one word (letters and digits) is answered from 
 is a prefix of, ranking inputs included; texts of several words go through the GIN index,
 each typed prefix first replaced by the whole words it stands for (a skip scan of the words
 table), which GIN finds several times faster than a prefix; a prefix of more than
-:data:`MAX_EXPANSION` words stays a prefix. The statement expands the words itself (the
-``typed`` CTE), so a search is one round trip. While a bulk load's words are still being
-derived (:mod:`revisions.derived`), every text goes through the GIN index with its prefixes
-as typed: the same results, more slowly.
+:data:`MAX_EXPANSION` words stays a prefix. The statement expands the words itself (migration
+0018's ``description_words_query``), so a search is one round trip. While a bulk load's
+words are still being derived (:mod:`revisions.derived`), every text goes through the GIN
+index with its prefixes as typed: the same results, more slowly.
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from sqlalchemy import (
     ARRAY,
     BigInteger,
     Connection,
-    Integer,
     LargeBinary,
     SmallInteger,
     String,
+    Text,
     and_,
     bindparam,
     case,
@@ -43,12 +43,10 @@ from sqlalchemy import (
     func,
     select,
     table,
-    text,
     true,
     tuple_,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import aliased
 
 from revisions import derived
@@ -71,6 +69,7 @@ _description_words = table(
 
 WORDS = "words"  # statement shape: one typed word, answered by ``description_words``
 EXPANDED = "expanded"  # several typed words, each expanded in the statement (PostgreSQL)
+_TYPED = ("lows", "highs")  # an EXPANDED statement's typed words and the ends of their ranges
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,11 +253,14 @@ def _best_statement(segments: int, shape: str) -> Any:
 def _matching(table: Any, shape: str) -> list[Any]:
     """Rows of ``table`` that match the bound text: in the words table, the words it is a
     prefix of (only active, live revisions have words); else the full-text query, bound or
-    (:data:`EXPANDED`) made by the statement's ``typed`` CTE."""
+    (:data:`EXPANDED`) made by the statement from the typed words."""
     if shape == WORDS:
         return [table.c.word >= bindparam("word_from"), table.c.word < bindparam("word_to")]
-    if shape == EXPANDED:
-        query: Any = select(_TYPED.c.q).scalar_subquery()
+    if shape == EXPANDED:  # migration 0018's function, run once (an InitPlan)
+        typed = (cast(bindparam(name, type_=ARRAY(Text)), ARRAY(Text)) for name in _TYPED)
+        query: Any = select(
+            func.description_words_query(*typed, bindparam("most"))
+        ).scalar_subquery()
         dialect = "postgresql"
     else:
         query, dialect = bindparam("term_query"), shape
@@ -284,41 +286,6 @@ def _after_prefix(word: str) -> str:
     """The smallest string greater than every string starting with ``word`` (byte order,
     the word list's collation)."""
     return word[:-1] + chr(ord(word[-1]) + 1)
-
-
-# The full-text query of the typed words (bound as :lows, with :highs the strings just past
-# each as a prefix): per word, up to :most + 1 distinct whole words from its low up to its
-# high, in order, one probe of the words index each (a skip scan: the index holds each word
-# once per description revision); then each word as its whole words ``(w1 | w2 | ...)``, or
-# as the prefix ``low:*`` when it stands for more than :most of them or for one a plain
-# tsquery word cannot spell; NULL (nothing matches) when a word stands for none.
-_TYPED = (
-    text(
-        "WITH RECURSIVE found(i, high, word, n) AS ("
-        "SELECT t.i, t.high, (SELECT min(d.word) FROM description_words d "
-        'WHERE d.word >= t.low COLLATE "C" AND d.word < t.high COLLATE "C"), 1 '
-        "FROM unnest(CAST(:lows AS text[]), CAST(:highs AS text[])) "
-        "WITH ORDINALITY AS t(low, high, i) "
-        "UNION ALL SELECT f.i, f.high, (SELECT min(w.word) FROM description_words w "
-        'WHERE w.word > f.word AND w.word < f.high COLLATE "C"), f.n + 1 '
-        "FROM found f WHERE f.word IS NOT NULL AND f.n <= :most), "
-        "per AS (SELECT t.i, t.low, count(f.word) AS n, "
-        "bool_and(f.word ~ '^[[:alnum:]_]+$') AS plain, "
-        "string_agg(f.word, ' | ' ORDER BY f.n) AS alts "
-        "FROM unnest(CAST(:lows AS text[])) WITH ORDINALITY AS t(low, i) "
-        "LEFT JOIN found f ON f.i = t.i AND f.word IS NOT NULL GROUP BY t.i, t.low) "
-        "SELECT CASE WHEN bool_or(n = 0) THEN NULL ELSE CAST(string_agg("
-        "CASE WHEN n > :most OR NOT plain THEN low || ':*' ELSE '(' || alts || ')' END, "
-        "' & ' ORDER BY i) AS tsquery) END AS q FROM per"
-    )
-    .bindparams(
-        bindparam("lows", type_=ARRAY(String)),
-        bindparam("highs", type_=ARRAY(String)),
-        bindparam("most", type_=Integer),
-    )
-    .columns(column("q", TSQUERY))
-    .cte("typed")
-)
 
 
 def _visible_matching(
