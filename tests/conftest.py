@@ -1,10 +1,11 @@
 """Shared fixtures: a migrated database per backend, a pinned clock, a fresh store per test.
 
 ``backend`` runs every store test on SQLite and on PostgreSQL. SQLite tests get a copy of a
-database migrated once per session, behind one engine per session; PostgreSQL tests share one migrated database whose
-tables are emptied before each test (the store commits for real, so a rollback per test
-would hide exactly what the tests check). Under pytest-xdist each worker is a process of its
-own with its own session: its own template and database (tests/services.py).
+database migrated once per session, behind one engine per session; PostgreSQL tests share
+one migrated database whose tables are emptied before each test (the store commits for real,
+so a rollback per test would hide exactly what the tests check). Under pytest-xdist each
+worker is a process of its own with its own session: its own template, SQLite engine and
+database (tests/services.py).
 """
 
 from __future__ import annotations
