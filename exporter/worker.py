@@ -4,7 +4,8 @@
 that died or were lost FAILED and deletes leftover uploads (:mod:`exporter.uploads`) and
 export files of dead builds (:func:`exporter.exports.sweep`), then
 drains the queue with rq's ``SimpleWorker`` (jobs run in the worker process; the store's
-connection pool is reused across jobs). rq calls :func:`run` with a job id only.
+connection pool is reused across jobs). rq calls :func:`run` with a job id only. On SIGTERM
+an idle worker exits within about :data:`COMMAND_POLL_S` (see :class:`Worker`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from rq import Queue, SimpleWorker
 from exporter import exports, jobs, uploads
 from revisions import RevisionStore, make_engine
 from revisions.epoch import open_epoch
+
+# How long the thread that listens for rq's worker commands waits in one poll: how long it
+# may take to notice that the worker stops.
+COMMAND_POLL_S = 1.0
 
 _store: RevisionStore | None = None
 
@@ -54,4 +59,24 @@ def work(
     if export_dir is not None:
         exports.sweep(store, export_dir)  # temporary files of builds that died
     connection = Redis.from_url(redis_url)
-    SimpleWorker([Queue(queue, connection=connection)], connection=connection).work(burst=burst)
+    Worker([Queue(queue, connection=connection)], connection=connection).work(burst=burst)
+
+
+class Worker(SimpleWorker):
+    """rq's ``SimpleWorker`` whose command listener polls every :data:`COMMAND_POLL_S`.
+
+    At a warm shutdown rq unsubscribes the listener's channel, then stops its thread, and
+    redis-py's ``stop`` waits for that thread, which by then waits for a new subscription as
+    long as one poll lasts: rq's 60 s. An idle ``snowpath worker`` took up to a minute to
+    exit on SIGTERM (each live test's teardown waited its 30 s, then killed it)."""
+
+    def subscribe(self) -> None:
+        # As rq's own, but for the poll.
+        self.log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(
+            sleep_time=COMMAND_POLL_S,
+            daemon=True,
+            exception_handler=self._pubsub_exception_handler,
+        )

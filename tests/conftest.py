@@ -1,10 +1,11 @@
 """Shared fixtures: a migrated database per backend, a pinned clock, a fresh store per test.
 
 ``backend`` runs every store test on SQLite and on PostgreSQL. SQLite tests get a copy of a
-database migrated once per session; PostgreSQL tests share one migrated database whose
-tables are emptied before each test (the store commits for real, so a rollback per test
-would hide exactly what the tests check). Under pytest-xdist each worker is a process of its
-own with its own session: its own template and database (tests/services.py).
+database migrated once per session, behind one engine per session; PostgreSQL tests share
+one migrated database whose tables are emptied before each test (the store commits for real,
+so a rollback per test would hide exactly what the tests check). Under pytest-xdist each
+worker is a process of its own with its own session: its own template, SQLite engine and
+database (tests/services.py).
 """
 
 from __future__ import annotations
@@ -69,12 +70,30 @@ def empty_postgres(engine: Engine) -> None:
         connection.exec_driver_sql("; ".join(f"DELETE FROM {name}" for name in tables))
 
 
+@pytest.fixture(scope="session")
+def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'snowpath.db'}")
+    yield engine
+    engine.dispose()
+
+
+def fresh_sqlite(engine: Engine, template: Path) -> None:
+    # One engine per session, its file replaced by the template's copy before each test: an
+    # engine compiles each SQL statement once (its cache is the engine's), and a new engine
+    # per test compiled every statement of every test anew. The old file is unlinked, not
+    # overwritten: a connection a test left open keeps its own file.
+    engine.dispose()
+    path = Path(engine.url.database or "")
+    for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    shutil.copy(template, path)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     if request.param == "sqlite":
-        path = tmp_path / "snowpath.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        engine = make_engine(f"sqlite:///{path}")
+        engine = request.getfixturevalue("sqlite_engine")
+        fresh_sqlite(engine, request.getfixturevalue("sqlite_template"))
         yield engine
         engine.dispose()
     else:
