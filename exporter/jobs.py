@@ -40,7 +40,8 @@ row and its upload are deleted: a request that is refused leaves nothing behind.
 that cannot be reached raises :class:`~exporter.errors.QueueUnavailable`.
 
 Files. A job owns the upload named by ``params["file"]``: it is deleted when the job ends,
-whatever the end (completed, failed, reaped, lost, never submitted). Because the row exists
+whatever the end (completed, failed, reaped, lost, never submitted); a job that ran is
+recorded as ended only once its upload is gone. Because the row exists
 before its file, a file of the upload folder that no unfinished job names is a leftover
 (:mod:`exporter.uploads` removes those at start).
 
@@ -409,36 +410,38 @@ def run_job(
 
 
 def _run_claimed(store: RevisionStore, job: Job) -> JobState:
+    """Run the claimed job's handler, delete its upload, then record how it ended: a job
+    seen ended never still has its upload (a worker dying in between leaves the job
+    running, to be reaped as stopped, and no file)."""
     try:
-        return _run_handler(store, job)
+        state, result, error = _run_handler(store, job)
     finally:
         discard_upload(job)
+    _finish(store, job.id, state, result, error)
+    return state
 
 
-def _run_handler(store: RevisionStore, job: Job) -> JobState:
-    job_id = job.id
-    running = _RUNNING.set(job_id)
+def _run_handler(
+    store: RevisionStore, job: Job
+) -> tuple[JobState, dict[str, Any] | None, str | None]:
+    """The job's end state, result and error, from its handler."""
+    running = _RUNNING.set(job.id)
     try:
         # A job's writes wait for the write in flight (an import) instead of giving up.
         result = HANDLERS[job.kind](store.patient(), job.params)
     except Outcome as outcome:
-        _finish(store, job_id, outcome.state, outcome.result, outcome.error)
-        return outcome.state
+        return outcome.state, outcome.result, outcome.error
     except MergeConflicts as conflicts:
         found = {"conflicts": [asdict(c) for c in conflicts.conflicts]}
-        _finish(store, job_id, JobState.CONFLICTS, found, str(conflicts))
-        return JobState.CONFLICTS
+        return JobState.CONFLICTS, found, str(conflicts)
     except StoreError as error:
-        _finish(store, job_id, JobState.FAILED, None, str(error))
-        return JobState.FAILED
+        return JobState.FAILED, None, str(error)
     except Exception:
-        log.exception("Job %s (%s) failed", job_id, job.kind)
-        _finish(store, job_id, JobState.FAILED, None, UNEXPECTED)
-        return JobState.FAILED
+        log.exception("Job %s (%s) failed", job.id, job.kind)
+        return JobState.FAILED, None, UNEXPECTED
     finally:
         _RUNNING.reset(running)
-    _finish(store, job_id, JobState.COMPLETED, result)
-    return JobState.COMPLETED
+    return JobState.COMPLETED, result, None
 
 
 # The job the current thread's handler runs (set around the handler by _run_handler).
