@@ -39,7 +39,7 @@ from revisions.errors import (
     ReleasedComponent,
     StillReferenced,
 )
-from revisions.hierarchy import children_of
+from revisions.hierarchy import children_of, edges_built
 from revisions.read import CHUNK, visible_rows
 from revisions.records import Change, Create, Delete, Update
 from revisions.referring import rows_referring
@@ -197,7 +197,8 @@ def _holders_in_view(
     if ref.many:
         if (ctype.name, ref.field) != (CONCEPT.name, "parents"):
             raise NotImplementedError(f"No index serves {ctype.name}s' '{ref.field}'.")
-        listed = children_of(plan.connection, plan.view, targets)
+        edges = edges_built(plan.connection)
+        listed = children_of(plan.connection, plan.view, targets, edges=edges)
         return {cid for children in listed.values() for cid in children}
     rows = rows_referring(plan.connection, ctype.table, ref.field, plan.view, targets, ctype.table)
     return {row["component_id"] for row in rows}

@@ -6,8 +6,11 @@ to the concepts' own (:func:`revisions.referring.rows_referring`: a shallower re
 the child, a tombstone or one with other parents, hides a deeper edge). While a bulk load's
 edges are still being derived (:mod:`revisions.derived`), children are found as before the
 table existed, by testing the ``parents`` of every revision (:func:`scanned_children`): the
-same answers, slower. :func:`child_concepts` reads each child's revision in the statement
-that finds it (the edge names the revision). Parents come from the concepts themselves.
+same answers, slower. Which of the two a read takes is its caller's ``edges`` (the store
+remembers once the table is built for good: :class:`revisions.derived.Built`;
+:func:`edges_built` asks the database). :func:`child_concepts` reads each child's revision
+in the statement that finds it (the edge names the revision). Parents come from the
+concepts themselves.
 
 The transitive walks take many starting concepts at once: one breadth-first walk over the
 union, level by level (one statement per level and chunk of ids, not per concept), then
@@ -18,6 +21,7 @@ more ids than that in all.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 
 from sqlalchemy import Connection
@@ -37,10 +41,18 @@ MAX_DEPTH = 100
 WALK_CHUNK = 2_000
 
 
-def children_of(connection: Connection, view: View, ids: Iterable[str]) -> dict[str, list[str]]:
-    """Per id in ``ids``, the concepts the view shows that name it in ``parents`` (id order)."""
+def edges_built(connection: Connection) -> bool:
+    """Whether children can be read through ``concept_edges`` (not pending derivation)."""
+    return not derived.is_pending(connection, derived.EDGES)
+
+
+def children_of(
+    connection: Connection, view: View, ids: Iterable[str], *, edges: bool
+) -> dict[str, list[str]]:
+    """Per id in ``ids``, the concepts the view shows that name it in ``parents`` (id order);
+    through ``concept_edges`` if ``edges`` (see :func:`edges_built`), else by a scan."""
     wanted = sorted(set(ids))
-    if derived.is_pending(connection, derived.EDGES):
+    if not edges:
         return scanned_children(connection, view, wanted)
     found: dict[str, set[str]] = {cid: set() for cid in wanted}
     rows = rows_referring(
@@ -52,13 +64,13 @@ def children_of(connection: Connection, view: View, ids: Iterable[str]) -> dict[
 
 
 def child_concepts(
-    connection: Connection, view: View, ids: Iterable[str]
+    connection: Connection, view: View, ids: Iterable[str], *, edges: bool
 ) -> dict[str, list[Component]]:
     """Per id in ``ids``, the concepts the view shows that name it in ``parents`` (id
     order): :func:`children_of` with each child's revision read in the same statement."""
     wanted = sorted(set(ids))
     found: dict[str, list[Component]] = {cid: [] for cid in wanted}
-    if derived.is_pending(connection, derived.EDGES):
+    if not edges:
         listed = scanned_children(connection, view, wanted)
         shown = get_many(connection, CONCEPT, view, {c for kids in listed.values() for c in kids})
         return {cid: [shown[c] for c in kids if c in shown] for cid, kids in listed.items()}
@@ -114,9 +126,9 @@ def ancestors(connection: Connection, view: View, concept_id: str) -> set[str]:
     return set(found[concept_id])
 
 
-def descendants(connection: Connection, view: View, concept_id: str) -> set[str]:
+def descendants(connection: Connection, view: View, concept_id: str, *, edges: bool) -> set[str]:
     """Every concept whose ``parents`` lead to ``concept_id`` (not itself)."""
-    found = descendants_of(connection, view, [concept_id])
+    found = descendants_of(connection, view, [concept_id], edges=edges)
     assert found is not None  # no bound given
     return set(found[concept_id])
 
@@ -132,13 +144,18 @@ def ancestors_of(
 
 
 def descendants_of(
-    connection: Connection, view: View, ids: Iterable[str], most: int | None = None
+    connection: Connection,
+    view: View,
+    ids: Iterable[str],
+    most: int | None = None,
+    *,
+    edges: bool,
 ) -> dict[str, list[str]] | None:
     """Per id, every concept below it through ``parents`` (not itself), in id order; None
     if the lists would hold more than ``most`` ids in all."""
     ids = list(ids)
-    edges = _walk(connection, view, ids, children_of, most)
-    return None if edges is None else _closures(ids, edges, most)
+    found = _walk(connection, view, ids, functools.partial(children_of, edges=edges), most)
+    return None if found is None else _closures(ids, found, most)
 
 
 Step = Callable[[Connection, View, Iterable[str]], dict[str, list[str]]]

@@ -413,21 +413,24 @@ class StoreReads:
         self._settle(point)
         with self.reading() as connection:
             view = self._view(connection, point)
-            return hierarchy.descendants(connection, view, concept_id)
+            edges = self._edges(connection, view)
+            return hierarchy.descendants(connection, view, concept_id, edges=edges)
 
     def children_of(self, point: Point, ids: Iterable[str]) -> dict[str, list[str]]:
         """Per id, the ids of the concepts naming it in ``parents`` (id order)."""
         self._settle(point)
         with self.reading() as connection:
             view = self._view(connection, point)
-            return hierarchy.children_of(connection, view, ids)
+            edges = self._edges(connection, view)
+            return hierarchy.children_of(connection, view, ids, edges=edges)
 
     def child_concepts(self, point: Point, ids: Iterable[str]) -> dict[str, list[Component]]:
         """Per id, the concepts naming it in ``parents`` (id order)."""
         self._settle(point)
         with self.reading() as connection:
             view = self._view(connection, point)
-            return hierarchy.child_concepts(connection, view, ids)
+            edges = self._edges(connection, view)
+            return hierarchy.child_concepts(connection, view, ids, edges=edges)
 
     def ancestors_of(
         self, point: Point, ids: Iterable[str], most: int | None = None
@@ -445,7 +448,15 @@ class StoreReads:
         self._settle(point)
         with self.reading() as connection:
             view = self._view(connection, point)
-            return hierarchy.descendants_of(connection, view, ids, most)
+            edges = self._edges(connection, view)
+            return hierarchy.descendants_of(connection, view, ids, most, edges=edges)
+
+    def _edges(self, connection: Connection, view: View) -> bool:
+        """Whether children are read through ``concept_edges`` (:mod:`revisions.hierarchy`):
+        asked of the database until the table is seen built while concepts are stored,
+        then remembered (:class:`revisions.derived.Built`)."""
+        stored = self._segment_rows.with_rows(connection, view, schema.concepts).segments
+        return not self._built.is_pending(connection, derived.EDGES, source_has_rows=bool(stored))
 
     def referring(
         self, point: Point, type_name: str, field: str, ids: Iterable[str]

@@ -11,6 +11,7 @@ import random
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 from revisions import (
     Create,
@@ -80,7 +81,7 @@ def check_history(store: RevisionStore, history: History) -> None:
     for point in history.points():
         view = store.view(point)
         with store.reading() as connection:
-            through_edges = hierarchy.children_of(connection, view, POOL)
+            through_edges = hierarchy.children_of(connection, view, POOL, edges=True)
             scanned = hierarchy.scanned_children(connection, view, POOL)
         assert through_edges == scanned, point
         assert store.children_of(view, POOL) == scanned, point
@@ -142,6 +143,29 @@ def test_children_while_the_edges_are_pending_equal_them_after(pg_store: Revisio
     assert derived.EDGES in pg_store.derive()
     assert edges_table_difference(pg_store) == []
     assert pg_store.children_of(ReadPoint("MAIN"), ["a", "b", "c"]) == meanwhile
+
+
+@pytest.mark.postgres
+def test_built_edges_are_remembered_and_pending_ones_asked_each_time(
+    pg_store: RevisionStore,
+) -> None:
+    asked: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        asked.extend(["pending"] if "pending_derivations" in statement else [])
+
+    event.listen(pg_store._reader, "before_cursor_execute", count)
+    chain = {"concept": iter([("a", {}), ("b", {"parents": ["a"]})])}
+    pg_store.bulk_load("MAIN", "u", "load", chain, derive=False)
+    main = ReadPoint("MAIN")
+    for _ in range(2):  # pending: asked at every read, and read by the scan
+        assert pg_store.children_of(main, ["a"]) == {"a": ["b"]}
+    assert len(asked) == 2
+    pg_store.derive()
+    for _ in range(3):  # built while concepts are stored: asked once, then remembered
+        assert pg_store.children_of(main, ["a"]) == {"a": ["b"]}
+        assert pg_store.descendants_of(main, ["a"]) == {"a": ["b"]}
+    assert len(asked) == 3
 
 
 def test_a_walk_past_its_bound_gives_none(store: RevisionStore) -> None:
