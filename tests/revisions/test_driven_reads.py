@@ -81,6 +81,9 @@ def test_many_ids_go_through_the_driver_on_postgresql_only(
     else:
         assert driven is not None
         assert set(driven) <= set(CONCEPTS)
+        with store.reading() as connection:  # the same components as through a connection
+            assert driven == reads.get_many(connection, TYPES["concept"], view, CONCEPTS)
+        assert driven  # the grown content shows some of them
     assert reads.get_many_in(store._driver, TYPES["concept"], view, []) == {}
 
 
