@@ -10,10 +10,12 @@ verdict and messages), so a bulk row obeys exactly the rules of a normal commit.
   dropped first and rebuilt after the rows are in: building an index or checking a key once
   for all rows is several times cheaper than doing it per row. It all happens in the
   caller's transaction, so a failure rolls the indexes back too. On PostgreSQL such a first
-  load also skips the triggers that fill derived tables (``description_words``,
-  ``concept_edges``) and the full-text index of the terms, and marks them pending instead:
-  :mod:`revisions.derived` builds them after the commit. On SQLite such a load fills
-  ``concept_edges`` in one statement after the rows are in.
+  load rebuilds only the unique indexes and the foreign keys; it skips the triggers that
+  fill derived tables (``description_words``, ``concept_edges``) and leaves the indexes that
+  only speed reads (the full-text index of the terms, the plain B-tree indexes) unbuilt,
+  and marks them all pending instead: :mod:`revisions.derived` builds them after the
+  commit. On SQLite such a load fills ``concept_edges`` in one statement after the rows
+  are in.
 - **Existence**: when no segment of the branch's view has ever written a row of a type (no
   own rows, none on its ancestors up to its base: a new code system's branch under an
   empty MAIN), no id can exist already; otherwise ids are checked against the view in
@@ -287,16 +289,16 @@ def copy_rows(
 def _deferred_upkeep(connection: Connection, ctype: ComponentType, ts: int) -> Iterator[None]:
     """Around writing rows into ``ctype``'s table: if it is empty, drop what the database
     maintains row by row (see :func:`_upkeep`) first and recreate it afterwards (not after
-    an error: the transaction rolls the drop back); on PostgreSQL, what
-    :data:`revisions.derived.DEFERRED` names is instead left to :func:`revisions.derived.derive`
-    and marked pending: triggers are switched off for the load, indexes not recreated."""
+    an error: the transaction rolls the drop back). On PostgreSQL, the tables
+    :data:`revisions.derived.DEFERRED` names (their triggers switched off for the load) and
+    the indexes :func:`revisions.derived.speeds_reads_only` allows are instead marked
+    pending for :func:`revisions.derived.derive`, the indexes with their definitions."""
     table = ctype.table
     empty = connection.execute(select(table.c.rev_id).limit(1)).first() is None
     postgres = connection.dialect.name == "postgresql"
     saved = _upkeep(connection, table.name) if empty else []
-    deferred = derived.DEFERRED.get(table.name, ()) if empty and postgres else ()
-    triggers = [d for d in deferred if d.trigger]
-    later = {d.name for d in deferred if not d.trigger}
+    triggers = derived.DEFERRED.get(table.name, ()) if empty and postgres else ()
+    later = {n: c for n, _, c in saved if postgres and derived.speeds_reads_only(c)}
     for _, drop, _ in saved:
         connection.exec_driver_sql(drop)
     for d in triggers:
@@ -306,8 +308,9 @@ def _deferred_upkeep(connection: Connection, ctype: ComponentType, ts: int) -> I
     yield
     for d in triggers:
         connection.exec_driver_sql(f"ALTER TABLE {table.name} ENABLE TRIGGER {d.trigger}")
-    for d in deferred:
-        derived.mark_pending(connection, d.name, ts)
+        derived.mark_pending(connection, d.name, table.name, ts)
+    for name, definition in later.items():
+        derived.mark_pending(connection, name, table.name, ts, definition)
     for name, _, create in saved:
         if name not in later:
             connection.exec_driver_sql(create)

@@ -9,24 +9,28 @@ by testing every revision's ``parents``, as before the table existed). For a fir
 into an empty store the search structures are most of the load's cost (a million
 descriptions: 4.4 M word rows, ~17 s to derive and ~20 s to index; the GIN ~8-9 s on one
 core, PostgreSQL builds GIN without parallel workers), and nothing but search needs them.
-So :class:`revisions.bulk.Loader` skips the triggers and leaves the index unbuilt in that
-case, records each in ``pending_derivations`` in the load's own transaction, and
-:func:`derive` builds them afterwards.
+So :class:`revisions.bulk.Loader` skips the triggers in that case (:data:`DEFERRED`), and
+leaves unbuilt every index of the loaded table that only speeds reads
+(:func:`speeds_reads_only`: the term index and the plain B-tree indexes, not the unique
+ones, which every write must meet), records each in ``pending_derivations`` in the load's
+own transaction (an index with its definition, as the database gave it when the load
+dropped it: migration 0019), and :func:`derive` builds them afterwards, beside the words
+table on the other core (1.5 of 6.6 s of a 1.85 M-component load's transaction).
 
 The contract:
 
 - While a structure is named in ``pending_derivations``, nothing depends on it: searches
   leave the words table alone (:func:`is_pending`) and go through the full-text match,
-  which without its index is a scan of every description. The results are the same, only
-  slower (seconds instead of milliseconds for a million descriptions).
+  which without its index is a scan of every description; a read another pending index
+  would serve scans the table. The results are the same, only slower (seconds instead of
+  milliseconds for a million rows).
 - :func:`derive` builds each pending structure from scratch and deletes its row, each in a
-  transaction of its own, on a connection of its own and concurrently (the GIN index uses
-  one core, the words table the other), each first taking a ``SHARE`` lock on
-  ``descriptions``: reads go on, writes of descriptions wait (commits of concepts and
-  mappings do not), so what it derives is exactly what the triggers and the index would
-  have kept. A failure rolls that structure back and leaves its row, so a later
-  :func:`derive` (the next bulk load, ``snowpath db upgrade``) builds it again; searches
-  stay exact meanwhile.
+  transaction of its own, on a connection of its own, :data:`WORKERS` at a time (the words
+  table, the longest, starts first), each first taking a ``SHARE`` lock on its source
+  table: reads go on, writes of that table wait, so what it derives is exactly what the
+  triggers and the index would have kept. A failure rolls that structure back and leaves
+  its row, so a later :func:`derive` (the next bulk load, ``snowpath db upgrade``) builds
+  it again; searches stay exact meanwhile.
 - Only a load into an empty source table marks a structure pending, and revision rows are
   never deleted: once a structure has been seen built while its source held rows, it is
   never pending again. :class:`Built` remembers that per store, so a search asks the
@@ -49,23 +53,33 @@ EDGES = "concept_edges"
 
 @dataclass(frozen=True, slots=True)
 class Deferred:
-    """A structure a first load leaves to :func:`derive`: a table its ``trigger`` fills,
-    or (no trigger) an index of the loaded table."""
+    """A table its ``trigger`` fills from a loaded table, left to :func:`derive` by a first
+    load (the loaded table's indexes are left by :func:`speeds_reads_only`)."""
 
     name: str
-    trigger: str | None = None
+    trigger: str
 
 
-# What a first load into an empty table defers, per loaded table.
+# The tables a first load into an empty table leaves unfilled, per loaded table.
 DEFERRED = {
-    "descriptions": (Deferred(WORDS, "description_words_add"), Deferred(TERM_INDEX)),
+    "descriptions": (Deferred(WORDS, "description_words_add"),),
     "concepts": (Deferred(EDGES, "concept_edges_add"),),
 }
-# The table each structure is derived from (locked while it is built).
-SOURCES = {d.name: table for table, deferred in DEFERRED.items() for d in deferred}
+# Builds at a time: the words table on one core, everything else after another on the
+# other (more only share the two cores and hold more connections).
+WORKERS = 2
+
+
+def speeds_reads_only(definition: str) -> bool:
+    """Whether an index, by its definition as ``pg_indexes`` gives it, only speeds reads, so
+    a first load may leave it to :func:`derive`: not unique (a unique index is a rule every
+    write must meet, and is built in the load's transaction)."""
+    return definition.startswith("CREATE INDEX ")
+
+
 # The words of every active, live description revision, as migration 0006's trigger writes
-# them, and the index definitions of migrations 0003 and 0006 (the migrations keep their
-# own copies: migrations are frozen history).
+# them, and its index as migration 0006 defines it (the migrations keep their own copies:
+# migrations are frozen history).
 _WORDS_OF = (
     "INSERT INTO description_words "
     "(word, branch_id, start_ts, end_ts, component_id, concept_id, rank) "
@@ -76,10 +90,6 @@ _WORDS_OF = (
     "FROM descriptions d, "
     "unnest(tsvector_to_array(to_tsvector('simple'::regconfig, d.term))) AS w(word) "
     "WHERE d.active AND NOT d.deleted AND d.term IS NOT NULL"
-)
-_TERM_INDEX = (
-    f"CREATE INDEX {TERM_INDEX} ON descriptions "
-    "USING gin (to_tsvector('simple'::regconfig, term)) WITH (fastupdate = off)"
 )
 _INDEX = (
     "CREATE INDEX ix_description_words_word ON description_words "
@@ -99,10 +109,14 @@ _EDGES_INDEX = (
 )
 
 
-def mark_pending(connection: Connection, name: str, ts: int) -> None:
-    """Record in the caller's transaction that ``name`` must be derived anew."""
+def mark_pending(
+    connection: Connection, name: str, source: str, ts: int, definition: str | None = None
+) -> None:
+    """Record in the caller's transaction that ``name`` must be derived anew from table
+    ``source``: a derived table (see :data:`DEFERRED`), or an index by its ``definition``."""
     if not connection.execute(select(exists().where(pending_derivations.c.name == name))).scalar():
-        connection.execute(insert(pending_derivations).values(name=name, since_ts=ts))
+        values = {"name": name, "since_ts": ts, "source": source, "definition": definition}
+        connection.execute(insert(pending_derivations).values(**values))
 
 
 def is_pending(connection: Connection, name: str) -> bool:
@@ -133,33 +147,42 @@ class Built:
 
 
 def derive(engine: Engine) -> list[str]:
-    """Build every pending structure (see the module's contract), concurrently; the names
-    built. A failure raises once every build has ended (the others still commit)."""
+    """Build every pending structure (see the module's contract), :data:`WORKERS` at a time;
+    the names built, in name order. A failure raises once every build has ended (the
+    others still commit)."""
     if engine.dialect.name != "postgresql":
         return []
+    c = pending_derivations.c
     with engine.connect() as connection:
-        pending = connection.execute(select(pending_derivations.c.name)).scalars()
-        names = sorted(name for name in pending if name in _BUILDERS)
-    if len(names) <= 1:
-        built = [_derive_one(engine, name) for name in names]
+        rows = connection.execute(select(c.name, c.source, c.definition)).all()
+    tasks = [row for row in rows if row.definition is not None or row.name in _BUILDERS]
+    # The derived tables first (the words the longest), then the indexes.
+    tasks.sort(key=lambda row: (row.definition is not None, row.name))
+    if len(tasks) <= 1:
+        built = [_derive_one(engine, *row) for row in tasks]
     else:
-        with ThreadPoolExecutor(len(names), thread_name_prefix="derive") as pool:
-            built = list(pool.map(lambda name: _derive_one(engine, name), names))
-    return [name for name in built if name is not None]
+        with ThreadPoolExecutor(WORKERS, thread_name_prefix="derive") as pool:
+            built = list(pool.map(lambda row: _derive_one(engine, *row), tasks))
+    return sorted(name for name in built if name is not None)
 
 
-def _derive_one(engine: Engine, name: str) -> str | None:
-    """Build ``name`` and delete its row in one transaction; None if another process
-    built it meanwhile."""
+def _derive_one(engine: Engine, name: str, source: str, definition: str | None) -> str | None:
+    """Build ``name`` from table ``source`` (an index: by its ``definition``) and delete its
+    row in one transaction; None if another process built it meanwhile."""
     with engine.begin() as connection:
         # The source table first, then the row: the order a bulk load takes them in.
-        connection.exec_driver_sql(f"LOCK TABLE {SOURCES[name]} IN SHARE MODE")
+        quote = connection.dialect.identifier_preparer.quote
+        connection.exec_driver_sql(f"LOCK TABLE {quote(source)} IN SHARE MODE")
         row = pending_derivations.c.name == name
         claimed = select(pending_derivations.c.name).where(row).with_for_update()
         if connection.execute(claimed).first() is None:
             return None
         connection.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
-        _BUILDERS[name](connection)
+        if definition is None:
+            _BUILDERS[name](connection)
+        else:
+            connection.exec_driver_sql(f"DROP INDEX IF EXISTS {quote(name)}")
+            connection.exec_driver_sql(definition)
         connection.execute(delete(pending_derivations).where(row))
     return name
 
@@ -174,12 +197,6 @@ def _build_words(connection: Connection) -> None:
     connection.exec_driver_sql("ANALYZE description_words")
 
 
-def _build_term_index(connection: Connection) -> None:
-    """The full-text index of the terms, built once over every row."""
-    connection.exec_driver_sql(f"DROP INDEX IF EXISTS {TERM_INDEX}")
-    connection.exec_driver_sql(_TERM_INDEX)
-
-
 def _build_edges(connection: Connection) -> None:
     """The edges table from scratch, like the words table."""
     connection.exec_driver_sql("TRUNCATE concept_edges")
@@ -189,4 +206,4 @@ def _build_edges(connection: Connection) -> None:
     connection.exec_driver_sql("ANALYZE concept_edges")
 
 
-_BUILDERS = {WORDS: _build_words, TERM_INDEX: _build_term_index, EDGES: _build_edges}
+_BUILDERS = {WORDS: _build_words, EDGES: _build_edges}

@@ -203,8 +203,11 @@ pending_derivations = Table(
     metadata,
     Column("name", String(100), primary_key=True),
     Column("since_ts", BigInteger, nullable=False),
-    comment="Trigger-filled tables a bulk load left to be built after its commit (see "
-    "revisions.derived): while a table is named here, nothing reads it.",
+    Column("source", String(100), nullable=False),
+    Column("definition", Text, nullable=True),
+    comment="What a bulk load left to be built after its commit (see revisions.derived): a "
+    "derived table (nothing reads it while it is named here) or an index (source: the table "
+    "it is built from; definition: the index's, for an index).",
 )
 
 concept_edges = Table(

@@ -1,6 +1,7 @@
-"""Search structures a first bulk load leaves pending (``revisions.derived``): searches
-stay exact while they are, ``derive`` builds exactly what the triggers and the migrations'
-index would have kept, and a failure anywhere leaves the store as it was.
+"""Search structures and read indexes a first bulk load leaves pending
+(``revisions.derived``): searches and reads stay exact while they are, ``derive`` builds
+exactly what the triggers and the migrations' indexes would have kept, and a failure
+anywhere leaves the store as it was.
 
 The deferral exists on PostgreSQL only; SQLite's full-text index is rebuilt in the load.
 """
@@ -17,10 +18,23 @@ from sqlalchemy import Engine, text
 from api.cli import main
 from revisions import ManualClock, ReadPoint, RevisionStore, derived
 from revisions.errors import ComponentExists
+from revisions.filters import Filter
+from revisions.schema import closed_only_index
 from tests.revisions.helpers import change, concept, delete, description, words_table_difference
 
 MAIN = ReadPoint("MAIN")
 TEXTS = ("fract", "fracture", "chronic", "chr fem", "ulcer", "skin", "of")
+# What the load of :func:`load` leaves pending, in name order: the derived tables, then
+# the indexes of concepts and descriptions that are not unique.
+LEFT = [
+    derived.EDGES,
+    derived.WORDS,
+    "ix_concepts_branch_start",
+    "ix_concepts_parents_gin",
+    "ix_descriptions_branch_concept",
+    "ix_descriptions_branch_start",
+    derived.TERM_INDEX,
+]
 
 
 def load(store: RevisionStore, *, derive: bool) -> None:
@@ -86,7 +100,7 @@ def test_a_first_load_leaves_the_words_pending_and_searches_exact(
     pg_store: RevisionStore, postgres_engine: Engine
 ) -> None:
     load(pg_store, derive=False)
-    assert pending_names(pg_store) == [derived.EDGES, derived.WORDS, derived.TERM_INDEX]
+    assert pending_names(pg_store) == LEFT
     assert word_rows(pg_store) == 0
     assert term_index(pg_store) is None
     meanwhile = results(pg_store)
@@ -94,24 +108,119 @@ def test_a_first_load_leaves_the_words_pending_and_searches_exact(
     assert meanwhile["chr fem"] == [("a", 1)]
     assert meanwhile["of"] == [("c", 2), ("a", 2)]  # shorter term first
 
-    assert pg_store.derive() == [derived.EDGES, derived.WORDS, derived.TERM_INDEX]
+    assert pg_store.derive() == LEFT
     assert pending_names(pg_store) == []
     assert word_rows(pg_store) == 8  # d1: 4 words, d2: 1, d3: 3 (d4 is inactive)
     assert words_table_difference(pg_store) == []
     assert results(pg_store) == meanwhile
 
 
+def indexes(store: RevisionStore) -> dict[str, str]:
+    """Every index of the component tables: its definition and options."""
+    with store.engine.connect() as connection:
+        return dict(
+            connection.execute(
+                text(
+                    "SELECT i.indexname, i.indexdef || ' ' || "
+                    "coalesce(array_to_string(c.reloptions, ','), '') "
+                    "FROM pg_indexes i JOIN pg_class c ON c.relname = i.indexname "
+                    "WHERE i.schemaname = current_schema() "
+                    "AND i.tablename IN ('concepts', 'descriptions', 'mappings')"
+                )
+            ).all()
+        )
+
+
+def load_with_mappings(store: RevisionStore) -> None:
+    """A first load of all three types: a hierarchy, descriptions and mappings."""
+    store.bulk_load(
+        "MAIN",
+        "u",
+        "load",
+        {
+            "concept": iter([("a", {}), ("b", {"parents": ["a"]}), ("c", {"parents": ["a"]})]),
+            "description": iter(
+                [
+                    ("d1", {"concept_id": "a", "term": "Femur"}),
+                    ("d2", {"concept_id": "b", "term": "Fracture"}),
+                    ("d3", {"concept_id": "b", "term": "Broken bone"}),
+                ]
+            ),
+            "mapping": iter(
+                [
+                    ("m1", {"source_id": "b", "target_id": "a", "map_type": "SAME-AS"}),
+                    ("m2", {"source_id": "c", "target_id": "a", "map_type": "SAME-AS"}),
+                    ("m3", {"source_id": "b", "target_id": "c", "map_type": "NARROWER-THAN"}),
+                ]
+            ),
+        },
+        derive=False,
+    )
+
+
 @pytest.mark.postgres
-def test_derive_builds_the_term_index_as_the_migrations_define_it(
+def test_a_first_load_builds_the_unique_indexes_and_leaves_the_others_pending(
     pg_store: RevisionStore,
 ) -> None:
-    migrated = term_index(pg_store)
-    assert migrated is not None
-    assert "fastupdate=off" in migrated
-    load(pg_store, derive=False)
-    assert term_index(pg_store) is None
+    migrated = indexes(pg_store)
+    load_with_mappings(pg_store)
+    kept = indexes(pg_store)
+    # The unique ones, and those of closed revisions, which a load never drops (it adds none).
+    closed = {closed_only_index(t) for t in ("concepts", "descriptions", "mappings")}
+    assert kept == {n: d for n, d in migrated.items() if "UNIQUE" in d or n in closed}
+    left = sorted(set(migrated) - set(kept))
+    assert "ix_mappings_branch_source" in left
+    assert "ix_concepts_parents_gin" in left
+    assert pending_names(pg_store) == [derived.EDGES, derived.WORDS, *left]
+    with pg_store.engine.connect() as connection:
+        sources = dict(
+            connection.execute(text("SELECT name, source FROM pending_derivations")).all()
+        )
+    assert sources[derived.WORDS] == "descriptions"
+    assert sources["ix_mappings_branch_target"] == "mappings"
+
+
+@pytest.mark.postgres
+def test_derive_builds_every_index_a_load_left_as_the_migrations_define_it(
+    pg_store: RevisionStore,
+) -> None:
+    migrated = indexes(pg_store)
+    load_with_mappings(pg_store)
+    left = indexes(pg_store)
+    built = pg_store.derive()
+    assert built == [derived.EDGES, derived.WORDS, *sorted(set(migrated) - set(left))]
+    assert indexes(pg_store) == migrated
+    assert pending_names(pg_store) == []
+
+
+def reads(store: RevisionStore) -> dict[str, object]:
+    """Reads the pending indexes serve: descriptions of a concept, mappings from and to a
+    concept, children."""
+
+    def ids(type_name: str, **equals: str) -> list[str]:
+        return [c.id for c in store.page(MAIN, type_name, Filter.of(**equals)).items]
+
+    return {
+        "descriptions of b": ids("description", concept_id="b"),
+        "mappings from b": ids("mapping", source_id="b"),
+        "mappings to a": ids("mapping", target_id="a"),
+        "children": store.children_of(MAIN, ["a", "b"]),
+    }
+
+
+@pytest.mark.postgres
+def test_reads_while_the_indexes_are_pending_equal_them_after(pg_store: RevisionStore) -> None:
+    load_with_mappings(pg_store)
+    pg_store.commit("MAIN", "u", "c", [delete("m2", "mapping"), change("c", parents=["b"])])
+    meanwhile = reads(pg_store)
+    assert meanwhile == {
+        "descriptions of b": ["d2", "d3"],
+        "mappings from b": ["m1", "m3"],
+        "mappings to a": ["m1"],
+        "children": {"a": ["b"], "b": ["c"]},
+    }
     pg_store.derive()
-    assert term_index(pg_store) == migrated
+    assert reads(pg_store) == meanwhile
 
 
 @pytest.mark.postgres
@@ -274,7 +383,7 @@ def test_db_upgrade_builds_what_a_load_left_pending(
 def mark_words_pending(store: RevisionStore) -> None:
     """What a first load's transaction records (the store can only do it on an empty table)."""
     with store.engine.begin() as connection:
-        derived.mark_pending(connection, derived.WORDS, 1)
+        derived.mark_pending(connection, derived.WORDS, "descriptions", 1)
 
 
 @pytest.mark.postgres

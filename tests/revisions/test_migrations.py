@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
 from accounts.schema import metadata  # the whole schema: the store's tables and the accounts'
+from revisions import ReadPoint, RevisionStore, make_engine, upgrade
 from revisions.db import alembic_config
 from revisions.schema import UNMODELLED_PREFIXES
+from tests import services
+from tests.conftest import fresh_sqlite
 
 
 def include_name(name: str | None, type_: str, parents: dict) -> bool:
@@ -67,3 +75,78 @@ def test_the_words_table_keeps_fine_statistics_of_its_words(engine: Engine) -> N
         "WHERE attrelid = 'description_words'::regclass AND attname IN ('word', 'rank')",
     )
     assert targets == {"word": 1000, "rank": -1}
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[Engine]:
+    """A database of this test's own, migrated to the head (it is migrated down and up)."""
+    name = f"{services.TEST_DATABASE}_own"
+    try:
+        url = services.fresh_postgres_database(name)
+    except Exception as error:  # any failure to reach the server means "not there"
+        services.unavailable("PostgreSQL", error)
+    engine = make_engine(url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+    services.drop_postgres_database(name)
+
+
+def migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
+    with engine.begin() as connection:
+        (command.downgrade if down else command.upgrade)(alembic_config(connection), revision)
+
+
+@pytest.mark.postgres
+def test_0019_down_builds_the_indexes_the_code_before_cannot_and_up_names_the_sources(
+    own_postgres: Engine,
+) -> None:
+    store = RevisionStore(own_postgres)
+    store.initialize()
+    store.bulk_load(
+        "MAIN",
+        "u",
+        "load",
+        {
+            "concept": iter([("a", {}), ("b", {"parents": ["a"]})]),
+            "description": iter([("d", {"concept_id": "a", "term": "Femur"})]),
+            "mapping": iter([("m", {"source_id": "b", "target_id": "a", "map_type": "SAME-AS"})]),
+        },
+        derive=False,
+    )
+    migrate(own_postgres, "0018", down=True)
+    # The code before builds these three alone; every other index is back.
+    pending = pairs(own_postgres, "SELECT name, since_ts FROM pending_derivations")
+    assert sorted(pending) == ["concept_edges", "description_words", "ix_descriptions_term_tsv"]
+    indexes = pairs(own_postgres, "SELECT indexname, tablename FROM pg_indexes")
+    assert indexes["ix_mappings_branch_source"] == "mappings"
+    assert indexes["ix_concepts_parents_gin"] == "concepts"
+    assert "ix_descriptions_term_tsv" not in indexes
+
+    migrate(own_postgres, "head")
+    sources = pairs(own_postgres, "SELECT name, source FROM pending_derivations")
+    assert sources == {
+        "concept_edges": "concepts",
+        "description_words": "descriptions",
+        "ix_descriptions_term_tsv": "descriptions",
+    }
+    assert store.derive() == sorted(sources)
+    options = pairs(
+        own_postgres,
+        "SELECT relname, array_to_string(reloptions, ',') FROM pg_class "
+        "WHERE relname = 'ix_descriptions_term_tsv'",
+    )
+    assert options == {"ix_descriptions_term_tsv": "fastupdate=off"}
+    assert [c.id for c in store.search_concepts(ReadPoint("MAIN"), "fem")[0]] == ["a"]
+    test_migrated_schema_matches_the_models(own_postgres)
+
+
+def test_0019_goes_down_and_up_again_to_the_models_on_sqlite(
+    sqlite_engine: Engine, sqlite_template: Path
+) -> None:
+    fresh_sqlite(sqlite_engine, sqlite_template)  # a copy of its own: it is migrated down
+    migrate(sqlite_engine, "0018", down=True)
+    columns = {c["name"] for c in inspect(sqlite_engine).get_columns("pending_derivations")}
+    assert columns == {"name", "since_ts"}
+    migrate(sqlite_engine, "head")
+    test_migrated_schema_matches_the_models(sqlite_engine)
