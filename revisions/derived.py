@@ -26,7 +26,8 @@ The contract:
   milliseconds for a million rows).
 - :func:`derive` builds each pending structure from scratch and deletes its row, each in a
   transaction of its own, on a connection of its own, :data:`WORKERS` at a time (the words
-  table, the longest, starts first), each first taking a ``SHARE`` lock on its source
+  table, the longest, on one; the indexes, then the edges, on the other: the reads' indexes
+  are back within seconds of the commit), each first taking a ``SHARE`` lock on its source
   table: reads go on, writes of that table wait, so what it derives is exactly what the
   triggers and the index would have kept. A failure rolls that structure back and leaves
   its row, so a later :func:`derive` (the next bulk load, ``snowpath db upgrade``) builds
@@ -156,8 +157,10 @@ def derive(engine: Engine) -> list[str]:
     with engine.connect() as connection:
         rows = connection.execute(select(c.name, c.source, c.definition)).all()
     tasks = [row for row in rows if row.definition is not None or row.name in _BUILDERS]
-    # The derived tables first (the words the longest), then the indexes.
-    tasks.sort(key=lambda row: (row.definition is not None, row.name))
+    # The words table first, the longest by far; the other worker then builds the indexes,
+    # which reads miss most (descriptions by concept, mappings by source and target,
+    # children through the parents' GIN), then the edges table.
+    tasks.sort(key=lambda row: (row.name != WORDS, row.definition is None, row.name))
     if len(tasks) <= 1:
         built = [_derive_one(engine, *row) for row in tasks]
     else:

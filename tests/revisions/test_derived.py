@@ -410,3 +410,21 @@ def test_built_asks_again_while_the_source_is_empty_or_the_words_pending(
     pg_store.derive()
     with pg_store.engine.connect() as connection:
         assert not built.is_pending(connection, derived.WORDS, source_has_rows=True)
+
+
+@pytest.mark.postgres
+def test_derive_starts_the_words_then_the_indexes_reads_miss_then_the_edges(
+    pg_store: RevisionStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[str] = []
+    build = derived._derive_one
+
+    def noted(engine: Engine, name: str, source: str, definition: str | None) -> str | None:
+        started.append(name)
+        return build(engine, name, source, definition)
+
+    monkeypatch.setattr(derived, "_derive_one", noted)
+    monkeypatch.setattr(derived, "WORKERS", 1)  # one at a time: the order taken is the order
+    load(pg_store, derive=False)
+    assert pg_store.derive() == LEFT
+    assert started == [derived.WORDS, *LEFT[2:], derived.EDGES]
