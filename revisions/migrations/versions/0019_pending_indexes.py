@@ -48,15 +48,11 @@ def upgrade() -> None:
     with op.batch_alter_table("pending_derivations") as batch:
         batch.add_column(sa.Column("source", sa.String(length=100), nullable=True))
         batch.add_column(sa.Column("definition", sa.Text(), nullable=True))
-    rows = sa.table("pending_derivations", sa.column("name"), sa.column("source"))
+    pending = _pending()
     for name, source in _SOURCES.items():
-        op.execute(rows.update().where(rows.c.name == name).values(source=source))
-    op.execute(
-        sa.table("pending_derivations", sa.column("name"), sa.column("definition"))
-        .update()
-        .where(sa.column("name") == "ix_descriptions_term_tsv")
-        .values(definition=_TERM_INDEX)
-    )
+        op.execute(pending.update().where(pending.c.name == name).values(source=source))
+    term_index = pending.c.name == "ix_descriptions_term_tsv"
+    op.execute(pending.update().where(term_index).values(definition=_TERM_INDEX))
     with op.batch_alter_table("pending_derivations") as batch:
         batch.alter_column("source", existing_type=sa.String(length=100), nullable=False)
     if op.get_bind().dialect.name == "postgresql":
@@ -67,13 +63,11 @@ def downgrade() -> None:
     # The code before builds only the derived tables and the full-text index: every other
     # index left pending is built here.
     bind = op.get_bind()
-    pending = sa.table(
-        "pending_derivations", sa.column("name"), sa.column("definition"), sa.column("source")
-    )
+    pending = _pending()
     others = pending.c.definition.is_not(None) & pending.c.name.not_in(list(_SOURCES))
     for name, definition in bind.execute(
         sa.select(pending.c.name, pending.c.definition).where(others)
-    ):
+    ).all():
         op.execute(f"DROP INDEX IF EXISTS {name}")
         op.execute(definition)
         op.execute(pending.delete().where(pending.c.name == name))
@@ -82,3 +76,9 @@ def downgrade() -> None:
     with op.batch_alter_table("pending_derivations") as batch:
         batch.drop_column("definition")
         batch.drop_column("source")
+
+
+def _pending() -> sa.TableClause:
+    return sa.table(
+        "pending_derivations", sa.column("name"), sa.column("source"), sa.column("definition")
+    )
