@@ -1,17 +1,21 @@
-"""Instruments of the store benchmark: alternating timings, SQL profiles and query plans.
+"""Instruments of the store benchmark: alternating timings, SQL profiles and query plans,
+and CPU use.
 
 :func:`measure` times several functions taking turns on the same items, so that the shared
 machine's load affects them alike and their ratios stay fair. :class:`SqlProfile` times
 every statement SQLAlchemy sends while it is active (grouped by shape, long ``IN`` lists
 folded) and can keep them, so that :func:`explain` shows the plans of the slowest. Timings
-are ``time.perf_counter`` seconds; nothing here prints.
+are ``time.perf_counter`` seconds; :class:`CpuUse` tells whether a step was bound by the
+machine's cores; nothing here prints.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy
@@ -39,6 +43,46 @@ def measure(
             fn(item)
             seconds.append(time.perf_counter() - started)
     return result
+
+
+class CpuUse:
+    """While active: the CPU seconds of this process (the client) and the share of the
+    machine's cores busy, from Linux's ``/proc/stat`` (None elsewhere). A step whose cores
+    are all busy is bound by the machine: only doing less work makes it faster."""
+
+    def __enter__(self) -> CpuUse:
+        self.client = time.process_time()
+        self._ticks = _ticks()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.client = time.process_time() - self.client
+        ticks = _ticks()
+        self.busy: float | None = None
+        if self._ticks is not None and ticks is not None:
+            idle, total = (after - before for after, before in zip(ticks, self._ticks, strict=True))
+            self.busy = 1 - idle / total if total else None
+
+    def describe(self, seconds: float) -> str:
+        """The client's CPU seconds and, where known, the cores' busy share over the step's
+        ``seconds``, with the floor it sets: the same work on cores kept busy throughout."""
+        text = f"client CPU {self.client:.1f} s"
+        if self.busy is None:
+            return text
+        cores = os.cpu_count() or 1
+        return (
+            f"{text}, the machine's {cores} cores {self.busy:.0%} busy "
+            f"(kept busy throughout: {seconds * self.busy:.1f} s)"
+        )
+
+
+def _ticks() -> tuple[int, int] | None:
+    """(idle, total) clock ticks of every core since boot; None without ``/proc/stat``."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return fields[3] + fields[4], sum(fields)  # idle and iowait
 
 
 class SqlProfile:

@@ -23,7 +23,7 @@ from sqlalchemy import Engine, text
 from bench.data import TASK
 from bench.report import log, spread
 from bench.session import AUTHOR, Session, updates
-from bench.timing import SqlProfile, measure
+from bench.timing import CpuUse, SqlProfile, measure
 from revisions import Delete, Update, View, bulk
 from revisions.components import TYPES, ComponentType
 from revisions.visibility import Segment
@@ -63,7 +63,7 @@ def load(s: Session) -> None:
     log(f"loading {total:,} components")
     marks: list[tuple[str, float]] = []
     streams = {name: _marked(items, name, marks) for name, items in rows.items()}
-    with SqlProfile(s.engine) as profile:
+    with SqlProfile(s.engine) as profile, CpuUse() as cpu:
         s.store.bulk_load("MAIN", AUTHOR, "initial load", streams, derive=False)
     rate = total / profile.elapsed
     s.add(
@@ -74,6 +74,7 @@ def load(s: Session) -> None:
         target=True,
     )
     s.add("… generating the rows beforehand (not timed above)", "", f"{generate:.1f} s")
+    s.add("… the load's CPU", "", cpu.describe(profile.elapsed))
     _derive(s, profile.elapsed)
     copy_reference(s, rows["description"], rate)
     s.run.notes.append(profile.report(f"bulk load ({s.run.backend})"))
@@ -89,7 +90,8 @@ def _derive(s: Session, loading: float) -> None:
     """The content is committed and readable; the search tables follow (revisions.derived):
     from the load's start until they are built is the time to searchable (issue 21)."""
     started = time.perf_counter()
-    built = s.store.derive()
+    with CpuUse() as cpu:
+        built = s.store.derive()
     derive = time.perf_counter() - started
     searchable = loading + derive
     s.add(
@@ -97,6 +99,7 @@ def _derive(s: Session, loading: float) -> None:
         "",
         f"{derive:.1f} s ({', '.join(built)})" if built else "nothing deferred",
     )
+    s.add("… the derivation's CPU", "", cpu.describe(derive))
     s.add(
         "bulk load: start to searchable",
         "≤ 12 s (issue 21)",
