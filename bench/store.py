@@ -1,5 +1,5 @@
 """Revision store benchmark: ``python -m bench.store [--backend B] [--scale S] [--database-url U]
-[--database NAME]``.
+[--database NAME] [--load-only]``.
 
 Builds the synthetic terminology of :mod:`bench.data` in a database of its own (PostgreSQL:
 database ``snowpath_bench``, or ``--database NAME`` (starting ``snowpath_``) so that two runs
@@ -13,7 +13,8 @@ Reads are compared with an unversioned table
 (``baseline_concepts``) holding exactly the rows visible on the task branch, read through
 the pool the store's reads use (``revisions.db.reading_engine``); the bulk load is
 compared with ``COPY`` alone of its descriptions into an indexed table (the issue's
-yardstick, measured on the machine of the run). Timings are
+yardstick, measured on the machine of the run, right before the load and after its
+derivation). ``--load-only`` stops after that, for A/B runs of the load. Timings are
 ``time.perf_counter`` medians (p95 in brackets) after warm-up calls; a benchmark is not a
 test, so nothing asserts on them. After the table come SQL profiles of the big writes and,
 for read targets missed (or all, with ``--explain``), the plans of the statements one call
@@ -43,11 +44,14 @@ from revisions import upgrade
 PG_DATABASE = "snowpath_bench"
 
 
-def run_steps(s: Session) -> None:
-    """Every step in order: build and load, history, branches, reads, then the merges."""
+def run_steps(s: Session, load_only: bool = False) -> None:
+    """Every step in order: build and load, history, branches, reads, then the merges
+    (``load_only``: the load, its derivation and the ``COPY`` yardstick alone)."""
     upgrade(s.engine)
     s.store.initialize()
     writes.load(s)
+    if load_only:
+        return
     edits = writes.build_history(s)
     writes.settle(s)
     writes.branch_creation(s)
@@ -68,7 +72,7 @@ def run_backend(backend: str, scale: float, args: argparse.Namespace) -> Run:
         engine, server = databases.fresh_sqlite()
     run = Run(backend, scale, server=server)
     try:
-        run_steps(Session(engine, data, run, args.seed, args.explain))
+        run_steps(Session(engine, data, run, args.seed, args.explain), args.load_only)
     finally:
         engine.dispose()
         if not args.keep:
@@ -107,6 +111,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=20240131)
     parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
     parser.add_argument("--explain", action="store_true", help="show every read's query plans")
+    parser.add_argument(
+        "--load-only",
+        action="store_true",
+        help="only the bulk load, its derivation and the COPY yardstick (A/B runs of the load)",
+    )
     args = parser.parse_args(argv)
     backends = ["postgres", "sqlite"] if args.backend == "both" else [args.backend]
     runs = []

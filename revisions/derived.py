@@ -15,7 +15,11 @@ leaves unbuilt every index of the loaded table that only speeds reads
 ones, which every write must meet), records each in ``pending_derivations`` in the load's
 own transaction (an index with its definition, as the database gave it when the load
 dropped it: migration 0019), and :func:`derive` builds them afterwards, beside the words
-table on the other core (1.5 of 6.6 s of a 1.85 M-component load's transaction).
+table on the other core (1.5 of 6.6 s of a 1.85 M-component load's transaction). Two
+finishing steps follow them (:data:`FINISHING`): the full planner statistics of each loaded
+table (the load takes a small sample, :func:`statistics_name`), and the check of the
+loaded rows against the foreign key of their branch, re-added ``NOT VALID`` by the load
+(every row holds the loader's own branch; later rows are checked as they come).
 
 The contract:
 
@@ -71,6 +75,21 @@ DEFERRED = {
 WORKERS = 2
 
 
+# The finishing steps a first load leaves, by the start of their statement: run as they
+# are, after everything else (each waits for the builds reading its table to commit).
+FINISHING = ("ANALYZE ", "ALTER TABLE ")
+
+
+def statistics_name(table: str) -> str:
+    """The pending row of ``table``'s full statistics (a first load takes a sample)."""
+    return f"statistics of {table}"
+
+
+def validation(table: str, constraint: str) -> str:
+    """The statement that checks ``table``'s rows against its ``NOT VALID`` foreign key."""
+    return f"ALTER TABLE {table} VALIDATE CONSTRAINT {constraint}"
+
+
 def speeds_reads_only(definition: str) -> bool:
     """Whether an index, by its definition as ``pg_indexes`` gives it, only speeds reads, so
     a first load may leave it to :func:`derive`: not unique (a unique index is a rule every
@@ -114,7 +133,8 @@ def mark_pending(
     connection: Connection, name: str, source: str, ts: int, definition: str | None = None
 ) -> None:
     """Record in the caller's transaction that ``name`` must be derived anew from table
-    ``source``: a derived table (see :data:`DEFERRED`), or an index by its ``definition``."""
+    ``source``: a derived table (see :data:`DEFERRED`), an index by its ``definition``, or a
+    finishing step (:data:`FINISHING`) by its statement."""
     if not connection.execute(select(exists().where(pending_derivations.c.name == name))).scalar():
         values = {"name": name, "since_ts": ts, "source": source, "definition": definition}
         connection.execute(insert(pending_derivations).values(**values))
@@ -159,8 +179,10 @@ def derive(engine: Engine) -> list[str]:
     tasks = [row for row in rows if row.definition is not None or row.name in _BUILDERS]
     # The words table first, the longest by far; the other worker then builds the indexes,
     # which reads miss most (descriptions by concept, mappings by source and target,
-    # children through the parents' GIN), then the edges table.
-    tasks.sort(key=lambda row: (row.name != WORDS, row.definition is None, row.name))
+    # children through the parents' GIN), then the edges table, then the finishing steps,
+    # those of the words' source last (they wait for the words; the others need not).
+    waiting = {row.source for row in tasks if row.name == WORDS}
+    tasks.sort(key=lambda row: (_stage(row.name, row.definition), row.source in waiting, row.name))
     if len(tasks) <= 1:
         built = [_derive_one(engine, *row) for row in tasks]
     else:
@@ -169,9 +191,20 @@ def derive(engine: Engine) -> list[str]:
     return sorted(name for name in built if name is not None)
 
 
+def _stage(name: str, definition: str | None) -> int:
+    """When :func:`derive` starts a pending row: the words, the indexes, the edges, then the
+    finishing steps (a statistics' or a check's lock waits for the builds on its table)."""
+    if name == WORDS:
+        return 0
+    if definition is None:
+        return 2
+    return 3 if definition.startswith(FINISHING) else 1
+
+
 def _derive_one(engine: Engine, name: str, source: str, definition: str | None) -> str | None:
-    """Build ``name`` from table ``source`` (an index: by its ``definition``) and delete its
-    row in one transaction; None if another process built it meanwhile."""
+    """Build ``name`` from table ``source`` (an index: by its ``definition``; a finishing
+    step: its statement) and delete its row in one transaction; None if another process
+    built it meanwhile."""
     with engine.begin() as connection:
         # The source table first, then the row: the order a bulk load takes them in.
         quote = connection.dialect.identifier_preparer.quote
@@ -183,6 +216,8 @@ def _derive_one(engine: Engine, name: str, source: str, definition: str | None) 
         connection.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
         if definition is None:
             _BUILDERS[name](connection)
+        elif definition.startswith(FINISHING):
+            connection.exec_driver_sql(definition)
         else:
             connection.exec_driver_sql(f"DROP INDEX IF EXISTS {quote(name)}")
             connection.exec_driver_sql(definition)

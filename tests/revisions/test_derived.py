@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, text
 
 from api.cli import main
-from revisions import ManualClock, ReadPoint, RevisionStore, derived
+from revisions import ManualClock, ReadPoint, RevisionStore, bulk, derived
 from revisions.errors import ComponentExists
 from revisions.filters import Filter
 from revisions.schema import closed_only_index
@@ -26,15 +26,16 @@ MAIN = ReadPoint("MAIN")
 TEXTS = ("fract", "fracture", "chronic", "chr fem", "ulcer", "skin", "of")
 # What the load of :func:`load` leaves pending, in name order: the derived tables, then
 # the indexes of concepts and descriptions that are not unique.
-LEFT = [
-    derived.EDGES,
-    derived.WORDS,
+INDEXES = [
     "ix_concepts_branch_start",
     "ix_concepts_parents_gin",
     "ix_descriptions_branch_concept",
     "ix_descriptions_branch_start",
     derived.TERM_INDEX,
 ]
+# The checks of the loaded rows against their branch's foreign key (added back NOT VALID).
+CHECKS = ["fk_concepts_branch_id_branches", "fk_descriptions_branch_id_branches"]
+LEFT = sorted([derived.EDGES, derived.WORDS, *INDEXES, *CHECKS])
 
 
 def load(store: RevisionStore, *, derive: bool) -> None:
@@ -171,7 +172,8 @@ def test_a_first_load_builds_the_unique_indexes_and_leaves_the_others_pending(
     left = sorted(set(migrated) - set(kept))
     assert "ix_mappings_branch_source" in left
     assert "ix_concepts_parents_gin" in left
-    assert pending_names(pg_store) == [derived.EDGES, derived.WORDS, *left]
+    checks = [f"fk_{t}_branch_id_branches" for t in ("concepts", "descriptions", "mappings")]
+    assert pending_names(pg_store) == sorted([derived.EDGES, derived.WORDS, *left, *checks])
     with pg_store.engine.connect() as connection:
         sources = dict(
             connection.execute(text("SELECT name, source FROM pending_derivations")).all()
@@ -185,12 +187,93 @@ def test_derive_builds_every_index_a_load_left_as_the_migrations_define_it(
     pg_store: RevisionStore,
 ) -> None:
     migrated = indexes(pg_store)
+    keys = foreign_keys(pg_store)
     load_with_mappings(pg_store)
     left = indexes(pg_store)
     built = pg_store.derive()
-    assert built == [derived.EDGES, derived.WORDS, *sorted(set(migrated) - set(left))]
+    assert built == sorted([derived.EDGES, derived.WORDS, *set(migrated) - set(left), *keys])
     assert indexes(pg_store) == migrated
+    assert foreign_keys(pg_store) == keys
     assert pending_names(pg_store) == []
+
+
+def foreign_keys(store: RevisionStore) -> dict[str, tuple[str, bool]]:
+    """Every foreign key of the component tables: its definition, and whether it is valid."""
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint "
+                "WHERE contype = 'f' AND conrelid IN "
+                "('concepts'::regclass, 'descriptions'::regclass, 'mappings'::regclass)"
+            )
+        ).all()
+    return {name: (definition, valid) for name, definition, valid in rows}
+
+
+@pytest.mark.postgres
+def test_a_first_load_adds_the_branch_keys_back_unchecked_and_derive_checks_them(
+    pg_store: RevisionStore,
+) -> None:
+    migrated = foreign_keys(pg_store)
+    assert sorted(migrated) == [
+        f"fk_{t}_branch_id_branches" for t in ("concepts", "descriptions", "mappings")
+    ]
+    assert all(valid for _, valid in migrated.values())
+    load_with_mappings(pg_store)
+    unchecked = {n: (f"{d} NOT VALID", False) for n, (d, _) in migrated.items()}
+    assert foreign_keys(pg_store) == unchecked
+    with pg_store.engine.connect() as connection:
+        checks = dict(
+            connection.execute(
+                text("SELECT name, definition FROM pending_derivations WHERE name LIKE 'fk_%'")
+            ).all()
+        )
+    assert checks == {n: f"ALTER TABLE {n[3:-19]} VALIDATE CONSTRAINT {n}" for n in migrated}
+    pg_store.derive()
+    assert foreign_keys(pg_store) == migrated
+
+
+@pytest.mark.postgres
+def test_an_unchecked_branch_key_still_refuses_a_row_of_no_branch(pg_store: RevisionStore) -> None:
+    load_with_mappings(pg_store)
+    row = (
+        "INSERT INTO concepts (component_id, branch_id, start_ts, deleted, released, active, "
+        "parents) VALUES ('z', 999, 1, false, false, true, '[]')"
+    )
+    refused = pytest.raises(sqlalchemy.exc.IntegrityError, match="fk_concepts_branch_id_branches")
+    with refused, pg_store.engine.begin() as connection:
+        connection.exec_driver_sql(row)
+    assert "z" not in {c.id for c in pg_store.page(MAIN, "concept").items}
+
+
+def histogram_bounds(store: RevisionStore, table: str, column: str) -> int:
+    """How many bounds the planner's histogram of ``table.column`` holds (0: none)."""
+    with store.engine.connect() as connection:
+        return (
+            connection.execute(
+                text(
+                    "SELECT coalesce(array_length(histogram_bounds::text::text[], 1), 0) "
+                    "FROM pg_stats WHERE schemaname = current_schema() "
+                    "AND tablename = :table AND attname = :column"
+                ),
+                {"table": table, "column": column},
+            ).scalar()
+            or 0
+        )
+
+
+@pytest.mark.postgres
+def test_a_large_first_load_samples_its_statistics_and_derive_takes_them_whole(
+    pg_store: RevisionStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk, "ANALYZE_FROM", 300)
+    concepts = iter([(f"c{i:04d}", {}) for i in range(500)])
+    pg_store.bulk_load("MAIN", "u", "load", {"concept": concepts}, derive=False)
+    # A sample's histogram (10 buckets) right away, for the commits before the derivation.
+    assert histogram_bounds(pg_store, "concepts", "component_id") == bulk.SAMPLE_TARGET + 1
+    assert derived.statistics_name("concepts") in pending_names(pg_store)
+    assert derived.statistics_name("concepts") in pg_store.derive()
+    assert histogram_bounds(pg_store, "concepts", "component_id") == 101  # the default's 100
 
 
 def reads(store: RevisionStore) -> dict[str, object]:
@@ -412,10 +495,9 @@ def test_built_asks_again_while_the_source_is_empty_or_the_words_pending(
         assert not built.is_pending(connection, derived.WORDS, source_has_rows=True)
 
 
-@pytest.mark.postgres
-def test_derive_starts_the_words_then_the_indexes_reads_miss_then_the_edges(
-    pg_store: RevisionStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def starts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names :func:`derived.derive` will start, in the order it starts them (one at a
+    time: the order taken is the order)."""
     started: list[str] = []
     build = derived._derive_one
 
@@ -424,7 +506,35 @@ def test_derive_starts_the_words_then_the_indexes_reads_miss_then_the_edges(
         return build(engine, name, source, definition)
 
     monkeypatch.setattr(derived, "_derive_one", noted)
-    monkeypatch.setattr(derived, "WORKERS", 1)  # one at a time: the order taken is the order
+    monkeypatch.setattr(derived, "WORKERS", 1)
+    return started
+
+
+@pytest.mark.postgres
+def test_derive_starts_the_words_then_the_indexes_reads_miss_then_the_edges(
+    pg_store: RevisionStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = starts(monkeypatch)
     load(pg_store, derive=False)
     assert pg_store.derive() == LEFT
-    assert started == [derived.WORDS, *LEFT[2:], derived.EDGES]
+    assert started == [derived.WORDS, *INDEXES, derived.EDGES, *CHECKS]
+
+
+@pytest.mark.postgres
+def test_derive_finishes_the_words_source_last(
+    pg_store: RevisionStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = starts(monkeypatch)
+    monkeypatch.setattr(bulk, "ANALYZE_FROM", 1)  # every table's full statistics pending
+    load_with_mappings(pg_store)
+    pg_store.derive()
+    finishing = started[started.index(derived.EDGES) + 1 :]
+    # Those of concepts and mappings run beside the words; those of descriptions wait for them.
+    assert finishing == [
+        "fk_concepts_branch_id_branches",
+        "fk_mappings_branch_id_branches",
+        derived.statistics_name("concepts"),
+        derived.statistics_name("mappings"),
+        "fk_descriptions_branch_id_branches",
+        derived.statistics_name("descriptions"),
+    ]
