@@ -24,8 +24,8 @@ from tests.revisions.helpers import change, concept, delete, description, words_
 
 MAIN = ReadPoint("MAIN")
 TEXTS = ("fract", "fracture", "chronic", "chr fem", "ulcer", "skin", "of")
-# What the load of :func:`load` leaves pending, in name order: the derived tables, then
-# the indexes of concepts and descriptions that are not unique.
+# What the load of :func:`load` leaves pending (in name order, :data:`LEFT`): the derived
+# tables, the indexes of concepts and descriptions that are not unique, and the checks.
 INDEXES = [
     "ix_concepts_branch_start",
     "ix_concepts_parents_gin",
