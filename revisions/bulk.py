@@ -178,8 +178,7 @@ def _sample(connection: Connection, table: str, ts: int) -> None:
     connection.exec_driver_sql(f"SET LOCAL default_statistics_target = {SAMPLE_TARGET}")
     connection.exec_driver_sql(f"ANALYZE {table}")
     connection.exec_driver_sql("SET LOCAL default_statistics_target TO DEFAULT")
-    full = f"ANALYZE {table}"
-    derived.mark_pending(connection, derived.statistics_name(table), table, ts, full)
+    derived.mark_statistics(connection, table, ts)
 
 
 def columns(ctype: ComponentType) -> list[str]:
@@ -343,8 +342,7 @@ def _deferred_upkeep(connection: Connection, ctype: ComponentType, ts: int) -> I
         key = create.removesuffix(" NOT VALID")  # an empty table's key left unchecked
         if postgres and _own_branch(key):
             connection.exec_driver_sql(f"{key} NOT VALID")
-            check = derived.validation(table.name, name)
-            derived.mark_pending(connection, name, table.name, ts, check)
+            derived.mark_check(connection, table.name, name, ts)
         else:
             connection.exec_driver_sql(create)
     if saved and table.name == "descriptions" and not postgres:

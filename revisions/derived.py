@@ -75,8 +75,9 @@ DEFERRED = {
 WORKERS = 2
 
 
-# The finishing steps a first load leaves, by the start of their statement: run as they
-# are, after everything else (each waits for the builds reading its table to commit).
+# The finishing steps a first load leaves (:func:`mark_statistics`, :func:`mark_check`), by
+# the start of their statement: run as they are, after everything else (each waits for the
+# builds reading its table to commit).
 FINISHING = ("ANALYZE ", "ALTER TABLE ")
 
 
@@ -85,9 +86,16 @@ def statistics_name(table: str) -> str:
     return f"statistics of {table}"
 
 
-def validation(table: str, constraint: str) -> str:
-    """The statement that checks ``table``'s rows against its ``NOT VALID`` foreign key."""
-    return f"ALTER TABLE {table} VALIDATE CONSTRAINT {constraint}"
+def mark_statistics(connection: Connection, table: str, ts: int) -> None:
+    """Record in the caller's transaction that ``table``'s full statistics are pending."""
+    mark_pending(connection, statistics_name(table), table, ts, f"ANALYZE {table}")
+
+
+def mark_check(connection: Connection, table: str, constraint: str, ts: int) -> None:
+    """Record in the caller's transaction that ``table``'s rows must be checked against its
+    ``NOT VALID`` foreign key ``constraint`` (the pending row is named after it)."""
+    check = f"ALTER TABLE {table} VALIDATE CONSTRAINT {constraint}"
+    mark_pending(connection, constraint, table, ts, check)
 
 
 def speeds_reads_only(definition: str) -> bool:
