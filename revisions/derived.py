@@ -35,7 +35,8 @@ The contract:
   table: reads go on, writes of that table wait, so what it derives is exactly what the
   triggers and the index would have kept. A failure rolls that structure back and leaves
   its row, so a later :func:`derive` (the next bulk load, ``snowpath db upgrade``) builds
-  it again; searches stay exact meanwhile.
+  it again; searches stay exact meanwhile. Once all are built, it vacuums the tables they
+  were built from and into (:func:`_vacuum`), so the first searches are as fast as later ones.
 - Only a load into an empty source table marks a structure pending, and revision rows are
   never deleted: once a structure has been seen built while its source held rows, it is
   never pending again. :class:`Built` remembers that per store, so a search asks the
@@ -44,16 +45,20 @@ The contract:
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, delete, exists, insert, select, text
+from sqlalchemy.exc import DBAPIError
 
 from revisions.schema import pending_derivations
 
 WORDS = "description_words"
 TERM_INDEX = "ix_descriptions_term_tsv"
 EDGES = "concept_edges"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,9 +181,9 @@ class Built:
 
 
 def derive(engine: Engine) -> list[str]:
-    """Build every pending structure (see the module's contract), :data:`WORKERS` at a time;
-    the names built, in name order. A failure raises once every build has ended (the
-    others still commit)."""
+    """Build every pending structure (see the module's contract), :data:`WORKERS` at a time,
+    then vacuum the tables built from and into; the names built, in name order. A failure
+    raises once every build has ended (the others still commit), before any vacuum."""
     if engine.dialect.name != "postgresql":
         return []
     c = pending_derivations.c
@@ -196,7 +201,38 @@ def derive(engine: Engine) -> list[str]:
     else:
         with ThreadPoolExecutor(WORKERS, thread_name_prefix="derive") as pool:
             built = list(pool.map(lambda row: _derive_one(engine, *row), tasks))
-    return sorted(name for name in built if name is not None)
+    done = [row for row, name in zip(tasks, built, strict=True) if name is not None]
+    # The derived tables first (the words by far the largest), then the loaded ones.
+    derived_tables = [row.name for row in done if row.name in _BUILDERS]
+    _vacuum(engine, list(dict.fromkeys([*derived_tables, *sorted({r.source for r in done})])))
+    return sorted(row.name for row in done)
+
+
+def _vacuum(engine: Engine, tables: list[str]) -> None:
+    """``VACUUM`` each of ``tables`` (those a derivation wrote, or whose statistics or rows
+    it took: written whole by a first load), :data:`WORKERS` at a time, in the order given.
+
+    Nothing else marks their pages all-visible until autovacuum comes by, minutes later
+    (never, where it is off), and until then an index-only scan reads the table too: right
+    after a derivation the SNOMED-sized set's one-word searches took twice as long at the
+    90th percentile and three times at worst (history, 2026-12-07 04:29). A fresh table's
+    vacuum only sets its visibility map and hint bits: 0.3 s for the 4.4 M rows of the
+    words. ``VACUUM`` runs outside a transaction, so each on an autocommit connection of
+    its own; a failure is logged, not raised (the structures are built; autovacuum does
+    the same later)."""
+
+    def vacuum(table: str) -> None:
+        try:
+            with engine.connect() as connection:
+                quoted = connection.dialect.identifier_preparer.quote(table)
+                autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+                autocommit.exec_driver_sql(f"VACUUM {quoted}")
+        except DBAPIError as error:
+            log.warning("VACUUM %s failed, autovacuum will do it later: %s", table, error)
+
+    if tables:
+        with ThreadPoolExecutor(WORKERS, thread_name_prefix="vacuum") as pool:
+            list(pool.map(vacuum, tables))
 
 
 def _stage(name: str, definition: str | None) -> int:

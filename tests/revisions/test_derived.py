@@ -331,6 +331,36 @@ def test_the_default_load_derives_before_it_returns(pg_store: RevisionStore) -> 
     assert word_rows(pg_store) == 8
 
 
+def pages(store: RevisionStore, table: str) -> tuple[int, int]:
+    """``table``'s pages and those of them its visibility map marks all-visible (as the last
+    vacuum or analyse counted them)."""
+    query = text("SELECT relpages, relallvisible FROM pg_class WHERE oid = to_regclass(:t)")
+    with store.engine.connect() as connection:
+        total, visible = connection.execute(query, {"t": table}).one()
+        return total, visible
+
+
+@pytest.mark.postgres
+def test_derive_leaves_the_tables_it_built_from_and_into_all_visible(
+    pg_store: RevisionStore,
+) -> None:
+    load(pg_store, derive=False)
+    assert pages(pg_store, "descriptions") == (1, 0)  # analysed by the load, never vacuumed
+    pg_store.derive()
+    for table in (derived.WORDS, "descriptions", "concepts"):  # no edges: no parents
+        assert pages(pg_store, table) == (1, 1), table
+
+
+@pytest.mark.postgres
+def test_a_failed_vacuum_is_logged_and_the_others_still_run(
+    pg_store: RevisionStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    load(pg_store, derive=False)
+    derived._vacuum(pg_store.engine, ["no_such_table", "descriptions"])
+    assert "VACUUM no_such_table failed, autovacuum will do it later" in caplog.text
+    assert pages(pg_store, "descriptions") == (1, 1)
+
+
 @pytest.mark.postgres
 def test_commits_before_the_derivation_end_up_in_the_words(pg_store: RevisionStore) -> None:
     load(pg_store, derive=False)
