@@ -110,13 +110,14 @@ def speeds_reads_only(definition: str) -> bool:
     return definition.startswith("CREATE INDEX ")
 
 
-# The words of every active, live description revision, as migration 0006's trigger writes
-# them, and its index as migration 0006 defines it (the migrations keep their own copies:
-# migrations are frozen history).
+# The words of every active, live description revision, as migration 0020's trigger writes
+# them (each keyed by the word and the concept's id), and their index as migration 0020
+# defines it (the migrations keep their own copies: migrations are frozen history).
 _WORDS_OF = (
     "INSERT INTO description_words "
-    "(word, branch_id, start_ts, end_ts, component_id, concept_id, rank) "
-    "SELECT w.word, d.branch_id, d.start_ts, d.end_ts, d.component_id, d.concept_id, "
+    "(word_key, branch_id, start_ts, end_ts, component_id, concept_id, rank) "
+    "SELECT w.word || E'\\x01' || d.concept_id, d.branch_id, d.start_ts, d.end_ts, "
+    "d.component_id, d.concept_id, "
     "least(octet_length(d.term), 999) + CASE "
     "WHEN length(d.term) = length(w.word) AND lower(d.term) = w.word THEN 0 "
     "WHEN lower(substr(d.term, 1, length(w.word))) = w.word THEN 1000 ELSE 2000 END "
@@ -125,8 +126,8 @@ _WORDS_OF = (
     "WHERE d.active AND NOT d.deleted AND d.term IS NOT NULL"
 )
 _INDEX = (
-    "CREATE INDEX ix_description_words_word ON description_words "
-    "(word, branch_id, concept_id) INCLUDE (start_ts, end_ts, rank, component_id)"
+    "CREATE INDEX ix_description_words_word ON description_words (word_key, branch_id) "
+    "INCLUDE (start_ts, end_ts, rank, component_id, concept_id)"
 )
 # The edges of every live concept revision, as migration 0010's trigger writes them, and
 # its index.

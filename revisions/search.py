@@ -11,10 +11,11 @@ counts, then only the concepts the view shows that pass the other filters.
 Without other filters the database also ranks, counts and cuts the page, so only the page
 travels. On PostgreSQL a text of one word (letters and digits) is answered from the
 ``description_words`` table (migration 0006) by an index-only range scan over the words it
-is a prefix of, ranking inputs included; texts of several words go through the GIN index,
-each typed prefix first replaced by the whole words it stands for (a skip scan of the words
-table), which GIN finds several times faster than a prefix; a prefix of more than
-:data:`MAX_EXPANSION` words stays a prefix. The statement expands the words itself (migration
+is a prefix of (keyed by word and concept together: migration 0020), ranking inputs
+included; texts of several words go through the GIN index, each typed prefix first
+replaced by the whole words it stands for (a skip scan of the words table), which GIN
+finds several times faster than a prefix; a prefix of more than :data:`MAX_EXPANSION`
+words stays a prefix. The statement expands the words itself (migration
 0018's ``description_words_query``), so a search is one round trip. While a bulk load's
 words are still being derived (:mod:`revisions.derived`), every text goes through the GIN
 index with its prefixes as typed: the same results, more slowly.
@@ -61,7 +62,7 @@ _MAX_LENGTH = 999
 MAX_EXPANSION = 64
 _description_words = table(
     "description_words",
-    *(column(name, String) for name in ("word", "component_id", "concept_id")),
+    *(column(name, String) for name in ("word_key", "component_id", "concept_id")),
     *(column(name, BigInteger) for name in ("branch_id", "start_ts", "end_ts")),
     column("rank", SmallInteger),
 )
@@ -70,6 +71,8 @@ _description_words = table(
 WORDS = "words"  # statement shape: one typed word, answered by ``description_words``
 EXPANDED = "expanded"  # several typed words, each expanded in the statement (PostgreSQL)
 _TYPED = ("lows", "highs")  # an EXPANDED statement's typed words and the ends of their ranges
+# What follows the word in a words-table row's key, before the concept's id (migration 0020).
+WORD_END = "\x01"
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +202,7 @@ def _params(
         connection, derived.WORDS, source_has_rows=True
     )
     if with_words and len(found) == 1:
-        params.update(word_from=norm, word_to=_after_prefix(norm))
+        params.update(word_from=norm, word_to=_after_prefix(norm), norm_key=norm + WORD_END)
         return params, WORDS
     if with_words:
         typed = list(dict.fromkeys(found))  # a word typed twice counts once
@@ -254,8 +257,9 @@ def _matching(table: Any, shape: str) -> list[Any]:
     """Rows of ``table`` that match the bound text: in the words table, the words it is a
     prefix of (only active, live revisions have words); else the full-text query, bound or
     (:data:`EXPANDED`) made by the statement from the typed words."""
-    if shape == WORDS:
-        return [table.c.word >= bindparam("word_from"), table.c.word < bindparam("word_to")]
+    if shape == WORDS:  # a word's keys run from the word to the word and WORD_END
+        key = table.c.word_key
+        return [key >= bindparam("word_from"), key < bindparam("word_to")]
     if shape == EXPANDED:  # migration 0018's function, run once (an InitPlan)
         typed = (cast(bindparam(name, type_=ARRAY(Text)), ARRAY(Text)) for name in _TYPED)
         query: Any = select(
@@ -279,7 +283,8 @@ def _score(table: Any, shape: str) -> Any:
     if shape != WORDS:
         return score_expression(table.c.term, "postgresql" if shape == EXPANDED else shape)
     rank = table.c.rank
-    return case((and_(rank < 1000, table.c.word != bindparam("norm")), rank + 1000), else_=rank)
+    other = ~func.starts_with(table.c.word_key, bindparam("norm_key"))  # the word is not the text
+    return case((and_(rank < 1000, other), rank + 1000), else_=rank)
 
 
 def _after_prefix(word: str) -> str:

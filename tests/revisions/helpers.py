@@ -52,16 +52,33 @@ def field(
     return store.get(point, type_, cid).fields[name]
 
 
-# PostgreSQL: the words table (migration 0006) against a fresh derivation from descriptions.
+def commit_femur_terms(store: RevisionStore) -> None:
+    """Concepts a-d on MAIN whose terms hold words that start other words ("femur",
+    "femurs", "fracture", "fractured"): a prefix's words beyond the first."""
+    terms = ("Femur fracture", "Femurs fractured", "Femoral fracture", "Femur")
+    store.commit(
+        "MAIN",
+        "u",
+        "c",
+        [
+            *(concept(cid) for cid in "abcd"),
+            *(description(f"d{cid}", cid, term) for cid, term in zip("abcd", terms, strict=True)),
+        ],
+    )
+
+
+# PostgreSQL: the words table (migrations 0006 and 0020) against a fresh derivation from
+# descriptions.
 _DERIVED = (
-    "SELECT w.lexeme::text, d.branch_id, d.start_ts, d.end_ts, d.component_id, "
+    "SELECT w.lexeme::text || E'\\x01' || d.concept_id, d.branch_id, d.start_ts, d.end_ts, "
+    "d.component_id, "
     "d.concept_id, least(octet_length(d.term), 999) + CASE WHEN lower(d.term) = w.lexeme "
     "THEN 0 WHEN starts_with(lower(d.term), w.lexeme) THEN 1000 ELSE 2000 END "
     "FROM descriptions d, unnest(to_tsvector('simple'::regconfig, d.term)) AS w "
     "WHERE d.active AND NOT d.deleted"
 )
 _STORED = (
-    "SELECT word, branch_id, start_ts, end_ts, component_id, concept_id, rank "
+    "SELECT word_key, branch_id, start_ts, end_ts, component_id, concept_id, rank "
     "FROM description_words"
 )
 

@@ -18,6 +18,7 @@ from revisions.db import alembic_config
 from revisions.schema import UNMODELLED_PREFIXES
 from tests import services
 from tests.conftest import fresh_sqlite
+from tests.revisions.helpers import change, commit_femur_terms, words_table_difference
 
 
 def include_name(name: str | None, type_: str, parents: dict) -> bool:
@@ -64,17 +65,18 @@ def test_gin_indexes_have_no_pending_list(engine: Engine) -> None:
     }
 
 
-def test_the_words_table_keeps_fine_statistics_of_its_words(engine: Engine) -> None:
-    # Migration 0017: a one-word search's range of rows is estimated from 1,000 common words.
+def test_the_words_table_keeps_fine_statistics_of_its_keys(engine: Engine) -> None:
+    # Migrations 0017 and 0020: a one-word search's range of rows is estimated from 1,000
+    # buckets of the keys it reads by (the word and the concept's id: no column of words).
     if engine.dialect.name != "postgresql":
         assert "description_words" not in inspect(engine).get_table_names()
         return
     targets = pairs(
         engine,
-        "SELECT attname, attstattarget FROM pg_attribute "
-        "WHERE attrelid = 'description_words'::regclass AND attname IN ('word', 'rank')",
+        "SELECT attname, attstattarget FROM pg_attribute WHERE attrelid = "
+        "'description_words'::regclass AND attname IN ('word_key', 'word', 'rank')",
     )
-    assert targets == {"word": 1000, "rank": -1}
+    assert targets == {"word_key": 1000, "rank": -1}
 
 
 @pytest.fixture
@@ -150,3 +152,42 @@ def test_0019_goes_down_and_up_again_to_the_models_on_sqlite(
     assert columns == {"name", "since_ts"}
     migrate(sqlite_engine, "head")
     test_migrated_schema_matches_the_models(sqlite_engine)
+
+
+def words_index(engine: Engine) -> str:
+    query = "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_description_words_word'"
+    with engine.connect() as connection:
+        return connection.exec_driver_sql(query).scalar_one()
+
+
+@pytest.mark.postgres
+def test_0020_keys_the_words_by_word_and_concept_and_goes_down_and_up_keeping_them(
+    own_postgres: Engine,
+) -> None:
+    store = RevisionStore(own_postgres)
+    store.initialize()
+    commit_femur_terms(store)
+    # The typed prefixes' whole words, stepping past a word that starts another ("femur").
+    expand = "SELECT description_words_query(ARRAY['fem', 'fr'], ARRAY['fen', 'fs'], 64)::text"
+    expanded = "( 'femoral' | 'femur' | 'femurs' ) & ( 'fracture' | 'fractured' )"
+    assert pairs(own_postgres, f"SELECT 1, ({expand})") == {1: expanded}
+    assert "(word_key, branch_id) INCLUDE" in words_index(own_postgres)
+
+    migrate(own_postgres, "0019", down=True)
+    assert "(word, branch_id, concept_id) INCLUDE" in words_index(own_postgres)
+    assert pairs(own_postgres, f"SELECT 1, ({expand})") == {1: expanded}
+    store.commit("MAIN", "u", "c", [change("da", "description", term="Femur broken")])
+    # Derived again, and closed and added by the triggers of the code before.
+    open_words = (
+        "SELECT word, count(*) FILTER (WHERE end_ts IS NULL) FROM description_words "
+        "WHERE component_id = 'da' GROUP BY word"
+    )
+    assert pairs(own_postgres, open_words) == {"femur": 1, "fracture": 0, "broken": 1}
+
+    migrate(own_postgres, "head")
+    assert pairs(own_postgres, f"SELECT 1, ({expand})") == {1: expanded}
+    store.commit("MAIN", "u", "c", [change("db", "description", term="Femurs healed")])
+    assert words_table_difference(store) == []
+    assert [c.id for c in store.search_concepts(ReadPoint("MAIN"), "femur")[0]] == ["d", "a", "b"]
+    assert [c.id for c in store.search_concepts(ReadPoint("MAIN"), "fem he")[0]] == ["b"]
+    test_migrated_schema_matches_the_models(own_postgres)

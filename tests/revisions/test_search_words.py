@@ -12,7 +12,14 @@ import pytest
 from sqlalchemy import text
 
 from revisions import ReadPoint, RevisionStore
-from tests.revisions.helpers import change, concept, delete, description, words_table_difference
+from tests.revisions.helpers import (
+    change,
+    commit_femur_terms,
+    concept,
+    delete,
+    description,
+    words_table_difference,
+)
 
 MAIN = ReadPoint("MAIN")
 
@@ -93,6 +100,15 @@ def test_an_underscore_separates_words_as_the_full_text_parsers_do(
     store.commit("MAIN", "u", "c", [concept("a"), description("d", "a", "snake_case name")])
     assert found(store, MAIN, "snake_ca") == ["a"]
     assert found(store, MAIN, "snake") == ["a"]
+
+
+def test_a_prefix_stands_for_every_word_it_starts_a_word_starting_another_included(
+    store: RevisionStore,
+) -> None:
+    commit_femur_terms(store)
+    assert found(store, MAIN, "femur") == ["d", "a", "b"]  # the term itself, then shorter first
+    assert sorted(found(store, MAIN, "femur fract")) == ["a", "b"]
+    assert sorted(found(store, MAIN, "fem fract")) == ["a", "b", "c"]
 
 
 def test_one_word_search_counts_concepts_not_descriptions(store: RevisionStore) -> None:
