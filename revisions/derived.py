@@ -7,8 +7,9 @@ GIN index of the terms, ``ix_descriptions_term_tsv``. A third serves the hierarc
 (:mod:`revisions.hierarchy` reads children through it; while it is pending, it finds them
 by testing every revision's ``parents``, as before the table existed). For a first load
 into an empty store the search structures are most of the load's cost (a million
-descriptions: 4.4 M word rows, ~17 s to derive and ~20 s to index; the GIN ~8-9 s on one
-core, PostgreSQL builds GIN without parallel workers), and nothing but search needs them.
+descriptions: 4.4 M word rows, 8 s to derive and 6 s to index on two cores; the GIN 3 s on
+one core, PostgreSQL builds GIN without parallel workers; 2026-12-07), and nothing but
+search needs them.
 So :class:`revisions.bulk.Loader` skips the triggers in that case (:data:`DEFERRED`), and
 leaves unbuilt every index of the loaded table that only speeds reads
 (:func:`speeds_reads_only`: the term index and the plain B-tree indexes, not the unique
