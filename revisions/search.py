@@ -257,7 +257,7 @@ def _matching(table: Any, shape: str) -> list[Any]:
     """Rows of ``table`` that match the bound text: in the words table, the words it is a
     prefix of (only active, live revisions have words); else the full-text query, bound or
     (:data:`EXPANDED`) made by the statement from the typed words."""
-    if shape == WORDS:  # a word's keys run from the word to the word and WORD_END
+    if shape == WORDS:  # a key is its word, WORD_END and an id: a prefix's keys are a range
         key = table.c.word_key
         return [key >= bindparam("word_from"), key < bindparam("word_to")]
     if shape == EXPANDED:  # migration 0018's function, run once (an InitPlan)

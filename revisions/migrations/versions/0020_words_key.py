@@ -15,8 +15,9 @@ trigger adding rows write the key themselves (as a generated column, it made the
 derivation's insert 3.4 s longer: more than the index saves).
 
 The key keeps every use of the index: no word holds a control character (the parser
-splits terms on them, and terms holding any are refused), so the keys of a word ``w`` are exactly those from ``w`` up to
-``w`` followed by 0x02, and a range of words by prefix is the same range of keys. A
+splits terms on them, and terms holding any are refused), so the keys of a word ``w`` are
+exactly those from ``w`` up to ``w`` followed by 0x02, and a range of words by prefix is
+the same range of keys. A
 search reads a prefix's rows by that range, the expansion of a typed prefix steps from
 word to word past each one's keys (``description_words_query``), and the trigger closing a
 revision's words finds each row by its key and branch (``description_words_close``, still
@@ -105,12 +106,11 @@ def _query(column: str, first: str, after: str) -> str:
     )
 
 
-def _rebuild(word: str, value: str, index: str) -> None:
-    """Empty the words table and drop its index, give it its ``word`` column, derive it
-    again (unless a bulk load left it pending) and index it by ``index``."""
+def _rebuild(old: str, word: str, value: str, index: str) -> None:
+    """Empty the words table and drop its index, replace its column ``old`` by ``word``,
+    derive it again (unless a bulk load left it pending) and index it by ``index``."""
     op.execute("DROP INDEX IF EXISTS ix_description_words_word")
     op.execute("TRUNCATE description_words")
-    old = "word_key" if word == "word" else "word"
     op.execute(
         f"ALTER TABLE description_words DROP COLUMN {old}, "
         f'ADD COLUMN {word} text COLLATE "C" NOT NULL'
@@ -132,6 +132,7 @@ def upgrade() -> None:
     for function in _triggers("word_key", value, "dw.word_key = " + _KEY_OF.format("c")):
         op.execute(function)
     _rebuild(
+        "word",
         "word_key",
         value,
         "(word_key, branch_id) INCLUDE (start_ts, end_ts, rank, component_id, concept_id)",
@@ -146,6 +147,7 @@ def downgrade() -> None:
     for function in _triggers("word", "w.word", probe):
         op.execute(function)
     _rebuild(
+        "word_key",
         "word",
         "w.word",
         "(word, branch_id, concept_id) INCLUDE (start_ts, end_ts, rank, component_id)",
