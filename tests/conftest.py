@@ -19,6 +19,7 @@ from sqlalchemy import Engine, exists, select
 
 from accounts.schema import metadata
 from revisions import ManualClock, RevisionStore, derived, make_engine, upgrade
+from revisions import epoch as epochs
 from revisions.epoch import FileEpoch
 from revisions.schema import POSTGRES_DERIVED_TABLES, pending_derivations
 from tests import services
@@ -118,6 +119,16 @@ def epoch(tmp_path_factory: pytest.TempPathFactory) -> FileEpoch:
     """The epoch every test's store moves and reads (``revisions.epoch``), as ``snowpath
     serve`` gives its stores one: the API tests run the path that serves."""
     return FileEpoch(tmp_path_factory.mktemp("epoch") / "epoch")
+
+
+@pytest.fixture
+def monotonic(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The time epoch marks are read at (``revisions.epoch.mark``), set by the test: a mark's
+    trust window turns only when the test moves it. Identity checks of kept views need it,
+    or two reads may straddle a window's edge and the second resolve anew."""
+    now = [100.0]
+    monkeypatch.setattr(epochs.time, "monotonic", lambda: now[0])
+    return now
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ def seeded(store: RevisionStore, clock: ManualClock) -> int:
 
 
 def test_a_view_is_kept_until_another_store_moves_the_clock(
-    store: RevisionStore, seeded: int
+    store: RevisionStore, seeded: int, monotonic: list[float]
 ) -> None:
     head = ReadPoint("MAIN")
     first = store.current_view(head)

@@ -73,14 +73,6 @@ def test_a_move_in_another_process_is_seen_at_once(tmp_path: Path) -> None:
     assert epoch.value() != before
 
 
-@pytest.fixture
-def monotonic(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The time marks are read at, set by the test."""
-    now = [100.0]
-    monkeypatch.setattr(epochs.time, "monotonic", lambda: now[0])
-    return now
-
-
 def test_a_mark_is_trusted_for_a_bounded_time(tmp_path: Path, monotonic: list[float]) -> None:
     epoch = FileEpoch(tmp_path / "epoch")
     first = mark(epoch)
@@ -121,8 +113,10 @@ def test_a_rolled_back_transaction_does_not_move_it(twin: Engine, tmp_path: Path
 
 
 def test_another_process_reads_a_commit_as_soon_as_it_returns(
-    engines: Callable[[], Engine], clock: ManualClock, tmp_path: Path
+    engines: Callable[[], Engine], clock: ManualClock, tmp_path: Path, monotonic: list[float]
 ) -> None:
+    # The trust window stands still (``monotonic``): the view is kept by the epoch alone,
+    # and the commit is seen at once.
     writer, reader = stores(engines, clock, tmp_path)
     writer.commit("MAIN", "u", "c", [concept("1")])
     head = ReadPoint("MAIN")
