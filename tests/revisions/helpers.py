@@ -71,9 +71,9 @@ def commit_femur_terms(store: RevisionStore) -> None:
 # descriptions.
 _DERIVED = (
     "SELECT w.lexeme::text || E'\\x01' || d.concept_id, d.branch_id, d.start_ts, d.end_ts, "
-    "d.component_id, "
-    "d.concept_id, least(octet_length(d.term), 999) + CASE WHEN lower(d.term) = w.lexeme "
-    "THEN 0 WHEN starts_with(lower(d.term), w.lexeme) THEN 1000 ELSE 2000 END "
+    "d.component_id, d.concept_id, "
+    "least(octet_length(d.term), 999) + CASE WHEN lower(d.term) = w.lexeme THEN 0 "
+    "WHEN starts_with(lower(d.term), w.lexeme) THEN 1000 ELSE 2000 END "
     "FROM descriptions d, unnest(to_tsvector('simple'::regconfig, d.term)) AS w "
     "WHERE d.active AND NOT d.deleted"
 )

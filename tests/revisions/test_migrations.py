@@ -76,7 +76,7 @@ def test_the_words_table_keeps_fine_statistics_of_its_keys(engine: Engine) -> No
         "SELECT attname, attstattarget FROM pg_attribute WHERE attrelid = "
         "'description_words'::regclass AND attname IN ('word_key', 'word', 'rank')",
     )
-    assert targets == {"word_key": 1000, "rank": -1}
+    assert targets == {"word_key": 1000, "rank": -1}  # and no column "word" left
 
 
 @pytest.fixture
