@@ -158,18 +158,16 @@ def term_match(t: Any, text: str, dialect: str) -> ColumnElement[bool]:
     return matches_query(t, dialect, query)
 
 
-def term_query(
-    found: list[str], dialect: str, expansions: Mapping[str, list[str]] | None = None
-) -> str:
+def term_query(found: list[str], dialect: str, expansions: Mapping[str, str] | None = None) -> str:
     """The full-text query for ``found`` words (from :func:`words`): every word a prefix.
 
-    ``expansions`` (PostgreSQL) may give, per word, every indexed whole word it is a prefix
-    of: matching any of them is the same as matching the prefix, and GIN finds whole words
-    several times faster.
+    ``expansions`` (PostgreSQL) may give, per word, a full-text query of every indexed whole
+    word it is a prefix of (:class:`revisions.search.Expansions`): matching any of them is
+    the same as matching the prefix, and GIN finds whole words several times faster.
     """
     if dialect == "postgresql":
         whole = expansions or {}
-        return " & ".join(f"({' | '.join(whole[w])})" if whole.get(w) else f"{w}:*" for w in found)
+        return " & ".join(f"({whole[w]})" if w in whole else f"{w}:*" for w in found)
     return " AND ".join(f'"{w}"*' for w in found)
 
 

@@ -101,6 +101,7 @@ class StoreReads:
         self._counts_lock = threading.Lock()
         self._segment_rows = SegmentRows()
         self._built = derived.Built()
+        self._expansions = search.Expansions()
         self._heads = HeadViews()
         self._reader = db.reading_engine(engine)
         self._prepared_reader = db.reading_engine(engine, generic_plans=True)
@@ -393,6 +394,7 @@ class StoreReads:
                 limit=limit,
                 segment_rows=self._segment_rows,
                 built=self._built,
+                expansions=self._expansions,
                 planned=self._planned,
             )
         # The concepts by id: an index probe, on the generic-plan pool.
