@@ -28,7 +28,10 @@ from revisions.epoch import open_epoch
 
 class App(Flask):
     """Flask, knowing that no view is a coroutine: it asked ``inspect`` of every hook and
-    view at every request (three times per read, a tenth of a cached read's time)."""
+    view at every request (three times per read, a tenth of a cached read's time); its URL
+    map keeps the matches of the paths read last (:class:`api.routes.Routes`)."""
+
+    url_map_class = routes.Routes
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         return func
