@@ -279,9 +279,9 @@ def drive(
     url: str, workers: int, paths: tuple[list[str], list[str]], seconds: int, rounds: int
 ) -> list[Row]:
     """Start the server and, beside it, the bare endpoint under the same settings (issue
-    21's yardstick); check one request of each kind; the reads by id, at a past time and on
-    the bare endpoint taking turns (:func:`taking_turns`), then the searches; the rows of
-    the table."""
+    21's yardstick); read every path once (:func:`warm`); the reads by id, at a past time
+    and on the bare endpoint taking turns (:func:`taking_turns`), then the searches; the
+    rows of the table."""
     by_id, search = paths
     immutable = past(by_id)
     process, base = serve(url, workers)
@@ -314,8 +314,9 @@ def drive(
 def yardstick(
     lookups: list[dict[str, float]], finals: list[dict[str, float]], ceiling: list[dict[str, float]]
 ) -> list[Row]:
-    """Issue 21's ratios to the bare endpoint's rate, the rounds of each taking turns with
-    its (:func:`taking_turns`): the ratio of the mean rates, then each round's."""
+    """Issue 21's ratios to the bare endpoint's rate, each kind's rounds having taken turns
+    with the bare endpoint's (:func:`taking_turns`): the ratio of the mean rates, then each
+    round's."""
     bare_rps = pooled(ceiling)["rps"]
 
     def row(name: str, goal: float, reads: list[dict[str, float]]) -> Row:
