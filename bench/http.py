@@ -320,13 +320,14 @@ def yardstick(
     bare_rps = pooled(ceiling)["rps"]
 
     def row(name: str, goal: float, reads: list[dict[str, float]]) -> Row:
-        rps = pooled(reads)["rps"]
+        pool = pooled(reads)
+        rps = pool["rps"]
         each = ", ".join(f"{r['rps'] / c['rps']:.2f}" for r, c in zip(reads, ceiling, strict=True))
         return Row(
             name,
             f">= {goal}",
             f"{rps / bare_rps:.2f} ({rps:,.0f} against {bare_rps:,.0f} req/s; rounds {each})",
-            rps / bare_rps >= goal and not pooled(reads)["errors"],
+            rps / bare_rps >= goal and not pool["errors"],
         )
 
     return [

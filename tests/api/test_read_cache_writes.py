@@ -145,7 +145,7 @@ def test_a_forked_process_writes_through_a_thread_of_its_own(tmp_path: Path) -> 
     assert (disk.get("parent"), disk.get("child")) == (b"p", b"c")
 
 
-def test_the_disk_keeps_a_batch_in_one_transaction(tmp_path: Path) -> None:
+def test_the_disk_keeps_every_body_of_a_batch(tmp_path: Path) -> None:
     disk = DiskBackend(tmp_path)
     disk.put_many([("a", b"1"), ("b", b"2"), ("c", b"3")])
     assert [DiskBackend(tmp_path).get(k) for k in "abc"] == [b"1", b"2", b"3"]
