@@ -34,7 +34,8 @@ The contract:
   table, the longest, on one; the indexes, then the edges, on the other: the reads' indexes
   are back within seconds of the commit), each first taking a ``SHARE`` lock on its source
   table: reads go on, writes of that table wait, so what it derives is exactly what the
-  triggers and the index would have kept. A failure rolls that structure back and leaves
+  triggers and the index would have kept (a finishing step takes its statement's lock:
+  :func:`_lock`). A failure rolls that structure back and leaves
   its row, so a later :func:`derive` (the next bulk load, ``snowpath db upgrade``) builds
   it again; searches stay exact meanwhile. Once all are built, it vacuums the tables they
   were built from and into (:func:`_vacuum`), so the first searches are as fast as later ones.
@@ -253,8 +254,8 @@ def _derive_one(engine: Engine, name: str, source: str, definition: str | None) 
     built it meanwhile."""
     with engine.begin() as connection:
         # The source table first, then the row: the order a bulk load takes them in.
+        _lock(connection, source, definition)
         quote = connection.dialect.identifier_preparer.quote
-        connection.exec_driver_sql(f"LOCK TABLE {quote(source)} IN SHARE MODE")
         row = pending_derivations.c.name == name
         claimed = select(pending_derivations.c.name).where(row).with_for_update()
         if connection.execute(claimed).first() is None:
@@ -269,6 +270,20 @@ def _derive_one(engine: Engine, name: str, source: str, definition: str | None) 
             connection.exec_driver_sql(definition)
         connection.execute(delete(pending_derivations).where(row))
     return name
+
+
+def _lock(connection: Connection, source: str, definition: str | None) -> None:
+    """The lock a build takes on its source table before anything else: ``SHARE`` (reads go
+    on, writes wait: see the module's contract); a finishing step takes the lock its
+    statement needs (``ANALYZE`` and ``VALIDATE CONSTRAINT`` take ``SHARE UPDATE
+    EXCLUSIVE``) up front instead, so it waits for the builds on its table and for another
+    finishing step of it (writes go on: a check and statistics need no still table). Two
+    finishing steps of one table holding ``SHARE``, each asking for the lock the other's
+    ``SHARE`` blocks, deadlocked (2026-12-07)."""
+    finishing = definition is not None and definition.startswith(FINISHING)
+    mode = "SHARE UPDATE EXCLUSIVE" if finishing else "SHARE"
+    quoted = connection.dialect.identifier_preparer.quote(source)
+    connection.exec_driver_sql(f"LOCK TABLE {quoted} IN {mode} MODE")
 
 
 def _build_words(connection: Connection) -> None:

@@ -8,7 +8,10 @@ The deferral exists on PostgreSQL only; SQLite's full-text index is rebuilt in t
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy
@@ -274,6 +277,35 @@ def test_a_large_first_load_samples_its_statistics_and_derive_takes_them_whole(
     assert derived.statistics_name("concepts") in pending_names(pg_store)
     assert derived.statistics_name("concepts") in pg_store.derive()
     assert histogram_bounds(pg_store, "concepts", "component_id") == 101  # the default's 100
+
+
+@pytest.mark.postgres
+def test_two_finishing_steps_of_one_table_started_together_both_finish(
+    pg_store: RevisionStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk, "ANALYZE_FROM", 1)  # the concepts' full statistics pending too
+    load(pg_store, derive=False)
+    with pg_store.engine.connect() as connection:
+        query = "SELECT name, source, definition FROM pending_derivations WHERE source = :s"
+        steps = sorted(connection.execute(text(query), {"s": "concepts"}).all())
+    steps = [s for s in steps if s.definition and s.definition.startswith(derived.FINISHING)]
+    assert [s.name for s in steps] == [CHECKS[0], derived.statistics_name("concepts")]
+    # Each holds its table lock before either runs its statement, as two workers freed at
+    # once would: locks that let both in deadlocked, and the database aborted one.
+    both_in = threading.Barrier(2)
+    take = derived._lock
+
+    def together(connection: sqlalchemy.Connection, source: str, definition: str | None) -> None:
+        take(connection, source, definition)
+        # Broken when the other step waits for this one's lock, as it must.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_in.wait(timeout=1)
+
+    monkeypatch.setattr(derived, "_lock", together)
+    with ThreadPoolExecutor(2) as pool:
+        built = list(pool.map(lambda s: derived._derive_one(pg_store.engine, *s), steps))
+    assert built == [s.name for s in steps]
+    assert not set(built) & set(pending_names(pg_store))
 
 
 def reads(store: RevisionStore) -> dict[str, object]:
