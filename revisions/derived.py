@@ -31,8 +31,9 @@ The contract:
   milliseconds for a million rows).
 - :func:`derive` builds each pending structure from scratch and deletes its row, each in a
   transaction of its own, on a connection of its own, :data:`WORKERS` at a time (the words
-  table, the longest, on one; the indexes, then the edges, on the other: the reads' indexes
-  are back within seconds of the commit), each first taking a ``SHARE`` lock on its source
+  table, the longest, on one; the term index, the other indexes, then the edges, on the
+  other: every search is served from an index again within seconds of the commit, the
+  reads' indexes soon after), each first taking a ``SHARE`` lock on its source
   table: reads go on, writes of that table wait, so what it derives is exactly what the
   triggers and the index would have kept (a finishing step takes its statement's lock:
   :func:`_lock`). A failure rolls that structure back and leaves
@@ -193,10 +194,13 @@ def derive(engine: Engine) -> list[str]:
     with engine.connect() as connection:
         rows = connection.execute(select(c.name, c.source, c.definition)).all()
     tasks = [row for row in rows if row.definition is not None or row.name in _BUILDERS]
-    # The words table first, the longest by far; the other worker then builds the indexes,
-    # which reads miss most (descriptions by concept, mappings by source and target,
-    # children through the parents' GIN), then the edges table, then the finishing steps,
-    # those of the words' source last (they wait for the words; the others need not).
+    # The words table first, the longest by far; the other worker then builds the term
+    # index (until it is built a search reads every description: seconds, not the
+    # milliseconds it takes through the index even before the words are there), then the
+    # indexes reads miss most (descriptions by concept, mappings by source and target,
+    # children through the parents' GIN; until then such a read scans its table, tenths
+    # of a second), then the edges table, then the finishing steps, those of the words'
+    # source last (they wait for the words; the others need not).
     waiting = {row.source for row in tasks if row.name == WORDS}
     tasks.sort(key=lambda row: (_stage(row.name, row.definition), row.source in waiting, row.name))
     if len(tasks) <= 1:
@@ -239,13 +243,16 @@ def _vacuum(engine: Engine, tables: list[str]) -> None:
 
 
 def _stage(name: str, definition: str | None) -> int:
-    """When :func:`derive` starts a pending row: the words, the indexes, the edges, then the
-    finishing steps (a statistics' or a check's lock waits for the builds on its table)."""
+    """When :func:`derive` starts a pending row: the words, the term index, the other
+    indexes, the edges, then the finishing steps (a statistics' or a check's lock waits for
+    the builds on its table)."""
     if name == WORDS:
         return 0
+    if name == TERM_INDEX:
+        return 1
     if definition is None:
-        return 2
-    return 3 if definition.startswith(FINISHING) else 1
+        return 3
+    return 4 if definition.startswith(FINISHING) else 2
 
 
 def _derive_one(engine: Engine, name: str, source: str, definition: str | None) -> str | None:

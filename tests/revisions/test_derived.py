@@ -30,11 +30,11 @@ TEXTS = ("fract", "fracture", "chronic", "chr fem", "ulcer", "skin", "of")
 # What the load of :func:`load` leaves pending (in name order, :data:`LEFT`): the derived
 # tables, the indexes of concepts and descriptions that are not unique, and the checks.
 INDEXES = [
+    derived.TERM_INDEX,
     "ix_concepts_branch_start",
     "ix_concepts_parents_gin",
     "ix_descriptions_branch_concept",
     "ix_descriptions_branch_start",
-    derived.TERM_INDEX,
 ]
 # The checks of the loaded rows against their branch's foreign key (added back NOT VALID).
 CHECKS = ["fk_concepts_branch_id_branches", "fk_descriptions_branch_id_branches"]
@@ -573,7 +573,7 @@ def starts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.mark.postgres
-def test_derive_starts_the_words_then_the_indexes_reads_miss_then_the_edges(
+def test_derive_starts_the_words_the_term_index_the_indexes_reads_miss_then_the_edges(
     pg_store: RevisionStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     started = starts(monkeypatch)
