@@ -197,7 +197,7 @@ def derive(engine: Engine) -> list[str]:
     # The words table first, the longest by far; the other worker then builds the term
     # index (until it is built a search reads every description: seconds, not the
     # milliseconds it takes through the index even before the words are there), then the
-    # indexes reads miss most (descriptions by concept, mappings by source and target,
+    # indexes that reads miss most (descriptions by concept, mappings by source and target,
     # children through the parents' GIN; until then such a read scans its table, tenths
     # of a second), then the edges table, then the finishing steps, those of the words'
     # source last (they wait for the words; the others need not).
