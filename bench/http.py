@@ -398,9 +398,11 @@ def main(argv: list[str] | None = None) -> None:
         engine.dispose()
     paths = sample_paths(url, data)
     rows = drive(url, args.workers, paths, args.seconds, args.rounds)
+    with databases.server(args.server_url) as connection:
+        buffers = databases.shared_buffers(connection)
     print(
         f"\nHTTP benchmark, scale {args.scale}, gunicorn {args.workers} workers, "
-        f"{len(paths[1])} distinct term queries, {os.cpu_count()} CPUs"
+        f"{len(paths[1])} distinct term queries, {os.cpu_count()} CPUs, PostgreSQL {buffers}"
     )
     print("| measure | target | measured | pass |\n|---|---|---|---|")
     for row in rows:
