@@ -252,7 +252,12 @@ def _stage(name: str, definition: str | None) -> int:
         return 1
     if definition is None:
         return 3
-    return 4 if definition.startswith(FINISHING) else 2
+    return 4 if _finishing(definition) else 2
+
+
+def _finishing(definition: str | None) -> bool:
+    """Whether a pending row's ``definition`` is a finishing step (:data:`FINISHING`)."""
+    return definition is not None and definition.startswith(FINISHING)
 
 
 def _derive_one(engine: Engine, name: str, source: str, definition: str | None) -> str | None:
@@ -270,7 +275,7 @@ def _derive_one(engine: Engine, name: str, source: str, definition: str | None) 
         connection.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
         if definition is None:
             _BUILDERS[name](connection)
-        elif definition.startswith(FINISHING):
+        elif _finishing(definition):
             connection.exec_driver_sql(definition)
         else:
             connection.exec_driver_sql(f"DROP INDEX IF EXISTS {quote(name)}")
@@ -287,8 +292,7 @@ def _lock(connection: Connection, source: str, definition: str | None) -> None:
     finishing step of it (writes go on: a check and statistics need no still table). Two
     finishing steps of one table holding ``SHARE``, each asking for the lock the other's
     ``SHARE`` blocks, deadlocked (2026-12-07)."""
-    finishing = definition is not None and definition.startswith(FINISHING)
-    mode = "SHARE UPDATE EXCLUSIVE" if finishing else "SHARE"
+    mode = "SHARE UPDATE EXCLUSIVE" if _finishing(definition) else "SHARE"
     quoted = connection.dialect.identifier_preparer.quote(source)
     connection.exec_driver_sql(f"LOCK TABLE {quoted} IN {mode} MODE")
 

@@ -46,6 +46,7 @@ def test_every_path_matches_as_werkzeug_matches_it() -> None:
     paths = ["/MAIN/concepts/1", "/MAIN/a/b/concepts/x", "/branches/MAIN/a", "/users/7/"]
     for path in paths * 2:  # the second time from what was kept
         assert _match(kept, path) == _match(plain, path)
+    assert kept._matcher._kept.cache_info().hits == len(paths)  # matched once each
     assert _match(kept, "/MAIN/concepts/1", "PUT") == (
         "/<path:path>/concepts/<cid>",
         {
