@@ -14,7 +14,7 @@ wrk (a C load generator on loopback, ``apt-get install wrk``):
   :func:`one_by_one`, each request from its first byte sent to its last byte read; wrk's
   figures over the same texts follow for information: wrk adds to its latencies requests
   never sent (its correction for coordinated omission), which for a mix of texts taking
-  3 to 40 ms raised the median by half (docs/benchmark-history.md, 2026-12-07 13:30);
+  3 to 40 ms raised the median by half (docs/benchmark-history.md, 2026-12-07 13:17);
 - issue 21's yardstick: the bare endpoint of ``bench.bare`` (Flask alone, a fixed 1 KB
   concept) under the same server settings, served beside Snowpath and driven in turns with
   the reads (:func:`taking_turns`, ``--rounds``): the concept reads' rate over its (target
