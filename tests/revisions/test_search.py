@@ -110,6 +110,43 @@ def test_concept_search_ranks_a_term_starting_with_the_words_above_one_containin
     assert [c.id for c in items] == ["valve", "mitral"]
 
 
+def test_a_text_may_start_a_term_only_if_its_first_word_is_a_whole_word() -> None:
+    listed = {"compl": "'complete' | 'complex'", "fract": "'fracture'"}
+    assert not search.may_start(["compl", "fract"], listed)
+    assert search.may_start(["compl", "fract"], {**listed, "compl": "'compl' | 'complete'"})
+    # A prefix query (too many words to list) cannot tell: the comparison stays.
+    assert search.may_start(["compl", "fract"], {**listed, "compl": "'compl':*"})
+    # One word starts every term its word starts; without the first word's list, unknown.
+    assert search.may_start(["compl"], {"compl": "'complete'"})
+    assert search.may_start(["compl", "fract"], {"fract": "'fracture'"})
+
+
+FRACTURES = [
+    *(concept(cid) for cid in ("long", "short", "rib")),
+    description("dl", "long", "Compl fracture of the distal radius with displacement"),
+    description("ds", "short", "Complete fracture"),
+    description("dr", "rib", "Complex fracture of rib"),
+]
+
+
+def test_a_term_starting_with_a_text_whose_first_word_is_whole_ranks_first(
+    store: RevisionStore,
+) -> None:
+    store.commit("MAIN", "u", "c", FRACTURES)
+    items, total, _ = store.search_concepts(MAIN, "compl fract")
+    # "Compl fracture…" starts with the text (tier 1), however long; then by length.
+    assert ([c.id for c in items], total) == (["long", "short", "rib"], 3)
+
+
+def test_a_text_whose_first_word_is_a_part_ranks_every_match_by_length(
+    store: RevisionStore,
+) -> None:
+    store.commit("MAIN", "u", "c", FRACTURES)
+    items, total, _ = store.search_concepts(MAIN, "comp fract")
+    # No term starts with "comp " (no description has the word "comp"): length decides.
+    assert ([c.id for c in items], total) == (["short", "rib", "long"], 3)
+
+
 def test_concept_search_ignores_inactive_descriptions(heart: RevisionStore) -> None:
     items, _, _ = heart.search_concepts(MAIN, "heartless")
     assert items == []
