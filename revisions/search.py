@@ -153,7 +153,7 @@ def _expansions_statement() -> Any:
     )
 
 
-def score_expression(term: Any, dialect: str, may_start: bool = True) -> Any:
+def score_expression(term: Any, dialect: str, starts: bool = True) -> Any:
     """SQL for a description's score: 1000 * tier + length in UTF-8 bytes (capped); lower
     is better.
 
@@ -162,14 +162,14 @@ def score_expression(term: Any, dialect: str, may_start: bool = True) -> Any:
     ``norm_length`` characters are lowercased (both databases lowercase character by
     character), and the length is the stored size, not a count of characters: together
     they were a third of a common word's search time. Where no matching term can start
-    with the text (``may_start`` false: :func:`may_start`), every tier is 2 and no term is
+    with the text (``starts`` false: :func:`may_start`), every tier is 2 and no term is
     lowercased: the comparison took 3 of 29 ms of a text matching 11,654 descriptions.
     """
     tier: Any = literal(2000)
-    if may_start:
-        starts = func.lower(func.substr(term, 1, bindparam("norm_length"))) == bindparam("norm")
+    if starts:
+        begins = func.lower(func.substr(term, 1, bindparam("norm_length"))) == bindparam("norm")
         tier = case(
-            (starts, case((func.length(term) == bindparam("norm_length"), 0), else_=1000)),
+            (begins, case((func.length(term) == bindparam("norm_length"), 0), else_=1000)),
             else_=2000,
         )
     size = (
