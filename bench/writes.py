@@ -134,8 +134,6 @@ class _IndexWatch:
     once it is not, the thread times one search for ``word`` on MAIN and stops (or stops
     unseen at :meth:`result`)."""
 
-    _PENDING = text("SELECT 1 FROM pending_derivations WHERE name = :name")
-
     def __init__(self, s: Session, index: str, word: str) -> None:
         self._s, self._index, self._word = s, index, word
         self._done = threading.Event()
@@ -146,7 +144,7 @@ class _IndexWatch:
 
     def _pending(self) -> bool:
         with self._s.engine.connect() as connection:
-            return connection.execute(self._PENDING, {"name": self._index}).first() is not None
+            return derived.is_pending(connection, self._index)
 
     def _watch(self) -> None:
         while self._pending():

@@ -288,7 +288,7 @@ def test_two_finishing_steps_of_one_table_started_together_both_finish(
     with pg_store.engine.connect() as connection:
         query = "SELECT name, source, definition FROM pending_derivations WHERE source = :s"
         steps = sorted(connection.execute(text(query), {"s": "concepts"}).all())
-    steps = [s for s in steps if s.definition and s.definition.startswith(derived.FINISHING)]
+    steps = [s for s in steps if derived._finishing(s.definition)]
     assert [s.name for s in steps] == [CHECKS[0], derived.statistics_name("concepts")]
     # Each holds its table lock before either runs its statement, as two workers freed at
     # once would: locks that let both in deadlocked, and the database aborted one.
