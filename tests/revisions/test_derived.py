@@ -600,3 +600,44 @@ def test_derive_finishes_the_words_source_last(
         "fk_descriptions_branch_id_branches",
         derived.statistics_name("descriptions"),
     ]
+
+
+@pytest.mark.postgres
+def test_only_the_words_build_with_parallel_workers(pg_store: RevisionStore) -> None:
+    """Every build but the words' runs without parallel workers (the words keep their core);
+    the setting as each build's own statement sees it, in its transaction."""
+    load_with_mappings(pg_store)
+    workers: dict[str, str] = {}
+    asking = threading.local()
+
+    def note(conn: sqlalchemy.Connection, cursor: object, statement: str, *args: object) -> None:
+        if getattr(asking, "now", False):
+            return
+        words = statement.startswith("INSERT INTO description_words")
+        if not (words or statement.startswith(("CREATE INDEX", "CREATE UNIQUE INDEX"))):
+            return
+        asking.now = True
+        try:
+            shown = conn.exec_driver_sql("SHOW max_parallel_maintenance_workers").scalar_one()
+        finally:
+            asking.now = False
+        name = derived.WORDS if words else statement.split(" ON ")[0].split()[-1]
+        workers.setdefault(name, str(shown))
+
+    sqlalchemy.event.listen(pg_store.engine, "before_cursor_execute", note)
+    try:
+        built = pg_store.derive()
+    finally:
+        sqlalchemy.event.remove(pg_store.engine, "before_cursor_execute", note)
+    words_index = "ix_description_words_word"
+    others = {
+        name: shown for name, shown in workers.items() if name not in (derived.WORDS, words_index)
+    }
+    assert {name for name in built if name.startswith("ix_")} | {"uq_concept_edges_parent"} <= set(
+        others
+    )
+    assert others == dict.fromkeys(others, "0")
+    with pg_store.engine.connect() as connection:
+        default = connection.exec_driver_sql("SHOW max_parallel_maintenance_workers").scalar_one()
+    assert default != "0"  # the server's own setting, which the words keep
+    assert workers[derived.WORDS] == workers[words_index] == default
