@@ -32,9 +32,9 @@ The contract:
 - :func:`derive` builds each pending structure from scratch and deletes its row, each in a
   transaction of its own, on a connection of its own, :data:`WORKERS` at a time (the words
   table, the longest, on one; the term index, the other indexes, then the edges, on the
-  other, without parallel workers so that the words keep their core: every search is
-  served from an index again within seconds of the commit, the reads' indexes soon
-  after), each first taking a ``SHARE`` lock on its source table: reads go on, writes
+  other, without parallel workers while the words are built, which keep their core:
+  every search is served from an index again within seconds of the commit, the reads'
+  indexes soon after), each first taking a ``SHARE`` lock on its source table: reads go on, writes
   of that table wait, so what it derives is exactly what the triggers and the index
   would have kept (a finishing step takes its statement's lock: :func:`_lock`). A
   failure rolls that structure back and leaves its row, so a later :func:`derive` (the
@@ -52,8 +52,9 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, exists, insert, select, text
+from sqlalchemy import Connection, Engine, Row, delete, exists, insert, select, text
 from sqlalchemy.exc import DBAPIError
 
 from revisions.schema import pending_derivations
@@ -204,11 +205,20 @@ def derive(engine: Engine) -> list[str]:
     # source last (they wait for the words; the others need not).
     waiting = {row.source for row in tasks if row.name == WORDS}
     tasks.sort(key=lambda row: (_stage(row.name, row.definition), row.source in waiting, row.name))
+
+    def build(row: Row[Any]) -> str | None:
+        # Beside the words, the longest build, an index's parallel workers only take the
+        # core the words need: every other build alone on its worker, those builds end as
+        # soon and the derivation 0.9 s sooner (15.3-15.7 against 16.1-16.7 s, alternating;
+        # history, 2026-12-07 15:47). The words' own index keeps its workers (the others
+        # are done by then), and so does every build of a derivation without the words.
+        return _derive_one(engine, *row, serial=bool(waiting) and row.name != WORDS)
+
     if len(tasks) <= 1:
-        built = [_derive_one(engine, *row) for row in tasks]
+        built = [build(row) for row in tasks]
     else:
         with ThreadPoolExecutor(WORKERS, thread_name_prefix="derive") as pool:
-            built = list(pool.map(lambda row: _derive_one(engine, *row), tasks))
+            built = list(pool.map(build, tasks))
     done = [row for row, name in zip(tasks, built, strict=True) if name is not None]
     # The derived tables first (the words by far the largest), then the loaded ones.
     derived_tables = [row.name for row in done if row.name in _BUILDERS]
@@ -261,10 +271,12 @@ def _finishing(definition: str | None) -> bool:
     return definition is not None and definition.startswith(FINISHING)
 
 
-def _derive_one(engine: Engine, name: str, source: str, definition: str | None) -> str | None:
+def _derive_one(
+    engine: Engine, name: str, source: str, definition: str | None, *, serial: bool = False
+) -> str | None:
     """Build ``name`` from table ``source`` (an index: by its ``definition``; a finishing
     step: its statement) and delete its row in one transaction; None if another process
-    built it meanwhile."""
+    built it meanwhile. ``serial``: without PostgreSQL's parallel maintenance workers."""
     with engine.begin() as connection:
         # The source table first, then the row: the order a bulk load takes them in.
         _lock(connection, source, definition)
@@ -274,12 +286,7 @@ def _derive_one(engine: Engine, name: str, source: str, definition: str | None) 
         if connection.execute(claimed).first() is None:
             return None
         connection.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
-        if name != WORDS:
-            # Beside the words, the longest build, an index's parallel workers only take
-            # the core the words need: every other build alone on its worker, the same
-            # builds end as soon and the derivation 0.9 s sooner (15.3-15.7 against
-            # 16.1-16.7 s, alternating; history, 2026-12-07 15:47). The words' own index
-            # keeps its workers: it is built when the others are done.
+        if serial:
             connection.execute(text("SET LOCAL max_parallel_maintenance_workers = 0"))
         if definition is None:
             _BUILDERS[name](connection)

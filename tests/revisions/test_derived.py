@@ -563,9 +563,11 @@ def starts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     started: list[str] = []
     build = derived._derive_one
 
-    def noted(engine: Engine, name: str, source: str, definition: str | None) -> str | None:
+    def noted(
+        engine: Engine, name: str, source: str, definition: str | None, **options: bool
+    ) -> str | None:
         started.append(name)
-        return build(engine, name, source, definition)
+        return build(engine, name, source, definition, **options)
 
     monkeypatch.setattr(derived, "_derive_one", noted)
     monkeypatch.setattr(derived, "WORKERS", 1)
@@ -602,11 +604,10 @@ def test_derive_finishes_the_words_source_last(
     ]
 
 
-@pytest.mark.postgres
-def test_only_the_words_build_with_parallel_workers(pg_store: RevisionStore) -> None:
-    """Every build but the words' runs without parallel workers (the words keep their core);
-    the setting as each build's own statement sees it, in its transaction."""
-    load_with_mappings(pg_store)
+def parallel_workers(store: RevisionStore) -> tuple[list[str], dict[str, str], str]:
+    """:func:`derived.derive`'s names built, each build's ``max_parallel_maintenance_workers``
+    as its own statement saw it in its transaction (the words by their ``INSERT``, indexes
+    by name), and the server's own setting."""
     workers: dict[str, str] = {}
     asking = threading.local()
 
@@ -624,11 +625,23 @@ def test_only_the_words_build_with_parallel_workers(pg_store: RevisionStore) -> 
         name = derived.WORDS if words else statement.split(" ON ")[0].split()[-1]
         workers.setdefault(name, str(shown))
 
-    sqlalchemy.event.listen(pg_store.engine, "before_cursor_execute", note)
+    sqlalchemy.event.listen(store.engine, "before_cursor_execute", note)
     try:
-        built = pg_store.derive()
+        built = store.derive()
     finally:
-        sqlalchemy.event.remove(pg_store.engine, "before_cursor_execute", note)
+        sqlalchemy.event.remove(store.engine, "before_cursor_execute", note)
+    with store.engine.connect() as connection:
+        default = connection.exec_driver_sql("SHOW max_parallel_maintenance_workers").scalar_one()
+    assert default != "0"  # else the tests below could not tell
+    return built, workers, default
+
+
+@pytest.mark.postgres
+def test_beside_the_words_every_other_build_runs_without_parallel_workers(
+    pg_store: RevisionStore,
+) -> None:
+    load_with_mappings(pg_store)
+    built, workers, default = parallel_workers(pg_store)
     words_index = "ix_description_words_word"
     others = {
         name: shown for name, shown in workers.items() if name not in (derived.WORDS, words_index)
@@ -637,7 +650,20 @@ def test_only_the_words_build_with_parallel_workers(pg_store: RevisionStore) -> 
         others
     )
     assert others == dict.fromkeys(others, "0")
-    with pg_store.engine.connect() as connection:
-        default = connection.exec_driver_sql("SHOW max_parallel_maintenance_workers").scalar_one()
-    assert default != "0"  # the server's own setting, which the words keep
     assert workers[derived.WORDS] == workers[words_index] == default
+
+
+@pytest.mark.postgres
+def test_without_the_words_an_index_builds_with_parallel_workers(pg_store: RevisionStore) -> None:
+    load_with_mappings(pg_store)
+    pg_store.derive()
+    name = "ix_descriptions_branch_concept"
+    with pg_store.engine.begin() as connection:
+        definition = connection.execute(
+            text("SELECT indexdef FROM pg_indexes WHERE indexname = :n"), {"n": name}
+        ).scalar_one()
+        connection.exec_driver_sql(f"DROP INDEX {name}")
+        derived.mark_pending(connection, name, "descriptions", 1, definition)
+    built, workers, default = parallel_workers(pg_store)
+    assert built == [name]
+    assert workers == {name: default}
