@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import copy
 import gc
+import logging
 import os
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
+from socket import socket
 from typing import Any
 
 import orjson
@@ -39,6 +42,7 @@ READ_TIMEOUT_S = 60  # as nginx's client_body_timeout: silence between two reads
 # slow clients are cheap here, so well above waitress's 100.
 CONNECTION_LIMIT = 1000
 SEND_BYTES = 256 << 10  # bytes handed to each send() of a response (see _Channel)
+QUEUE_LOG_INTERVAL_S = 60.0  # at most one line a minute that requests wait (QueueDepthLog)
 
 
 class _ErrorTask(ErrorTask):
@@ -90,6 +94,81 @@ class _Channel(HTTPChannel):
         self.sendbuf_len = SEND_BYTES
 
 
+class QueueDepthLog:
+    """waitress's warning that requests wait for a free thread (``Task queue depth is N``,
+    from every request queued while the process's threads are all busy), as one line per
+    ``interval_s`` at most: the deepest queue and how often requests waited since the last
+    line. Under 16 connections to 3 processes of 4 threads a fifth of the requests queued,
+    and waitress logged 4,312 warnings in 5 s (2026-12-07); queueing is how a few threads
+    serve many connections, and an operator needs to know that it happens, not each time.
+
+    waitress calls ``queue_logger.warning(message, depth)`` under its dispatcher's lock; this
+    stands in for that logger on each process's dispatcher (:func:`waitress_server`)."""
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        interval_s: float = QUEUE_LOG_INTERVAL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.logger, self.interval_s, self.clock = logger, interval_s, clock
+        self._lock = threading.Lock()
+        self._next = float("-inf")  # the first wait is logged at once
+        self._waits = 0
+        self._deepest = 0
+
+    def warning(self, message: str, *args: Any) -> None:
+        """Count one wait (``args[0]``: the queue's depth); log them if the interval is up."""
+        depth = args[0] if args and isinstance(args[0], int) else 0
+        with self._lock:
+            self._waits += 1
+            self._deepest = max(self._deepest, depth)
+            now = self.clock()
+            if now < self._next:
+                return
+            waits, deepest = self._waits, self._deepest
+            self._waits, self._deepest, self._next = 0, 0, now + self.interval_s
+        self.logger.warning(
+            "Task queue depth reached %d: requests waited for a free thread %d time(s) "
+            "since the last such line (one every %g s at most)",
+            deepest,
+            waits,
+            self.interval_s,
+        )
+
+
+def waitress_server(
+    app: Callable[..., Any],
+    sockets: Sequence[socket],
+    settings: Settings,
+    threads: int,
+    read_timeout: int,
+) -> Any:
+    """The waitress server of one worker process on ``sockets``: its channels answer
+    waitress's own errors in the API's shape, its dispatcher logs queueing through
+    :class:`QueueDepthLog`. Not started."""
+    server = create_server(
+        app,
+        sockets=list(sockets),
+        threads=threads,
+        channel_timeout=read_timeout,
+        # The largest body any route takes; each request gets its route's (_Parser).
+        max_request_body_size=max(settings.max_upload_bytes, settings.max_json_bytes) + 1,
+        # Silent connections are looked for this often; waitress's 30 s would let a short
+        # timeout run up to 30 s late.
+        cleanup_interval=max(1, min(30, read_timeout // 2)),
+        connection_limit=CONNECTION_LIMIT,
+        ident="snowpath",
+    )
+    # One waitress server per listening socket (several: a MultiSocketServer's map) makes
+    # the channels.
+    for listener in list(getattr(server, "map", {}).values()) or [server]:
+        if hasattr(listener, "channel_class"):
+            listener.channel_class = _Channel
+    server.task_dispatcher.queue_logger = QueueDepthLog(logging.getLogger("waitress.queue"))
+    return server
+
+
 class WaitressWorker(Worker):
     """A gunicorn worker process whose HTTP is waitress's on the arbiter's sockets. The main
     thread tells the arbiter it is alive and watches for the signal to stop; waitress's loop
@@ -103,24 +182,8 @@ class WaitressWorker(Worker):
         # way, so a full collection walks only what requests make (measured within the noise
         # of a loaded machine: 0.57-0.59 of the bare endpoint against 0.49-0.57 before).
         gc.freeze()
-        server = create_server(
-            self.wsgi,
-            sockets=[listener.sock for listener in self.sockets],
-            threads=threads,
-            channel_timeout=read_timeout,
-            # The largest body any route takes; each request gets its route's (_Parser).
-            max_request_body_size=max(settings.max_upload_bytes, settings.max_json_bytes) + 1,
-            # Silent connections are looked for this often; waitress's 30 s would let a short
-            # timeout run up to 30 s late.
-            cleanup_interval=max(1, min(30, read_timeout // 2)),
-            connection_limit=CONNECTION_LIMIT,
-            ident="snowpath",
-        )
-        # One waitress server per listening socket (several: a MultiSocketServer's map) makes
-        # the channels; ours answer waitress's own errors in the API's shape.
-        for listener in list(getattr(server, "map", {}).values()) or [server]:
-            if hasattr(listener, "channel_class"):
-                listener.channel_class = _Channel
+        sockets = [listener.sock for listener in self.sockets]
+        server = waitress_server(self.wsgi, sockets, settings, threads, read_timeout)
         loop = threading.Thread(target=server.run, name="waitress", daemon=True)
         loop.start()
         while self.alive and loop.is_alive() and self.ppid == os.getppid():
