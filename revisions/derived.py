@@ -34,9 +34,9 @@ The contract:
   table, the longest, on one; the term index, the other indexes, then the edges, on the
   other, without parallel workers while the words are built, which keep their core:
   every search is served from an index again within seconds of the commit, the reads'
-  indexes soon after), each first taking a ``SHARE`` lock on its source table: reads go on, writes
-  of that table wait, so what it derives is exactly what the triggers and the index
-  would have kept (a finishing step takes its statement's lock: :func:`_lock`). A
+  indexes soon after), each first taking a ``SHARE`` lock on its source table: reads go
+  on, writes of that table wait, so what it derives is exactly what the triggers and the
+  index would have kept (a finishing step takes its statement's lock: :func:`_lock`). A
   failure rolls that structure back and leaves its row, so a later :func:`derive` (the
   next bulk load, ``snowpath db upgrade``) builds it again; searches stay exact
   meanwhile. Once all are built, it vacuums the tables they were built from and into
