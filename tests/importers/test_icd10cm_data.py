@@ -36,41 +36,58 @@ RELEASES = ("2021", "2025", "2026")
 SAMPLE = 1_000
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def libraries() -> dict[str, ModuleType]:
     return {release: library(wheel) for release, wheel in icd10cm_wheels().items()}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def truths(libraries: dict[str, ModuleType]) -> dict[str, dict[str, tuple[Any, ...]]]:
     return {release: snapshot(module) for release, module in libraries.items()}
+
+
+# The data and the stores below are kept for the session (of each pytest-xdist worker): a
+# worker that runs other modules' tests between this module's tears module-scoped fixtures
+# down, and the releases were imported again when it came back (three times in a run).
+@pytest.fixture(scope="session")
+def imported_sqlite(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[RevisionStore, Summary]]:
+    store = sqlite_store(request, tmp_path_factory.mktemp("icd"))
+    yield store, _import(store)
+    store.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def imported_postgres(request: pytest.FixtureRequest) -> Iterator[tuple[RevisionStore, Summary]]:
+    # A database of its own: 600,000 rows deleted from the worker's shared database would
+    # leave its tables bloated for every later test there (the model-based test took 466 s
+    # instead of 60 s after them).
+    request.getfixturevalue("postgres_url")  # the server is there (else skip or fail)
+    name = f"snowpath_icd_{os.getpid()}"
+    engine = make_engine(services.fresh_postgres_database(name))
+    upgrade(engine)
+    store = RevisionStore(engine)
+    store.initialize()
+    yield store, _import(store)
+    store.engine.dispose()
+    services.drop_postgres_database(name)
 
 
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
-def imported(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[RevisionStore, Summary]]:
+def imported(request: pytest.FixtureRequest) -> tuple[RevisionStore, Summary]:
+    """The three releases imported, on each backend: module-scoped with the backend as its
+    parameter so that pytest runs each backend's tests together; the stores are the
+    session's fixtures above, which a switch of backend or module leaves standing."""
+    return request.getfixturevalue(f"imported_{request.param}")
+
+
+def _import(store: RevisionStore) -> Summary:
     folder = next(iter(icd10cm_wheels().values())).parent
-    if request.param == "sqlite":
-        store = sqlite_store(request, tmp_path_factory.mktemp("icd"))
-    else:
-        # A database of its own: 600,000 rows deleted from the worker's shared database
-        # would leave its tables bloated for every later test there (the model-based test
-        # took 466 s instead of 60 s after them).
-        request.getfixturevalue("postgres_url")  # the server is there (else skip or fail)
-        name = f"snowpath_icd_{os.getpid()}"
-        engine = make_engine(services.fresh_postgres_database(name))
-        upgrade(engine)
-        store = RevisionStore(engine)
-        store.initialize()
     store.codesystems.create(CS, "ICD-10-CM")
-    summary = apply_releases(store, CS, read("icd10cm", folder), author="importer")
-    yield store, summary
-    store.engine.dispose()
-    if request.param == "postgres":
-        services.drop_postgres_database(name)
+    return apply_releases(store, CS, read("icd10cm", folder), author="importer")
 
 
 def version(release: str) -> ReadPoint:
