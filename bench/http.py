@@ -15,6 +15,7 @@ wrk (a C load generator on loopback, ``apt-get install wrk``):
   figures over the same texts follow for information: wrk adds to its latencies requests
   never sent (its correction for coordinated omission), which for a mix of texts taking
   3 to 40 ms raised the median by half (docs/benchmark-history.md, 2026-12-07 13:17);
+  then, for information, the same searches on four connections, timed the same way;
 - issue 21's yardstick: the bare endpoint of ``bench.bare`` (Flask alone, a fixed 1 KB
   concept) under the same server settings, served beside Snowpath and driven in turns with
   the reads (:func:`taking_turns`, ``--rounds``): the concept reads' rate over its (target
@@ -37,6 +38,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -194,20 +196,52 @@ def wrk(base: str, paths: list[str], connections: int, seconds: int) -> dict[str
     return parse_wrk(output)
 
 
-def one_by_one(base: str, paths: list[str], seconds: float) -> dict[str, float]:
-    """Request ``paths`` on one kept-alive connection, one after another for ``seconds``,
-    each path as often as every other (shuffled rounds of all of them); each request timed
-    from its first byte sent to its last byte read. Requests per second, latency
-    percentiles (nearest rank), errors (answers other than 200): the figures of
-    :func:`wrk`, with no request counted that was not sent."""
+def one_by_one(
+    base: str, paths: list[str], seconds: float, connections: int = 1
+) -> dict[str, float]:
+    """Request ``paths`` on ``connections`` kept-alive connections, each one request after
+    another for ``seconds``, each path as often as every other (shuffled rounds of all of
+    them, per connection); each request timed from its first byte sent to its last byte
+    read. Requests per second, latency percentiles (nearest rank), errors (answers other
+    than 200): the figures of :func:`wrk`, with no request counted that was not sent."""
     host, port = base.removeprefix("http://").rsplit(":", 1)
-    connection = http.client.HTTPConnection(host, int(port), timeout=30)
-    rng = random.Random(42)
+    times: list[float] = []
+    errors: list[int] = []
+    lock = threading.Lock()
+    started = time.perf_counter()
+    deadline = started + seconds
+
+    def client(seed: int) -> None:
+        own, failed = _timed(host, int(port), paths, deadline, random.Random(seed))
+        with lock:
+            times.extend(own)
+            errors.append(failed)
+
+    clients = [threading.Thread(target=client, args=(42 + i,)) for i in range(connections)]
+    for thread in clients:
+        thread.start()
+    for thread in clients:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    times.sort()
+
+    def rank(percent: float) -> float:
+        return times[max(0, math.ceil(percent / 100 * len(times)) - 1)]
+
+    result = {f"p{p}": rank(p) for p in (50, 75, 90, 99)}
+    requests = len(times)
+    return {**result, "rps": requests / elapsed, "errors": float(sum(errors)), "requests": requests}
+
+
+def _timed(
+    host: str, port: int, paths: list[str], deadline: float, rng: random.Random
+) -> tuple[list[float], int]:
+    """One connection's part of :func:`one_by_one`: its latencies (ms) and errors."""
+    connection = http.client.HTTPConnection(host, port, timeout=30)
     times: list[float] = []
     errors = 0
-    started = time.perf_counter()
     try:
-        while time.perf_counter() - started < seconds:
+        while time.perf_counter() < deadline:
             order = list(paths)
             rng.shuffle(order)
             for path in order:
@@ -217,18 +251,11 @@ def one_by_one(base: str, paths: list[str], seconds: float) -> dict[str, float]:
                 answer.read()
                 times.append((time.perf_counter() - begun) * 1000)
                 errors += answer.status != 200
-                if time.perf_counter() - started >= seconds:
+                if time.perf_counter() >= deadline:
                     break
     finally:
         connection.close()
-    elapsed = time.perf_counter() - started
-    times.sort()
-
-    def rank(percent: float) -> float:
-        return times[max(0, math.ceil(percent / 100 * len(times)) - 1)]
-
-    result = {f"p{p}": rank(p) for p in (50, 75, 90, 99)}
-    return {**result, "rps": len(times) / elapsed, "errors": float(errors), "requests": len(times)}
+    return times, errors
 
 
 def parse_wrk(output: str) -> dict[str, float]:
@@ -344,7 +371,7 @@ def drive(
         one_by_one(base, search, 3)
         searches = one_by_one(base, search, seconds)
         searches_wrk = wrk(base, search, 1, seconds)
-        searches4 = wrk(base, search, 4, seconds)
+        searches4 = one_by_one(base, search, seconds, connections=4)
         memory = group_memory(process.pid)
     finally:
         stop(process)

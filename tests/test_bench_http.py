@@ -1,6 +1,7 @@
-"""``bench.http.one_by_one``, the one-connection search's clock: every request it times
-was sent, every path as often as the others, on one kept-alive connection, and the
-latencies are the requests' own (against a real HTTP server on loopback)."""
+"""``bench.http.one_by_one``, the search's clock: every request it times was sent, every
+path as often as the others, each connection kept alive and sending one request after
+another, and the latencies are the requests' own (against a real HTTP server on
+loopback)."""
 
 from __future__ import annotations
 
@@ -81,3 +82,15 @@ def test_a_slow_request_adds_no_latencies_below_it(base: str) -> None:
 def test_answers_other_than_200_are_counted_as_errors(base: str) -> None:
     result = one_by_one(base, ["/fast", "/missing"], 0.3)
     assert result["errors"] == _Handler.seen["/missing"] > 0
+
+
+def test_several_connections_each_time_their_own_requests(base: str) -> None:
+    paths = ["/fast", "/fast", "/fast", "/slow"]
+    result = one_by_one(base, paths, 1.0, connections=3)
+    assert len(_Handler.connections) == 3
+    assert result["requests"] == sum(_Handler.seen.values())
+    # One connection sends at most a round of the four paths per slow request in the
+    # second; three at once send well over that.
+    assert result["requests"] > 1.5 * len(paths) / SLOW_SECONDS
+    assert result["p90"] >= SLOW_SECONDS * 1000
+    assert result["p50"] < SLOW_SECONDS * 1000 / 3  # the fast three quarters stay fast
