@@ -207,12 +207,17 @@ def one_by_one(
     host, port = base.removeprefix("http://").rsplit(":", 1)
     times: list[float] = []
     errors: list[int] = []
+    failures: list[BaseException] = []  # a client's exception, raised here
     lock = threading.Lock()
     started = time.perf_counter()
     deadline = started + seconds
 
     def client(seed: int) -> None:
-        own, failed = _timed(host, int(port), paths, deadline, random.Random(seed))
+        try:
+            own, failed = _timed(host, int(port), paths, deadline, random.Random(seed))
+        except BaseException as error:  # handed to the caller's thread, raised there
+            failures.append(error)
+            return
         with lock:
             times.extend(own)
             errors.append(failed)
@@ -222,6 +227,8 @@ def one_by_one(
         thread.start()
     for thread in clients:
         thread.join()
+    if failures:
+        raise failures[0]
     elapsed = time.perf_counter() - started
     times.sort()
 

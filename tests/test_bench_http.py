@@ -5,6 +5,7 @@ loopback)."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections import Counter
@@ -94,3 +95,12 @@ def test_several_connections_each_time_their_own_requests(base: str) -> None:
     assert result["requests"] > 1.5 * len(paths) / SLOW_SECONDS
     assert result["p90"] >= SLOW_SECONDS * 1000
     assert result["p50"] < SLOW_SECONDS * 1000 / 3  # the fast three quarters stay fast
+
+
+def test_a_client_that_cannot_connect_raises_in_the_caller() -> None:
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    port = listening.getsockname()[1]
+    listening.close()  # nothing listens there now
+    with pytest.raises(ConnectionRefusedError):
+        one_by_one(f"http://127.0.0.1:{port}", ["/fast"], 0.5, connections=2)
