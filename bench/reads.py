@@ -30,6 +30,12 @@ from revisions.prepared import DriverStatement
 from revisions.schema import ComponentId
 
 PAGE_DEPTHS = (("0%", None), ("1%", 0.01), ("50%", 0.50), ("99%", 0.99))
+# By id and pages against the baseline, per backend: issue 21's goal on PostgreSQL (issue
+# 2 asked 1.5x), issue 17's on SQLite.
+BASELINE_GOALS = {
+    "postgresql": (1.2, "≤ 1.2x (issue 21; issue 2: 1.5x)"),
+    "sqlite": (1.5, "≤ 1.5x (issue 17)"),
+}
 
 
 def baseline_table() -> Table:
@@ -136,6 +142,7 @@ class Reads:
 
     def by_id(self) -> None:
         s = self.s
+        most, goal = BASELINE_GOALS[s.engine.dialect.name]
         self.view = s.store.view(ReadPoint(TASK))
         self.sampled = self.sample()
         by_view, by_path, base, driven = measure(
@@ -161,7 +168,11 @@ class Reads:
         s.add("… unversioned baseline, by primary key", "", spread(base))
         s.add("… the baseline through the driver (not a target)", "", spread(driven))
         s.add(
-            "concept by id: store / baseline", "≤ 1.5x", f"{ratio:.2f}x", ratio <= 1.5, target=True
+            "concept by id: store / baseline",
+            goal,
+            f"{ratio:.2f}x",
+            ratio <= most,
+            target=True,
         )
         s.add(
             "concept by id: store / the baseline through the driver (not a target)",
@@ -169,7 +180,7 @@ class Reads:
             f"{median / statistics.median(driven):.2f}x",
         )
         s.explain_if(
-            median > 0.002 or ratio > 1.5,
+            median > 0.002 or ratio > most,
             "get by id, task view",
             lambda: s.store.get(self.view, "concept", self.sampled[0]),
         )
@@ -195,6 +206,7 @@ class Reads:
 
     def _warm_pages(self) -> None:
         s = self.s
+        most, goal = BASELINE_GOALS[s.engine.dialect.name]
         medians, ratios = [], []
         for label, (page, base, driven) in self.page_series([self.view]).items():
             after = self.after_at(label)
@@ -209,9 +221,9 @@ class Reads:
             )
             s.add(
                 f"… / baseline keyset page ({ms(statistics.median(base))})",
-                "≤ 1.5x",
+                goal,
                 f"{ratios[-1]:.2f}x",
-                ratios[-1] <= 1.5,
+                ratios[-1] <= most,
             )
             s.add(
                 f"… / the baseline through the driver ({ms(statistics.median(driven))}, "
@@ -220,7 +232,7 @@ class Reads:
                 f"{driven_ratio:.2f}x",
             )
             s.explain_if(
-                medians[-1] > 0.010 or ratios[-1] > 1.5,
+                medians[-1] > 0.010 or ratios[-1] > most,
                 f"page of 50 at depth {label}, task view",
                 lambda a=after: s.store.page(self.view, "concept", after=a),
             )
@@ -232,9 +244,9 @@ class Reads:
         )
         s.target(
             "page of 50 / baseline keyset page, every depth",
-            "≤ 1.5x",
+            goal,
             f"{min(ratios):.2f}\N{EN DASH}{max(ratios):.2f}x",
-            max(ratios) <= 1.5,
+            max(ratios) <= most,
         )
 
     def after_at(self, label: str) -> str | None:

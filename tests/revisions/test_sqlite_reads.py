@@ -1,13 +1,14 @@
-"""Pages read as one stream on SQLite, and SQLite reads that keep their prepared statements.
+"""Pages read as one stream, and SQLite reads that keep their prepared statements.
 
-On SQLite a page in id order without a filter is one statement merging every segment's
-valid rows in id order, the shallowest row of each component deciding
-(``revisions.visibility.deciding``); PostgreSQL and filtered pages keep one limited scan per
-segment. Pages of every size equal the reads by id on random histories on both databases;
-the edge cases of the stream (a page ending at a shadowed row, tombstones at its edge) have
-their own cases; on SQLite the stream reads each segment in index order (no sort of a whole
-segment), and a read leaves its pooled connection as it found it (resetting it ran a PRAGMA
-that expired every prepared statement, so each read compiled its SQL again).
+A page in id order without a filter merges every segment's valid rows in id order, the
+shallowest row of each component deciding (``revisions.visibility.deciding``): on SQLite one
+statement read lazily, on PostgreSQL in batches (``test_stream_batches.py``); filtered pages
+keep one limited scan per segment. Pages of every size equal the reads by id on random
+histories on both databases; the edge cases of the stream (a page ending at a shadowed row,
+tombstones at its edge) have their own cases; on SQLite the stream reads each segment in
+index order (no sort of a whole segment), and a read leaves its pooled connection as it
+found it (resetting it ran a PRAGMA that expired every prepared statement, so each read
+compiled its SQL again).
 """
 
 from __future__ import annotations
