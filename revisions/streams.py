@@ -91,8 +91,8 @@ def _batched(
 ) -> tuple[list[Component], Any]:
     """:func:`streamed_page` over batches of the limited stream, each ``fetch(params)``'s
     rows as tuples of ``columns``: a first batch of the page and a few rows more (the next
-    one, a few shadowed or deleted), then, after its last whole component, one of what is
-    still missing and as many more, four times as large at each batch."""
+    one, a few shadowed or deleted), then, after its last whole component, one of what the
+    page still misses and the same few more, four times as large at each batch."""
     names = ("component_id", "depth", "deleted", "branch_id", "start_ts")
     cid, depth, deleted, branch, start = (columns.index(name) for name in names)
     params = segment_params(view)
