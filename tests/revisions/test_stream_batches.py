@@ -23,9 +23,26 @@ from revisions import ReadPoint, RevisionStore, streams
 from revisions import read as reads
 from revisions.components import TYPES
 from revisions.filters import Filter
+from revisions.records import Component
+from revisions.visibility import View
 from tests.revisions.helpers import change, concept, delete, description, mapping
 
 pytestmark = pytest.mark.postgres
+
+
+def paged_in_batches(
+    store: RevisionStore, view: View, limit: int
+) -> tuple[list[Component], Any, list[int]]:
+    """A page of ``view``'s concepts read through a connection, and the ``k`` of each batch."""
+    batches: list[int] = []
+
+    def record(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        batches.append(params["k"])
+
+    with store.reading() as connection:
+        event.listen(connection, "before_cursor_execute", record)
+        items, after = reads.page(connection, TYPES["concept"], view, Filter(), None, limit)
+    return items, after, batches
 
 
 def test_a_run_of_deleted_components_takes_batches_growing_fourfold(
@@ -35,14 +52,7 @@ def test_a_run_of_deleted_components_takes_batches_growing_fourfold(
     pg_store.create_branch("MAIN", "t")
     pg_store.commit("MAIN/t", "u", "drop", [delete(f"c{n:03d}") for n in range(200)])
     view = pg_store.view(ReadPoint("MAIN/t"))
-    batches: list[int] = []
-
-    def record(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
-        batches.append(params["k"])
-
-    with pg_store.reading() as connection:
-        event.listen(connection, "before_cursor_execute", record)
-        items, after = reads.page(connection, TYPES["concept"], view, Filter(), None, 2)
+    items, after, batches = paged_in_batches(pg_store, view, 2)
     assert ([c.id for c in items], after) == (["c200", "c201"], "c201")
     # 2 shown + 2 + 2 per segment, then fourfold: 200 deleted components are 400 rows.
     assert batches == [8, 32, 128, 512]
@@ -59,14 +69,7 @@ def test_a_large_page_reads_what_its_first_batch_missed_in_a_small_second_one(
     pg_store.create_branch("MAIN", "t")
     pg_store.commit("MAIN/t", "u", "edit", [change(f"c{n:04d}", active=False) for n in range(20)])
     view = pg_store.view(ReadPoint("MAIN/t"))
-    batches: list[int] = []
-
-    def record(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
-        batches.append(params["k"])
-
-    with pg_store.reading() as connection:
-        event.listen(connection, "before_cursor_execute", record)
-        items, after = reads.page(connection, TYPES["concept"], view, Filter(), None, 1000)
+    items, after, batches = paged_in_batches(pg_store, view, 1000)
     assert [c.id for c in items] == [f"c{n:04d}" for n in range(1000)]
     assert [c.fields["active"] for c in items[18:22]] == [False, False, True, True]
     assert after == "c0999"
