@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -103,6 +104,12 @@ def server() -> Iterator[Any]:
     listening.bind(("127.0.0.1", 0))
     listening.listen()
     built = waitress_server(lambda environ, start: [], [listening], load({}), 2, 60)
+    # waitress counts a thread busy from its start until it first waits for a task: a task
+    # added before then makes a wait of its own.
+    deadline = time.monotonic() + 10
+    while built.task_dispatcher.active_count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert built.task_dispatcher.active_count == 0, "the threads never went idle"
     yield built
     built.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
     built.close()
