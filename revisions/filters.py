@@ -23,6 +23,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     and_,
     cast,
@@ -171,12 +172,16 @@ def term_query(found: list[str], dialect: str, expansions: Mapping[str, str] | N
     return " AND ".join(f'"{w}"*' for w in found)
 
 
-def matches_query(t: Any, dialect: str, query: Any) -> ColumnElement[bool]:
+def matches_query(t: Any, dialect: str, query: Any, indexed: bool = True) -> ColumnElement[bool]:
     """Rows of the description table ``t`` whose term matches ``query`` (a
-    :func:`term_query` text, as a literal or a bound parameter)."""
+    :func:`term_query` text, as a literal or a bound parameter). ``indexed`` false
+    (PostgreSQL): the same test in a form no index serves (the function behind ``@@``), for
+    rows the statement reads another way, each tested on its own."""
     if dialect == "postgresql":
-        simple = literal_column("'simple'::regconfig")
-        return func.to_tsvector(simple, t.c.term).op("@@")(cast(query, TSQUERY))
+        vector = func.to_tsvector(literal_column("'simple'::regconfig"), t.c.term)
+        if not indexed:
+            return func.ts_match_vq(vector, cast(query, TSQUERY), type_=Boolean)
+        return vector.op("@@")(cast(query, TSQUERY))
     matching = select(descriptions_fts.c.rowid).where(
         descriptions_fts.c.descriptions_fts.op("MATCH")(query)
     )

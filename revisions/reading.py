@@ -100,6 +100,9 @@ class StoreReads:
         self._counts: OrderedDict[tuple, int] = OrderedDict()
         self._counts_lock = threading.Lock()
         self._segment_rows = SegmentRows()
+        # Segments with at most this many description revisions are searched through their
+        # own rows (``search.OWN_ROWS_MOST``); 0 sends every search through the indexes.
+        self.search_own_rows_most = search.OWN_ROWS_MOST
         self._built = derived.Built()
         self._expansions = search.Expansions()
         self._heads = HeadViews()
@@ -396,6 +399,7 @@ class StoreReads:
                 built=self._built,
                 expansions=self._expansions,
                 planned=self._planned,
+                own_rows_most=self.search_own_rows_most,
             )
         # The concepts by id: an index probe, on the generic-plan pool.
         found = self.get_many(view, "concept", [h.concept_id for h in chosen])

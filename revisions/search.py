@@ -19,7 +19,10 @@ prefix of more than :data:`MAX_EXPANSION` words stays a prefix. The store keeps 
 word's expansion (:class:`Expansions`), so a search is one statement once its words are
 known, and a text with a word that starts no word at all is answered without one. While a
 bulk load's words are still being derived (:mod:`revisions.derived`), every text goes
-through the GIN index with its prefixes as typed: the same results, more slowly.
+through the GIN index with its prefixes as typed: the same results, more slowly. A segment
+holding few description revisions (:data:`OWN_ROWS_MOST`) is read through its own rows
+instead, each tested against the text: the same results, without an index scan that finds
+every branch's matches.
 """
 
 from __future__ import annotations
@@ -67,6 +70,12 @@ from revisions.visibility import SegmentRows, View, not_decided_above, segment_p
 
 _MAX_LENGTH = 999
 MAX_EXPANSION = 64
+# A segment holding at most this many description revisions (a task's edits, say) is
+# searched through its own rows, each tested against the text, instead of an index of the
+# text (PostgreSQL). The index finds the text's matches on every branch at once, as many as
+# the deepest segment's, and the branch's rows among them: a cost that grows with the
+# text's matches everywhere; each own row costs a few microseconds (2.5-5 us).
+OWN_ROWS_MOST = 256
 _description_words = table(
     "description_words",
     *(column(name, String) for name in ("word_key", "component_id", "concept_id")),
@@ -210,22 +219,26 @@ def concept_page(
     built: derived.Built,
     expansions: Expansions,
     planned: DriverStatements,
+    own_rows_most: int = OWN_ROWS_MOST,
 ) -> tuple[list[Hit], int, bool]:
     """One page of the concepts matching ``text`` that pass ``concept_filter``, best first
     after the (score, id) key ``after``, skipping ``offset``: (hits, total, more follow).
-    ``segment_rows``, ``built`` and ``expansions`` are the store's memories of which
-    segments hold descriptions, of the words table being built and of typed words'
+    ``segment_rows``, ``built`` and ``expansions`` are the store's memories of how many
+    descriptions each segment holds, of the words table being built and of typed words'
     expansions; ``planned`` runs the ranked statement through the driver on
-    ``connection``'s pool, whose statements are planned per call."""
-    described = segment_rows.with_rows(connection, view, DESCRIPTION.table)
+    ``connection``'s pool, whose statements are planned per call. On PostgreSQL a segment
+    holding at most ``own_rows_most`` description revisions is searched through its own
+    rows (:data:`OWN_ROWS_MOST`)."""
+    described, sizes = segment_rows.sized(connection, view, DESCRIPTION.table)
     found = _params(connection, described, text, built, expansions)
     if found is None:
         return [], 0, False
     params, shape, starts = found
     segments = len(described.segments)
-    best = _best_statement(segments, shape, starts)
+    own = tuple(shape != "sqlite" and size <= own_rows_most for size in sizes)
+    best = _best_statement(segments, shape, starts, own)
     if concept_filter == Filter() and not view.exclude:
-        ranked = planned(_ranked_statement(segments, shape, after is not None, starts))
+        ranked = planned(_ranked_statement(segments, shape, after is not None, starts, own))
         assert ranked is not None  # every parameter is bound whole (no expanding list)
         return _ranked_page(connection, ranked, best, params, after, offset, limit)
     hits = _filtered_hits(connection, view, best, params, concept_filter)
@@ -300,6 +313,7 @@ def _params(
     )
     if with_words and len(found) == 1:
         params.update(word_from=norm, word_to=_after_prefix(norm), norm_key=norm + WORD_END)
+        params["term_query"] = term_query(found, dialect)  # for segments read by their rows
         return params, WORDS, True
     whole: dict[str, str] = {}
     if with_words:
@@ -314,11 +328,13 @@ def _params(
 
 
 @functools.cache
-def _ranked_statement(segments: int, shape: str, has_after: bool, starts: bool) -> Any:
+def _ranked_statement(
+    segments: int, shape: str, has_after: bool, starts: bool, own: tuple[bool, ...]
+) -> Any:
     """The page after the key and offset, each row with the total of all matches: a window
     count over the best scores before the key cuts them (counting a second scan of the
     materialised scores cost a quarter of a common word's time)."""
-    best = _best_statement(segments, shape, starts)
+    best = _best_statement(segments, shape, starts, own)
     counted = select(best.c.concept_id, best.c.score, func.count().over().label("total")).subquery(
         "counted"
     )
@@ -330,23 +346,25 @@ def _ranked_statement(segments: int, shape: str, has_after: bool, starts: bool) 
 
 
 @functools.cache
-def _best_statement(segments: int, shape: str, starts: bool) -> Any:
+def _best_statement(segments: int, shape: str, starts: bool, own: tuple[bool, ...]) -> Any:
     """A CTE of (concept_id, score): the best score per concept over the matching
     descriptions a view of ``segments`` segments shows (``shape``: :data:`WORDS` or the
     dialect whose full-text index matches; ``starts``: whether a term may start with the
-    text, :func:`may_start`).
+    text, :func:`may_start`; ``own``: per segment, whether it is read through its own
+    description rows, each tested, instead of an index of the text: :data:`OWN_ROWS_MOST`).
 
     Per segment, matching rows valid there that no shallower segment has a revision of (a
     revision there, even a tombstone or a non-matching one, hides them); then the best
     score per concept. Built once per shape; everything else is bound.
     """
-    table = _description_words if shape == WORDS else DESCRIPTION.table
     parts = []
     shadow = aliased(DESCRIPTION.table)
     for depth in range(segments):
+        leg = "own" if own[depth] else shape
+        table = _description_words if leg == WORDS else DESCRIPTION.table
         hidden = not_decided_above(table, range(depth), shadow)
-        where = [valid_in(table, depth), *_matching(table, shape), *hidden]
-        score = _score(table, shape, starts).label("score")
+        where = [valid_in(table, depth), *_matching(table, leg), *hidden]
+        score = _score(table, leg, starts).label("score")
         parts.append(select(table.c.concept_id, score).where(*where))
     matches = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
     return (
@@ -356,26 +374,28 @@ def _best_statement(segments: int, shape: str, starts: bool) -> Any:
     )
 
 
-def _matching(table: Any, shape: str) -> list[Any]:
+def _matching(table: Any, leg: str) -> list[Any]:
     """Rows of ``table`` that match the bound text: in the words table, the words it is a
-    prefix of (only active, live revisions have words); else the bound full-text query."""
-    if shape == WORDS:  # a key is its word, WORD_END and an id: a prefix's keys are a range
+    prefix of (only active, live revisions have words); else the bound full-text query
+    (``leg`` "own": PostgreSQL's, tested on each row the statement reads)."""
+    if leg == WORDS:  # a key is its word, WORD_END and an id: a prefix's keys are a range
         key = table.c.word_key
         return [key >= bindparam("word_from"), key < bindparam("word_to")]
+    dialect = "postgresql" if leg == "own" else leg
     return [
         table.c.deleted == false(),
         table.c.active == true(),
-        matches_query(table, shape, bindparam("term_query")),
+        matches_query(table, dialect, bindparam("term_query"), indexed=leg != "own"),
     ]
 
 
-def _score(table: Any, shape: str, starts: bool) -> Any:
+def _score(table: Any, leg: str, starts: bool) -> Any:
     """:func:`score_expression` of a matching row. A words-table row carries it for the
     text being its word (``rank``): a term that is the word, but not the text, starts with
     the text (the text is a prefix of the word); a term starting with a word that starts
     with the text starts with the text."""
-    if shape != WORDS:
-        return score_expression(table.c.term, shape, starts)
+    if leg != WORDS:
+        return score_expression(table.c.term, "postgresql" if leg == "own" else leg, starts)
     rank = table.c.rank
     other = ~func.starts_with(table.c.word_key, bindparam("norm_key"))  # the word is not the text
     return case((and_(rank < 1000, other), rank + 1000), else_=rank)

@@ -47,6 +47,8 @@ from sqlalchemy import (
     bindparam,
     exists,
     false,
+    func,
+    literal,
     not_,
     or_,
     select,
@@ -325,36 +327,59 @@ def changed_between(table: Any, a: View, b: View) -> list[ColumnElement[bool]]:
 
 
 class SegmentRows:
-    """Which segments hold rows of a table, remembered: a segment's answer never changes,
-    since rows written later start later. One per store (branch ids are per database)."""
+    """How many rows of a table each segment holds, counted up to :attr:`COUNTED` (more
+    reads as ``COUNTED``), remembered: a segment's count never changes, since rows written
+    later start later and revision rows are never deleted. One per store (branch ids are
+    per database)."""
 
     MAX = 100_000
+    COUNTED = 1024
 
     def __init__(self) -> None:
-        self._known: dict[tuple[str, int, int], bool] = {}
+        self._known: dict[tuple[str, int, int], int] = {}
         self._lock = threading.Lock()
 
     def with_rows(self, connection: Connection, view: View, table: Table) -> View:
         """``view`` without the segments that hold no rows of ``table``: they decide
         nothing for its components, and every statement over the view gets simpler (no
         scan and no shadow check for them)."""
+        return self.sized(connection, view, table)[0]
+
+    def sized(
+        self, connection: Connection, view: View, table: Table
+    ) -> tuple[View, tuple[int, ...]]:
+        """:meth:`with_rows` and how many rows of ``table`` each segment it keeps holds (up
+        to :attr:`COUNTED`), the unknown counts read in one statement, each an index range
+        of at most ``COUNTED`` entries."""
         keys = [(table.name, s.branch_id, s.upto) for s in view.segments]
         with self._lock:
             known = {key: self._known[key] for key in keys if key in self._known}
         unknown = [key for key in keys if key not in known]
         if unknown:
-            checks = [
-                exists().where(written_in(table, Segment(branch_id, upto)))
+            counts = [
+                select(func.count())
+                .select_from(
+                    select(literal(1))
+                    .where(written_in(table, Segment(branch_id, upto)))
+                    .limit(self.COUNTED)
+                    .subquery()
+                )
+                .scalar_subquery()
                 for _, branch_id, upto in unknown
             ]
-            found = connection.execute(select(*checks)).one()
-            known.update(zip(unknown, (bool(value) for value in found), strict=True))
+            found = connection.execute(select(*counts)).one()
+            known.update(zip(unknown, (int(value) for value in found), strict=True))
             with self._lock:
                 if len(self._known) > self.MAX:
                     self._known.clear()
                 self._known.update(known)
-        kept = tuple(s for s, key in zip(view.segments, keys, strict=True) if known[key])
-        return view if len(kept) == len(view.segments) else replace(view, segments=kept)
+        kept = tuple(
+            (s, known[key]) for s, key in zip(view.segments, keys, strict=True) if known[key]
+        )
+        sizes = tuple(size for _, size in kept)
+        if len(kept) == len(view.segments):
+            return view, sizes
+        return replace(view, segments=tuple(s for s, _ in kept)), sizes
 
 
 class HeadViews(Kept[BranchPath | ReadPoint, View]):

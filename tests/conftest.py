@@ -134,14 +134,21 @@ def monotonic(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 @pytest.fixture
 def store(engine: Engine, clock: ManualClock, epoch: FileEpoch) -> RevisionStore:
     store = RevisionStore(engine, clock, epoch=epoch)
+    store.search_own_rows_most = 0  # the indexes (see :func:`pg_store`)
     store.initialize()
     return store
 
 
 @pytest.fixture
 def pg_store(postgres_engine: Engine, clock: ManualClock, epoch: FileEpoch) -> RevisionStore:
-    """A fresh store on PostgreSQL only, for what exists on PostgreSQL alone."""
+    """A fresh store on PostgreSQL only, for what exists on PostgreSQL alone.
+
+    Its searches, and :func:`store`'s, read the term index and the words table as a large
+    store's do: a test store's segments are all small enough to be searched through their
+    own rows (``revisions.search.OWN_ROWS_MOST``), which the API's tests (the store the app
+    builds) and ``tests/revisions/test_search_own_rows.py`` exercise."""
     empty_postgres(postgres_engine)
     store = RevisionStore(postgres_engine, clock, epoch=epoch)
+    store.search_own_rows_most = 0
     store.initialize()
     return store
