@@ -15,6 +15,7 @@ concepts changed, its child with 0.1% more).
 from __future__ import annotations
 
 import random
+import re
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -198,3 +199,19 @@ def _terms(i: int, count: int) -> list[tuple[str, str, bool]]:
     extra = (f"{site} {finding.lower()}", f"{finding} - {site}", f"{base}, NOS")
     terms += [(extra[j % 3], "SYNONYM", False) for j in range(max(0, count - 2))]
     return terms[:count]
+
+
+def search_texts(terms: list[str], rng: random.Random) -> list[str]:
+    """Typed search texts from description ``terms``, as a user types them: of each term with
+    two words or more, its first word's first five letters and its last word's first four
+    (``compl cocc``); of three terms in ten, its first word's first six (``comple``). Words
+    of two letters or fewer and "of" and "the" are skipped. Sorted, each once."""
+    texts = set()
+    for term in terms:
+        words = re.findall(r"[a-z]+", term.lower())
+        words = [w for w in words if len(w) > 2 and w not in ("of", "the")]
+        if len(words) >= 2:
+            texts.add(f"{words[0][:5]} {words[-1][:4]}")
+        if words and rng.random() < 0.3:
+            texts.add(words[0][:6])
+    return sorted(texts)

@@ -47,7 +47,7 @@ import httpx
 from sqlalchemy import text
 
 from bench import bare, databases
-from bench.data import TASK, Terminology
+from bench.data import TASK, Terminology, search_texts
 from bench.report import Row, emit_targets, log
 from bench.session import updates
 from revisions import ReadPoint, RevisionStore, make_engine, upgrade
@@ -287,15 +287,8 @@ def sample_paths(url: str, data: Terminology) -> tuple[list[str], list[str]]:
     page = store.page(ReadPoint(TASK), "description", limit=5000)
     terms = [c.fields["term"] for c in rng.sample(page.items, min(400, len(page.items)))]
     engine.dispose()
-    queries = set()
-    for term in terms:
-        words = re.findall(r"[a-z]+", term.lower())
-        words = [w for w in words if len(w) > 2 and w not in ("of", "the")]
-        if len(words) >= 2:
-            queries.add(f"{words[0][:5]} {words[-1][:4]}")
-        if words and rng.random() < 0.3:
-            queries.add(words[0][:6])
-    search = [f"/{TASK}/concepts?term={q.replace(' ', '%20')}&limit=50" for q in sorted(queries)]
+    texts = search_texts(terms, rng)
+    search = [f"/{TASK}/concepts?term={q.replace(' ', '%20')}&limit=50" for q in texts]
     return by_id, search
 
 

@@ -9,16 +9,19 @@ versioning itself costs stays in sight. :class:`Reads` times, store and baseline
 turns: a concept by id (:meth:`Reads.by_id`), pages of 50 at four depths
 (:meth:`Reads.pages`), and both at a past timestamp against the head (:meth:`Reads.past`); a
 missed target adds the plans of the statements one call issued to the run's notes.
+:meth:`Reads.searches` times term searches on the task two ways, not against a baseline.
 """
 
 from __future__ import annotations
 
+import random
 import statistics
 import time
+from collections.abc import Callable
 
 from sqlalchemy import Column, MetaData, Table, bindparam, select, text
 
-from bench.data import TASK
+from bench.data import TASK, search_texts
 from bench.report import ms, spread
 from bench.session import Session
 from bench.timing import measure
@@ -28,6 +31,7 @@ from revisions.components import TYPES
 from revisions.db import reading_engine
 from revisions.prepared import DriverStatement
 from revisions.schema import ComponentId
+from revisions.search import OWN_ROWS_MOST
 
 PAGE_DEPTHS = (("0%", None), ("1%", 0.01), ("50%", 0.50), ("99%", 0.99))
 # By id and pages against the baseline, per backend: issue 21's goal on PostgreSQL (issue
@@ -273,6 +277,53 @@ class Reads:
             ]
             result[label] = measure([*fns, *baseline], range(50), range(5))
         return result
+
+    def searches(self) -> None:
+        """Term searches on the task view, whose task holds descriptions of its own (its
+        edits), PostgreSQL only: the store as it runs (a small segment read through its own
+        rows: ``revisions.search.OWN_ROWS_MOST``) and with every segment read through the
+        indexes, taking turns over the texts ``bench.http`` makes (there over HTTP, on a task
+        without descriptions of its own, so through the indexes alone). Not targets."""
+        s = self.s
+        if s.engine.dialect.name != "postgresql":
+            return
+        store, rng = s.store, random.Random(11)
+        page = store.page(self.view, "description", limit=5000)
+        terms = [c.fields["term"] for c in rng.sample(page.items, min(400, len(page.items)))]
+        texts = search_texts(terms, rng)
+
+        def searching(most: int) -> Callable[[str], tuple]:
+            def search(text_: str) -> tuple:
+                store.search_own_rows_most = most
+                items, total, after = store.search_concepts(self.view, text_, limit=50)
+                return [c.id for c in items], total, after
+
+            return search
+
+        own, indexed = searching(OWN_ROWS_MOST), searching(0)
+        if any(own(t) != indexed(t) for t in texts):
+            s.run.notes.append("WARNING: a search through own rows differs from the indexes'.")
+        rounds = texts * 2
+        rng.shuffle(rounds)
+        times = measure([own, indexed], rounds, texts[:20])
+        store.search_own_rows_most = OWN_ROWS_MOST
+        for label, seconds in zip(("own rows", "the indexes"), times, strict=True):
+            ordered = sorted(seconds)
+            s.add(
+                f"term search on the task, in process, a small segment through {label} "
+                f"({len(texts)} texts, not a target)",
+                "",
+                f"median {ms(statistics.median(seconds))}, p90 "
+                f"{ms(ordered[int(0.9 * len(ordered))])}, p99 "
+                f"{ms(ordered[int(0.99 * len(ordered))])}",
+            )
+        medians = [statistics.median(t) for t in times]
+        means = [statistics.mean(t) for t in times]
+        s.add(
+            "… own rows / the indexes (median; mean)",
+            "",
+            f"{medians[0] / medians[1]:.2f}x; {means[0] / means[1]:.2f}x",
+        )
 
     def past(self) -> None:
         """A concept by id and pages at the task's past timestamp, against the head."""

@@ -58,6 +58,7 @@ def run_steps(s: Session, load_only: bool = False) -> None:
     reads = Reads(s, edits)
     reads.by_id()
     reads.pages()
+    reads.searches()
     reads.past()
     writes.promote(s)
     writes.rebase(s)
