@@ -74,7 +74,8 @@ MAX_EXPANSION = 64
 # searched through its own rows, each tested against the text, instead of an index of the
 # text (PostgreSQL). The index finds the text's matches on every branch at once, as many as
 # the deepest segment's, and the branch's rows among them: a cost that grows with the
-# text's matches everywhere; each own row costs a few microseconds (2.5-5 us).
+# text's matches everywhere; each own row costs a few microseconds (2.5-5 us). Below
+# ``SegmentRows.COUNTED``, where the counts stop.
 OWN_ROWS_MOST = 256
 _description_words = table(
     "description_words",
@@ -85,6 +86,7 @@ _description_words = table(
 
 
 WORDS = "words"  # statement shape: one typed word, answered by ``description_words``
+OWN = "own"  # a segment's leg read through its own rows (PostgreSQL): :data:`OWN_ROWS_MOST`
 # What follows the word in a words-table row's key, before the concept's id (migration 0020).
 WORD_END = "\x01"
 # One alternative of a full-text query as PostgreSQL prints it: a quoted lexeme (a quote in
@@ -360,7 +362,7 @@ def _best_statement(segments: int, shape: str, starts: bool, own: tuple[bool, ..
     parts = []
     shadow = aliased(DESCRIPTION.table)
     for depth in range(segments):
-        leg = "own" if own[depth] else shape
+        leg = OWN if own[depth] else shape
         table = _description_words if leg == WORDS else DESCRIPTION.table
         hidden = not_decided_above(table, range(depth), shadow)
         where = [valid_in(table, depth), *_matching(table, leg), *hidden]
@@ -377,15 +379,15 @@ def _best_statement(segments: int, shape: str, starts: bool, own: tuple[bool, ..
 def _matching(table: Any, leg: str) -> list[Any]:
     """Rows of ``table`` that match the bound text: in the words table, the words it is a
     prefix of (only active, live revisions have words); else the bound full-text query
-    (``leg`` "own": PostgreSQL's, tested on each row the statement reads)."""
+    (``leg`` :data:`OWN`: PostgreSQL's, tested on each row the statement reads)."""
     if leg == WORDS:  # a key is its word, WORD_END and an id: a prefix's keys are a range
         key = table.c.word_key
         return [key >= bindparam("word_from"), key < bindparam("word_to")]
-    dialect = "postgresql" if leg == "own" else leg
+    dialect = "postgresql" if leg == OWN else leg
     return [
         table.c.deleted == false(),
         table.c.active == true(),
-        matches_query(table, dialect, bindparam("term_query"), indexed=leg != "own"),
+        matches_query(table, dialect, bindparam("term_query"), indexed=leg != OWN),
     ]
 
 
@@ -395,7 +397,7 @@ def _score(table: Any, leg: str, starts: bool) -> Any:
     the text (the text is a prefix of the word); a term starting with a word that starts
     with the text starts with the text."""
     if leg != WORDS:
-        return score_expression(table.c.term, "postgresql" if leg == "own" else leg, starts)
+        return score_expression(table.c.term, "postgresql" if leg == OWN else leg, starts)
     rank = table.c.rank
     other = ~func.starts_with(table.c.word_key, bindparam("norm_key"))  # the word is not the text
     return case((and_(rank < 1000, other), rank + 1000), else_=rank)
