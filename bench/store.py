@@ -6,9 +6,11 @@ database ``snowpath_bench``, or ``--database NAME`` (starting ``snowpath_``) so 
 can share a server, dropped and recreated on the server of ``--database-url``, no other
 database touched; SQLite: a file under ``var/bench/``), migrates it, gives it history (20
 commits on MAIN, ``MAIN/proj`` with 1% changed, ``MAIN/proj/task`` with 0.1% more, some
-deleted) and times the store against its targets, printing one Markdown table with
-PostgreSQL's and SQLite's figures side by side (``--sqlite-scale`` runs SQLite at another
-scale; the column header says which), then the targets alone, named as in BENCHMARKS.md.
+deleted) and times the store against its targets (and, not targets, term searches on the
+task through a small segment's own rows and through the indexes), printing one Markdown
+table with PostgreSQL's and SQLite's figures side by side (``--sqlite-scale`` runs SQLite
+at another scale; the column header says which), then the targets alone, named as in
+BENCHMARKS.md.
 Reads are compared with an unversioned table
 (``baseline_concepts``) holding exactly the rows visible on the task branch, read through
 the pool the store's reads use (``revisions.db.reading_engine``); the bulk load is
