@@ -23,12 +23,13 @@ from sqlalchemy import Column, MetaData, Table, bindparam, select, text
 
 from bench.data import TASK, search_texts
 from bench.report import ms, spread
-from bench.session import Session
+from bench.session import Session, updates
 from bench.timing import measure
 from bench.writes import Edits
-from revisions import ReadPoint, RevisionStore, View
-from revisions.components import TYPES
+from revisions import ReadPoint, RevisionStore, View, read
+from revisions.components import CONCEPT, TYPES
 from revisions.db import reading_engine
+from revisions.filters import Filter
 from revisions.prepared import DriverStatement
 from revisions.schema import ComponentId
 from revisions.search import OWN_ROWS_MOST
@@ -206,7 +207,38 @@ class Reads:
             lambda: RevisionStore(s.engine).count(self.view, "concept"),
         )
         s.store.count(self.view, "concept")
+        self._after_commits()
         self._warm_pages()
+
+    def _after_commits(self) -> None:
+        """The first page of a view a commit has just made: five new tasks under
+        ``MAIN/proj``, one edit each. The store counts its total from the count of the view
+        below (``MAIN/proj`` over ``MAIN``), which it kept when it counted the task view,
+        against every segment scanned (``revisions.read.count``). Not targets."""
+        s = self.s
+        firsts, scans = [], []
+        edited = [c.id for c in s.store.page(ReadPoint("MAIN/proj"), "concept", limit=5).items]
+        for n, cid in enumerate(edited):
+            path = f"MAIN/proj/fresh-{n}"
+            s.store.create_branch("MAIN/proj", f"fresh-{n}")
+            s.store.commit(path, "bench", "edit", updates([cid], module_id="fresh"))
+            view = s.store.view(ReadPoint(path))
+            started = time.perf_counter()
+            total = s.store.page(view, "concept", limit=50).total
+            firsts.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            with s.store.reading() as connection:
+                scanned = read.count(connection, CONCEPT, view, Filter())
+            scans.append(time.perf_counter() - started)
+            if total != scanned:
+                s.run.notes.append(f"WARNING: {path}'s total {total} is not {scanned}.")
+        s.add(
+            "first page of 50 after a commit on a new task, the total from the count below "
+            "(5 tasks, not a target)",
+            "",
+            spread(firsts),
+        )
+        s.add("… its total, every segment scanned (5 tasks)", "", spread(scans))
 
     def _warm_pages(self) -> None:
         s = self.s

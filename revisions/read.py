@@ -11,6 +11,9 @@ each component's rows deciding, read until the page is full (no probe per row). 
 records in :mod:`revisions.rows`. A resolved view's reads by id, of many ids and most pages
 also run through the driver (``*_in``, :mod:`revisions.prepared`).
 
+An unfiltered view's exact total can be counted from the view below its shallowest segment
+when that segment holds few rows (:func:`count_above`; the store decides, caching counts).
+
 A page in the order of a content field (:class:`~revisions.records.Order`) has the same
 shape, each segment sorting its matching rows by (blank, value, id) after the key of the
 last one shown; without an index per field that reads every matching row of each segment.
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
@@ -427,3 +431,21 @@ def count(connection: Connection, ctype: ComponentType, view: View, filter_: Fil
         stmt = select(func.count()).select_from(table).where(valid_in(table, segment), *predicates)
         total += connection.execute(stmt.where(*hidden)).scalar_one()
     return total
+
+
+def count_above(connection: Connection, ctype: ComponentType, view: View) -> int:
+    """How many more components ``view`` shows than the view below its shallowest segment
+    (``view`` without it), no filter, no exclusion: of the components with a revision valid
+    in that segment (it decides them), those live there, less those the view below shows.
+    Reads that segment's rows and probes the view below for their ids: for a segment of few
+    rows, where the count below, which its commits leave as it was, is known."""
+    table, top = ctype.table, view.segments[0]
+    decided = connection.execute(
+        select(table.c.component_id, table.c.deleted).where(valid_in(table, top))
+    ).all()
+    if not decided:
+        return 0
+    below = replace(view, segments=view.segments[1:])
+    shown = visible_rows(connection, ctype, below, [cid for cid, _ in decided])
+    live = sum(not deleted for _, deleted in decided)
+    return live - sum(not row["deleted"] for row in shown.values())

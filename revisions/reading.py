@@ -24,6 +24,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, select
@@ -360,12 +361,31 @@ class StoreReads:
         if known is not None:
             return known
         key = (ctype.name, view.key, filter_)
-        value = read.count(connection, ctype, view, filter_)
+        value = self._count_anew(connection, ctype, view, filter_)
         with self._counts_lock:
             self._counts[key] = value
             if len(self._counts) > _COUNT_CACHE_SIZE:
                 self._counts.popitem(last=False)
         return value
+
+    def _count_anew(self, connection: Connection, ctype: Any, view: View, filter_: Filter) -> int:
+        """The exact count of a view not in the cache. Unfiltered, without exclusions, a
+        view is counted as the view below its shallowest segment when that segment holds
+        no rows of the type, and from it when the segment holds few (fewer than
+        ``SegmentRows.COUNTED``: :func:`read.count_above`): the view below stays the same
+        while commits land on the shallowest branch (a task's), so its count is read from
+        the cache instead of scanning every segment again after each commit."""
+        if filter_ != Filter() or view.exclude or len(view.segments) < 2:
+            return read.count(connection, ctype, view, filter_)
+        kept, sizes = self._segment_rows.sized(connection, view, ctype.table)
+        if len(kept.segments) < len(view.segments):
+            return self._count(connection, ctype, kept, filter_)
+        if sizes[0] >= self._segment_rows.COUNTED:
+            return read.count(connection, ctype, view, filter_)
+        below = replace(view, segments=view.segments[1:])
+        return self._count(connection, ctype, below, filter_) + read.count_above(
+            connection, ctype, view
+        )
 
     def search_concepts(
         self,
