@@ -11,8 +11,8 @@ each component's rows deciding, read until the page is full (no probe per row). 
 records in :mod:`revisions.rows`. A resolved view's reads by id, of many ids and most pages
 also run through the driver (``*_in``, :mod:`revisions.prepared`).
 
-An unfiltered view's exact total can be counted from the view below its shallowest segment
-when that segment holds few rows (:func:`count_above`; the store decides, caching counts).
+A view's exact total can be counted from the view below its shallowest segment when that
+segment holds few rows (:func:`count_above`; the store decides, caching counts).
 
 A page in the order of a content field (:class:`~revisions.records.Order`) has the same
 shape, each segment sorting its matching rows by (blank, value, id) after the key of the
@@ -433,19 +433,28 @@ def count(connection: Connection, ctype: ComponentType, view: View, filter_: Fil
     return total
 
 
-def count_above(connection: Connection, ctype: ComponentType, view: View) -> int:
-    """How many more components ``view`` shows than the view below its shallowest segment
-    (``view`` without it), no filter, no exclusion: of the components with a revision valid
-    in that segment (it decides them), those live there, less those the view below shows.
+def count_above(connection: Connection, ctype: ComponentType, view: View, filter_: Filter) -> int:
+    """How many more components matching ``filter_`` ``view`` shows than the view below its
+    shallowest segment (``view`` without it), no exclusion: of the components with a
+    revision valid in that segment (it decides them), those whose revision there matches
+    (tombstones never do), less those whose deciding revision in the view below matches.
     Reads that segment's rows and probes the view below for their ids: for a segment of few
-    rows, where the count below, which its commits leave as it was, is known."""
+    rows, where the count below, which its commits leave as it was, is known. The filter's
+    conditions are per revision row, so they hold alike in both views."""
     table, top = ctype.table, view.segments[0]
+    predicates = filter_.predicates(ctype, view, connection.dialect.name)
+    matching = case((and_(*predicates), 1), else_=0)
     decided = connection.execute(
-        select(table.c.component_id, table.c.deleted).where(valid_in(table, top))
+        select(table.c.component_id, matching).where(valid_in(table, top))
     ).all()
     if not decided:
         return 0
     below = replace(view, segments=view.segments[1:])
     shown = visible_rows(connection, ctype, below, [cid for cid, _ in decided])
-    live = sum(not deleted for _, deleted in decided)
-    return live - sum(not row["deleted"] for row in shown.values())
+    live = [row["rev_id"] for row in shown.values() if not row["deleted"]]
+    lost = 0
+    for start in range(0, len(live), CHUNK):
+        chunk = live[start : start + CHUNK]
+        counted = select(func.count()).where(table.c.rev_id.in_(chunk), *predicates)
+        lost += connection.execute(counted).scalar_one()
+    return sum(found for _, found in decided) - lost

@@ -369,13 +369,13 @@ class StoreReads:
         return value
 
     def _count_anew(self, connection: Connection, ctype: Any, view: View, filter_: Filter) -> int:
-        """The exact count of a view not in the cache. Unfiltered, without exclusions, a
-        view is counted as the view below its shallowest segment when that segment holds
-        no rows of the type, and from it when the segment holds few (fewer than
+        """The exact count of a view not in the cache. Without exclusions (a range), a view
+        is counted as the view below its shallowest segment when that segment holds no rows
+        of the type, and from it when the segment holds few (fewer than
         ``SegmentRows.COUNTED``: :func:`read.count_above`): the view below stays the same
         while commits land on the shallowest branch (a task's), so its count is read from
         the cache instead of scanning every segment again after each commit."""
-        if filter_ != Filter() or view.exclude or len(view.segments) < 2:
+        if view.exclude or len(view.segments) < 2:
             return read.count(connection, ctype, view, filter_)
         kept, sizes = self._segment_rows.sized(connection, view, ctype.table)
         if len(kept.segments) < len(view.segments):
@@ -384,7 +384,7 @@ class StoreReads:
             return read.count(connection, ctype, view, filter_)
         below = replace(view, segments=view.segments[1:])
         return self._count(connection, ctype, below, filter_) + read.count_above(
-            connection, ctype, view
+            connection, ctype, view, filter_
         )
 
     def search_concepts(

@@ -1,11 +1,11 @@
 """Exact totals counted from the view below a view's shallowest segment.
 
-The store counts an unfiltered view whose shallowest segment holds few rows of the type as
-the count of the view below it (cached: a task's commits leave it as it was) plus what that
-segment's own rows change (``revisions.read.count_above``), and a view whose shallowest
-segment holds none as the view below. These tests pin that every such count equals the
-count of every segment scanned, on random histories, and that a commit on a task leaves
-the count below in the cache.
+The store counts a view whose shallowest segment holds few rows of the type as the count of
+the view below it (cached: a task's commits leave it as it was) plus what that segment's
+own rows change (``revisions.read.count_above``), and a view whose shallowest segment holds
+none as the view below, with or without a filter. These tests pin that every such count
+equals the count of every segment scanned, on random histories and under filters of each
+kind, and that a commit on a task leaves the count below in the cache.
 """
 
 from __future__ import annotations
@@ -19,13 +19,24 @@ from revisions.components import TYPES
 from revisions.filters import Filter
 from revisions.visibility import View
 from tests.revisions.helpers import change, concept, delete, description
-from tests.revisions.random_content import Content
+from tests.revisions.random_content import CONCEPTS, Content
+
+# Per type: no filter, then filters of each kind a count may carry.
+FILTERS = {
+    "concept": [
+        Filter(),
+        Filter.of(CONCEPTS[::2]),
+        Filter.of(contains={"parents": CONCEPTS[:3]}),
+    ],
+    "description": [Filter(), Filter.of(concept_id=CONCEPTS[1]), Filter.of(term="t")],
+    "mapping": [Filter(), Filter.of(source_id=CONCEPTS[2], map_type="SAME-AS")],
+}
 
 
-def scanned(store: RevisionStore, view: View, type_name: str) -> int:
+def scanned(store: RevisionStore, view: View, type_name: str, filter_: Filter | None = None) -> int:
     """The count of every segment scanned (:func:`revisions.read.count`)."""
     with store.reading() as connection:
-        return read.count(connection, TYPES[type_name], view, Filter())
+        return read.count(connection, TYPES[type_name], view, filter_ or Filter())
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -35,12 +46,17 @@ def test_counts_from_the_view_below_equal_every_segment_scanned(
     content = Content.grown(store, clock, seed)
     points = content.points()
     assert any(len(store.view(p).segments) > 2 for p in points)  # views three deep and more
+    found = 0
     for point in points:
         view = store.view(point)
-        for type_name in TYPES:
-            expected = scanned(store, view, type_name)
-            assert store.count(view, type_name) == expected, (point, type_name)
-            assert store.page(point, type_name, limit=1).total == expected, (point, type_name)
+        for type_name, filters in FILTERS.items():
+            for filter_ in filters:
+                expected = scanned(store, view, type_name, filter_)
+                assert store.count(view, type_name, filter_) == expected, (point, filter_)
+                page = store.page(point, type_name, filter_, limit=1)
+                assert page.total == expected, (point, filter_)
+                found += expected > 0
+    assert found > len(points) * 4  # most filters match something
     assert any(isinstance(p, ReadRange) for p in points)  # ranges keep the scan
 
 
