@@ -237,7 +237,10 @@ def concept_page(
         return [], 0, False
     params, shape, starts = found
     segments = len(described.segments)
-    own = tuple(shape != "sqlite" and size <= own_rows_most for size in sizes)
+    # A size of SegmentRows.COUNTED is a count that stopped: that segment may be any size.
+    own = tuple(
+        shape != "sqlite" and size <= own_rows_most and size < SegmentRows.COUNTED for size in sizes
+    )
     best = _best_statement(segments, shape, starts, own)
     if concept_filter == Filter() and not view.exclude:
         ranked = planned(_ranked_statement(segments, shape, after is not None, starts, own))

@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from revisions import ManualClock, ReadPoint, RevisionStore
+from revisions import ManualClock, ReadPoint, ReadRange, RevisionStore
 from revisions.components import DESCRIPTION
 from revisions.errors import StoreError
+from revisions.filters import Filter
 from revisions.prepared import DriverStatement
 from revisions.records import Change
 from revisions.visibility import SegmentRows
@@ -112,6 +113,105 @@ def test_own_rows_and_the_indexes_give_the_same_pages(
             assert answers[0] == answers[1] == answers[2], (point, text)
             searched += answers[0][0][1] > 0
     assert searched > len(points) * len(TEXTS) // 2  # most searches find something
+
+
+# Terms whose first letters, case and length test the tier comparison and the size cap.
+ODD_TERMS = [
+    *("Heart", "Heart.", "(heart) disease", "Heartburn", "heart-attack", "Heart-Lung", "-heart"),
+    *("'heart'", "heart's", "heart_valve", "HEART/valve", "heart.valve", "heart2", "2heart"),
+    *(
+        "Émile",
+        "ΟΔΟΣ",
+        "οδος",
+        "İstanbul",
+        "Straße",
+        "ǅemal",
+        "ﬁle",
+        "\uff48\uff45\uff41\uff52\uff54",
+        "CAFÉ",
+        "café",
+    ),
+    *("\u212aelvin", "ẞ", "3.5 mg", "v1.2.3", "heart@example.com", "x² heart"),
+    *("heart" + "a" * 1200, "é" * 600, "heart " + "b" * 1100),
+]
+ODD_TEXTS = [
+    *("heart", "Heart", "hea", "émile", "οδος", "ΟΔΟΣ", "istanbul", "straße", "ǆemal", "ﬁle"),
+    *(
+        "\uff48\uff45\uff41\uff52\uff54",
+        "café",
+        "kelvin",
+        "ß",
+        "ẞ",
+        "2heart",
+        "v1",
+        "3",
+        "é",
+        "b",
+        "a",
+        "heart2",
+    ),
+    *("heart valve", "hea b", "3 5", "x"),
+]
+
+
+def test_own_rows_rank_terms_beyond_ascii_and_past_the_size_cap_as_the_indexes_do(
+    pg_store: RevisionStore,
+) -> None:
+    half = len(ODD_TERMS) // 2
+    pg_store.commit(
+        "MAIN",
+        "u",
+        "c",
+        [concept(f"c{i:02d}") for i in range(len(ODD_TERMS))]
+        + [description(f"d{i:02d}", f"c{i:02d}", t) for i, t in enumerate(ODD_TERMS[:half])],
+    )
+    pg_store.create_branch("MAIN", "t")
+    later = [description(f"d{i:02d}", f"c{i:02d}", t) for i, t in enumerate(ODD_TERMS)][half:]
+    pg_store.commit("MAIN/t", "u", "c", [*later, change("d00", "description", term="heartless")])
+    for text in ODD_TEXTS:
+        for path in ("MAIN", "MAIN/t"):
+            answers = []
+            for most in (0, 10_000):
+                pg_store.search_own_rows_most = most
+                items, total, after = pg_store.search_concepts(ReadPoint(path), text, limit=100)
+                answers.append(([c.id for c in items], total, after))
+            assert answers[0] == answers[1], (path, text)
+
+
+def test_own_rows_with_concept_filters_and_over_ranges_equal_the_indexes(
+    pg_store: RevisionStore,
+) -> None:
+    six = range(6)
+    pg_store.commit(
+        "MAIN",
+        "u",
+        "c",
+        [concept(f"c{i}") for i in six]
+        + [description(f"d{i}", f"c{i}", "Heart valve") for i in six],
+    )
+    pg_store.create_branch("MAIN", "t")
+    edits = [change("d1", "description", term="heart"), change("c2", active=False)]
+    pg_store.commit("MAIN/t", "u", "c", [*edits, description("n1", "c3", "Hearth")])
+    for point in (ReadPoint("MAIN/t"), ReadRange(ReadPoint("MAIN"), ReadPoint("MAIN/t"))):
+        for filter_ in (None, Filter.of(active=True), Filter.of(["c1", "c3"])):
+            for text in ("heart", "hea", "heart valve", "hea va"):
+                answers = []
+                for most in (0, 10_000):
+                    pg_store.search_own_rows_most = most
+                    answers.append(pg_store.search_concepts(point, text, filter_, limit=2))
+                assert answers[0] == answers[1], (point, filter_, text)
+
+
+def test_a_segment_whose_count_stopped_is_never_read_through_its_rows(
+    pg_store: RevisionStore, statements: list[tuple[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(SegmentRows, "COUNTED", 3)
+    pg_store.commit(
+        "MAIN", "u", "c", [concept("a"), *(description(f"m{n}", "a") for n in range(3))]
+    )
+    pg_store.search_own_rows_most = 10_000  # above every count
+    pg_store.search_concepts(ReadPoint("MAIN"), "term")
+    assert ranked(statements)[0].count("ts_match_vq") == 0
 
 
 @pytest.fixture
