@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, literal_column, select, union_all
@@ -110,18 +111,13 @@ def _batched(
             while rows[whole - 1][cid] == rows[-1][cid]:
                 whole -= 1  # a component has a row per segment at most: fewer than ``size``
             rows = rows[:whole]
-        best: Sequence[Any] | None = None
-        for row in [*rows, None]:
-            if best is not None and (row is None or row[cid] != best[cid]):
-                if not best[deleted] and not (
-                    view.exclude and is_excluded(view, best[branch], best[start])
-                ):
-                    shown.append(best)
-                    if len(shown) > limit:
-                        break
-                best = None
-            if row is not None and (best is None or row[depth] < best[depth]):
-                best = row
+        for best in deciding(rows, itemgetter(cid), itemgetter(depth)):
+            if not best[deleted] and not (
+                view.exclude and is_excluded(view, best[branch], best[start])
+            ):
+                shown.append(best)
+                if len(shown) > limit:
+                    break
         if ended or len(shown) > limit:
             break
         params["after"] = rows[-1][cid]

@@ -34,7 +34,7 @@ on that condition.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from typing import Any
@@ -261,21 +261,26 @@ def shallowest_of(rows: Sequence[Sequence[Any]], depth: int) -> Sequence[Any]:
     return min(rows, key=itemgetter(depth))
 
 
-def deciding(rows: Iterable[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
+def deciding(
+    rows: Iterable[Any],
+    component: Callable[[Any], Any] = itemgetter("component_id"),
+    depth: Callable[[Any], Any] = itemgetter("depth"),
+) -> Iterator[Any]:
     """The deciding row of each component from ``rows``: every segment's rows valid at its
     time (:func:`valid_in`, tagged with their ``depth``), merged in component id order.
+    Rows are mappings, or tuples with ``component`` and ``depth`` their getters.
 
     The twin of :func:`not_decided_above` for a stream: a component's rows are adjacent, and
-    the shallowest of them decides (:func:`shallowest`). Lazy: a component is yielded as
-    soon as the next one's first row arrives, so a caller may stop reading when it has
-    enough (a page reads about as many rows as it shows, with no probe per row).
+    the shallowest of them decides (as :func:`shallowest` says). Lazy: a component is
+    yielded as soon as the next one's first row arrives, so a caller may stop reading when
+    it has enough (a page reads about as many rows as it shows, with no probe per row).
     """
-    best: Mapping[str, Any] | None = None
+    best: Any = None
     for row in rows:
-        if best is not None and row["component_id"] != best["component_id"]:
+        if best is not None and component(row) != component(best):
             yield best
             best = None
-        if shallowest(best, row):
+        if best is None or depth(row) < depth(best):
             best = row
     if best is not None:
         yield best
