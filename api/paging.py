@@ -21,6 +21,7 @@ _DIGITS = re.compile(r"[0-9]{1,9}")
 DEFAULT_LIMIT = 50
 MAX_WINDOW = 10_000  # offset + limit
 _MAX_TOKEN = 2048
+_INT_LOW, _INT_HIGH = -(2**63), 2**63 - 1  # a store's integer columns
 
 
 class PagingError(ValueError):
@@ -32,7 +33,9 @@ def encode_token(key: list[Any]) -> str:
 
 
 def decode_token(token: str | None, length: int) -> list[Any] | None:
-    """The sort key in ``token`` (a list of ``length`` strings or numbers), None if absent."""
+    """The sort key in ``token`` (a list of ``length`` strings or numbers), None if absent.
+    A whole number must fit the store's 64-bit integers: a server issues no other, and a
+    larger one cannot be compared with a column (the driver refuses to send it)."""
     if token is None or token == "":
         return None
     if not isinstance(token, str) or len(token) > _MAX_TOKEN:
@@ -47,9 +50,21 @@ def decode_token(token: str | None, length: int) -> list[Any] | None:
         not valid
         or json_problems(key)
         or not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in key)
+        or any(isinstance(v, int) and not _INT_LOW <= v <= _INT_HIGH for v in key)
     ):
         raise PagingError("searchAfter is not a token this server issued.")
     return key
+
+
+def decode_typed(token: str | None, *kinds: type) -> tuple[Any, ...] | None:
+    """:func:`decode_token` for a key of one value of each of ``kinds`` in order (``int``:
+    a whole number, never a fraction; ``str``); None if absent."""
+    key = decode_token(token, len(kinds))
+    if key is None:
+        return None
+    if not all(type(value) is kind for value, kind in zip(key, kinds, strict=True)):
+        raise PagingError("searchAfter is not a token this server issued.")
+    return tuple(key)
 
 
 def parse_int(value: Any, name: str, default: int, maximum: int) -> int:

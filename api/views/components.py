@@ -18,7 +18,7 @@ from api.errors import Invalid
 from api.expand import Expansion, parse_expand
 from api.expansions import by_language, expand_concepts
 from api.expansions import validate as check_expansions
-from api.paging import PagingError, decode_token, encode_token, window
+from api.paging import PagingError, decode_typed, encode_token, window
 from api.schemas import (
     RESERVED_COMPONENT_IDS,
     ConceptCreateIn,
@@ -223,8 +223,7 @@ def search(path: str, plural: str, from_body: bool = False) -> Response:
     if token is not None and offset:
         raise PagingError("Use either offset or searchAfter, not both.")
     if term is not None and sort in (None, SCORE):
-        key = decode_token(token, 2)
-        after = None if key is None else (int(key[0]), str(key[1]))
+        after = decode_typed(token, int, str)  # (score, id)
         items, total, last = store().search_concepts(
             view, term, filter_, after=after, offset=offset, limit=limit
         )
@@ -258,8 +257,8 @@ def _listed(
 ) -> tuple[list, int, str | None]:
     """A page in id order, or in a field's (``order``); with a term, of its matches."""
     if order is None:
-        key = decode_token(token, 1)
-        after: Any = None if key is None else str(key[0])
+        key = decode_typed(token, str)
+        after: Any = None if key is None else key[0]
     else:
         after = decode_key(kind.type, order, token)
     if term is not None:

@@ -8,7 +8,7 @@ from accounts.errors import NotFound
 from api import http, render
 from api.auth import check_branch, check_repository, current_author, require_user
 from api.errors import Invalid
-from api.paging import DEFAULT_LIMIT, MAX_LIMIT, decode_token, encode_token, parse_int
+from api.paging import DEFAULT_LIMIT, MAX_LIMIT, decode_typed, encode_token, parse_int
 from api.schemas import CompareIn, MergeIn
 from api.services import branch_path, read_point, services, store
 from api.shapes import snake
@@ -87,10 +87,8 @@ def commits() -> Response:
     if not branch:
         raise Invalid(["'branch' is required."])
     limit = parse_int(request.args.get("limit"), "limit", DEFAULT_LIMIT, MAX_LIMIT)
-    key = decode_token(request.args.get("searchAfter"), 1)
+    key = decode_typed(request.args.get("searchAfter"), int)
     before = None if key is None else key[0]
-    if before is not None and not isinstance(before, int):
-        raise Invalid(["searchAfter is not a token this server issued."])
     path = branch_path(branch)
     found = store().commits(path, before=before, limit=limit + 1)
     page = found[:limit]

@@ -5,9 +5,12 @@ parameters; and the ``POST …/search`` twins."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from flask.testing import FlaskClient
 
+from api.paging import encode_token
 from revisions import Create, RevisionStore
 from tests.api.helpers import codesystem, concept, description, error, ids, ok, version
 
@@ -339,6 +342,21 @@ def test_sort_token_of_another_order_is_400(world: FlaskClient) -> None:
     error(world.get(f"/MAIN/concepts?sort=moduleId&searchAfter={token}"), 400)
     token = ok(world.get("/MAIN/concepts?limit=1&sort=moduleId"))["searchAfter"]
     error(world.get(f"/MAIN/concepts?sort=active&searchAfter={token}"), 400)  # text for a bool
+
+
+FORGED_SCORE_KEYS = [["x", "c1"], [2**63, "c1"], [1e19, "c1"], [1.5, "c1"], [5, 6], ["c1"]]
+
+
+@pytest.mark.parametrize("key", FORGED_SCORE_KEYS)
+def test_a_forged_key_on_a_term_search_is_400(world: FlaskClient, key: list[Any]) -> None:
+    # (score, id): a score that is not a whole number of 64 bits was a 500
+    token = encode_token(key)
+    error(world.get(f"/MAIN/concepts?term=heart&searchAfter={token}"), 400)
+    error(world.post("/MAIN/concepts/search", json={"term": "heart", "searchAfter": token}), 400)
+
+
+def test_a_number_as_an_id_order_key_is_400(world: FlaskClient) -> None:
+    error(world.get(f"/MAIN/concepts?searchAfter={encode_token([5])}"), 400)
 
 
 # --- POST …/search twins -------------------------------------------------------------------
