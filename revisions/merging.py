@@ -91,7 +91,15 @@ def promote(tx: Transaction, path: str, resolutions: Sequence[Resolution]) -> Co
     resolved = {(r.component_type, r.component_id) for r in resolutions}
     wanted = {k: c for k, c in final.items() if k in sides.source_changed or k in resolved}
     done = land(
-        tx, parent, parent_now, parent_now, wanted, CommitKind.PROMOTION, child, child.head_ts
+        tx,
+        parent,
+        parent_now,
+        parent_now,
+        wanted,
+        CommitKind.PROMOTION,
+        child,
+        child.head_ts,
+        origin=source,
     )
     close_all_own(connection, child.id, tx.ts)
     branches.record_base(connection, child.id, tx.ts, tx.ts)
@@ -156,9 +164,12 @@ def land(
     kind: CommitKind,
     source: BranchRow,
     source_ts: int,
+    *,
+    origin: View | None = None,
 ) -> Commit:
-    """:func:`settle` ``wanted`` on ``branch`` and record the merge's commit there."""
-    count = settle(tx.connection, branch.id, before, after, wanted, tx.ts)
+    """:func:`settle` ``wanted`` (read from view ``origin``, when not from below the branch)
+    on ``branch`` and record the merge's commit there."""
+    count = settle(tx.connection, branch.id, before, after, wanted, tx.ts, origin)
     return tx.record(branch, kind, count, source=source, source_ts=source_ts)
 
 
@@ -169,13 +180,17 @@ def settle(
     after: View,
     wanted: Mapping[Key, Content],
     ts: int,
+    origin: View | None = None,
 ) -> int:
     """Make branch ``branch_id`` show ``wanted`` at ``ts``; returns how many ids it wrote.
 
     ``before`` is the branch's view before the write, ``after`` its view after it (its
     layers and parent at its new base). Where the wanted content is what the branch would
     see without its own row, its own row is closed rather than rewritten, so later changes
-    below stay visible: a merge never leaves a stale copy.
+    below stay visible: a merge never leaves a stale copy. A written revision is released
+    (sticky) if the branch showed the component released, will show it released below, or
+    ``origin`` (the view a promotion takes the content from, a child's) showed it released:
+    a promoted component released by a version of the child stays released.
     """
     fallback = View(after.segments[1:], (), after.paths, after.releases)
     written = 0
@@ -187,6 +202,7 @@ def settle(
         current = visible_rows(connection, ctype, before, ids)
         below = visible_rows(connection, ctype, fallback, ids)
         close, rows = [], []
+        unreleased: dict[str, dict] = {}  # written rows not yet known released, by id
         for cid in ids:
             desired = wanted[(type_name, cid)]
             row = current.get(cid)
@@ -210,7 +226,13 @@ def settle(
                     {**blank, **(desired or {}), "component_id": cid, "deleted": desired is None}
                     | {"released": released}
                 )
+                if desired is not None and not released:
+                    unreleased[cid] = rows[-1]
                 written += 1
+        if origin is not None and unreleased:
+            shown = visible_rows(connection, ctype, origin, list(unreleased))
+            for cid, row in unreleased.items():
+                row["released"] = commit.was_released(origin, shown.get(cid))
         commit.close_own(connection, ctype.table, branch_id, ts, close)
         commit.insert_rows(connection, ctype.table, branch_id, ts, rows)
     return written

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
+from tests.api.helpers import merge
+
 
 @pytest.fixture
 def released(client: FlaskClient) -> FlaskClient:
@@ -47,3 +49,12 @@ def test_inactivating_a_released_concept_is_the_way(released: FlaskClient) -> No
     assert response.status_code == 204
     concept = released.get("/CS/concepts/A").get_json()
     assert (concept["active"], concept["released"]) == (False, True)
+
+
+def test_a_code_system_promoted_into_main_stays_released(released: FlaskClient) -> None:
+    # the promotion wrote its content unreleased on MAIN, where it could then be deleted
+    assert merge(released, "MAIN/CS", "MAIN")["status"] == "COMPLETED"
+    on_main = released.get("/MAIN/concepts/A").get_json()
+    assert (on_main["released"], on_main["id"]) == (True, "A")
+    assert released.delete("/MAIN/concepts/A").status_code == 409
+    assert released.get("/MAIN/concepts/A").status_code == 200

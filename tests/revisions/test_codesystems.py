@@ -198,6 +198,36 @@ def test_an_edited_released_concept_stays_released_without_an_effective_time(
     assert (again.released, again.effective_time) == (True, "20210101")
 
 
+def test_a_code_system_promoted_into_its_parent_keeps_its_released_content(
+    icd: RevisionStore,
+) -> None:
+    """Released by a version of the child, released on the parent it is promoted into (the
+    promotion wrote it unreleased, and it could then be deleted there)."""
+    from revisions.errors import ReleasedComponent
+
+    icd.commit("MAIN/ICD10", "u", "c", [concept("A"), description("d", "A")])
+    icd.codesystems.create_version("ICD10", "v1", "20200101")
+    icd.commit("MAIN/ICD10", "u", "c", [concept("N")])  # after the version: not released
+    icd.promote("MAIN/ICD10", "u", "p")
+    on_main = {c.id: c.released for c in icd.page(ReadPoint("MAIN"), "concept").items}
+    assert on_main == {"A": True, "N": False}
+    assert icd.get(ReadPoint("MAIN"), "description", "d").released
+    with pytest.raises(ReleasedComponent, match="Concept 'A' is released"):
+        icd.commit("MAIN", "u", "c", [delete("A")])
+    icd.commit("MAIN", "u", "c", [delete("N")])
+    assert ids(icd, "MAIN") == ["A"]
+
+
+def test_a_task_promoted_brings_no_release_it_did_not_have(icd: RevisionStore) -> None:
+    icd.commit("MAIN/ICD10", "u", "c", [concept("A")])
+    icd.codesystems.create_version("ICD10", "v1", "20200101")
+    icd.create_branch("MAIN/ICD10", "task")
+    icd.commit("MAIN/ICD10/task", "u", "c", [concept("T"), change("A", module_id="x")])
+    icd.promote("MAIN/ICD10/task", "u", "p")
+    shown = {c.id: c.released for c in icd.page(ReadPoint("MAIN/ICD10"), "concept").items}
+    assert shown == {"A": True, "T": False}
+
+
 def test_new_content_is_unreleased_until_versioned(icd: RevisionStore) -> None:
     icd.codesystems.create_version("ICD10", "v0", "20190101")
     icd.commit("MAIN/ICD10", "u", "c", [concept("N")])
