@@ -114,8 +114,9 @@ ROUTES: list[Route] = [
         status=204,
         description=(
             "Marks the branch and every branch below it deleted (they stay listed, deleted: "
-            "true; their revisions stay). MAIN cannot be deleted. If-Match makes it "
-            "conditional (412)."
+            "true; their revisions stay). MAIN cannot be deleted; 409 if the branch or one "
+            "below it is a code system's working branch or a version's: delete those "
+            "through /codesystems. If-Match makes it conditional (412)."
         ),
         tags=("branches",),
     ),
@@ -285,7 +286,8 @@ ROUTES: list[Route] = [
         status=204,
         description=(
             "Removes the code system and its versions and marks its branches deleted (the "
-            "revisions stay); 409 while another code system extends one of its versions. "
+            "revisions stay); 409 while another code system extends one of its versions "
+            "or stands on one of its branches. "
             "If-Match makes it conditional (412)."
         ),
         tags=("codesystems",),

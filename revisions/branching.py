@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from revisions import branches, schema, values
+from revisions import branches, registry, schema, values
 from revisions.branches import BranchRow, Layer
 from revisions.clock import Clock
-from revisions.errors import Changed, InvalidRequest
+from revisions.errors import Changed, Conflict, InvalidRequest
 from revisions.records import Branch, CommitKind
 from revisions.transaction import Transaction, write
 
@@ -92,11 +92,17 @@ def update_metadata(
 
 
 def delete_branch(tx: Transaction, path: str, expected: Branch | None = None) -> None:
-    """Soft-delete the branch and everything below it; ``MAIN`` cannot be deleted."""
+    """Soft-delete the branch and everything below it; ``MAIN`` cannot be deleted, nor a
+    branch a code system or a version stands on (:func:`revisions.registry.held_below`)."""
     if path == branches.ROOT:
         raise InvalidRequest("MAIN cannot be deleted.")
     row = tx.lock(path)[-1]
     _check_expected(tx, row, expected)
+    if held := registry.held_below(tx.connection, row):
+        raise Conflict(
+            f"Branch '{path}' holds {', '.join(held)}: delete "
+            f"{'them' if len(held) > 1 else 'it'} through the code systems instead."
+        )
     branches.mark_deleted(tx.connection, row, tx.ts)
 
 

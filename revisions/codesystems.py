@@ -40,6 +40,7 @@ from revisions.registry import (
     CodeSystem,
     Version,
     check_id,
+    held_below,
     latest_version_row,
     load_row,
     load_version_row,
@@ -189,14 +190,13 @@ class CodeSystems:
                 )
             working = branches.load_by_id(connection, row["branch_id"])
             if working.path != branches.ROOT and working.deleted_ts is None:
-                branches.mark_deleted(connection, working, ts)
+                doomed = [working]
             else:
-                for version_branch in connection.execute(
-                    select(CV.c.branch_id).where(CV.c.codesystem_id == codesystem_id)
-                ).scalars():
-                    branches.mark_deleted(
-                        connection, branches.load_by_id(connection, version_branch), ts
-                    )
+                tags = select(CV.c.branch_id).where(CV.c.codesystem_id == codesystem_id)
+                doomed = [branches.load_by_id(connection, b) for b in connection.execute(tags)]
+            _check_unheld(connection, doomed, codesystem_id)
+            for branch in doomed:
+                branches.mark_deleted(connection, branch, ts)
             connection.execute(delete(CV).where(CV.c.codesystem_id == codesystem_id))
             connection.execute(delete(CS).where(CS.c.id == codesystem_id))
 
@@ -318,6 +318,7 @@ class CodeSystems:
                 )
             tag = branches.load_by_id(connection, row["branch_id"])
             if tag.deleted_ts is None:
+                _check_unheld(connection, [tag], codesystem_id)
                 branches.mark_deleted(connection, tag, tx.ts)
             connection.execute(
                 delete(CV).where(CV.c.codesystem_id == codesystem_id, CV.c.version == version)
@@ -410,3 +411,14 @@ def _check_expected(
     row = connection.execute(select(CS).where(CS.c.id == codesystem_id).with_for_update())
     if to_codesystem(connection, row.mappings().one()) != expected:
         raise Changed(f"Code system '{codesystem_id}' has changed since it was read.")
+
+
+def _check_unheld(connection: Connection, doomed: list[BranchRow], codesystem_id: str) -> None:
+    """Refuse deleting ``doomed`` branches (and those below them) of ``codesystem_id`` where
+    another code system or its version stands on one (:func:`registry.held_below`)."""
+    held = [name for b in doomed for name in held_below(connection, b, own=codesystem_id)]
+    if held:
+        raise Conflict(
+            f"The branches of '{codesystem_id}' hold {', '.join(held)}: delete "
+            f"{'them' if len(held) > 1 else 'it'} first."
+        )

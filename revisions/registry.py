@@ -104,6 +104,30 @@ def latest_version_row(connection: Connection, codesystem_id: str) -> RowMapping
     )
 
 
+def held_below(
+    connection: Connection, branch: branches.BranchRow, own: str | None = None
+) -> list[str]:
+    """What the registry keeps on ``branch`` or a live branch below it, in path order, each
+    named as a refusal names it ("code system 'X'", "version 'v1' of 'X'"); those of code
+    system ``own`` left out. Deleting such a branch by itself would leave the record
+    pointing at a deleted branch, every read of it failing: the record must go first."""
+    B = schema.branches
+    below = (B.c.id == branch.id) | B.c.path.startswith(branch.path + "/", autoescape=True)
+    live = select(B.c.id, B.c.path).where(below, B.c.deleted_ts.is_(None)).subquery()
+    systems = select(live.c.path, CS.c.id, CS.c.id.label("of")).join(
+        CS, CS.c.branch_id == live.c.id
+    )
+    versions = select(live.c.path, CV.c.version, CV.c.codesystem_id).join(
+        CV, CV.c.branch_id == live.c.id
+    )
+    held = [(path, f"code system '{cid}'", of) for path, cid, of in connection.execute(systems)]
+    held += [
+        (path, f"version '{version}' of '{of}'", of)
+        for path, version, of in connection.execute(versions)
+    ]
+    return [name for _, name, of in sorted(held) if of != own]
+
+
 # The description types a code system takes unless its metadata lists its own
 # (``descriptionTypes``): Snow Owl's three and OCL's name types. Compared by
 # :func:`type_key`, so "Fully Specified" is FULLY_SPECIFIED.

@@ -15,6 +15,7 @@ from tests.api.helpers import (
     ids,
     merge,
     ok,
+    version,
 )
 
 
@@ -211,6 +212,21 @@ def test_main_cannot_be_deleted(client: FlaskClient) -> None:
 
 def test_deleting_an_unknown_branch_is_404(client: FlaskClient) -> None:
     error(client.delete("/branches/MAIN/nope"), 404)
+
+
+def test_a_version_branch_is_409_and_stays_readable(client: FlaskClient) -> None:
+    codesystem(client, "CS")
+    concept(client, "A", "CS")
+    version(client, "CS", "v1", "20240101")
+    codesystem(client, "EXT", extensionOf="CS/v1")
+    body = error(client.delete("/branches/MAIN/CS/v1"), 409)
+    assert body["message"] == (
+        "Branch 'MAIN/CS/v1' holds version 'v1' of 'CS', code system 'EXT': "
+        "delete them through the code systems instead."
+    )
+    assert ids(client.get("/CS/v1/concepts")) == ["A"]
+    assert ok(client.get("/EXT/concepts"))["total"] == 1
+    assert ok(client.get("/codesystems/CS/versions/v1"))["version"] == "v1"
 
 
 # --- create errors -------------------------------------------------------------------------

@@ -90,6 +90,50 @@ def test_delete_is_refused_while_extended(store: RevisionStore) -> None:
         store.codesystems.delete("BASE")
 
 
+# A branch a code system or a version stands on is deleted through the code systems: deleted
+# by itself, it left the record pointing at a deleted branch and every read of it failing.
+
+
+def test_a_version_branch_is_not_deleted_as_a_branch(icd: RevisionStore) -> None:
+    icd.commit("MAIN/ICD10", "u", "c", [concept("A00")])
+    icd.codesystems.create_version("ICD10", "v1", "20200101")
+    with pytest.raises(Conflict, match="Branch 'MAIN/ICD10/v1' holds version 'v1' of 'ICD10'"):
+        icd.delete_branch("MAIN/ICD10/v1")
+    assert not icd.get_branch("MAIN/ICD10/v1").deleted
+    assert ids(icd, "MAIN/ICD10/v1") == ["A00"]
+
+
+def test_a_working_branch_and_what_holds_one_are_not_deleted_as_branches(
+    store: RevisionStore,
+) -> None:
+    store.create_branch("MAIN", "proj")
+    store.codesystems.create("CS", "cs", branch_path="MAIN/proj/CS")
+    store.codesystems.create_version("CS", "v1", "20200101")
+    message = "holds code system 'CS', version 'v1' of 'CS': delete them through the code"
+    for path in ("MAIN/proj", "MAIN/proj/CS"):
+        with pytest.raises(Conflict, match=message):
+            store.delete_branch(path)
+        assert not store.get_branch(path).deleted
+
+
+def test_a_task_of_a_code_system_is_deleted_as_a_branch(icd: RevisionStore) -> None:
+    icd.codesystems.create_version("ICD10", "v1", "20200101")
+    icd.create_branch("MAIN/ICD10", "task")
+    icd.delete_branch("MAIN/ICD10/task")
+    assert icd.get_branch("MAIN/ICD10/task").deleted
+    assert not icd.get_branch("MAIN/ICD10/v1").deleted
+
+
+def test_a_code_system_holding_another_on_its_branch_is_not_deleted(icd: RevisionStore) -> None:
+    icd.codesystems.create("LOCAL", "local", branch_path="MAIN/ICD10/local")
+    with pytest.raises(Conflict, match="The branches of 'ICD10' hold code system 'LOCAL'"):
+        icd.codesystems.delete("ICD10")
+    assert icd.codesystems.get("LOCAL").branch_path == "MAIN/ICD10/local"
+    icd.codesystems.delete("LOCAL")
+    icd.codesystems.delete("ICD10")
+    assert icd.get_branch("MAIN/ICD10").deleted
+
+
 def test_version_is_a_read_only_tag_at_the_head(icd: RevisionStore) -> None:
     icd.commit("MAIN/ICD10", "u", "c", [concept("A00")])
     version = icd.codesystems.create_version("ICD10", "2020", "2020-01-31", "first")
