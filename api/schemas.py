@@ -13,6 +13,7 @@ from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validat
 
 from api.render import CODESYSTEM_METADATA, CONFLICT
 from revisions.branches import check_name
+from revisions.components import RESERVED_IDS
 from revisions.errors import InvalidBranchName
 from revisions.values import text_problem
 
@@ -25,8 +26,9 @@ def _identifier(value: str) -> None:
 
 ID = (validate.Length(min=1, max=100), _identifier)
 # URL segments the route table keeps (api.routes: ``…/concepts/search`` and
-# ``/branches/{path}/children``), so no component or branch may be named so.
-RESERVED_COMPONENT_IDS = frozenset({"search"})
+# ``/branches/{path}/children``), so no component or branch may be named so: the store
+# refuses such a component id on every write (``revisions.components.RESERVED_IDS``).
+RESERVED_COMPONENT_IDS = RESERVED_IDS
 RESERVED_BRANCH_NAMES = frozenset({"children"})
 
 

@@ -81,6 +81,11 @@ class ComponentType:
 
 
 _ID = schema.ID_LENGTH
+# Ids no component may take: ids are URL path segments (``…/concepts/{id}``), and these are
+# segments of other routes there (``POST …/concepts/search``, the search by body), so a
+# component so named could never be read, changed or deleted by id. Here, where every write
+# (the native API, the OCL API, imports, bulk loads) is checked, so none stores one.
+RESERVED_IDS = frozenset({"search"})
 # A BCP 47 language tag as descriptions use them: a 2-3 letter language, then subtags of 1-8
 # letters or digits (region, script, variant: en-GB, zh-Hant-TW, de-CH-1996).
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
@@ -190,6 +195,8 @@ def _id_violations(component_id: Any) -> list[str]:
     # Ids are URL path segments: a slash could never be addressed, control characters are noise.
     if "/" in component_id or text_problem(component_id, identifier=True):
         return ["'id' must not contain '/' or control characters."]
+    if component_id in RESERVED_IDS:
+        return [f"'id': '{component_id}' is reserved (a URL segment)."]
     return []
 
 
@@ -250,6 +257,7 @@ def fast_check(ctype: ComponentType) -> FastCheck:
     """
     namespace: dict[str, Any] = {
         "known": frozenset(ctype.field_names),
+        "reserved": RESERVED_IDS,
         "ids_ok": _ids_ok,
         "object_ok": _object_ok,
         **{f"default_{i}": f.default for i, f in enumerate(ctype.fields)},
@@ -269,6 +277,7 @@ def _check_source(ctype: ComponentType) -> str:
         "            or '/' in component_id",
         "            or not component_id.isprintable()",
         "            or component_id.isspace()",
+        "            or component_id in reserved",
         "            or not known.issuperset(content)):",
         "        return None",
         "    get = content.get",

@@ -20,7 +20,6 @@ from api.expansions import by_language, expand_concepts
 from api.expansions import validate as check_expansions
 from api.paging import PagingError, decode_typed, encode_token, window
 from api.schemas import (
-    RESERVED_COMPONENT_IDS,
     ConceptCreateIn,
     ConceptIn,
     DescriptionIn,
@@ -324,10 +323,8 @@ _CHANGE = re.compile(r"changes\[(\d+)\]")
 
 
 def new_id(given: str | None) -> str:
-    """The id of a component to create: the one given (unless it is a URL segment of the
-    API, :data:`RESERVED_COMPONENT_IDS`), else a random hex id."""
-    if given in RESERVED_COMPONENT_IDS:  # …/search is another route (api.routes)
-        raise Invalid([f"'id': '{given}' is reserved (a URL segment)."])
+    """The id of a component to create: the one given (the store refuses a URL segment of
+    the API, ``revisions.components.RESERVED_IDS``), else a random hex id."""
     return given or uuid.uuid4().hex
 
 

@@ -131,10 +131,19 @@ def test_invalid_fields_list_every_violation(store: RevisionStore) -> None:
     )
 
 
-@pytest.mark.parametrize("bad_id", ["", "   ", "x" * 101, "a/b", "a\tb"])
+@pytest.mark.parametrize("bad_id", ["", "   ", "x" * 101, "a/b", "a\tb", "search"])
 def test_invalid_ids_are_refused(store: RevisionStore, bad_id: str) -> None:
     with pytest.raises(InvalidComponent):
         store.commit("MAIN", "u", "c", [concept(bad_id)])
+
+
+def test_a_reserved_id_is_refused_by_a_bulk_load_too(store: RevisionStore) -> None:
+    # a segment of another route (POST …/concepts/search): never readable by id
+    loaded = {"concept": [("a", {}), ("search", {})]}
+    with pytest.raises(InvalidComponent) as raised:
+        store.bulk_load("MAIN", "u", "c", loaded)
+    assert raised.value.violations == ["'id': 'search' is reserved (a URL segment)."]
+    assert store.page(ReadPoint("MAIN"), "concept").items == []
 
 
 def test_unknown_component_type_is_refused(store: RevisionStore) -> None:
@@ -367,7 +376,7 @@ _values = st.one_of(
 @settings(max_examples=400, deadline=None)
 @given(
     component_id=st.one_of(
-        st.sampled_from(["a", "", " ", "a/b", "é", "\t", "x" * 100, "x" * 101]),
+        st.sampled_from(["a", "", " ", "a/b", "é", "\t", "x" * 100, "x" * 101, "search"]),
         st.text(),
         st.none(),
     ),

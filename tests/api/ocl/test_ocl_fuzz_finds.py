@@ -97,3 +97,22 @@ def test_a_concepts_reactivate_url_is_not_one_of_its_versions(
     response = client.get(f"{source}concepts/A1/reactivate/")
     assert response.status_code == 405
     assert "GET" not in response.headers["Allow"]  # …/reactivate/ is a PUT only
+
+
+# A hostile-input probe (2026-12-07): the OCL API stored components whose id is a segment of
+# another native route (``POST …/concepts/search``), which no read by id could then reach.
+
+
+def test_a_concept_id_search_is_refused(client: FlaskClient, source: str) -> None:
+    said = _violations(client.post(f"{source}concepts/", json=concept_body("search")))
+    assert said == ["changes[0] (concept 'search'): 'id': 'search' is reserved (a URL segment)."]
+    assert client.get(f"{source}concepts/search/").status_code == 404
+
+
+def test_a_name_and_a_mapping_id_search_are_refused(client: FlaskClient, source: str) -> None:
+    name = {"name": "Found", "locale": "en", "uuid": "search"}
+    response = client.post(f"{source}concepts/", json=concept_body("B", names=[name]))
+    assert "'id': 'search' is reserved (a URL segment)." in " ".join(_violations(response))
+    assert client.get(f"{source}concepts/B/").status_code == 404
+    said = _violations(client.post(f"{source}mappings/", json={**MAPPING, "id": "search"}))
+    assert said == ["'id': 'search' is reserved (a URL segment)."]
