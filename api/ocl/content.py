@@ -178,8 +178,9 @@ def _at(
     found: places.Source, view: View, kind: str, item_id: str, ts: int, *, latest: bool
 ) -> dict[str, Any] | None:
     """The item as it was at ``ts`` on the branch ``view`` reads (None: deleted then)."""
-    # The working branch at ``ts``: a version's content was written there (before its cut).
-    point = ReadPoint(found.working_branch, ts)
+    # The working branch at ``ts``: a version's content was written there (before its cut);
+    # an edit from before the branch was made is read where it was made, up its chain.
+    point = ReadPoint(_made_by(found.working_branch, ts), ts)
     try:
         past, component = store().lookup(point, KINDS[kind], item_id)
     except ComponentNotFound:
@@ -187,6 +188,17 @@ def _at(
     data = _item(found, past, component)
     data["is_latest_version"] = latest
     return data
+
+
+def _made_by(path: str, ts: int) -> str:
+    """The deepest branch of ``path``'s chain that existed at ``ts``. An item a source
+    inherits (its branch made under content, an extension's under a version) has versions
+    from before the source's branch existed, which a read of that branch at their time
+    refused (400); its parent then showed what the source's branch started from."""
+    branch = store().get_branch(path)
+    while branch.created_ts > ts and branch.parent_path is not None:
+        branch = store().get_branch(branch.parent_path)
+    return branch.path
 
 
 def item_version(

@@ -78,6 +78,26 @@ def test_every_edit_is_a_new_version(client: FlaskClient, source: str) -> None:
     assert old["is_latest_version"] is False
 
 
+def test_a_concept_inherited_from_main_has_its_versions(client: FlaskClient, who: str) -> None:
+    # its only edit is older than the source's branch, whose read at that time was a 400
+    assert client.post("/MAIN/concepts", json={"id": "M1"}).status_code == 201
+    name = {"id": "d1", "conceptId": "M1", "term": "Inherited", "type": "SYNONYM"}
+    assert client.post("/MAIN/descriptions", json=name).status_code == 201
+    assert client.post("/orgs/WHO/sources/", json={"id": "NEW", "name": "new"}).status_code == 201
+    concept = client.get("/orgs/WHO/sources/NEW/concepts/M1/").get_json()
+    versions = client.get("/orgs/WHO/sources/NEW/concepts/M1/versions/")
+    assert versions.status_code == 200, versions.get_json()
+    listed = versions.get_json()  # the concept's creation, then its name's, newest first
+    assert [v["version"] for v in listed][:1] == [concept["version"]]
+    assert [[n["name"] for n in v["names"]] for v in listed] == [["Inherited"], []]
+    latest = client.get(concept["version_url"])
+    assert latest.status_code == 200, latest.get_json()
+    assert (latest.get_json()["id"], latest.get_json()["is_latest_version"]) == ("M1", True)
+    first = client.get(listed[1]["version_url"])
+    assert first.status_code == 200, first.get_json()
+    assert (first.get_json()["names"], first.get_json()["is_latest_version"]) == ([], False)
+
+
 def test_unknown_concept_version_is_404(client: FlaskClient, source: str) -> None:
     assert client.get(f"{source}concepts/A1/12/").status_code == 404
     assert client.get(f"{source}concepts/A1/abc/").status_code == 404
