@@ -193,7 +193,9 @@ class CodeSystems:
                 doomed = [working]
             else:
                 tags = select(CV.c.branch_id).where(CV.c.codesystem_id == codesystem_id)
-                doomed = [branches.load_by_id(connection, b) for b in connection.execute(tags)]
+                doomed = [
+                    branches.load_by_id(connection, b) for b in connection.execute(tags).scalars()
+                ]
             _check_unheld(connection, doomed, codesystem_id)
             for branch in doomed:
                 branches.mark_deleted(connection, branch, ts)

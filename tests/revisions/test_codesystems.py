@@ -82,6 +82,16 @@ def test_delete_marks_branches_deleted_and_frees_the_id(icd: RevisionStore) -> N
     assert ids(icd, "MAIN/ICD10") == []
 
 
+def test_delete_of_a_code_system_on_main_deletes_its_versions_only(store: RevisionStore) -> None:
+    store.codesystems.create("SNOMEDCT", "SNOMED CT", branch_path="MAIN")
+    store.commit("MAIN", "u", "c", [concept("A")])
+    store.codesystems.create_version("SNOMEDCT", "v1", "20200101")
+    store.codesystems.delete("SNOMEDCT")
+    assert store.get_branch("MAIN/v1").deleted
+    assert not store.get_branch("MAIN").deleted
+    assert ids(store, "MAIN") == ["A"]
+
+
 def test_delete_is_refused_while_extended(store: RevisionStore) -> None:
     store.codesystems.create("BASE", "base")
     store.codesystems.create_version("BASE", "v1", "20200101")
