@@ -57,8 +57,11 @@ class Output:
         self.thread.start()
 
     def _read(self, stream: IO[str]) -> None:
-        for line in stream:
-            self.lines.put(line)
+        try:
+            for line in stream:
+                self.lines.put(line)
+        except ValueError:  # stop() closed the pipe while its last lines were read
+            pass
         self.lines.put(None)  # the process closed its output
 
     def wait_for(self, text: str, timeout_s: float = 60) -> str:
@@ -196,7 +199,9 @@ def test_fifty_slow_clients_do_not_hold_up_a_normal_request(serve: Serve) -> Non
             seconds, response = timed_get(base + "/DEMO/concepts/A15")
             assert response.status_code == 200
             assert response.json()["id"] == "A15"
-            assert seconds < 1.0
+            # held up, it would wait for the 60 s read timeout; 0.05-0.12 s measured, and a
+            # full garbage collection of this process can take 1-2 s on a busy machine
+            assert seconds < 5.0
     finally:
         for client in clients:
             client.close()
@@ -266,6 +271,13 @@ def test_the_banner_is_printed_only_once_the_port_listens(
 
 
 def test_a_busy_port_is_one_line_and_exit_code_1_at_once(tmp_path: Path) -> None:
+    # The yardstick: the same start-up's imports and parsing, timed now (2-6 s under load).
+    began = time.monotonic()
+    helped = subprocess.run(
+        [sys.executable, "-m", "api.cli", "serve", "--help"], capture_output=True, timeout=30
+    )
+    start_up = time.monotonic() - began
+    assert helped.returncode == 0
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
@@ -284,8 +296,8 @@ def test_a_busy_port_is_one_line_and_exit_code_1_at_once(tmp_path: Path) -> None
         f"Port {port} on 127.0.0.1 is in use: stop what holds it or pass --port.\n"
     )
     assert done.stdout == ""  # no banner, no URL
-    # gunicorn alone retries for 5 s, after the start-up's imports (1-3 s under load)
-    assert took < 5, took
+    # gunicorn alone retries for 5 s after the start-up: the port is probed before it runs
+    assert took < start_up + 4, (took, start_up)
     assert not (tmp_path / "var").exists()  # nothing set up for a server that cannot start
 
 

@@ -229,7 +229,7 @@ def test_a_repository_and_its_code_system_follow_another_process(
 
 
 def test_through_reads_once_per_mark_never_keeps_a_failure_and_always_reads_without_an_epoch(
-    tmp_path: Path,
+    tmp_path: Path, monotonic: list[float]
 ) -> None:
     epoch = FileEpoch(tmp_path / "epoch")
     kept: Kept[str, int] = Kept()
