@@ -48,12 +48,22 @@ LIST_FIELDS = ("parents",)
 # Letters and digits: both full-text parsers split at '_' and other word characters.
 _WORD = re.compile(r"[^\W_]+")
 MAX_WORDS = 10
+# The longest word a search may hold, in UTF-8 bytes: PostgreSQL's lexemes (longer words are
+# left out of every term's index, and a full-text query refuses them).
+MAX_WORD_BYTES = 2047
 descriptions_fts = table("descriptions_fts", column("rowid"), column("descriptions_fts"))
 
 
 def words(text: str) -> list[str]:
-    """The searchable words of ``text``, lower-cased (at most :data:`MAX_WORDS`)."""
-    return [w.lower() for w in _WORD.findall(text)][:MAX_WORDS]
+    """The searchable words of ``text``, lower-cased (at most :data:`MAX_WORDS`); a word over
+    :data:`MAX_WORD_BYTES` is refused (:class:`InvalidRequest`), on every backend alike."""
+    found = [w.lower() for w in _WORD.findall(text)][:MAX_WORDS]
+    if any(len(word.encode()) > MAX_WORD_BYTES for word in found):
+        raise InvalidRequest(
+            f"A word of the search text is longer than {MAX_WORD_BYTES:,} bytes (UTF-8), "
+            "longer than any word a term's index holds."
+        )
+    return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,6 +72,9 @@ UNSTATABLE = {
     "'id' cannot be changed": "the body's id and the URL's",
     "A mapping needs 'target_id' or 'target_code'": "a partial update and the stored mapping",
     "A term search needs at least one letter or digit": "Unicode letters and digits",
+    "A word of the search text is longer than": "each word's length in UTF-8 bytes",
+    # The native API states it for its ids (``not: enum``); the OCL API's ids meet the store.
+    "is reserved (a URL segment)": "the component ids the routes keep, in the OCL API",
     "is a key that must not contain control characters": "object keys (no propertyNames in 3.0)",
     "nests deeper than": "the depth of free-form JSON",
     # Stated in words in the document's description, not yet as a pattern on each field:

@@ -355,6 +355,12 @@ def test_a_forged_key_on_a_term_search_is_400(world: FlaskClient, key: list[Any]
     error(world.post("/MAIN/concepts/search", json={"term": "heart", "searchAfter": token}), 400)
 
 
+def test_a_search_word_longer_than_an_index_holds_is_400(world: FlaskClient) -> None:
+    body = error(world.get(f"/MAIN/concepts?term={'x' * 2048}"), 400)
+    assert "longer than 2,047 bytes" in body["message"]
+    error(world.get(f"/MAIN/descriptions?term=heart%20{'y' * 2048}"), 400)
+
+
 def test_a_number_as_an_id_order_key_is_400(world: FlaskClient) -> None:
     error(world.get(f"/MAIN/concepts?searchAfter={encode_token([5])}"), 400)
 

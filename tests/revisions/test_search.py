@@ -76,6 +76,21 @@ def test_term_without_words_is_refused(heart: RevisionStore) -> None:
         heart.page(MAIN, "description", Filter.of(term="  ?! "))
 
 
+def test_a_word_longer_than_an_index_holds_is_refused(heart: RevisionStore) -> None:
+    # PostgreSQL's full-text query refused it with an error (a 500); SQLite alike now
+    too_long = "é" * 1024  # 2,048 bytes in UTF-8
+    with pytest.raises(InvalidRequest, match="longer than 2,047 bytes"):
+        heart.search_concepts(MAIN, f"heart {too_long}")
+    with pytest.raises(InvalidRequest, match="longer than 2,047 bytes"):
+        heart.page(MAIN, "description", Filter.of(term=too_long))
+
+
+def test_a_word_as_long_as_an_index_holds_is_searched(heart: RevisionStore) -> None:
+    longest = "h" + "e" * 2046  # 2,047 bytes
+    assert heart.search_concepts(MAIN, longest)[:2] == ([], 0)
+    assert ids(heart, "MAIN", "description", filter_=Filter.of(term=longest)) == []
+
+
 def test_concept_search_ranks_by_match_quality_then_id(heart: RevisionStore) -> None:
     items, total, key = heart.search_concepts(MAIN, "heart")
     # exact "Heart" first; then "Heart valve structure" (starts with); then whole-word match.
