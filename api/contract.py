@@ -150,7 +150,7 @@ def component_fields(type_name: str) -> dict[str, Any]:
     for field in TYPES[type_name].fields:
         rule: dict[str, Any] = {}
         if field.max_length:
-            rule["maxLength"] = field.max_length
+            rule["maxItems" if field.kind == "ids" else "maxLength"] = field.max_length
         if field.required and field.kind == "str":
             rule["pattern"] = _NOT_SPACE
         if field.pattern is not None:  # e.g. a language tag

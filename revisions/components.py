@@ -37,7 +37,7 @@ class Field:
     kind: str
     required: bool = False
     default: Any = None
-    max_length: int | None = None
+    max_length: int | None = None  # characters of a str, ids of a list of ids
     identifier: bool = False  # holds an id: the identifier rule of ``revisions.values``
     pattern: re.Pattern[str] | None = None  # a str value must match it whole
     shape: str = ""  # what ``pattern`` asks for, in words ("a language tag such as en")
@@ -86,6 +86,15 @@ _ID = schema.ID_LENGTH
 # component so named could never be read, changed or deleted by id. Here, where every write
 # (the native API, the OCL API, imports, bulk loads) is checked, so none stores one.
 RESERVED_IDS = frozenset({"search"})
+# The longest term (characters) and the most parents a component may have. Real terms, and
+# definitions, are far shorter (SNOMED CT's at most 255, HPO's definitions a few thousand),
+# and real concepts have tens of parents at most. Each bounds work done per component on
+# every write and read: a term's words are indexed one by one (a term of 60,000 words held
+# the store for 49 s, and one of 130,000 was more than PostgreSQL's full-text index takes:
+# a 500), and every read of a concept renders its parents (one with 70,000, repeated by
+# expand=children() on a page, took a worker past 23 GB; a helper's probe, 2026-12-08).
+MAX_TERM = 32_768
+MAX_PARENTS = 1_000
 # A BCP 47 language tag as descriptions use them: a 2-3 letter language, then subtags of 1-8
 # letters or digits (region, script, variant: en-GB, zh-Hant-TW, de-CH-1996).
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
@@ -98,7 +107,7 @@ CONCEPT = ComponentType(
         Field("module_id", "str", max_length=_ID, identifier=True),
         Field("concept_class", "str", max_length=255),
         Field("datatype", "str", max_length=255),
-        Field("parents", "ids", default=()),
+        Field("parents", "ids", default=(), max_length=MAX_PARENTS),
         Field("external_id", "str", max_length=255),
         Field("retire_reason", "str", max_length=255),
         Field("extras", "object"),
@@ -111,7 +120,7 @@ DESCRIPTION = ComponentType(
     schema.descriptions,
     (
         Field("concept_id", "str", required=True, max_length=_ID, identifier=True),
-        Field("term", "str", required=True),
+        Field("term", "str", required=True, max_length=MAX_TERM),
         Field(
             "language_code",
             "str",
@@ -210,6 +219,8 @@ def _field_violation(field: Field, value: Any) -> str | None:
     if field.kind == "ids" and not all(isinstance(v, str) and v for v in value):
         return f"'{field.name}' must be a list of ids."
     if field.max_length and len(value) > field.max_length:
+        if field.kind == "ids":
+            return f"'{field.name}' must hold at most {field.max_length:,} ids."
         return f"'{field.name}' must be at most {field.max_length} characters."
     if field.pattern is not None and not field.pattern.fullmatch(value):
         return f"'{field.name}' must be {field.shape}, not {value!r}."
@@ -315,7 +326,7 @@ def _value_test(field: Field, value: str) -> str:
     if field.kind == "number":
         return f"(type({value}) is int or type({value}) is float)"
     if field.kind == "ids":
-        return f"ids_ok({value})"
+        return f"ids_ok({value}){limit}"
     return f"object_ok({value})"
 
 

@@ -23,9 +23,13 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
+    ARRAY,
     Boolean,
     ColumnElement,
+    String,
     and_,
+    any_,
+    bindparam,
     cast,
     column,
     exists,
@@ -114,7 +118,7 @@ class Filter:
         t = ctype.table
         result: list[Any] = [t.c.deleted == false()]
         if self.ids is not None:
-            result.append(t.c.component_id.in_(self.ids))
+            result.append(one_of(t.c.component_id, self.ids, dialect))
         for name, value in self.equals:
             if name not in ctype.field_names or name in (*LIST_FIELDS, "extras"):
                 raise InvalidRequest(f"Cannot filter {ctype.name}s by '{name}'.")
@@ -131,6 +135,18 @@ class Filter:
                 raise InvalidRequest(f"Cannot search {ctype.name}s by term.")
             result.append(term_match(t, self.term, dialect))
         return result
+
+
+def one_of(col: Any, values: tuple[str, ...], dialect: str) -> ColumnElement[bool]:
+    """``col`` is one of ``values``, bound as one value however many they are: one bound
+    value each stops at the drivers' limits (PostgreSQL takes 65,535 a statement, SQLite
+    32,766), which an id filter of 65,536 ids passed (a 500; a helper's probe, 2026-12-08).
+    PostgreSQL compares with an array (what it makes of an ``IN`` list anyway), SQLite
+    with the JSON array's elements."""
+    if dialect == "postgresql":
+        return col == any_(bindparam(None, list(values), type_=ARRAY(String)))
+    each = func.json_each(bindparam(None, orjson.dumps(list(values)).decode(), type_=String))
+    return col.in_(select(each.table_valued("value").c.value))
 
 
 def _list_has(col: Any, value: str, dialect: str) -> ColumnElement[bool]:

@@ -361,6 +361,12 @@ def test_a_search_word_longer_than_an_index_holds_is_400(world: FlaskClient) -> 
     error(world.get(f"/MAIN/descriptions?term=heart%20{'y' * 2048}"), 400)
 
 
+def test_a_search_by_70000_ids_is_answered(world: FlaskClient) -> None:
+    many = [f"x{i}" for i in range(70_000)] + ["c1"]
+    found = ok(world.post("/MAIN/concepts/search", json={"id": many}))
+    assert ([c["id"] for c in found["items"]], found["total"]) == (["c1"], 1)
+
+
 def test_a_number_as_an_id_order_key_is_400(world: FlaskClient) -> None:
     error(world.get(f"/MAIN/concepts?searchAfter={encode_token([5])}"), 400)
 

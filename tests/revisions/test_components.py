@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from revisions import Create, Filter, ManualClock, ReadPoint, RevisionStore, Update, schema
-from revisions.components import TYPES, fast_check, validate
+from revisions.components import CONCEPT, MAX_PARENTS, MAX_TERM, TYPES, fast_check, validate
 from revisions.errors import (
     BranchReadOnly,
     ComponentExists,
@@ -144,6 +144,27 @@ def test_a_reserved_id_is_refused_by_a_bulk_load_too(store: RevisionStore) -> No
         store.bulk_load("MAIN", "u", "c", loaded)
     assert raised.value.violations == ["'id': 'search' is reserved (a URL segment)."]
     assert store.page(ReadPoint("MAIN"), "concept").items == []
+
+
+def test_a_term_longer_than_the_longest_is_refused(store: RevisionStore) -> None:
+    # each word of a term is indexed on every write: 60,000 words held the store for 49 s
+    store.commit("MAIN", "u", "c", [concept("a")])
+    longest = " ".join(["w"] * (MAX_TERM // 2))  # 32,767 characters
+    store.commit("MAIN", "u", "c", [description("d1", "a", longest + "x")])
+    assert len(store.get(MAIN, "description", "d1").fields["term"]) == MAX_TERM
+    with pytest.raises(InvalidComponent) as raised:
+        store.commit("MAIN", "u", "c", [description("d2", "a", longest + "xy")])
+    assert raised.value.violations == [f"'term' must be at most {MAX_TERM} characters."]
+
+
+def test_more_parents_than_the_most_are_refused_by_both_checks() -> None:
+    most = [f"p{i}" for i in range(MAX_PARENTS)]
+    assert validate(CONCEPT, "a", {"parents": most})["parents"] == most
+    assert fast_check(CONCEPT)("a", {"parents": most}) is not None
+    with pytest.raises(InvalidComponent) as raised:
+        validate(CONCEPT, "a", {"parents": [*most, "one more"]})
+    assert raised.value.violations == ["'parents' must hold at most 1,000 ids."]
+    assert fast_check(CONCEPT)("a", {"parents": [*most, "one more"]}) is None
 
 
 def test_unknown_component_type_is_refused(store: RevisionStore) -> None:

@@ -71,6 +71,13 @@ def test_term_filter_on_descriptions_is_word_prefix_any_order(heart: RevisionSto
     ]
 
 
+def test_an_id_filter_past_the_drivers_parameter_limits_reads(heart: RevisionStore) -> None:
+    # 70,000 ids bound one each passed PostgreSQL's 65,535 (and SQLite's 32,766): a 500
+    many = [f"x{i}" for i in range(70_000)] + ["heart", "valve"]
+    page = heart.page(MAIN, "concept", Filter.of(ids=many))
+    assert ([c.id for c in page.items], page.total) == (["heart", "valve"], 2)
+
+
 def test_term_without_words_is_refused(heart: RevisionStore) -> None:
     with pytest.raises(InvalidRequest, match="at least one letter"):
         heart.page(MAIN, "description", Filter.of(term="  ?! "))
