@@ -71,6 +71,19 @@ def check_username(value: Any) -> str:
     return name
 
 
+MAX_EMAIL = 320  # RFC 3696's longest address, and the column's width
+
+
+def check_email(value: str | None) -> str | None:
+    """``value`` if it fits the stored email (None: none); else :class:`InvalidInput`."""
+    if value is not None and len(value) > MAX_EMAIL:
+        raise InvalidInput(
+            f"'email' must be at most {MAX_EMAIL} characters.",
+            {"email": [f"Ensure this field has no more than {MAX_EMAIL} characters."]},
+        )
+    return value
+
+
 def check_public_access(value: Any) -> str:
     if value not in PUBLIC_ACCESS:
         raise InvalidInput(

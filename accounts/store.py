@@ -24,6 +24,7 @@ from accounts.records import (
     Member,
     Org,
     User,
+    check_email,
     check_name,
     check_public_access,
     check_role,
@@ -134,6 +135,7 @@ class Accounts:
     ) -> User:
         """A new active user (Duplicate naming ``username`` or ``email`` if taken)."""
         check_username(username)
+        check_email(email)
         encoded = passwords.hash_password(password) if password else None
         now = self.clock.now_ms()
         with self.engine.begin() as connection:
@@ -208,7 +210,7 @@ class Accounts:
         user = self.get_user(username, include_inactive=False)
         values: dict[str, Any] = {"updated_ts": self.clock.now_ms()}
         if email is not None:
-            values["email"] = email
+            values["email"] = check_email(email)
         if password:
             values["password_hash"] = passwords.hash_password(password)
         if is_staff is not None:

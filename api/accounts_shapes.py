@@ -12,7 +12,7 @@ from flask import request
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from accounts.errors import InvalidInput
-from accounts.records import NAME, Org, User
+from accounts.records import MAX_EMAIL, NAME, Org, User
 from accounts.rights import PUBLIC_ACCESS
 from api import http
 from api.render import iso
@@ -79,7 +79,10 @@ _PASSWORD = fields.Str(
     allow_none=True,
     metadata=_about("The password (stored as an argon2id hash, never as given)."),
 )
-_EMAIL = fields.Email(allow_none=True, metadata=_about("An email address, unique among users."))
+_EMAIL = fields.Email(
+    allow_none=True,  # accounts.records.check_email holds the rule; stated here for clients
+    metadata={**_about("An email address, unique among users."), "maxLength": MAX_EMAIL},
+)
 
 UserIn = body_schema(
     "UserIn",

@@ -15,6 +15,7 @@ from api.render import CODESYSTEM_METADATA, CONFLICT
 from revisions.branches import check_name
 from revisions.components import RESERVED_IDS
 from revisions.errors import InvalidBranchName
+from revisions.schema import TITLE_LENGTH
 from revisions.values import text_problem
 
 
@@ -520,11 +521,13 @@ def _body(name: str, declared: dict[str, fields.Field], words: str, example: obj
     return type(name, (Strict,), {**declared, "Meta": meta})
 
 
+# The store's rule (revisions.codesystems), stated for clients: at most the column's width.
+_TITLE = _about("Its name, for people.", maxLength=TITLE_LENGTH)
 CodeSystemIn = _body(
     "CodeSystemIn",
     {
         "id": fields.Str(required=True, metadata=_about("Its id, which then starts its paths.")),
-        "title": fields.Str(required=True, metadata=_about("Its name, for people.")),
+        "title": fields.Str(required=True, metadata=_TITLE),
         "branch_path": fields.Str(
             data_key="branchPath", metadata=_about("Its working branch (default: MAIN/{id}).")
         ),
@@ -539,7 +542,7 @@ CodeSystemIn = _body(
 )
 CodeSystemUpdate = _body(
     "CodeSystemUpdate",
-    {"title": fields.Str(metadata=_about("Its name, for people.")), **_metadata()},
+    {"title": fields.Str(metadata=_TITLE), **_metadata()},
     "The code system's fields to change; the others are kept.",
     {"title": "ICD-10 demo slice", "status": "active"},
 )

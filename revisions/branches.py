@@ -211,8 +211,15 @@ def insert(
     layer_list: tuple[Layer, ...] = (),
     effective_time: str | None = None,
 ) -> BranchRow:
-    """Insert a branch created at ``ts``, based on the parent's head; its row."""
+    """Insert a branch created at ``ts``, based on the parent's head; its row. A path
+    longer than :data:`revisions.schema.PATH_LENGTH` (the column's width; 20 levels of
+    100-character names pass it) is :class:`InvalidBranchName`."""
     path = name if parent is None else f"{parent.path}/{name}"
+    if len(path) > schema.PATH_LENGTH:
+        raise InvalidBranchName(
+            f"The branch path would be {len(path):,} characters long: at most "
+            f"{schema.PATH_LENGTH:,} are kept."
+        )
     base = None if parent is None else parent.head_ts
     values = {
         "path": path,

@@ -83,9 +83,7 @@ class CodeSystems:
     ) -> CodeSystem:
         """Create a code system and (unless it exists) its working branch."""
         check_id(codesystem_id)
-        if not isinstance(title, str) or not title.strip():
-            raise InvalidRequest("A code system needs a title.")
-        check_text("title", title)
+        _check_title(title)
         check_json("metadata", dict(metadata or {}))
         with self._write() as tx:
             connection = tx.connection
@@ -153,10 +151,7 @@ class CodeSystems:
         code system, read inside the write, is that one (else ``Changed``)."""
         values: dict[str, Any] = {}
         if title is not None:
-            if not isinstance(title, str) or not title.strip():
-                raise InvalidRequest("A code system needs a title.")
-            check_text("title", title)
-            values["title"] = title
+            values["title"] = _check_title(title)
         if metadata is not None:
             check_json("metadata", dict(metadata))
             values["metadata"] = dict(metadata)
@@ -424,3 +419,15 @@ def _check_unheld(connection: Connection, doomed: list[BranchRow], codesystem_id
             f"The branches of '{codesystem_id}' hold {', '.join(held)}: delete "
             f"{'them' if len(held) > 1 else 'it'} first."
         )
+
+
+def _check_title(title: Any) -> str:
+    """``title`` if a code system may have it: text, not blank, storable, at most
+    :data:`revisions.schema.TITLE_LENGTH` characters (the column's width: a longer one was
+    a 500); else :class:`InvalidRequest`."""
+    if not isinstance(title, str) or not title.strip():
+        raise InvalidRequest("A code system needs a title.")
+    check_text("title", title)
+    if len(title) > schema.TITLE_LENGTH:
+        raise InvalidRequest(f"'title' must be at most {schema.TITLE_LENGTH} characters.")
+    return title

@@ -49,6 +49,8 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 # SQLite only auto-increments an INTEGER PRIMARY KEY (the rowid alias).
 RowId = BigInteger().with_variant(Integer(), "sqlite")
 ID_LENGTH = 100
+PATH_LENGTH = 2000  # a branch's whole path
+TITLE_LENGTH = 500  # a code system's title
 # Component ids and references to them: compared byte by byte on every database (migration
 # 0008), the order of Python's strings and SQLite's default, whatever the server's locale.
 ComponentId = String(ID_LENGTH).with_variant(String(ID_LENGTH, collation="C"), "postgresql")
@@ -66,7 +68,7 @@ branches = Table(
     "branches",
     metadata,
     Column("id", RowId, primary_key=True),
-    Column("path", String(2000), nullable=False),
+    Column("path", String(PATH_LENGTH), nullable=False),
     Column("name", String(ID_LENGTH), nullable=False),
     Column("parent_id", RowId, ForeignKey("branches.id"), nullable=True),
     Column("created_ts", BigInteger, nullable=False),
@@ -129,7 +131,7 @@ codesystems = Table(
     "codesystems",
     metadata,
     Column("id", String(ID_LENGTH), primary_key=True),
-    Column("title", String(500), nullable=False),
+    Column("title", String(TITLE_LENGTH), nullable=False),
     Column("branch_id", RowId, ForeignKey("branches.id"), nullable=False),
     Column("extension_of", String(ID_LENGTH), nullable=True),
     Column("extension_of_version", String(ID_LENGTH), nullable=True),

@@ -23,6 +23,7 @@ from api.accounts_shapes import body_schema
 from api.ocl import bodies, collection_versions, versions
 from api.ocl.paging import DEFAULT_LIMIT, MAX_LIMIT, MAX_PAGE
 from api.ocl.repo_content import MAX_OFFSET
+from revisions.schema import TITLE_LENGTH
 
 _CONCEPT = contract.component_fields("concept")
 # A concept's or mapping's id (revisions.components); "search" is a word of the native API's
@@ -127,7 +128,7 @@ SourceIn = body_schema(
                 nullable=True,
             ),
         ),
-        "name": _required("The source's name, for people."),
+        "name": _required("The source's name, for people.", maxLength=TITLE_LENGTH),
         **_SOURCE,
     },
     "A new source: id and name (required), short_code and OCL's source fields.",
@@ -146,7 +147,13 @@ SourceIn = body_schema(
 )
 SourceUpdate = body_schema(
     "OclSourceUpdate",
-    {"name": _text("The source's name, for people.", **_or_empty(contract.NON_BLANK)), **_SOURCE},
+    {
+        "name": _text(
+            "The source's name, for people.",
+            **_or_empty({**contract.NON_BLANK, "maxLength": TITLE_LENGTH}),
+        ),
+        **_SOURCE,
+    },
     "The fields to change (PUT and PATCH alike); the others keep their values.",
     {"full_name": "Diagnoses of the demo clinic (2025)", "description": "Reviewed in May"},
 )

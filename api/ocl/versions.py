@@ -30,11 +30,14 @@ RESERVED = frozenset({"HEAD", "latest", "versions", "concepts", "mappings", "ext
 
 
 def _effective_time(found: places.Source) -> str:
+    """Today, or the day after the newest version's effective time if that is later (they
+    strictly increase). None follows 9999-12-31 (a native version may take it): then the
+    newest date itself, which the store refuses as not after it (400; a 500 before)."""
     now = datetime.fromtimestamp(store().clock.now_ms() / 1000, UTC).date()
     versions = store().codesystems.versions(found.id)
     if versions:
         newest = datetime.strptime(versions[-1].effective_time, "%Y%m%d").date()
-        now = max(now, newest + timedelta(days=1))
+        now = max(now, newest if newest == date.max else newest + timedelta(days=1))
     return date.strftime(now, "%Y%m%d")
 
 

@@ -112,6 +112,20 @@ def test_duplicates_name_the_field(accounts: Accounts) -> None:
     assert list(same_email.value.fields) == ["email"]
 
 
+def test_an_email_longer_than_its_column_is_refused(accounts: Accounts) -> None:
+    # 321 characters reached the database's varchar(320): a 500 on PostgreSQL
+    longest = "e" * 314 + "@x.org"  # 320
+    assert accounts.create_user("ann", email=longest).email == longest
+    for write in (
+        lambda: accounts.create_user("bob", email="e" * 315 + "@x.org"),
+        lambda: accounts.update_user("ann", email="e" * 315 + "@x.org"),
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            write()
+        assert list(refused.value.fields) == ["email"]
+    assert accounts.get_user("ann").email == longest
+
+
 @pytest.mark.parametrize("name", ["", "a b", "x/y", "login", "a" * 101])
 def test_bad_usernames_are_refused(accounts: Accounts, name: str) -> None:
     with pytest.raises(InvalidInput) as refused:

@@ -173,3 +173,16 @@ def test_a_branch_with_a_reverted_change_is_not_forward(store: RevisionStore) ->
     store.commit("MAIN/a", "u", "c", [concept("1"), change("1", active=False)])
     store.commit("MAIN/a", "u", "c", [delete("1")])
     assert store.get_branch("MAIN/a").state is BranchState.UP_TO_DATE
+
+
+def test_a_path_longer_than_its_column_is_refused(store: RevisionStore) -> None:
+    # 20 levels of 100-character names reached the database's varchar(2000): a 500
+    path = "MAIN"
+    for level in range(19):
+        store.create_branch(path, f"{level:02d}" + "n" * 98)
+        path += f"/{level:02d}" + "n" * 98
+    assert len(path) == 1923
+    with pytest.raises(InvalidBranchName, match="2,024 characters long: at most 2,000"):
+        store.create_branch(path, "x" * 100)
+    store.create_branch(path, "x" * 76)  # exactly 2,000
+    assert store.get_branch(f"{path}/{'x' * 76}").path == f"{path}/{'x' * 76}"

@@ -55,6 +55,16 @@ def test_reserved_or_invalid_ids_are_refused(store: RevisionStore, bad: str) -> 
         store.codesystems.create(bad, "title")
 
 
+def test_a_title_longer_than_its_column_is_refused(icd: RevisionStore) -> None:
+    # 501 characters reached the database's varchar(500): a 500 on PostgreSQL
+    with pytest.raises(InvalidRequest, match="'title' must be at most 500 characters"):
+        icd.codesystems.create("LONG", "t" * 501)
+    with pytest.raises(InvalidRequest, match="'title' must be at most 500 characters"):
+        icd.codesystems.update("ICD10", title="t" * 501)
+    icd.codesystems.update("ICD10", title="t" * 500)
+    assert icd.codesystems.get("ICD10").title == "t" * 500
+
+
 def test_title_is_required(store: RevisionStore) -> None:
     with pytest.raises(InvalidRequest, match="title"):
         store.codesystems.create("X", " ")

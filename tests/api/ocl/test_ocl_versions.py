@@ -34,6 +34,16 @@ def test_duplicate_version_is_409(client: FlaskClient, source: str) -> None:
     assert client.post(f"{source}versions/", json={"id": "v1"}).status_code == 409
 
 
+def test_a_version_after_the_last_day_there_is_is_400(client: FlaskClient, source: str) -> None:
+    # the next day after 9999-12-31 overflowed the date: a 500 on every later OCL version
+    last = {"version": "v9999", "effectiveTime": "99991231"}
+    assert client.post("/codesystems/ICD/versions", json=last).status_code == 201
+    response = client.post(f"{source}versions/", json={"id": "rv"})
+    assert response.status_code == 400, response.get_json()
+    assert "after the latest version" in " ".join(response.get_json()["violations"])
+    assert client.get(f"{source}rv/").status_code == 404
+
+
 def test_version_without_id_is_400(client: FlaskClient, source: str) -> None:
     response = client.post(f"{source}versions/", json={"id": None})
     assert response.status_code == 400
