@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, tuple_
+from sqlalchemy import BigInteger, Connection, Engine, and_, delete, func, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from accounts.collection_schema import collection_references, collection_versions, collections
@@ -32,6 +32,7 @@ from accounts.repositories import OwnerNotFound, owner_exists
 from revisions import db
 from revisions.clock import Clock
 from revisions.errors import Conflict, NotFound
+from revisions.filters import one_of
 
 C, R, V = collections, collection_references, collection_versions
 
@@ -334,7 +335,10 @@ def remove_references(
         ts = _tick(connection, clock)
         stmt = R.update().where(R.c.collection_id == collection.id, _live(None))
         if not every:
-            stmt = stmt.where(or_(R.c.expression.in_(list(expressions)), R.c.id.in_(list(ids))))
+            # bound as two arrays: a list of 65,536 bound values was a 500 (one_of)
+            dialect = connection.dialect.name
+            named = one_of(R.c.expression, list(expressions), dialect)
+            stmt = stmt.where(or_(named, one_of(R.c.id, list(ids), dialect, BigInteger())))
         removed = connection.execute(stmt.values(removed_ts=ts)).rowcount
         if removed:
             connection.execute(C.update().where(C.c.id == collection.id).values(updated_ts=ts))

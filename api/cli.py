@@ -175,7 +175,9 @@ def serve(
     examples = EXAMPLES + (ICD10CM_EXAMPLES if demo_icd10cm.loaded(store) else ())
     store.engine.dispose()
     base = f"http://{host}:{port}"
-    mode = "embedded (SQLite, in-process jobs)" if settings.embedded else "production (rq jobs)"
+    # The store's kind shows in its URL; without Redis the jobs run in-process, on SQLite or
+    # PostgreSQL alike (the banner said SQLite on either)
+    mode = "embedded (in-process jobs)" if settings.embedded else "production (rq jobs)"
     banner = [f"Snowpath on {base} [{mode}], store {store.engine.url.render_as_string()}"]
     banner += [f"  {base}{example}" for example in examples]
     banner += first_admin

@@ -17,7 +17,7 @@ holds one (``revisions.values``), and PostgreSQL cannot even take it as a parame
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +42,7 @@ from sqlalchemy import (
     table,
 )
 from sqlalchemy.dialects.postgresql import JSONB, TSQUERY
+from sqlalchemy.types import TypeEngine
 
 from revisions.components import ComponentType
 from revisions.errors import InvalidRequest
@@ -137,14 +138,16 @@ class Filter:
         return result
 
 
-def one_of(col: Any, values: tuple[str, ...], dialect: str) -> ColumnElement[bool]:
+def one_of(
+    col: Any, values: Sequence[Any], dialect: str, kind: TypeEngine[Any] | None = None
+) -> ColumnElement[bool]:
     """``col`` is one of ``values``, bound as one value however many they are: one bound
     value each stops at the drivers' limits (PostgreSQL takes 65,535 a statement, SQLite
     32,766), which an id filter of 65,536 ids passed (a 500; a helper's probe, 2026-12-08).
     PostgreSQL compares with an array (what it makes of an ``IN`` list anyway), SQLite
-    with the JSON array's elements."""
+    with the JSON array's elements. ``kind``: the values' type (default text)."""
     if dialect == "postgresql":
-        return col == any_(bindparam(None, list(values), type_=ARRAY(String)))
+        return col == any_(bindparam(None, list(values), type_=ARRAY(kind or String())))
     each = func.json_each(bindparam(None, orjson.dumps(list(values)).decode(), type_=String))
     return col.in_(select(each.table_valued("value").c.value))
 

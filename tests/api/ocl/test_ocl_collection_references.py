@@ -184,6 +184,21 @@ def test_remove_by_id_and_all(client: FlaskClient, source: str) -> None:
     assert client.get(REFS).get_json() == []
 
 
+def test_remove_by_70000_expressions_and_ids(client: FlaskClient, source: str) -> None:
+    # 65,536 of them, bound one value each, passed PostgreSQL's limit: a 500
+    make_collection(client)
+    add_concept(client, "A2")
+    add_refs(client, concept_url("A1"), concept_url("A2"))
+    first = client.get(REFS).get_json()[0]["id"]
+    others = [concept_url(f"X{i}") for i in range(70_000)]
+    unknown = [*range(10**6, 10**6 + 70_000)]
+    body = {"expressions": [*others, concept_url("A2")], "ids": unknown}
+    assert client.delete(REFS, json=body).status_code == 204
+    assert _expressions(client) == [concept_url("A1")]
+    assert client.delete(REFS, json={"ids": [*unknown, first]}).status_code == 204
+    assert _expressions(client) == []
+
+
 def test_remove_nothing_matching_is_204(client: FlaskClient, source: str) -> None:
     make_collection(client)
     add_refs(client, concept_url())
