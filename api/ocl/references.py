@@ -36,7 +36,7 @@ from api.services import store
 from exporter import ocl_stream
 from exporter.ocl_collections import reference_json, url
 from exporter.ocl_json import OWNER_KINDS
-from revisions import ReadPoint
+from revisions import ReadPoint, View
 from revisions.errors import NotFound
 from revisions.values import storable_id
 
@@ -127,10 +127,44 @@ def _check(found: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
     return parsed
 
 
-def resolve(expression: str, parts: tuple) -> Target | str:
-    """The target an expression names, or why it names nothing."""
+Sources = dict[tuple, tuple[str, View] | str]  # a request's sources, as _source gives them
+
+
+def resolve(expression: str, parts: tuple, sources: Sources | None = None) -> Target | str:
+    """The target an expression names, or why it names nothing. ``sources``: the sources
+    this request has resolved (filled here), so that expressions of one source check its
+    access and resolve its view once: 2.0 ms an expression on PostgreSQL before, each
+    looking its source up anew (2026-12-08)."""
     owner_type, owner, source_id, source_version, kind, item_id, item_version = parts
     what = KINDS[kind]
+    engine_store = store()
+    key = (owner_type, owner, source_id, source_version)
+    source = (sources or {}).get(key) or _source(key)
+    if sources is not None:
+        sources[key] = source
+    if isinstance(source, str):
+        return source
+    codesystem_id, view = source
+    try:
+        if not storable_id(item_id):
+            raise NotFound(f"No {what} '{item_id}'.")
+        engine_store.lookup(view, what, item_id)
+    except NotFound as error:
+        return f"The expression names nothing on this server: {error}"
+    pinned = None
+    if item_version is not None:
+        times_of = ocl_stream.concept_times if what == "concept" else ocl_stream.mapping_times
+        times = times_of(engine_store, view, [item_id]).get(item_id, [])
+        if not number(item_version) or int(item_version) not in times:
+            return f"The {what} '{item_id}' has no version '{item_version}'."
+        pinned = int(item_version)
+    return Target(expression, kind, codesystem_id, item_id, source_version, pinned)
+
+
+def _source(key: tuple) -> tuple[str, View] | str:
+    """(code system id, resolved view) of the source (at the version) an expression names,
+    if the caller may see it; else why it names nothing."""
+    owner_type, owner, source_id, source_version = key
     engine_store = store()
     try:
         repository = repositories.get(engine_store.engine, owner_type, owner, source_id)
@@ -140,23 +174,13 @@ def resolve(expression: str, parts: tuple) -> Target | str:
         if source_version is not None:
             version = engine_store.codesystems.get_version(codesystem.id, source_version)
             point = ReadPoint(version.branch_path)
-        if not storable_id(item_id):
-            raise NotFound(f"No {what} '{item_id}'.")
-        view, _ = engine_store.lookup(point, what, item_id)
+        return codesystem.id, engine_store.view(point)
     except NotFound as error:
         return f"The expression names nothing on this server: {error}"
     except Exception as error:  # access refused: the source is not there for this caller
         if getattr(error, "code", None) in (401, 403, 404):
             return f"The expression names nothing on this server: no source '{source_id}'."
         raise
-    pinned = None
-    if item_version is not None:
-        times_of = ocl_stream.concept_times if what == "concept" else ocl_stream.mapping_times
-        times = times_of(engine_store, view, [item_id]).get(item_id, [])
-        if not number(item_version) or int(item_version) not in times:
-            return f"The {what} '{item_id}' has no version '{item_version}'."
-        pinned = int(item_version)
-    return Target(expression, kind, codesystem.id, item_id, source_version, pinned)
 
 
 def _message(collection: Collection, target: Target) -> str:
@@ -222,12 +246,13 @@ def _cascaded_expressions(expressions: list[str], how: str) -> list[str]:
     """What ``cascade`` adds to the concept expressions among ``expressions`` (removals
     cascade as additions do); expressions that name nothing cascade to nothing."""
     found: list[str] = []
+    sources: Sources = {}
     for expression in expressions:
         try:
             parts = parse(expression, "concepts")
         except ValueError:
             continue
-        target = resolve(expression, parts)
+        target = resolve(expression, parts, sources)
         if not isinstance(target, str):
             found += [e for e, _ in _cascaded(target, parts, how) if e not in expressions]
     return found
@@ -267,9 +292,10 @@ def add(owner_type: str, collection: str, owner: str | None = None) -> Response:
     targets: list[Target] = []
     queue = [(expression, parts, True) for expression, parts in parsed]
     seen = {expression for expression, _ in parsed}
+    sources: Sources = {}
     while queue:
         expression, parts, given = queue.pop(0)
-        resolved = resolve(expression, parts)
+        resolved = resolve(expression, parts, sources)
         if isinstance(resolved, str):
             answers.append(_failure(expression, resolved))
             continue

@@ -96,6 +96,21 @@ def test_expressions_naming_nothing_are_not_added(client: FlaskClient, source: s
     assert client.get(REFS).get_json() == []
 
 
+def test_a_source_resolved_once_serves_every_expression_of_a_request(
+    client: FlaskClient, source: str
+) -> None:
+    # each source is looked up once a request: an item it lacks fails alone
+    make_collection(client)
+    add_concept(client, "A2")
+    client.post(f"{SOURCE}versions/", json={"id": "v1"})
+    asked = [concept_url("NOPE"), concept_url("A1"), f"{SOURCE}v1/concepts/A2/", concept_url("NO")]
+    answer = add_refs(client, *asked)
+    assert [a["added"] for a in answer] == [False, True, True, False]
+    asked = asked[:3]
+    assert sorted(_expressions(client)) == sorted(asked[1:])
+    assert add_refs(client, concept_url("A2"))[0]["added"] is False  # A2 is in, at v1
+
+
 def test_the_same_expression_twice_conflicts(client: FlaskClient, source: str) -> None:
     make_collection(client)
     first = add_refs(client, concept_url())
