@@ -435,7 +435,9 @@ def _run_handler(
         found = {"conflicts": [asdict(c) for c in conflicts.conflicts]}
         return JobState.CONFLICTS, found, str(conflicts)
     except StoreError as error:
-        return JobState.FAILED, None, str(error)
+        # an invalid component's violations name its fields ("Invalid concept 'T2'." alone
+        # left an import's author guessing which: a helper's probe, 2026-12-08)
+        return JobState.FAILED, None, " ".join([str(error), *getattr(error, "violations", [])])
     except Exception:
         log.exception("Job %s (%s) failed", job.id, job.kind)
         return JobState.FAILED, None, UNEXPECTED

@@ -121,6 +121,16 @@ def test_mapping_to_a_missing_concept_fails_the_whole_import(client: FlaskClient
     assert client.get("/MAIN/concepts").get_json()["total"] == 0
 
 
+def test_an_invalid_concept_fails_the_import_naming_its_field(client: FlaskClient) -> None:
+    # the job said "Invalid concept '…'." alone, leaving the field to guess
+    data = example()
+    data["concepts"][0]["concept_class"] = "c" * 300
+    job = wait_for(client, upload(client, "MAIN", zipped(data)).headers["Location"])
+    assert job["state"] == "FAILED"
+    assert "'concept_class' must be at most 255 characters." in job["error"]
+    assert client.get("/MAIN/concepts").get_json()["total"] == 0
+
+
 def test_import_to_a_version_or_timestamp_is_refused(client: FlaskClient) -> None:
     response = upload(client, "MAIN@1600000000000", zipped(example()))
     assert response.status_code == 400
