@@ -257,8 +257,8 @@ def page_in(
     """:func:`page` through the driver (:mod:`revisions.prepared`), for the pages whose
     statement is built once per shape, and the streamed ones on PostgreSQL
     (:func:`~revisions.streams.streamed_page_in`); None for the others (ranges, filters on
-    release, an ``IN`` list of ids, SQLite's streamed pages): the caller reads those
-    through a connection with :func:`page`."""
+    release, SQLite's streamed pages): the caller reads those through a connection with
+    :func:`page`."""
     if not view.segments or limit <= 0:
         return [], None
     if _built_per_view(view, filter_):
@@ -330,10 +330,18 @@ def _page_statement(
     return _cached_page(ctype, len(view.segments), shape, filter_, dialect)
 
 
+# Past this many ids in a filter a page's statement is built for its read, not kept: each
+# kept statement holds its filter (and the driver's copy of it), and 512 kept lists of
+# 70,000 ids would hold gigabytes.
+KEPT_IDS_MOST = 1_000
+
+
 def _built_per_view(view: View, filter_: Filter) -> bool:
     """Whether a page's statement holds the view's own values (a range's left side, the
-    releases an effective-time filter names), so it is built for each read."""
-    return bool(view.exclude) or filter_.effective_time is not None
+    releases an effective-time filter names), or ids too many to keep, so it is built for
+    each read."""
+    many = filter_.ids is not None and len(filter_.ids) > KEPT_IDS_MOST
+    return bool(view.exclude) or filter_.effective_time is not None or many
 
 
 @functools.lru_cache(maxsize=512)

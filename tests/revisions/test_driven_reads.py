@@ -100,14 +100,31 @@ def test_pages_of_a_view_equal_those_through_a_connection(
             assert found == expected, (point, filter_)
 
 
+def test_a_page_of_many_ids_is_not_kept(store: RevisionStore, clock: ManualClock) -> None:
+    # each kept statement holds its filter: 512 lists of 70,000 ids would be gigabytes
+    view = store.view(Content.grown(store, clock, 0).points()[0])
+    many = Filter.of([*CONCEPTS, *(f"x{i}" for i in range(reads.KEPT_IDS_MOST))])
+    before = reads._cached_page.cache_info()
+    page = store.page(view, "concept", many, limit=5)
+    assert reads._cached_page.cache_info()[:2] == before[:2]  # neither found nor made
+    with store.reading() as connection:
+        assert (page.items, page.next_after) == reads.page(
+            connection, TYPES["concept"], view, many, None, 5
+        )
+
+
 def test_pages_the_driver_cannot_take_fall_back(store: RevisionStore, clock: ManualClock) -> None:
     view = store.view(Content.grown(store, clock, 0).points()[0])
     concept = TYPES["concept"]
     ranged = View(view.segments, view.segments, view.paths)
-    by_ids = Filter.of(["c01", "c02"])
     released = Filter.of(effective_time="20240101")
-    for v, f in ((ranged, Filter()), (view, by_ids), (view, released)):
+    for v, f in ((ranged, Filter()), (view, released)):
         assert reads.page_in(store._driver, concept, v, f, None, 5) is None
+    # ids are bound as one array (filters.one_of), no expanding list: the driver takes them
+    by_ids = Filter.of(["c01", "c02", "c03"])
+    driven = reads.page_in(store._driver, concept, view, by_ids, None, 5)
+    with store.reading() as connection:
+        assert driven == reads.page(connection, concept, view, by_ids, None, 5)
     if store.engine.dialect.name == "sqlite":  # streamed there: one merged scan
         assert reads.page_in(store._driver, concept, view, Filter(), None, 5) is None
     else:
