@@ -86,8 +86,8 @@ _ID = schema.ID_LENGTH
 # component so named could never be read, changed or deleted by id. Here, where every write
 # (the native API, the OCL API, imports, bulk loads) is checked, so none stores one.
 RESERVED_IDS = frozenset({"search"})
-# The longest term (characters) and the most parents a component may have. Real terms, and
-# definitions, are far shorter (SNOMED CT's at most 255, HPO's definitions a few thousand),
+# The longest term (characters) and the most parents a component may have. Real terms are
+# far shorter (SNOMED CT's descriptions at most 255 characters, its text definitions 4,096),
 # and real concepts have tens of parents at most. Each bounds work done per component on
 # every write and read: a term's words are indexed one by one (a term of 60,000 words held
 # the store for 49 s, and one of 130,000 was more than PostgreSQL's full-text index takes:
