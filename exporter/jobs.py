@@ -436,8 +436,11 @@ def _run_handler(
         return JobState.CONFLICTS, found, str(conflicts)
     except StoreError as error:
         # an invalid component's violations name its fields ("Invalid concept 'T2'." alone
-        # left an import's author guessing which: a helper's probe, 2026-12-08)
-        return JobState.FAILED, None, " ".join([str(error), *getattr(error, "violations", [])])
+        # left an import's author guessing which: a helper's probe, 2026-12-08), unless its
+        # message says them already
+        said = str(error)
+        named = [v for v in getattr(error, "violations", []) if v not in said]
+        return JobState.FAILED, None, " ".join([said, *named])
     except Exception:
         log.exception("Job %s (%s) failed", job.id, job.kind)
         return JobState.FAILED, None, UNEXPECTED
