@@ -11,6 +11,7 @@ version ``T`` reads ``HEAD@T``.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Response, request
@@ -25,7 +26,7 @@ from api.services import services, store
 from exporter import ocl, ocl_json, ocl_stream
 from exporter.ocl_stream import Selection
 from revisions import ReadPoint
-from revisions.errors import ComponentExists, ComponentNotFound
+from revisions.errors import Changed, ComponentExists, ComponentNotFound, Conflict
 from revisions.records import Change, Component, Create, Delete, Update
 from revisions.values import dumps
 from revisions.visibility import View
@@ -228,9 +229,25 @@ def item_version(
 # --- writes -------------------------------------------------------------------------------
 
 
-def _commit(found: places.Source, comment: str, changes: list[Change]) -> None:
-    if changes:
-        store().commit(found.working_branch, access.author(), comment, changes)
+def _commit(
+    found: places.Source,
+    comment: str,
+    changes: list[Change],
+    read: Iterable[Component] = (),
+) -> None:
+    """Commit ``changes``; with ``read`` (the names a replacement was computed from), only
+    if the branch still shows them as they were read, else 409: a concurrent replacement
+    of the same names made it fail as a 400 or 404 ("does not exist on this branch"; a helper's
+    probe, 2026-12-08)."""
+    if not changes:
+        return
+    expected = {(c.type, c.id): c.revision for c in read} or None
+    try:
+        store().commit(found.working_branch, access.author(), comment, changes, expected=expected)
+    except Changed:
+        raise Conflict(
+            "The item changed while this request was replacing it: read it again and retry."
+        ) from None
 
 
 def _created(found: places.Source, kind: str, item_id: str) -> Response:
@@ -275,11 +292,12 @@ def create(owner_type: str, source: str, kind: str, owner: str | None = None) ->
 
 def _description_changes(
     found: places.Source, view: View, concept_id: str, data: dict[str, Any]
-) -> list[Change]:
+) -> tuple[list[Change], list[Component]]:
     """Replace the names (and/or descriptions) the body lists: the given ones created or
-    updated (matched by ``uuid``, else by position), the old ones not given deleted."""
+    updated (matched by ``uuid``, else by position), the old ones not given deleted; with
+    the descriptions read to decide it."""
     if "names" not in data and "descriptions" not in data:
-        return []
+        return [], []
     current = store().referring(view, "description", "concept_id", [concept_id]).get(concept_id, [])
     parts = ocl.concept(
         {"id": concept_id, **{k: data[k] for k in ("names", "descriptions") if k in data}}
@@ -298,7 +316,7 @@ def _description_changes(
             changes.append(Update("description", did, fields))
         else:
             changes.append(Create("description", did, fields))
-    return changes
+    return changes, current
 
 
 def update(
@@ -317,11 +335,13 @@ def update(
         bodies.check_lists(data, required=False)
         fields = bodies.concept_fields(found.place, data)
         changes: list[Change] = [Update("concept", item_id, fields)] if fields else []
-        changes += _description_changes(found, view, item_id, data)
+        described, read = _description_changes(found, view, item_id, data)
+        changes += described
     else:
         fields = bodies.mapping_fields(found.place, data, partial=True)
         changes = [Update("mapping", item_id, fields)] if fields else []
-    _commit(found, comment, changes)
+        read = []
+    _commit(found, comment, changes, read)
     view, component = _lookup(found, kind, item_id)
     return http.json(_item(found, view, component))
 

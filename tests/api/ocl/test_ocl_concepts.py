@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from flask.testing import FlaskClient
 
-from revisions import ManualClock
+from revisions import Delete, ManualClock
 from tests.api.ocl.conftest import concept_body
 
 
@@ -96,6 +99,28 @@ def test_a_concept_inherited_from_main_has_its_versions(client: FlaskClient, who
     first = client.get(listed[1]["version_url"])
     assert first.status_code == 200, first.get_json()
     assert (first.get_json()["names"], first.get_json()["is_latest_version"]) == ([], False)
+
+
+def test_a_names_replacement_raced_by_another_is_409(
+    client: FlaskClient, source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another request replaces the names between this one's read and its commit: this one's
+    # deletes name a description no longer there (a 400 before); nothing of it is written.
+    store = client.application.extensions["snowpath"].store
+    name = client.get(f"{source}concepts/A1/").get_json()["names"][0]["uuid"]
+    committing = store.commit
+
+    def raced(path: str, *args: Any, **kwargs: Any) -> Any:
+        monkeypatch.setattr(store, "commit", committing)
+        committing(path, "other", "the other request", [Delete("description", name)])
+        return committing(path, *args, **kwargs)
+
+    monkeypatch.setattr(store, "commit", raced)
+    mine = {"names": [{"name": "Mine", "locale": "en", "locale_preferred": True}]}
+    response = client.put(f"{source}concepts/A1/", json=mine)
+    assert response.status_code == 409, response.get_json()
+    assert "changed while this request" in response.get_json()["message"]
+    assert client.get(f"{source}concepts/A1/").get_json()["names"] == []
 
 
 def test_unknown_concept_version_is_404(client: FlaskClient, source: str) -> None:
