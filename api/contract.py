@@ -16,10 +16,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from api.paging import MAX_WINDOW
-from api.schemas import RESERVED_BRANCH_NAMES, RESERVED_COMPONENT_IDS
+from api.schemas import RESERVED_BRANCH_NAMES
 from api.shapes import camel
 from api.sorting import ID, SCORE, sortable
-from revisions.components import TYPES
+from revisions.components import RESERVED_IDS, TYPES
 from snowpath import MAX_NAME_LENGTH, RESERVED_NAMES
 
 # snowpath.grammar.check_name: letters, digits, '.', '_', '~', '-'; no '...'; no final '.'.
@@ -108,12 +108,12 @@ _NOT_SPACE = (
 )
 NON_BLANK: dict[str, Any] = {"type": "string", "pattern": _NOT_SPACE}
 _ID_CHARS = r"[^/\u0000-\u001f\u007f]"
-# revisions.components._id_violations, and the ids the route table keeps (api.schemas).
+# revisions.components._id_violations, and the ids the route table keeps (RESERVED_IDS).
 COMPONENT_ID: dict[str, Any] = {
     "type": "string",
     "pattern": rf"^{_ID_CHARS}*[^\s/\u0000-\u001f\u007f]{_ID_CHARS}*$",
     "maxLength": 100,
-    "not": {"enum": sorted(RESERVED_COMPONENT_IDS)},
+    "not": {"enum": sorted(RESERVED_IDS)},
 }
 LIMIT: dict[str, Any] = {
     "type": "integer",

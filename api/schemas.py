@@ -13,7 +13,6 @@ from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validat
 
 from api.render import CODESYSTEM_METADATA, CONFLICT
 from revisions.branches import check_name
-from revisions.components import RESERVED_IDS
 from revisions.errors import InvalidBranchName
 from revisions.schema import TITLE_LENGTH
 from revisions.values import text_problem
@@ -26,10 +25,9 @@ def _identifier(value: str) -> None:
 
 
 ID = (validate.Length(min=1, max=100), _identifier)
-# URL segments the route table keeps (api.routes: ``…/concepts/search`` and
-# ``/branches/{path}/children``), so no component or branch may be named so: the store
-# refuses such a component id on every write (``revisions.components.RESERVED_IDS``).
-RESERVED_COMPONENT_IDS = RESERVED_IDS
+# URL segments the route table keeps (``/branches/{path}/children``; a component's are
+# ``revisions.components.RESERVED_IDS``, refused by the store on every write), so no branch
+# may be named so.
 RESERVED_BRANCH_NAMES = frozenset({"children"})
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
     Connection,
     RowMapping,
     String,
@@ -46,7 +47,7 @@ from sqlalchemy import (
 from revisions import db, schema
 from revisions.components import ComponentType
 from revisions.errors import InvalidRequest
-from revisions.filters import Filter
+from revisions.filters import Filter, one_of
 from revisions.prepared import DriverStatements
 from revisions.records import Component, Order
 from revisions.rows import component_maker, shows, to_component
@@ -460,9 +461,6 @@ def count_above(connection: Connection, ctype: ComponentType, view: View, filter
     below = replace(view, segments=view.segments[1:])
     shown = visible_rows(connection, ctype, below, [cid for cid, _ in decided])
     live = [row["rev_id"] for row in shown.values() if not row["deleted"]]
-    lost = 0
-    for start in range(0, len(live), CHUNK):
-        chunk = live[start : start + CHUNK]
-        counted = select(func.count()).where(table.c.rev_id.in_(chunk), *predicates)
-        lost += connection.execute(counted).scalar_one()
+    rows = one_of(table.c.rev_id, live, connection.dialect.name, BigInteger())
+    lost = connection.execute(select(func.count()).where(rows, *predicates)).scalar_one()
     return sum(found for _, found in decided) - lost

@@ -139,9 +139,10 @@ def resolve(expression: str, parts: tuple, sources: Sources | None = None) -> Ta
     what = KINDS[kind]
     engine_store = store()
     key = (owner_type, owner, source_id, source_version)
-    source = (sources or {}).get(key) or _source(key)
-    if sources is not None:
-        sources[key] = source
+    known = {} if sources is None else sources
+    if key not in known:
+        known[key] = _source(key)
+    source = known[key]
     if isinstance(source, str):
         return source
     codesystem_id, view = source
